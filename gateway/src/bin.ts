@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import pino from 'pino';
+import { ConfigError, readConfig } from './config';
+import { createGateway } from './createGateway';
+
+/**
+ * `roam-gateway` (`npx roam-gateway`): runs the gateway alone against `SUPERGRAPH_PATH` on `HOST:PORT`.
+ * Exits 1 with a message naming the bad variable when the configuration is invalid, and when the
+ * supergraph cannot be loaded. SIGINT/SIGTERM drain in-flight requests, then exit 0.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = readConfig();
+  } catch (error) {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const logger = pino({ level: config.logLevel, base: { service: 'roam-gateway' } });
+  const gateway = createGateway(config, logger);
+  try {
+    const url = await gateway.listen();
+    logger.info({ url, supergraph: config.supergraphPath }, `Roam gateway ready at ${url}`);
+  } catch (error) {
+    logger.fatal(`Roam gateway could not start: ${(error as Error).message} (SUPERGRAPH_PATH=${config.supergraphPath}, PORT=${config.port})`);
+    process.exit(1);
+  }
+  let closing = false;
+  const stop = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'Roam gateway draining');
+    gateway.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+void main();

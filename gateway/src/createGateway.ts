@@ -1,0 +1,93 @@
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from './config';
+import { formatError } from './formatError';
+import { registerErrorHandlers } from './http/registerErrorHandlers';
+import { registerGraphQLRoute } from './http/registerGraphQLRoute';
+import { createSubgraphFetcher, SubgraphDataSource } from './supergraph/SubgraphDataSource';
+import { supergraphFromFile } from './supergraph/supergraphFromFile';
+
+/** A built Roam gateway; nothing listens until {@link RoamGateway.listen}. */
+export interface RoamGateway {
+  /** The Fastify app (`/graphql`, `/health`, `/ready`); tests may call `app.inject`. */
+  readonly app: FastifyInstance;
+  /** @returns whether a supergraph is loaded and requests can be served. */
+  isReady(): boolean;
+  /** Number of supergraph loads so far (1 after start, +1 per hot reload). */
+  supergraphVersion(): number;
+  /**
+   * Loads the supergraph, starts Apollo Server and listens on `config.port`/`config.host`.
+   * @returns the GraphQL endpoint URL, e.g. `http://127.0.0.1:4000/graphql`.
+   * @throws when the supergraph file cannot be read or is invalid, or the port is taken.
+   */
+  listen(): Promise<string>;
+  /** Stops accepting requests, waits up to `shutdownGraceMs` for in-flight ones, closes subgraph connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the Roam gateway: Fastify in front, Apollo Server 5's request pipeline, and Apollo Gateway
+ * planning and executing operations against the supergraph in `config.supergraphPath` (hot-reloaded).
+ *
+ * @param config - validated settings ({@link readConfig}).
+ * @param logger - pino logger; request-level logs are `debug`.
+ */
+export function createGateway(config: GatewayConfig, logger: Logger): RoamGateway {
+  const { fetcher, agent } = createSubgraphFetcher(config.subgraphTimeoutMs);
+  let ready = false;
+  let version = 0;
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraphFromFile(config.supergraphPath, config.supergraphPollIntervalMs, logger),
+    buildService: ({ name, url }) => new SubgraphDataSource(name, url ?? '', fetcher),
+    logger: logger.child({ component: 'apollo-gateway' }),
+  });
+  gateway.onSchemaLoadOrUpdate(() => {
+    ready = true;
+    version++;
+  });
+  const apollo = new ApolloServer<BaseContext>({
+    gateway,
+    logger: logger.child({ component: 'apollo-server' }),
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: true,
+    formatError,
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+  });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: config.maxBodyBytes,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  registerErrorHandlers(app, logger);
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async (_request, reply) =>
+    ready ? { status: 'ready', supergraphVersion: version } : reply.code(503).send({ status: 'loading' }),
+  );
+  registerGraphQLRoute(app, { apollo, isReady: () => ready });
+
+  let started = false;
+  return {
+    app,
+    isReady: () => ready,
+    supergraphVersion: () => version,
+    async listen() {
+      await apollo.start();
+      started = true;
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
+    },
+    async close() {
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+      await Promise.race([app.close(), grace]);
+      if (started) await apollo.stop();
+      await agent.close();
+    },
+  };
+}

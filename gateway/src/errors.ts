@@ -1,0 +1,50 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Every `extensions.code` a client can receive from Roam, with its HTTP status and meaning.
+ * Codes are stable once shipped. Where Apollo Router or Apollo Server defines a code for the same
+ * condition, Roam uses theirs so existing mobile clients keep working. The README's "Error codes"
+ * table is checked against this object by a test.
+ */
+export const ERROR_CODES = {
+  BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request: malformed JSON, wrong content type, missing `query`, bad `variables`.' },
+  GRAPHQL_PARSE_FAILED: { status: 400, description: 'The document is not valid GraphQL syntax (Apollo Server).' },
+  GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The document does not validate against the supergraph schema (Apollo Server).' },
+  BAD_USER_INPUT: { status: 200, description: 'A variable or argument value was rejected (Apollo Server; 400 when variable coercion fails).' },
+  OPERATION_RESOLUTION_FAILURE: { status: 400, description: 'The requested `operationName` is not in the document, or the document has several operations and none was named (Apollo Server).' },
+  PERSISTED_QUERY_NOT_FOUND: { status: 200, description: 'APQ: the hash is not registered; resend with the query text (Apollo APQ protocol).' },
+  PERSISTED_QUERY_NOT_SUPPORTED: { status: 400, description: 'Persisted queries are turned off on this gateway (Apollo Server).' },
+  SUBREQUEST_HTTP_ERROR: { status: 200, description: 'A subgraph could not be reached, timed out or answered with a non-2xx status; the fields it owns are null (Apollo Router).' },
+  DOWNSTREAM_SERVICE_ERROR: { status: 200, description: 'A subgraph answered with a GraphQL error; its `extensions.serviceName` names the subgraph (Apollo Gateway).' },
+  PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than `MAX_BODY_BYTES` (Apollo Router).' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request `Content-Type` is not `application/json` (or another type Roam reads).' },
+  SUPERGRAPH_NOT_READY: { status: 503, description: 'The gateway has not loaded a supergraph yet; retry shortly.' },
+  METHOD_NOT_ALLOWED: { status: 405, description: 'A mutation was sent with GET, or a method other than GET/POST was used; the `Allow` header lists what works.' },
+  NOT_FOUND: { status: 404, description: 'No route at this path (the GraphQL endpoint is `/graphql`).' },
+  INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+/** One of the codes in {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * A GraphQL error carrying a Roam code and the HTTP status to send when it is the request's only outcome.
+ *
+ * @param code - one of {@link ERROR_CODES}.
+ * @param message - says what was expected and what came.
+ * @param extensions - extra machine-readable fields (e.g. the measured value and the limit).
+ */
+export class RoamError extends GraphQLError {
+  readonly code: ErrorCode;
+  readonly status: number;
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+  }
+}
+
+/** @returns the JSON body of a response made of one error (GraphQL over HTTP, "Response" section). */
+export function errorBody(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): { errors: { message: string; extensions: Record<string, unknown> }[] } {
+  return { errors: [{ message, extensions: { ...extensions, code } }] };
+}

@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { errorBody } from '../errors';
+
+/**
+ * Makes every failure Fastify itself detects a GraphQL-shaped error with a stable code and no stack:
+ * a body that is not JSON → 400 `BAD_REQUEST`; a body over `bodyLimit` → 413 `PAYLOAD_TOO_LARGE`;
+ * an unreadable content type → 415 `UNSUPPORTED_MEDIA_TYPE`; an unknown route → 404 `NOT_FOUND`;
+ * anything else → 500 `INTERNAL_SERVER_ERROR` with a generic message, the details logged.
+ */
+export function registerErrorHandlers(app: FastifyInstance, logger: Logger): void {
+  app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, request, reply) => {
+    switch (error.code) {
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return reply.code(400).send(errorBody('BAD_REQUEST', `The request body is not valid JSON: ${error.message}`));
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return reply.code(413).send(errorBody('PAYLOAD_TOO_LARGE', 'The request body is larger than the gateway accepts.', { limitBytes: app.initialConfig.bodyLimit }));
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return reply.code(415).send(errorBody('UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}; send application/json.`));
+      default:
+        if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+          return reply.code(error.statusCode).send(errorBody('BAD_REQUEST', error.message));
+        }
+        logger.error({ err: error, url: request.url }, 'request failed');
+        return reply.code(500).send(errorBody('INTERNAL_SERVER_ERROR', 'Internal server error.'));
+    }
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; the GraphQL endpoint is /graphql.`)),
+  );
+}

@@ -1,0 +1,139 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { LRUCache } from 'lru-cache';
+import {
+  execute,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
+import pino, { type Logger } from 'pino';
+
+/** What {@link createSubgraphServer} needs to serve one subgraph. */
+export interface SubgraphServerOptions<TContext> {
+  /** Subgraph name, used in logs and in `/health`. */
+  readonly name: string;
+  /** The subgraph's Federation 2 SDL (`schema.graphql`), parsed. */
+  readonly typeDefs: DocumentNode;
+  /** Resolvers by type, including `__resolveReference` for entities. */
+  readonly resolvers: GraphQLResolverMap<TContext>;
+  /** Builds a fresh context per request (this is where per-request DataLoaders are created). */
+  readonly createContext: () => TContext;
+  /** pino logger; a silent one when omitted. */
+  readonly logger?: Logger;
+}
+
+/** A built, not yet listening subgraph server. */
+export interface SubgraphServer {
+  /** The Fastify app: `POST /graphql`, `GET /graphql?query=…`, `GET /health`. */
+  readonly app: FastifyInstance;
+  /** The executable subgraph schema. */
+  readonly schema: GraphQLSchema;
+  /** Number of GraphQL requests served so far (every POST or GET to `/graphql`). */
+  requestCount(): number;
+  /**
+   * Starts listening.
+   * @param port - TCP port, 0 for a free one.
+   * @returns the URL of the GraphQL endpoint, e.g. `http://127.0.0.1:4001/graphql`.
+   */
+  listen(port: number, host?: string): Promise<string>;
+  /** Stops accepting connections and waits for in-flight requests. */
+  close(): Promise<void>;
+}
+
+interface GraphQLRequestBody { query?: unknown; variables?: unknown; operationName?: unknown }
+
+function badRequest(message: string): ExecutionResult {
+  return { errors: [new GraphQLError(message, { extensions: { code: 'BAD_REQUEST' } })] };
+}
+
+/**
+ * Builds a subgraph server: an `@apollo/subgraph` schema served over HTTP with Fastify, following
+ * GraphQL over HTTP (POST with `application/json`; GET for queries). Parsed and validated documents are
+ * cached by query text (LRU, 1000 entries), so repeated operations cost no parse and no validation.
+ *
+ * Errors never carry a stack trace: only `message`, `locations`, `path` and `extensions` are sent.
+ *
+ * @returns a {@link SubgraphServer}; call `listen` to serve.
+ */
+export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
+  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]);
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const documents = new LRUCache<string, DocumentNode | readonly GraphQLError[]>({ max: 1000 });
+  let requests = 0;
+
+  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 10 * 1024 * 1024, disableRequestLogging: true });
+
+  async function run(body: GraphQLRequestBody, allowMutation: boolean): Promise<{ status: number; result: ExecutionResult }> {
+    requests++;
+    if (typeof body.query !== 'string') return { status: 400, result: badRequest('Expected "query" to be a string.') };
+    if (body.variables != null && (typeof body.variables !== 'object' || Array.isArray(body.variables))) {
+      return { status: 400, result: badRequest('Expected "variables" to be an object.') };
+    }
+    let document = documents.get(body.query);
+    if (document === undefined) {
+      try {
+        const parsed = parse(body.query);
+        const errors = validate(schema, parsed);
+        document = errors.length > 0 ? errors : parsed;
+      } catch (error) {
+        document = [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+      }
+      documents.set(body.query, document);
+    }
+    if (Array.isArray(document)) return { status: 400, result: { errors: document as GraphQLError[] } };
+    const doc = document as DocumentNode;
+    if (!allowMutation && doc.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation !== 'query')) {
+      return { status: 405, result: badRequest('Only queries can be sent with GET.') };
+    }
+    const result = await execute({
+      schema,
+      document: doc,
+      variableValues: body.variables as Record<string, unknown> | undefined,
+      operationName: typeof body.operationName === 'string' ? body.operationName : undefined,
+      contextValue: options.createContext(),
+    });
+    return { status: 200, result };
+  }
+
+  app.get('/health', async () => ({ status: 'ok', subgraph: options.name }));
+  app.post('/graphql', async (request, reply) => {
+    const body = (request.body ?? {}) as GraphQLRequestBody;
+    const { status, result } = await run(typeof body === 'object' ? body : {}, true);
+    return reply.code(status).send(result);
+  });
+  app.get('/graphql', async (request, reply) => {
+    const q = request.query as Record<string, string | undefined>;
+    let variables: unknown;
+    try {
+      variables = q.variables ? JSON.parse(q.variables) : undefined;
+    } catch {
+      return reply.code(400).send(badRequest('Expected "variables" to be JSON.'));
+    }
+    const { status, result } = await run({ query: q.query, variables, operationName: q.operationName }, false);
+    if (status === 405) reply.header('allow', 'POST');
+    return reply.code(status).send(result);
+  });
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) logger.error({ err: error }, 'subgraph request failed');
+    void reply.code(status).send(badRequest(status === 500 ? 'Internal server error' : error.message));
+  });
+
+  return {
+    app,
+    schema,
+    requestCount: () => requests,
+    async listen(port: number, host = '127.0.0.1') {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      const actual = typeof address === 'object' && address ? address.port : port;
+      return `http://${host}:${actual}/graphql`;
+    },
+    close: () => app.close(),
+  };
+}

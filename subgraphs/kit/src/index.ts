@@ -1,0 +1,6 @@
+export * from './dataset';
+export * from './callCounter';
+export * from './connection';
+export * from './subgraphConfig';
+export * from './createSubgraphServer';
+export * from './runSubgraph';

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import type { DatasetName } from './dataset';
+
+/** A subgraph process's settings, read once at start. */
+export interface SubgraphConfig {
+  /** TCP port of the subgraph's HTTP (and WebSocket) endpoint. `PORT`; default per subgraph (4001–4004). */
+  readonly port: number;
+  /** Interface to listen on. `HOST`; @default "127.0.0.1" */
+  readonly host: string;
+  /** Seed data. `DATASET` or `--dataset`; @default "benchmark" */
+  readonly dataset: DatasetName;
+  /** pino level. `LOG_LEVEL`; @default "info" */
+  readonly logLevel: string;
+}
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATASET: z.enum(['benchmark', 'large']).default('benchmark'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/**
+ * Reads a subgraph's configuration from environment variables and command-line flags
+ * (`--dataset large` overrides `DATASET`, `--port N` overrides `PORT`).
+ *
+ * @param defaultPort - the subgraph's documented port.
+ * @returns a frozen {@link SubgraphConfig}.
+ * @throws Error naming every invalid variable and what it accepts.
+ */
+export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): SubgraphConfig {
+  const flag = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    if (i >= 0) return argv[i + 1];
+    const eq = argv.find((a) => a.startsWith(`--${name}=`));
+    return eq?.slice(name.length + 3);
+  };
+  const input = {
+    PORT: flag('port') ?? env.PORT ?? String(defaultPort),
+    HOST: env.HOST || undefined,
+    DATASET: flag('dataset') ?? (env.DATASET || undefined),
+    LOG_LEVEL: env.LOG_LEVEL || undefined,
+  };
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify((input as Record<string, unknown>)[String(i.path[0])])})`);
+    throw new Error(`Invalid subgraph configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  return Object.freeze({ port: c.PORT, host: c.HOST, dataset: c.DATASET, logLevel: c.LOG_LEVEL });
+}

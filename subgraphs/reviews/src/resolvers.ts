@@ -1,0 +1,55 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { GraphQLError } from 'graphql';
+import { connectionFromRows, type ReviewRow } from '@roam/subgraph-kit';
+import type { ReviewsContext } from './loaders';
+
+/** Longest review body accepted by `addReview`, in characters. */
+export const MAX_REVIEW_BODY_LENGTH = 5000;
+
+interface AddReviewInput { readonly authorId: string; readonly productUpc: string; readonly body: string }
+interface PageArgs { readonly first?: number | null; readonly after?: string | null }
+
+function nullWhenNotFound(error: unknown): null {
+  if ((error as { extensions?: { code?: string } }).extensions?.code === 'NOT_FOUND') return null;
+  throw error;
+}
+
+/** Hook called after a review is stored (the subscription layer publishes it). */
+export type ReviewAddedListener = (review: ReviewRow) => void | Promise<void>;
+
+/** @returns the resolvers of the reviews subgraph, by type; `onReviewAdded` runs after each `addReview`. */
+export function createResolvers(onReviewAdded?: ReviewAddedListener): GraphQLResolverMap<ReviewsContext> {
+  return {
+    Query: {
+      review: (_root, { id }: { id: string }, { loaders }) => loaders.review.load(id).catch(nullWhenNotFound),
+    },
+    Mutation: {
+      addReview: async (_root, { input }: { input: AddReviewInput }, { repository }) => {
+        const body = input.body.trim();
+        if (body.length === 0 || body.length > MAX_REVIEW_BODY_LENGTH) {
+          throw new GraphQLError(`A review body must be 1 to ${MAX_REVIEW_BODY_LENGTH} characters; got ${body.length}.`, { extensions: { code: 'BAD_USER_INPUT' } });
+        }
+        const review = await repository.insert({ authorId: input.authorId, productUpc: input.productUpc, body });
+        await onReviewAdded?.(review);
+        return review;
+      },
+    },
+    Review: {
+      __resolveReference: (reference: { id: string }, { loaders }: ReviewsContext) => loaders.review.load(reference.id),
+      author: (review: ReviewRow) => ({ __typename: 'User', id: review.authorId }),
+      product: (review: ReviewRow) => ({ __typename: 'Product', upc: review.productUpc }),
+    },
+    User: {
+      __resolveReference: (reference: { id: string }) => reference,
+      reviews: (user: { id: string }, _args: unknown, { loaders }: ReviewsContext) => loaders.reviewsByAuthor.load(user.id),
+      reviewsConnection: async (user: { id: string }, args: PageArgs, { loaders }: ReviewsContext) =>
+        connectionFromRows(await loaders.reviewsByAuthor.load(user.id), args),
+    },
+    Product: {
+      __resolveReference: (reference: { upc: string }) => reference,
+      reviews: (product: { upc: string }, _args: unknown, { loaders }: ReviewsContext) => loaders.reviewsByProduct.load(product.upc),
+      reviewsConnection: async (product: { upc: string }, args: PageArgs, { loaders }: ReviewsContext) =>
+        connectionFromRows(await loaders.reviewsByProduct.load(product.upc), args),
+    },
+  };
+}

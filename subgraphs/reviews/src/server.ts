@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'graphql';
+import { createSubgraphServer, type Dataset, type SubgraphServer } from '@roam/subgraph-kit';
+import type { Logger } from 'pino';
+import { InMemoryReviewRepository, type ReviewRepository } from './repository';
+import { createLoaders } from './loaders';
+import { createResolvers } from './resolvers';
+
+/** The reviews subgraph's SDL (`schema.graphql`), as text. */
+export const typeDefsText = readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8');
+
+/** A built reviews subgraph and its repository (tests read the repository's call counts). */
+export interface ReviewsSubgraph { readonly server: SubgraphServer; readonly repository: ReviewRepository }
+
+/** Builds the reviews subgraph over `dataset.reviews` without listening. */
+export function buildReviewsSubgraph(dataset: Pick<Dataset, 'reviews'>, logger?: Logger): ReviewsSubgraph {
+  const repository = new InMemoryReviewRepository(dataset.reviews);
+  const server = createSubgraphServer({
+    name: 'reviews',
+    typeDefs: parse(typeDefsText),
+    resolvers: createResolvers(),
+    createContext: () => ({ repository, loaders: createLoaders(repository) }),
+    logger,
+  });
+  return { server, repository };
+}

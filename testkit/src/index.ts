@@ -1,0 +1,4 @@
+export * from './freePort';
+export * from './waitFor';
+export * from './startProcess';
+export * from './startRedis';
