@@ -68,7 +68,7 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
   app.get('/ready', async (_request, reply) =>
     ready ? { status: 'ready', supergraphVersion: version } : reply.code(503).send({ status: 'loading' }),
   );
-  registerGraphQLRoute(app, { apollo, isReady: () => ready });
+  registerGraphQLRoute(app, { apollo, isReady: () => ready, steps: [], logger });
 
   let started = false;
   return {

@@ -5,3 +5,6 @@ export * from './formatError';
 export * from './compose/composeSupergraph';
 export * from './supergraph/supergraphFromFile';
 export * from './supergraph/SubgraphDataSource';
+export * from './pipeline/types';
+export * from './pipeline/outcome';
+export * from './pipeline/runEntry';

@@ -1,40 +1,79 @@
-import type { ApolloServer, BaseContext, HTTPGraphQLRequest } from '@apollo/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../errors';
+import { runEntry, type EntryRunner } from '../pipeline/runEntry';
+import type { EntryOutcome, RequestInfo } from '../pipeline/types';
 import { toHeaderMap } from './toHeaderMap';
 
 /** What {@link registerGraphQLRoute} needs. */
-export interface GraphQLRouteOptions {
-  /** A started Apollo Server running the supergraph. */
-  readonly apollo: ApolloServer<BaseContext>;
+export interface GraphQLRouteOptions extends EntryRunner {
   /** @returns whether a supergraph is loaded; until then requests get 503 `SUPERGRAPH_NOT_READY`. */
   readonly isReady: () => boolean;
 }
 
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Decodes a GET request's parameters (GraphQL over HTTP, "GET"): `variables` and `extensions` are JSON. */
+function entryFromQueryString(query: Record<string, string | string[] | undefined>): unknown {
+  const entry: Record<string, unknown> = {};
+  for (const key of ['query', 'operationName', 'documentId'] as const) {
+    const v = header(query[key]);
+    if (v !== undefined) entry[key] = v;
+  }
+  for (const key of ['variables', 'extensions'] as const) {
+    const v = header(query[key]);
+    if (v === undefined || v === '') continue;
+    try {
+      entry[key] = JSON.parse(v);
+    } catch {
+      throw new Error(`The "${key}" parameter is not valid JSON.`);
+    }
+  }
+  return entry;
+}
+
 /**
- * Serves `/graphql` (GET and POST, GraphQL over HTTP) through Apollo Server's request pipeline
- * (`executeHTTPGraphQLRequest`): the body Fastify has parsed and the headers go in, the status, headers
- * and body Apollo Server chose come out. Other methods get 405 with `Allow: GET, POST`.
+ * Serves `/graphql` with GET and POST (GraphQL over HTTP). A POST body is one request object or a
+ * JSON array of them (a batch: one result per entry, in order, HTTP 200). Each entry runs through
+ * {@link runEntry}: its own steps and its own outcome, so one entry's failure is that entry's result only.
+ * Other methods get 405 with `Allow: GET, POST`.
  */
 export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRouteOptions): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     if (!options.isReady()) {
       return reply.code(503).header('retry-after', '1').send(errorBody('SUPERGRAPH_NOT_READY', 'The gateway has not loaded a supergraph yet.'));
     }
+    const method = request.method === 'GET' ? 'GET' : 'POST';
     const queryIndex = request.url.indexOf('?');
-    const httpGraphQLRequest: HTTPGraphQLRequest = {
-      method: request.method.toUpperCase(),
+    let raw: unknown;
+    if (method === 'GET') {
+      try {
+        raw = entryFromQueryString(request.query as Record<string, string | string[] | undefined>);
+      } catch (error) {
+        return reply.code(400).send(errorBody('BAD_REQUEST', (error as Error).message));
+      }
+    } else {
+      raw = request.body;
+    }
+    const base = {
+      method,
       headers: toHeaderMap(request.headers),
       search: queryIndex >= 0 ? request.url.slice(queryIndex) : '',
-      body: request.body,
-    };
-    const response = await options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => ({}) });
-    for (const [name, value] of response.headers) void reply.header(name, value);
-    void reply.code(response.status ?? 200);
-    if (response.body.kind === 'complete') return reply.send(response.body.string);
-    const chunks: string[] = [];
-    for await (const chunk of response.body.asyncIterator) chunks.push(chunk);
-    return reply.send(chunks.join(''));
+      clientName: header(request.headers['apollographql-client-name']),
+      clientVersion: header(request.headers['apollographql-client-version']),
+    } as const;
+
+    if (Array.isArray(raw)) {
+      if (raw.length === 0) return reply.code(400).send(errorBody('BAD_REQUEST', 'A batch must contain at least one operation.'));
+      const info: RequestInfo = { ...base, inBatch: true };
+      const outcomes = await Promise.all(raw.map((entry) => runEntry(options, entry, info)));
+      return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(`[${outcomes.map((o) => o.body.trimEnd()).join(",")}]`);
+    }
+    const outcome: EntryOutcome = await runEntry(options, raw, { ...base, inBatch: false });
+    for (const [name, value] of outcome.headers) void reply.header(name, value);
+    if (!outcome.headers.has('content-type')) void reply.header('content-type', 'application/json; charset=utf-8');
+    return reply.code(outcome.status).send(outcome.body);
   };
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler });
   app.route({
