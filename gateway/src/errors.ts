@@ -7,7 +7,7 @@ import { GraphQLError } from 'graphql';
  * table is checked against this object by a test.
  */
 export const ERROR_CODES = {
-  BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request: malformed JSON, wrong content type, missing `query`, bad `variables`.' },
+  BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request: malformed JSON, missing `query`, a field of the wrong type, bad `variables` JSON (Apollo Server). Also 405 for a mutation sent with GET.' },
   GRAPHQL_PARSE_FAILED: { status: 400, description: 'The document is not valid GraphQL syntax (Apollo Server).' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The document does not validate against the supergraph schema (Apollo Server).' },
   BAD_USER_INPUT: { status: 200, description: 'A variable or argument value was rejected (Apollo Server; 400 when variable coercion fails).' },
@@ -19,7 +19,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than `MAX_BODY_BYTES` (Apollo Router).' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request `Content-Type` is not `application/json` (or another type Roam reads).' },
   SUPERGRAPH_NOT_READY: { status: 503, description: 'The gateway has not loaded a supergraph yet; retry shortly.' },
-  METHOD_NOT_ALLOWED: { status: 405, description: 'A mutation was sent with GET, or a method other than GET/POST was used; the `Allow` header lists what works.' },
+  METHOD_NOT_ALLOWED: { status: 405, description: 'A method other than GET or POST was used on `/graphql`; the `Allow` header lists what works. (A mutation over GET gets Apollo Server\'s 405 `BAD_REQUEST` with `Allow: POST`.)' },
   NOT_FOUND: { status: 404, description: 'No route at this path (the GraphQL endpoint is `/graphql`).' },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
 } as const satisfies Record<string, { status: number; description: string }>;

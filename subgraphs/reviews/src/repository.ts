@@ -4,7 +4,7 @@ import { CallCounter, type ReviewRow } from '@roam/subgraph-kit';
 export interface ReviewRepository {
   /** @returns the reviews with `ids`, in the same order, `undefined` for an unknown id. One call per batch. */
   findByIds(ids: readonly string[]): Promise<(ReviewRow | undefined)[]>;
-  /** @returns for each author id, that author's reviews in insertion order. One call per batch. */
+  /** @returns for each author id, a new array of that author's reviews in insertion order. One call per batch. */
   findByAuthorIds(authorIds: readonly string[]): Promise<ReviewRow[][]>;
   /** @returns for each UPC, that product's reviews in insertion order. One call per batch. */
   findByProductUpcs(upcs: readonly string[]): Promise<ReviewRow[][]>;
@@ -45,12 +45,12 @@ export class InMemoryReviewRepository implements ReviewRepository {
 
   async findByAuthorIds(authorIds: readonly string[]): Promise<ReviewRow[][]> {
     this.calls.record('findByAuthorIds');
-    return authorIds.map((id) => this.byAuthor.get(id) ?? []);
+    return authorIds.map((id) => [...(this.byAuthor.get(id) ?? [])]);
   }
 
   async findByProductUpcs(upcs: readonly string[]): Promise<ReviewRow[][]> {
     this.calls.record('findByProductUpcs');
-    return upcs.map((upc) => this.byProduct.get(upc) ?? []);
+    return upcs.map((upc) => [...(this.byProduct.get(upc) ?? [])]);
   }
 
   async insert(review: Omit<ReviewRow, 'id'>): Promise<ReviewRow> {
