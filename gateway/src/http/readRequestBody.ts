@@ -40,8 +40,15 @@ function decoderFor(contentEncoding: string | undefined): Transform | null {
  *   `UNSUPPORTED_MEDIA_TYPE` (415) for an unknown coding.
  */
 export function readRequestBody(stream: Readable, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
-  const decoder = decoderFor(contentEncoding);
   return new Promise<Buffer>((resolve, reject) => {
+    let decoder: Transform | null;
+    try {
+      decoder = decoderFor(contentEncoding);
+    } catch (error) {
+      stream.resume(); // discard the upload so the connection can answer
+      reject(error as Error);
+      return;
+    }
     const chunks: Buffer[] = [];
     let sentBytes = 0;
     let decodedBytes = 0;
