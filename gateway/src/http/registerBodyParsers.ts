@@ -1,8 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RoamError } from '../errors';
 import { unpackMsgpack } from './msgpack';
 import { readRequestBody } from './readRequestBody';
-import type { IncomingMessage } from 'node:http';
 
 type RawBody = IncomingMessage;
 

@@ -10,7 +10,7 @@ import { encodeResponseBody, type CompressionOptions } from './encodeResponseBod
 import { etagOf, ifNoneMatchMatches } from './etag';
 import { negotiateContentEncoding } from './negotiateContentEncoding';
 import { negotiateMediaType, type ResponseMediaType } from './negotiateMediaType';
-import { registerBodyParsers } from './registerBodyParsers';
+import { MSGPACK_CONTENT_TYPES, registerBodyParsers } from './registerBodyParsers';
 import { toHeaderMap } from './toHeaderMap';
 
 /** What {@link registerGraphQLRoute} needs. */
@@ -56,14 +56,16 @@ function entryFromQueryString(query: Record<string, string | string[] | undefine
 
 /**
  * The request headers every entry sees: the client's, with `Accept` set to the JSON media type Apollo Server
- * should answer with (MessagePack is Roam's encoding of the JSON result) and a POST's `Content-Type` set to
- * `application/json` (the body is decoded by now, whatever it was on the wire).
+ * should answer with (MessagePack is Roam's encoding of the JSON result), without `Content-Encoding` (the body is
+ * decoded by now), and a MessagePack POST's `Content-Type` set to `application/json` (Apollo Server's CSRF check
+ * still sees every other type as sent).
  */
 function entryHeaders(request: FastifyRequest, mediaType: ResponseMediaType, method: 'GET' | 'POST'): HeaderMap {
   const headers = toHeaderMap(request.headers);
   headers.set('accept', mediaType === 'application/msgpack' ? 'application/json' : mediaType);
   headers.delete('content-encoding');
-  if (method === 'POST') headers.set('content-type', 'application/json');
+  const contentType = headers.get('content-type') ?? '';
+  if (method === 'POST' && MSGPACK_CONTENT_TYPES.some((t) => contentType.toLowerCase().startsWith(t))) headers.set('content-type', 'application/json');
   return headers;
 }
 
