@@ -34,15 +34,19 @@ function decoderFor(contentEncoding: string | undefined): Transform | null {
  * @param stream - the raw request stream.
  * @param contentEncoding - the `Content-Encoding` header (gzip, x-gzip, br, deflate, identity, or absent).
  * @param maxBytes - limit in bytes for the sent body and, separately, for the decoded body.
+ * @param declaredBytes - the request's `Content-Length`, when sent: above `maxBytes` it fails at once, unread.
  * @returns the decoded bytes.
  * @throws RoamError `PAYLOAD_TOO_LARGE` (413) past a limit (`extensions.limitBytes`, and `decoded: true` when the
  *   decoded content passed it); `BAD_REQUEST` (400) when the compressed data is corrupt or truncated;
  *   `UNSUPPORTED_MEDIA_TYPE` (415) for an unknown coding.
  */
-export function readRequestBody(stream: Readable, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
+export function readRequestBody(stream: Readable, contentEncoding: string | undefined, maxBytes: number, declaredBytes?: number): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     let decoder: Transform | null;
     try {
+      if (declaredBytes !== undefined && declaredBytes > maxBytes) {
+        throw new RoamError('PAYLOAD_TOO_LARGE', `The request body is ${declaredBytes} bytes; at most ${maxBytes} are accepted.`, { limitBytes: maxBytes, bytes: declaredBytes });
+      }
       decoder = decoderFor(contentEncoding);
     } catch (error) {
       stream.resume(); // discard the upload so the connection can answer

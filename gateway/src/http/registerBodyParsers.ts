@@ -14,6 +14,11 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+function declaredLength(request: FastifyRequest): number | undefined {
+  const value = Number(header(request, 'content-length'));
+  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
 /**
  * Replaces Fastify's JSON body parser with Roam's: bodies may be compressed (`Content-Encoding` gzip, br,
  * deflate; {@link readRequestBody} bounds the sent and the decoded size by `maxBodyBytes`), and may be JSON
@@ -31,7 +36,7 @@ export function registerBodyParsers(app: FastifyInstance, maxBodyBytes: number):
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', async (request: FastifyRequest, payload: RawBody) => {
-    const bytes = await readRequestBody(payload, header(request, 'content-encoding'), maxBodyBytes);
+    const bytes = await readRequestBody(payload, header(request, 'content-encoding'), maxBodyBytes, declaredLength(request));
     if (bytes.length === 0) throw new RoamError('BAD_REQUEST', 'The request body is empty; send a JSON object with "query", or an array of them.');
     return new Promise((resolve, reject) => {
       jsonParser(request, bytes.toString('utf8'), (error, body) => {
@@ -41,7 +46,7 @@ export function registerBodyParsers(app: FastifyInstance, maxBodyBytes: number):
     });
   });
   app.addContentTypeParser([...MSGPACK_CONTENT_TYPES], async (request: FastifyRequest, payload: RawBody) => {
-    const bytes = await readRequestBody(payload, header(request, 'content-encoding'), maxBodyBytes);
+    const bytes = await readRequestBody(payload, header(request, 'content-encoding'), maxBodyBytes, declaredLength(request));
     if (bytes.length === 0) throw new RoamError('BAD_REQUEST', 'The request body is empty; send a MessagePack map with "query", or an array of them.');
     try {
       return unpackMsgpack(bytes);

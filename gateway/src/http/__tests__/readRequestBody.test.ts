@@ -62,3 +62,11 @@ describe('readRequestBody', () => {
     }
   });
 });
+
+describe('readRequestBody with a declared Content-Length', () => {
+  it('fails at once when the declared length is over the limit, with the measured value', async () => {
+    const error = await failure(readRequestBody(chunked(Buffer.alloc(10)), 'gzip', 4096, 5000));
+    expect(error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(error.extensions).toMatchObject({ limitBytes: 4096, bytes: 5000 });
+  });
+});
