@@ -18,7 +18,7 @@ export const ERROR_CODES = {
   DOWNSTREAM_SERVICE_ERROR: { status: 200, description: 'A subgraph answered with a GraphQL error; its `extensions.serviceName` names the subgraph (Apollo Gateway).' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body, or its decompressed content, is larger than `MAX_BODY_BYTES` (Apollo Router).' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request `Content-Type` is not `application/json` or `application/msgpack`, or its `Content-Encoding` is not gzip, br, deflate or identity.' },
-  BATCH_LIMIT_EXCEEDED: { status: 400, description: 'A batch holds more operations than `MAX_BATCH_SIZE`; `extensions` has `batchSize` and `maxBatchSize` (Apollo Router).' },
+  BATCH_LIMIT_EXCEEDED: { status: 400, description: 'A batch holds more operations than `MAX_BATCH_SIZE`; `extensions` has `batchSize` and `maxBatchSize`.' },
   NOT_ACCEPTABLE: { status: 406, description: 'The `Accept` header allows none of `application/json`, `application/graphql-response+json`, `application/msgpack`.' },
   SUPERGRAPH_NOT_READY: { status: 503, description: 'The gateway has not loaded a supergraph yet; retry shortly.' },
   METHOD_NOT_ALLOWED: { status: 405, description: 'A mutation was sent with GET, or a method other than GET/POST was used; the `Allow` header lists what works.' },
