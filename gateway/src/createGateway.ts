@@ -1,8 +1,9 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { cacheControlPlugin } from './cacheControl';
 import type { GatewayConfig } from './config';
 import { formatError } from './formatError';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
@@ -54,7 +55,8 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: true,
     formatError,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // Roam's cache-control plugin replaces Apollo's: in gateway mode Apollo's only sees subgraph headers.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), cacheControlPlugin(config.cacheHints)],
   });
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -68,7 +70,15 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
   app.get('/ready', async (_request, reply) =>
     ready ? { status: 'ready', supergraphVersion: version } : reply.code(503).send({ status: 'loading' }),
   );
-  registerGraphQLRoute(app, { apollo, isReady: () => ready, steps: [], logger });
+  registerGraphQLRoute(app, {
+    apollo,
+    isReady: () => ready,
+    steps: [],
+    logger,
+    maxBatchSize: config.maxBatchSize,
+    maxBodyBytes: config.maxBodyBytes,
+    compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
+  });
 
   let started = false;
   return {

@@ -7,7 +7,7 @@ import { GraphQLError } from 'graphql';
  * table is checked against this object by a test.
  */
 export const ERROR_CODES = {
-  BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request: malformed JSON, missing `query`, a field of the wrong type, bad `variables` JSON (Apollo Server). Also 405 for a mutation sent with GET.' },
+  BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request: malformed JSON or MessagePack, a corrupt compressed body, missing `query`, a field of the wrong type, bad `variables` (Apollo Server). Also sent with 405 for a mutation over GET.' },
   GRAPHQL_PARSE_FAILED: { status: 400, description: 'The document is not valid GraphQL syntax (Apollo Server).' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The document does not validate against the supergraph schema (Apollo Server).' },
   BAD_USER_INPUT: { status: 200, description: 'A variable or argument value was rejected (Apollo Server; 400 when variable coercion fails).' },
@@ -16,8 +16,10 @@ export const ERROR_CODES = {
   PERSISTED_QUERY_NOT_SUPPORTED: { status: 400, description: 'Persisted queries are turned off on this gateway (Apollo Server).' },
   SUBREQUEST_HTTP_ERROR: { status: 200, description: 'A subgraph could not be reached, timed out or answered with a non-2xx status; the fields it owns are null (Apollo Router).' },
   DOWNSTREAM_SERVICE_ERROR: { status: 200, description: 'A subgraph answered with a GraphQL error; its `extensions.serviceName` names the subgraph (Apollo Gateway).' },
-  PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than `MAX_BODY_BYTES` (Apollo Router).' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request `Content-Type` is not `application/json` (or another type Roam reads).' },
+  PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body, or its decompressed content, is larger than `MAX_BODY_BYTES` (Apollo Router).' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request `Content-Type` is not `application/json` or `application/msgpack`, or its `Content-Encoding` is not gzip, br, deflate or identity.' },
+  BATCH_LIMIT_EXCEEDED: { status: 400, description: 'A batch holds more operations than `MAX_BATCH_SIZE`; `extensions` has `batchSize` and `maxBatchSize`.' },
+  NOT_ACCEPTABLE: { status: 406, description: 'The `Accept` header allows none of `application/json`, `application/graphql-response+json`, `application/msgpack`.' },
   SUPERGRAPH_NOT_READY: { status: 503, description: 'The gateway has not loaded a supergraph yet; retry shortly.' },
   METHOD_NOT_ALLOWED: { status: 405, description: 'A method other than GET or POST was used on `/graphql`; the `Allow` header lists what works. (A mutation over GET gets Apollo Server\'s 405 `BAD_REQUEST` with `Allow: POST`.)' },
   NOT_FOUND: { status: 404, description: 'No route at this path (the GraphQL endpoint is `/graphql`).' },

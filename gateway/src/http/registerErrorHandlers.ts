@@ -1,15 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { errorBody } from '../errors';
+import { errorBody, RoamError } from '../errors';
 
 /**
  * Makes every failure Fastify itself detects a GraphQL-shaped error with a stable code and no stack:
+ * a {@link RoamError} (thrown by Roam's body parsers: corrupt compressed body, decompression bomb, bad
+ * MessagePack, unknown `Content-Encoding`) → its own status, code and extensions;
  * a body that is not JSON → 400 `BAD_REQUEST`; a body over `bodyLimit` → 413 `PAYLOAD_TOO_LARGE`;
  * an unreadable content type → 415 `UNSUPPORTED_MEDIA_TYPE`; an unknown route → 404 `NOT_FOUND`;
  * anything else → 500 `INTERNAL_SERVER_ERROR` with a generic message, the details logged.
  */
 export function registerErrorHandlers(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, request, reply) => {
+    if (error instanceof RoamError) {
+      const { code: _code, ...extensions } = error.extensions as Record<string, unknown>;
+      return reply.code(error.status).header('cache-control', 'no-store').send(errorBody(error.code, error.message, extensions));
+    }
     switch (error.code) {
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':

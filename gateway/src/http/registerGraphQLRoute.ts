@@ -1,31 +1,52 @@
+import { HeaderMap } from '@apollo/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorBody } from '../errors';
+import { combineCacheControl, NO_STORE } from '../cacheControl/cacheControlHeader';
+import { errorBody, type ErrorCode } from '../errors';
+import { errorOutcome } from '../pipeline/outcome';
+import { runBatch } from '../pipeline/runBatch';
 import { runEntry, type EntryRunner } from '../pipeline/runEntry';
 import type { EntryOutcome, RequestInfo } from '../pipeline/types';
+import { encodeResponseBody, type CompressionOptions } from './encodeResponseBody';
+import { etagOf, ifNoneMatchMatches } from './etag';
+import { negotiateContentEncoding } from './negotiateContentEncoding';
+import { negotiateMediaType, type ResponseMediaType } from './negotiateMediaType';
+import { MSGPACK_CONTENT_TYPES, registerBodyParsers } from './registerBodyParsers';
 import { toHeaderMap } from './toHeaderMap';
 
 /** What {@link registerGraphQLRoute} needs. */
 export interface GraphQLRouteOptions extends EntryRunner {
   /** @returns whether a supergraph is loaded; until then requests get 503 `SUPERGRAPH_NOT_READY`. */
   readonly isReady: () => boolean;
+  /** Most entries in one batch; more → 400 `BATCH_LIMIT_EXCEEDED`. */
+  readonly maxBatchSize: number;
+  /** Limit of a request body, sent and decompressed, in bytes (also Fastify's `bodyLimit`). */
+  readonly maxBodyBytes: number;
+  readonly compression: CompressionOptions;
 }
 
+/** The response varies by these request headers (RFC 9110 §12.5.5). */
+const VARY = 'Accept, Accept-Encoding';
+/** Entry headers the HTTP layer sets itself for the whole response. */
+const OWN_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'cache-control', 'etag', 'vary']);
+
 function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** Decodes a GET request's parameters (GraphQL over HTTP, "GET"): `variables` and `extensions` are JSON. */
 function entryFromQueryString(query: Record<string, string | string[] | undefined>): unknown {
   const entry: Record<string, unknown> = {};
   for (const key of ['query', 'operationName', 'documentId'] as const) {
-    const v = header(query[key]);
-    if (v !== undefined) entry[key] = v;
+    const v = query[key];
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) entry[key] = first;
   }
   for (const key of ['variables', 'extensions'] as const) {
-    const v = header(query[key]);
-    if (v === undefined || v === '') continue;
+    const v = query[key];
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first === undefined || first === '') continue;
     try {
-      entry[key] = JSON.parse(v);
+      entry[key] = JSON.parse(first);
     } catch {
       throw new Error(`The "${key}" parameter is not valid JSON.`);
     }
@@ -34,46 +55,108 @@ function entryFromQueryString(query: Record<string, string | string[] | undefine
 }
 
 /**
- * Serves `/graphql` with GET and POST (GraphQL over HTTP). A POST body is one request object or a
- * JSON array of them (a batch: one result per entry, in order, HTTP 200). Each entry runs through
- * {@link runEntry}: its own steps and its own outcome, so one entry's failure is that entry's result only.
+ * The request headers every entry sees: the client's, with `Accept` set to the JSON media type Apollo Server
+ * should answer with (MessagePack is Roam's encoding of the JSON result), without `Content-Encoding` (the body is
+ * decoded by now), and a MessagePack POST's `Content-Type` set to `application/json` (Apollo Server's CSRF check
+ * still sees every other type as sent).
+ */
+function entryHeaders(request: FastifyRequest, mediaType: ResponseMediaType, method: 'GET' | 'POST'): HeaderMap {
+  const headers = toHeaderMap(request.headers);
+  headers.set('accept', mediaType === 'application/msgpack' ? 'application/json' : mediaType);
+  headers.delete('content-encoding');
+  const contentType = headers.get('content-type') ?? '';
+  if (method === 'POST' && MSGPACK_CONTENT_TYPES.some((t) => contentType.toLowerCase().startsWith(t))) headers.set('content-type', 'application/json');
+  return headers;
+}
+
+/**
+ * Serves `/graphql` with GET and POST (GraphQL over HTTP) in the formats mobile clients want:
+ *
+ * - Request bodies: JSON or MessagePack, optionally gzip/br/deflate-compressed ({@link registerBodyParsers}).
+ * - One request object, or an array of them (a batch, at most `maxBatchSize`): one result per entry, in order,
+ *   HTTP 200; entries run concurrently, mutations in order ({@link runBatch}); one entry's failure is its own result.
+ * - Responses: JSON by default; `application/graphql-response+json` (GraphQL over HTTP media type and status
+ *   codes) or MessagePack by `Accept`, 406 `NOT_ACCEPTABLE` otherwise; brotli or gzip by `Accept-Encoding`
+ *   above `compression.minBytes`; `Vary: Accept, Accept-Encoding`.
+ * - `Cache-Control` from cache hints (set per entry by the cache-control plugin; a batch gets the most
+ *   restrictive); a strong `ETag` of the JSON result unless `no-store` (mutations, errors); `If-None-Match`
+ *   with the current tag → 304 Not Modified without a body.
+ *
  * Other methods get 405 with `Allow: GET, POST`.
  */
 export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRouteOptions): void {
+  registerBodyParsers(app, options.maxBodyBytes);
+
+  const sendError = (reply: FastifyReply, code: ErrorCode, message: string, extensions: Record<string, unknown> = {}, status?: number) => {
+    const outcome = errorOutcome(code, message, extensions, {}, status);
+    return reply.code(outcome.status).header('content-type', 'application/json; charset=utf-8').header('cache-control', NO_STORE).header('vary', VARY).send(outcome.body);
+  };
+
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    if (!options.isReady()) {
-      return reply.code(503).header('retry-after', '1').send(errorBody('SUPERGRAPH_NOT_READY', 'The gateway has not loaded a supergraph yet.'));
+    const mediaType = negotiateMediaType(header(request.headers.accept));
+    if (mediaType === null) {
+      return sendError(reply, 'NOT_ACCEPTABLE', `Accept ${JSON.stringify(header(request.headers.accept))} allows none of application/json, application/graphql-response+json, application/msgpack.`, {
+        accept: header(request.headers.accept),
+      });
     }
-    const method = request.method === 'GET' ? 'GET' : 'POST';
-    const queryIndex = request.url.indexOf('?');
+    if (!options.isReady()) {
+      void reply.header('retry-after', '1');
+      return sendError(reply, 'SUPERGRAPH_NOT_READY', 'The gateway has not loaded a supergraph yet.');
+    }
+    const method = request.method === 'GET' || request.method === 'HEAD' ? 'GET' : 'POST';
     let raw: unknown;
     if (method === 'GET') {
       try {
         raw = entryFromQueryString(request.query as Record<string, string | string[] | undefined>);
       } catch (error) {
-        return reply.code(400).send(errorBody('BAD_REQUEST', (error as Error).message));
+        return sendError(reply, 'BAD_REQUEST', (error as Error).message);
       }
     } else {
       raw = request.body;
     }
+    const queryIndex = request.url.indexOf('?');
     const base = {
       method,
-      headers: toHeaderMap(request.headers),
+      headers: entryHeaders(request, mediaType, method),
       search: queryIndex >= 0 ? request.url.slice(queryIndex) : '',
       clientName: header(request.headers['apollographql-client-name']),
       clientVersion: header(request.headers['apollographql-client-version']),
     } as const;
 
+    let status: number;
+    let jsonText: string;
+    let cacheControl: string;
     if (Array.isArray(raw)) {
-      if (raw.length === 0) return reply.code(400).send(errorBody('BAD_REQUEST', 'A batch must contain at least one operation.'));
+      if (raw.length === 0) return sendError(reply, 'BAD_REQUEST', 'A batch must contain at least one operation.');
+      if (raw.length > options.maxBatchSize) {
+        return sendError(reply, 'BATCH_LIMIT_EXCEEDED', `The batch holds ${raw.length} operations; at most ${options.maxBatchSize} are allowed.`, {
+          batchSize: raw.length,
+          maxBatchSize: options.maxBatchSize,
+        });
+      }
       const info: RequestInfo = { ...base, inBatch: true };
-      const outcomes = await Promise.all(raw.map((entry) => runEntry(options, entry, info)));
-      return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(`[${outcomes.map((o) => o.body.trimEnd()).join(",")}]`);
+      const outcomes = await runBatch(options, raw, info);
+      status = 200;
+      jsonText = `[${outcomes.map((o) => o.body.trim()).join(',')}]`;
+      cacheControl = combineCacheControl(outcomes.map((o) => o.headers.get('cache-control')));
+    } else {
+      const outcome: EntryOutcome = await runEntry(options, raw, { ...base, inBatch: false });
+      for (const [name, value] of outcome.headers) if (!OWN_HEADERS.has(name.toLowerCase())) void reply.header(name, value);
+      status = outcome.status;
+      jsonText = outcome.body.trim();
+      cacheControl = outcome.headers.get('cache-control') ?? NO_STORE;
     }
-    const outcome: EntryOutcome = await runEntry(options, raw, { ...base, inBatch: false });
-    for (const [name, value] of outcome.headers) void reply.header(name, value);
-    if (!outcome.headers.has('content-type')) void reply.header('content-type', 'application/json; charset=utf-8');
-    return reply.code(outcome.status).send(outcome.body);
+
+    void reply.header('vary', VARY).header('cache-control', cacheControl);
+    if (status === 200 && cacheControl !== NO_STORE) {
+      const etag = etagOf(jsonText);
+      void reply.header('etag', etag);
+      if (ifNoneMatchMatches(header(request.headers['if-none-match']), etag)) return reply.code(304).send();
+    }
+    const encoded = await encodeResponseBody(jsonText, mediaType, negotiateContentEncoding(header(request.headers['accept-encoding'])), options.compression);
+    void reply.code(status).header('content-type', encoded.contentType);
+    if (encoded.contentEncoding) void reply.header('content-encoding', encoded.contentEncoding);
+    return reply.send(encoded.body);
   };
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler });
   app.route({

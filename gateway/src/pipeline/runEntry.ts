@@ -27,9 +27,16 @@ function searchOf(entry: GraphQLRequestEntry): string {
  * Apollo Server refuses mutations over GET with 405 (GraphQL over HTTP, "GET").
  *
  * @param raw - the decoded JSON value of the entry.
+ * @param beforeExecute - awaited after the steps, just before execution, with the final entry (the batch
+ *   runner uses it to run a batch's mutations in order); optional.
  * @returns the entry's outcome; never throws (a failing step or executor gives 500 `INTERNAL_SERVER_ERROR`).
  */
-export async function runEntry(runner: EntryRunner, raw: unknown, info: RequestInfo): Promise<EntryOutcome> {
+export async function runEntry(
+  runner: EntryRunner,
+  raw: unknown,
+  info: RequestInfo,
+  beforeExecute?: (entry: GraphQLRequestEntry) => Promise<void>,
+): Promise<EntryOutcome> {
   const parsed = parseRequestEntry(raw);
   if ('error' in parsed) return errorOutcome('BAD_REQUEST', parsed.error);
   let entry: GraphQLRequestEntry = parsed;
@@ -39,6 +46,7 @@ export async function runEntry(runner: EntryRunner, raw: unknown, info: RequestI
       if (isOutcome(next)) return next;
       entry = next;
     }
+    if (beforeExecute) await beforeExecute(entry);
     const response = await runner.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: info.method,

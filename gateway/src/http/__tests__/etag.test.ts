@@ -1,0 +1,18 @@
+import { etagOf, ifNoneMatchMatches } from '../etag';
+
+describe('etagOf / ifNoneMatchMatches (RFC 9110 §8.8.3, §13.1.2)', () => {
+  const tag = etagOf('{"data":{"a":1}}');
+  it('gives a quoted strong tag that depends only on the text', () => {
+    expect(tag).toMatch(/^"[A-Za-z0-9_-]{22}"$/);
+    expect(etagOf('{"data":{"a":1}}')).toBe(tag);
+    expect(etagOf('{"data":{"a":2}}')).not.toBe(tag);
+  });
+  it('matches the tag in a list, weakly, and *', () => {
+    expect(ifNoneMatchMatches(tag, tag)).toBe(true);
+    expect(ifNoneMatchMatches(`"x", W/${tag}`, tag)).toBe(true);
+    expect(ifNoneMatchMatches('*', tag)).toBe(true);
+    expect(ifNoneMatchMatches('"x"', tag)).toBe(false);
+    expect(ifNoneMatchMatches(undefined, tag)).toBe(false);
+    expect(ifNoneMatchMatches(tag.slice(1, -1), tag)).toBe(false);
+  });
+});

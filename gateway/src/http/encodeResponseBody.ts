@@ -1,0 +1,60 @@
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+import { packMsgpack } from './msgpack';
+import type { ResponseContentEncoding } from './negotiateContentEncoding';
+import type { ResponseMediaType } from './negotiateMediaType';
+
+const brotliAsync = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+/** How responses are compressed (from `GatewayConfig`). */
+export interface CompressionOptions {
+  /** Bodies smaller than this (bytes, after MessagePack encoding) are sent as they are. */
+  readonly minBytes: number;
+  /** Brotli quality 0-11. */
+  readonly brotliQuality: number;
+  /** gzip level 1-9. */
+  readonly gzipLevel: number;
+}
+
+/** An encoded response body and the headers that describe it. */
+export interface EncodedBody {
+  readonly body: Buffer;
+  /** e.g. `application/json; charset=utf-8`, `application/msgpack`. */
+  readonly contentType: string;
+  /** `br`, `gzip`, or `undefined` when sent uncompressed. */
+  readonly contentEncoding: 'br' | 'gzip' | undefined;
+}
+
+/**
+ * Encodes a GraphQL response for the wire: JSON text as UTF-8 (with the negotiated JSON media type) or
+ * MessagePack, then brotli or gzip when the client accepts it and the body has at least `minBytes`.
+ * Compression runs on libuv's thread pool (async zlib), not on the event loop.
+ *
+ * @param jsonText - the response's JSON text (one result, or a batch's array).
+ * @param mediaType - the negotiated media type.
+ * @param encoding - the negotiated content coding.
+ * @throws when `jsonText` is not JSON (a bug: it comes from Apollo Server or `errorOutcome`).
+ */
+export async function encodeResponseBody(
+  jsonText: string,
+  mediaType: ResponseMediaType,
+  encoding: ResponseContentEncoding,
+  options: CompressionOptions,
+): Promise<EncodedBody> {
+  const msgpack = mediaType === 'application/msgpack';
+  const raw = msgpack ? packMsgpack(JSON.parse(jsonText)) : Buffer.from(jsonText, 'utf8');
+  const contentType = msgpack ? 'application/msgpack' : `${mediaType}; charset=utf-8`;
+  if (encoding === 'identity' || raw.length < options.minBytes) return { body: raw, contentType, contentEncoding: undefined };
+  if (encoding === 'br') {
+    const body = await brotliAsync(raw, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: options.brotliQuality,
+        [constants.BROTLI_PARAM_MODE]: msgpack ? constants.BROTLI_MODE_GENERIC : constants.BROTLI_MODE_TEXT,
+        [constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
+      },
+    });
+    return { body, contentType, contentEncoding: 'br' };
+  }
+  return { body: await gzipAsync(raw, { level: options.gzipLevel }), contentType, contentEncoding: 'gzip' };
+}
