@@ -7,6 +7,7 @@ import type { GatewayConfig } from './config';
 import { formatError } from './formatError';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
+import { createLimitsPlugin, createLimitsStep, largestBodyLimit, OperationLimiter } from './limits';
 import { createSubgraphFetcher, SubgraphDataSource } from './supergraph/SubgraphDataSource';
 import { supergraphFromFile } from './supergraph/supergraphFromFile';
 
@@ -16,6 +17,8 @@ export interface RoamGateway {
   readonly app: FastifyInstance;
   /** @returns whether a supergraph is loaded and requests can be served. */
   isReady(): boolean;
+  /** The operation limits' state (schema with cost directives, settings, counters). */
+  readonly limiter: OperationLimiter;
   /** Number of supergraph loads so far (1 after start, +1 per hot reload). */
   supergraphVersion(): number;
   /**
@@ -44,7 +47,14 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
     buildService: ({ name, url }) => new SubgraphDataSource(name, url ?? '', fetcher),
     logger: logger.child({ component: 'apollo-gateway' }),
   });
-  gateway.onSchemaLoadOrUpdate(() => {
+  const limiter = new OperationLimiter({ settings: config.limits });
+  const limitsLogger = logger.child({ component: 'limits' });
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    try {
+      limiter.setSupergraph(coreSupergraphSdl);
+    } catch (error) {
+      logger.error({ err: (error as Error).message }, 'cost model could not read the supergraph; keeping the previous one');
+    }
     ready = true;
     version++;
   });
@@ -54,12 +64,12 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: true,
     formatError,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), createLimitsPlugin(limiter, limitsLogger)],
   });
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     disableRequestLogging: true,
-    bodyLimit: config.maxBodyBytes,
+    bodyLimit: largestBodyLimit(config.limits),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
@@ -68,11 +78,12 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
   app.get('/ready', async (_request, reply) =>
     ready ? { status: 'ready', supergraphVersion: version } : reply.code(503).send({ status: 'loading' }),
   );
-  registerGraphQLRoute(app, { apollo, isReady: () => ready, steps: [], logger });
+  registerGraphQLRoute(app, { apollo, isReady: () => ready, steps: [createLimitsStep(limiter, limitsLogger)], logger, limitsFor: (clientName) => limiter.limitsFor(clientName) });
 
   let started = false;
   return {
     app,
+    limiter,
     isReady: () => ready,
     supergraphVersion: () => version,
     async listen() {

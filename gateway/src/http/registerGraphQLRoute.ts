@@ -8,6 +8,8 @@ import { toHeaderMap } from './toHeaderMap';
 export interface GraphQLRouteOptions extends EntryRunner {
   /** @returns whether a supergraph is loaded; until then requests get 503 `SUPERGRAPH_NOT_READY`. */
   readonly isReady: () => boolean;
+  /** The batch and body limits of a client (by `apollographql-client-name`); none checked when omitted. */
+  readonly limitsFor?: (clientName: string | undefined) => { readonly maxBatchSize: number; readonly maxBodyBytes: number };
 }
 
 function header(value: string | string[] | undefined): string | undefined {
@@ -45,6 +47,11 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       return reply.code(503).header('retry-after', '1').send(errorBody('SUPERGRAPH_NOT_READY', 'The gateway has not loaded a supergraph yet.'));
     }
     const method = request.method === 'GET' ? 'GET' : 'POST';
+    const limits = options.limitsFor?.(header(request.headers['apollographql-client-name']));
+    const contentLength = Number(header(request.headers['content-length']));
+    if (limits && contentLength > limits.maxBodyBytes) {
+      return reply.code(413).send(errorBody('PAYLOAD_TOO_LARGE', `The request body is ${contentLength} bytes, over the limit of ${limits.maxBodyBytes}.`, { measured: contentLength, limit: limits.maxBodyBytes }));
+    }
     const queryIndex = request.url.indexOf('?');
     let raw: unknown;
     if (method === 'GET') {
@@ -66,6 +73,9 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
 
     if (Array.isArray(raw)) {
       if (raw.length === 0) return reply.code(400).send(errorBody('BAD_REQUEST', 'A batch must contain at least one operation.'));
+      if (limits && raw.length > limits.maxBatchSize) {
+        return reply.code(400).send(errorBody('BATCH_LIMIT_EXCEEDED', `The batch has ${raw.length} operations, over the limit of ${limits.maxBatchSize}.`, { measured: raw.length, limit: limits.maxBatchSize }));
+      }
       const info: RequestInfo = { ...base, inBatch: true };
       const outcomes = await Promise.all(raw.map((entry) => runEntry(options, entry, info)));
       return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(`[${outcomes.map((o) => o.body.trimEnd()).join(",")}]`);
