@@ -8,8 +8,11 @@ import { toHeaderMap } from './toHeaderMap';
 export interface GraphQLRouteOptions extends EntryRunner {
   /** @returns whether a supergraph is loaded; until then requests get 503 `SUPERGRAPH_NOT_READY`. */
   readonly isReady: () => boolean;
-  /** The batch and body limits of a client (by `apollographql-client-name`); none checked when omitted. */
-  readonly limitsFor?: (clientName: string | undefined) => { readonly maxBatchSize: number; readonly maxBodyBytes: number };
+  /**
+   * The batch and body limits of a client (by `apollographql-client-name`); none checked when omitted.
+   * The body limit always applies; the batch limit only in `enforce` mode.
+   */
+  readonly limitsFor?: (clientName: string | undefined) => { readonly maxBatchSize: number; readonly maxBodyBytes: number; readonly mode: 'enforce' | 'measure' };
 }
 
 function header(value: string | string[] | undefined): string | undefined {
@@ -73,7 +76,7 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
 
     if (Array.isArray(raw)) {
       if (raw.length === 0) return reply.code(400).send(errorBody('BAD_REQUEST', 'A batch must contain at least one operation.'));
-      if (limits && raw.length > limits.maxBatchSize) {
+      if (limits && limits.mode === 'enforce' && raw.length > limits.maxBatchSize) {
         return reply.code(400).send(errorBody('BATCH_LIMIT_EXCEEDED', `The batch has ${raw.length} operations, over the limit of ${limits.maxBatchSize}.`, { measured: raw.length, limit: limits.maxBatchSize }));
       }
       const info: RequestInfo = { ...base, inBatch: true };

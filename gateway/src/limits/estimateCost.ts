@@ -33,7 +33,7 @@ export interface EstimateCostOptions {
   readonly defaultListSize?: number;
   /** Cost added once to a mutation operation (Apollo Router demand control). @default 10 */
   readonly mutationCost?: number;
-  /** Most selections the estimator visits (fragments are visited once per spread) before giving up. @default 100000 */
+  /** Most selections the estimator visits (fragments are visited once per spread) before giving up. @default 20000 */
   readonly maxEvaluatedNodes?: number;
 }
 
@@ -231,11 +231,11 @@ export function estimateCost(schema: GraphQLSchema, document: DocumentNode, opti
       variables: (options.variables ?? {}) as Record<string, unknown>,
       operationName: operation.name?.value,
       estimators: [estimator],
-      maxQueryNodes: options.maxEvaluatedNodes ?? 100_000,
+      maxQueryNodes: options.maxEvaluatedNodes ?? 20_000,
     });
   } catch (error) {
     if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message)) {
-      throw new CostEstimationError('TOO_MANY_NODES', `The operation has more than ${options.maxEvaluatedNodes ?? 100_000} selections once fragments are expanded.`);
+      throw new CostEstimationError('TOO_MANY_NODES', `The operation has more than ${options.maxEvaluatedNodes ?? 20_000} selections once fragments are expanded.`);
     }
     throw error;
   }

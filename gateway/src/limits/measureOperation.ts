@@ -12,19 +12,27 @@ export interface OperationShape {
   readonly rootFields: number;
 }
 
-function countRootFields(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, active: Set<string>): number {
+/** Counts root fields; each fragment is counted once and memoized, so a fragment "bomb" stays linear. */
+function countRootFields(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, memo: Map<string, number>): number {
   let count = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
       if (selection.name.value !== '__typename') count++;
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      count += countRootFields(selection.selectionSet, fragments, active);
+      count += countRootFields(selection.selectionSet, fragments, memo);
     } else {
-      const fragment = fragments.get(selection.name.value);
-      if (!fragment || active.has(fragment.name.value)) continue;
-      active.add(fragment.name.value);
-      count += countRootFields(fragment.selectionSet, fragments, active);
-      active.delete(fragment.name.value);
+      const name = selection.name.value;
+      const known = memo.get(name);
+      if (known !== undefined) {
+        count += known;
+        continue;
+      }
+      const fragment = fragments.get(name);
+      if (!fragment) continue;
+      memo.set(name, 0); // guards a cycle, which validation has already refused
+      const inner = countRootFields(fragment.selectionSet, fragments, memo);
+      memo.set(name, inner);
+      count += inner;
     }
   }
   return count;
@@ -51,7 +59,7 @@ export function measureOperations(schema: GraphQLSchema, document: DocumentNode)
   ]);
   const result = new Map<OperationDefinitionNode, OperationShape>();
   operations.forEach((operation, i) => {
-    result.set(operation, { depth: depths[i] ?? 0, aliases: aliases[i] ?? 0, rootFields: countRootFields(operation.selectionSet, fragments, new Set()) });
+    result.set(operation, { depth: depths[i] ?? 0, aliases: aliases[i] ?? 0, rootFields: countRootFields(operation.selectionSet, fragments, new Map()) });
   });
   return result;
 }

@@ -82,6 +82,17 @@ describe('OperationLimiter', () => {
     expect(check(limiter, fixed, undefined).cached).toBe(false);
   });
 
+  it('stops a fragment bomb quickly instead of expanding it', () => {
+    const limiter = new OperationLimiter({ settings });
+    limiter.setSupergraph(SDL);
+    const levels = 40; // 2^40 expansions if walked naively
+    const fragments = Array.from({ length: levels }, (_, i) => `fragment F${i} on Query { ${i === levels - 1 ? 'feed(first: 1) { id }' : `...F${i + 1} ...F${i + 1}`} }`).join(' ');
+    const query = `{ ...F0 } ${fragments}`;
+    expect(() => check(limiter, query, undefined)).toThrow(expect.objectContaining({ reason: 'TOO_MANY_NODES' }));
+    const shape = checkDocument(schema, query, { ...LIMITS, maxTokens: 100_000 });
+    expect(shape.operations[0]).toMatchObject({ rootFields: 2 ** (levels - 1), cost: null, problems: [expect.objectContaining({ code: 'COST_NOT_ESTIMATED' }), expect.objectContaining({ code: 'MAX_ROOT_FIELDS_LIMIT' })] });
+  });
+
   it('reads the repository supergraph.graphql', () => {
     const limiter = new OperationLimiter({ settings });
     limiter.setSupergraph(readFileSync(join(__dirname, '..', '..', '..', '..', 'supergraph.graphql'), 'utf8'));
