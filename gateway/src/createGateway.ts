@@ -78,6 +78,7 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
   app.get('/ready', async (_request, reply) =>
     ready ? { status: 'ready', supergraphVersion: version } : reply.code(503).send({ status: 'loading' }),
   );
+  // The limits step checks document bytes and tokens; a persisted-query step that fills in the query text must run before it.
   registerGraphQLRoute(app, { apollo, isReady: () => ready, steps: [createLimitsStep(limiter, limitsLogger)], logger, limitsFor: (clientName) => limiter.limitsFor(clientName) });
 
   let started = false;
