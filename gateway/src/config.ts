@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { LimitsSettings } from './limits/OperationLimits';
 
 /** Roam gateway settings, read once at start from the environment. The README lists each with its default. */
 export interface GatewayConfig {
@@ -19,8 +20,16 @@ export interface GatewayConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long shutdown waits for in-flight requests, in ms. `SHUTDOWN_GRACE_MS`; @default 10000 */
   readonly shutdownGraceMs: number;
-  /** Most operations one batch (a JSON or MessagePack array) may hold; more → 400 `BATCH_LIMIT_EXCEEDED`. `MAX_BATCH_SIZE`; @default 20 */
-  readonly maxBatchSize: number;
+  /**
+   * Operation limits (README "Operation limits"). Defaults from `MAX_COST` (@default 1000000),
+   * `MAX_DEPTH` (@default 15), `MAX_ALIASES` (@default 30), `MAX_ROOT_FIELDS` (@default 20),
+   * `MAX_TOKENS` (@default 5000), `MAX_DOCUMENT_BYTES` (bytes, @default 65536), `MAX_BATCH_SIZE`
+   * (@default 20), `MAX_BODY_BYTES` (bytes) and `LIMITS_MODE` (`enforce` | `measure`, @default "enforce");
+   * per-client overrides from `LIMITS_BY_CLIENT` (JSON object: client name → partial limits, e.g.
+   * `{"ios":{"maxCost":5000,"mode":"measure"}}`, @default {}); the cost model's default list size from
+   * `COST_DEFAULT_LIST_SIZE` (@default 10).
+   */
+  readonly limits: LimitsSettings;
   /** Responses smaller than this many bytes (encoded, before compression) are sent uncompressed. `RESPONSE_COMPRESSION_MIN_BYTES`; @default 1024 */
   readonly responseCompressionMinBytes: number;
   /**
@@ -50,6 +59,30 @@ export interface CacheHintConfig {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+const limitOverrides = z
+  .object({
+    maxCost: int(0, Number.MAX_SAFE_INTEGER),
+    maxDepth: int(1, 10_000),
+    maxAliases: int(0, 100_000),
+    maxRootFields: int(1, 100_000),
+    maxTokens: int(1, 10_000_000),
+    maxDocumentBytes: int(1, 100 * 1024 * 1024),
+    maxBatchSize: int(1, 10_000),
+    maxBodyBytes: int(1024, 100 * 1024 * 1024),
+    mode: z.enum(['enforce', 'measure']),
+  })
+  .partial()
+  .strict();
+
+const jsonObject = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'expected a JSON object, e.g. {"ios":{"maxCost":5000}}' });
+    return z.NEVER;
+  }
+});
+
 const schema = z.object({
   PORT: int(0, 65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -59,7 +92,6 @@ const schema = z.object({
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
-  MAX_BATCH_SIZE: int(1, 1000).default(20),
   RESPONSE_COMPRESSION_MIN_BYTES: int(0, 100 * 1024 * 1024).default(1024),
   BROTLI_QUALITY: int(0, 11).default(5),
   GZIP_LEVEL: int(1, 9).default(6),
@@ -80,6 +112,16 @@ const schema = z.object({
         z.strictObject({ maxAge: z.number().int().min(0).optional(), scope: z.enum(['PUBLIC', 'PRIVATE']).optional(), inheritMaxAge: z.boolean().optional() }),
       ),
     ),
+  MAX_COST: int(0, Number.MAX_SAFE_INTEGER).default(1_000_000),
+  MAX_DEPTH: int(1, 10_000).default(15),
+  MAX_ALIASES: int(0, 100_000).default(30),
+  MAX_ROOT_FIELDS: int(1, 100_000).default(20),
+  MAX_TOKENS: int(1, 10_000_000).default(5000),
+  MAX_DOCUMENT_BYTES: int(1, 100 * 1024 * 1024).default(64 * 1024),
+  MAX_BATCH_SIZE: int(1, 10_000).default(20),
+  LIMITS_MODE: z.enum(['enforce', 'measure']).default('enforce'),
+  LIMITS_BY_CLIENT: jsonObject.pipe(z.record(z.string(), limitOverrides)).default({}),
+  COST_DEFAULT_LIST_SIZE: int(0, 1_000_000).default(10),
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -105,7 +147,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `  ${name}=${JSON.stringify(input[name])}: ${issue.message}`;
+      const where = issue.path.length > 1 ? `${issue.path.slice(1).join('.')}: ` : '';
+      return `  ${name}=${JSON.stringify(input[name])}: ${where}${issue.message}`;
     });
     throw new ConfigError(`Invalid Roam gateway configuration:\n${lines.join('\n')}`);
   }
@@ -119,10 +162,24 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxBodyBytes: c.MAX_BODY_BYTES,
     logLevel: c.LOG_LEVEL,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
-    maxBatchSize: c.MAX_BATCH_SIZE,
     responseCompressionMinBytes: c.RESPONSE_COMPRESSION_MIN_BYTES,
     brotliQuality: c.BROTLI_QUALITY,
     gzipLevel: c.GZIP_LEVEL,
     cacheHints: Object.freeze(c.CACHE_HINTS),
+    limits: Object.freeze({
+      defaults: Object.freeze({
+        maxCost: c.MAX_COST,
+        maxDepth: c.MAX_DEPTH,
+        maxAliases: c.MAX_ALIASES,
+        maxRootFields: c.MAX_ROOT_FIELDS,
+        maxTokens: c.MAX_TOKENS,
+        maxDocumentBytes: c.MAX_DOCUMENT_BYTES,
+        maxBatchSize: c.MAX_BATCH_SIZE,
+        maxBodyBytes: c.MAX_BODY_BYTES,
+        mode: c.LIMITS_MODE,
+      }),
+      byClient: Object.freeze(c.LIMITS_BY_CLIENT),
+      defaultListSize: c.COST_DEFAULT_LIST_SIZE,
+    }),
   });
 }

@@ -8,6 +8,7 @@ import type { GatewayConfig } from './config';
 import { formatError } from './formatError';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
+import { createLimitsPlugin, createLimitsStep, largestBodyLimit, OperationLimiter } from './limits';
 import { createSubgraphFetcher, SubgraphDataSource } from './supergraph/SubgraphDataSource';
 import { supergraphFromFile } from './supergraph/supergraphFromFile';
 
@@ -17,6 +18,8 @@ export interface RoamGateway {
   readonly app: FastifyInstance;
   /** @returns whether a supergraph is loaded and requests can be served. */
   isReady(): boolean;
+  /** The operation limits' state (schema with cost directives, settings, counters). */
+  readonly limiter: OperationLimiter;
   /** Number of supergraph loads so far (1 after start, +1 per hot reload). */
   supergraphVersion(): number;
   /**
@@ -45,7 +48,14 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
     buildService: ({ name, url }) => new SubgraphDataSource(name, url ?? '', fetcher),
     logger: logger.child({ component: 'apollo-gateway' }),
   });
-  gateway.onSchemaLoadOrUpdate(() => {
+  const limiter = new OperationLimiter({ settings: config.limits });
+  const limitsLogger = logger.child({ component: 'limits' });
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    try {
+      limiter.setSupergraph(coreSupergraphSdl);
+    } catch (error) {
+      logger.error({ err: (error as Error).message }, 'cost model could not read the supergraph; keeping the previous one');
+    }
     ready = true;
     version++;
   });
@@ -56,12 +66,12 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
     allowBatchedHttpRequests: true,
     formatError,
     // Roam's cache-control plugin replaces Apollo's: in gateway mode Apollo's only sees subgraph headers.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), cacheControlPlugin(config.cacheHints)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), cacheControlPlugin(config.cacheHints), createLimitsPlugin(limiter, limitsLogger)],
   });
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     disableRequestLogging: true,
-    bodyLimit: config.maxBodyBytes,
+    bodyLimit: largestBodyLimit(config.limits),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
@@ -70,19 +80,21 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
   app.get('/ready', async (_request, reply) =>
     ready ? { status: 'ready', supergraphVersion: version } : reply.code(503).send({ status: 'loading' }),
   );
+  // The limits step checks document bytes and tokens; a persisted-query step that fills in the query text must run before it.
   registerGraphQLRoute(app, {
     apollo,
     isReady: () => ready,
-    steps: [],
+    steps: [createLimitsStep(limiter, limitsLogger)],
     logger,
-    maxBatchSize: config.maxBatchSize,
-    maxBodyBytes: config.maxBodyBytes,
+    maxBodyBytes: largestBodyLimit(config.limits),
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
+    limitsFor: (clientName) => limiter.limitsFor(clientName),
   });
 
   let started = false;
   return {
     app,
+    limiter,
     isReady: () => ready,
     supergraphVersion: () => version,
     async listen() {

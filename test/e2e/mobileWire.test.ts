@@ -192,7 +192,7 @@ describe('mobile wire efficiency: encodings, batching, conditional requests (rea
     it('refuses a batch over MAX_BATCH_SIZE with 400 BATCH_LIMIT_EXCEEDED and the measured size', async () => {
       const res = await postJson(Array.from({ length: 6 }, () => ({ query: SMALL_QUERY })));
       expect(res.status).toBe(400);
-      expect(decode(res)).toMatchObject({ errors: [{ extensions: { code: 'BATCH_LIMIT_EXCEEDED', batchSize: 6, maxBatchSize: 5 } }] });
+      expect(decode(res)).toMatchObject({ errors: [{ extensions: { code: 'BATCH_LIMIT_EXCEEDED', measured: 6, limit: 5 } }] });
     });
   });
 

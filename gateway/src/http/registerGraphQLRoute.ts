@@ -17,11 +17,14 @@ import { toHeaderMap } from './toHeaderMap';
 export interface GraphQLRouteOptions extends EntryRunner {
   /** @returns whether a supergraph is loaded; until then requests get 503 `SUPERGRAPH_NOT_READY`. */
   readonly isReady: () => boolean;
-  /** Most entries in one batch; more → 400 `BATCH_LIMIT_EXCEEDED`. */
-  readonly maxBatchSize: number;
-  /** Limit of a request body, sent and decompressed, in bytes (also Fastify's `bodyLimit`). */
+  /** Limit of a request body, sent and decompressed, in bytes (also Fastify's `bodyLimit`: the largest of all clients' limits). */
   readonly maxBodyBytes: number;
   readonly compression: CompressionOptions;
+  /**
+   * The batch and body limits of a client (by `apollographql-client-name`). The body limit always applies;
+   * the batch limit (400 `BATCH_LIMIT_EXCEEDED`) only in `enforce` mode.
+   */
+  readonly limitsFor: (clientName: string | undefined) => { readonly maxBatchSize: number; readonly maxBodyBytes: number; readonly mode: 'enforce' | 'measure' };
 }
 
 /** The response varies by these request headers (RFC 9110 §12.5.5). */
@@ -104,6 +107,11 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       return sendError(reply, 'SUPERGRAPH_NOT_READY', 'The gateway has not loaded a supergraph yet.');
     }
     const method = request.method === 'GET' || request.method === 'HEAD' ? 'GET' : 'POST';
+    const limits = options.limitsFor(header(request.headers['apollographql-client-name']));
+    const contentLength = Number(header(request.headers['content-length']));
+    if (contentLength > limits.maxBodyBytes) {
+      return sendError(reply, 'PAYLOAD_TOO_LARGE', `The request body is ${contentLength} bytes, over the limit of ${limits.maxBodyBytes}.`, { measured: contentLength, limit: limits.maxBodyBytes });
+    }
     let raw: unknown;
     if (method === 'GET') {
       try {
@@ -128,11 +136,8 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
     let cacheControl: string;
     if (Array.isArray(raw)) {
       if (raw.length === 0) return sendError(reply, 'BAD_REQUEST', 'A batch must contain at least one operation.');
-      if (raw.length > options.maxBatchSize) {
-        return sendError(reply, 'BATCH_LIMIT_EXCEEDED', `The batch holds ${raw.length} operations; at most ${options.maxBatchSize} are allowed.`, {
-          batchSize: raw.length,
-          maxBatchSize: options.maxBatchSize,
-        });
+      if (limits.mode === 'enforce' && raw.length > limits.maxBatchSize) {
+        return sendError(reply, 'BATCH_LIMIT_EXCEEDED', `The batch has ${raw.length} operations, over the limit of ${limits.maxBatchSize}.`, { measured: raw.length, limit: limits.maxBatchSize });
       }
       const info: RequestInfo = { ...base, inBatch: true };
       const outcomes = await runBatch(options, raw, info);
