@@ -71,3 +71,17 @@ describe('conformance: federation gateway audit (199 queries, 46 suites)', () =>
     expect(passed).toBeGreaterThanOrEqual(PASS_FLOOR);
   }, 240_000);
 });
+
+describe('conformance: the same audit through Roam\'s own executor (EXECUTOR=roam)', () => {
+  it(`passes at least ${PASS_FLOOR} of 199`, async () => {
+    const { total, passed, results, misses } = await runAudit({ EXECUTOR: 'roam' });
+    const failing = results.filter((r) => r.failures.length > 0);
+    console.log(
+      `fed-audit (EXECUTOR=roam): ${passed}/${total} passed; failing suites: ${failing.map((r) => r.id).join(', ') || 'none'}\n` +
+        failing.flatMap((r) => r.failures).join('\n') +
+        (misses.length ? `\nunrecorded subgraph requests: ${misses.length}\n${misses.slice(0, 20).join('\n')}` : ''),
+    );
+    expect(total).toBe(199);
+    expect(passed).toBeGreaterThanOrEqual(PASS_FLOOR);
+  }, 240_000);
+});

@@ -1,0 +1,133 @@
+import type { SupergraphSdlHook } from '@apollo/gateway';
+import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
+import { QueryPlanner, type QueryPlan } from '@apollo/query-planner';
+import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface, GatewayLoadResult, GatewaySchemaLoadOrUpdateCallback, GatewayUnsubscriber } from '@apollo/server-gateway-interface';
+import { GraphQLError, getVariableValues, type GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import { executePlan, type SubgraphCall } from './executePlan';
+import { postSubgraphJson } from './postSubgraphJson';
+import { shapeResponse } from './shapeResponse';
+
+/** Options of {@link RoamPlanGateway}. */
+export interface RoamPlanGatewayOptions {
+  /** Where the supergraph SDL comes from (the same hook Apollo Gateway takes, e.g. `supergraphFromFile`). */
+  readonly supergraphSdl: SupergraphSdlHook;
+  /** The pooled keep-alive undici dispatcher for subgraph calls. */
+  readonly dispatcher: Dispatcher;
+  readonly logger: Logger;
+  /** Most query plans kept (one per distinct operation text + name). @default 1000 */
+  readonly planCacheSize?: number;
+}
+
+/** One loaded supergraph: API schema, planner and subgraph URLs; replaced whole on reload. */
+interface Loaded {
+  readonly sdl: string;
+  readonly apiSchema: Schema;
+  readonly graphqlSchema: GraphQLSchema;
+  readonly supergraphSchema: GraphQLSchema;
+  readonly planner: QueryPlanner;
+  readonly urls: Map<string, string>;
+  readonly plans: Map<string, QueryPlan>;
+}
+
+/**
+ * Roam's own query-plan executor, plugged into Apollo Server as its `gateway` (Apollo Server's
+ * `GatewayInterface`: `load()` returns the executor, `onSchemaLoadOrUpdate` gives the API schema), so
+ * parsing, validation, plugins and serialisation stay Apollo Server's. Planning is `@apollo/query-planner`
+ * over `@apollo/federation-internals`' `Supergraph`; plans are cached per operation text + name; plans
+ * run with {@link executePlan} over undici (pooled keep-alive, no OpenTelemetry) and the response is
+ * shaped once ({@link shapeResponse}).
+ */
+export class RoamPlanGateway implements GatewayInterface {
+  private loaded: Loaded | undefined;
+  private readonly listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
+  private cleanup: (() => Promise<void>) | undefined;
+
+  constructor(private readonly options: RoamPlanGatewayOptions) {}
+
+  /** @see GatewayInterface.onSchemaLoadOrUpdate */
+  onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): GatewayUnsubscriber {
+    this.listeners.add(callback);
+    return () => this.listeners.delete(callback);
+  }
+
+  /** Loads the supergraph through the hook and returns the executor. @throws when the first supergraph is invalid. */
+  async load(): Promise<GatewayLoadResult> {
+    const result = await this.options.supergraphSdl({
+      update: (sdl: string) => {
+        try {
+          this.apply(sdl);
+        } catch (error) {
+          this.options.logger.error({ err: error }, 'supergraph update rejected; keeping the previous one');
+        }
+      },
+      healthCheck: async () => undefined,
+      getDataSource: () => {
+        throw new Error('not supported by the Roam executor');
+      },
+    } as never);
+    this.cleanup = result.cleanup;
+    this.apply(result.supergraphSdl);
+    return { executor: this.executor };
+  }
+
+  /** Stops watching the supergraph. */
+  async stop(): Promise<void> {
+    await this.cleanup?.();
+  }
+
+  private apply(sdl: string): void {
+    const supergraph = Supergraph.build(sdl);
+    const apiSchema = supergraph.apiSchema();
+    const urls = new Map<string, string>();
+    for (const sg of supergraph.subgraphs().values()) urls.set(sg.name, sg.url);
+    const graphqlSchema = apiSchema.toGraphQLJSSchema();
+    this.loaded = {
+      sdl,
+      apiSchema,
+      graphqlSchema,
+      supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
+      planner: new QueryPlanner(supergraph),
+      urls,
+      plans: new Map(),
+    };
+    for (const listener of this.listeners) listener({ apiSchema: graphqlSchema, coreSupergraphSdl: sdl });
+  }
+
+  private readonly executor: GatewayExecutor = async (requestContext: GatewayGraphQLRequestContext) => {
+    const loaded = this.loaded;
+    if (!loaded) throw new Error('supergraph not loaded');
+    const { document, operation, operationName, source } = requestContext;
+    const coerced = getVariableValues(loaded.graphqlSchema, operation.variableDefinitions ?? [], requestContext.request.variables ?? {});
+    if (coerced.errors) return { errors: coerced.errors };
+    const variables = coerced.coerced;
+    const key = `${operationName ?? ''}\u0000${source}`;
+    let plan = loaded.plans.get(key);
+    if (!plan) {
+      plan = loaded.planner.buildQueryPlan(operationFromDocument(loaded.apiSchema, document, { operationName: operationName ?? undefined }));
+      if (loaded.plans.size >= (this.options.planCacheSize ?? 1000)) loaded.plans.delete(loaded.plans.keys().next().value!);
+      loaded.plans.set(key, plan);
+    }
+    const errors: GraphQLError[] = [];
+    const call: SubgraphCall = async (serviceName, body) => {
+      const url = loaded.urls.get(serviceName);
+      if (!url) throw new GraphQLError(`Unknown subgraph '${serviceName}'`, { extensions: { code: 'SUBREQUEST_HTTP_ERROR', service: serviceName } });
+      let reply;
+      try {
+        reply = await postSubgraphJson(this.options.dispatcher, url, JSON.stringify(body));
+      } catch (error) {
+        throw new GraphQLError(`HTTP fetch failed from '${serviceName}': ${(error as Error).message}`, { extensions: { code: 'SUBREQUEST_HTTP_ERROR', service: serviceName, reason: (error as Error).message } });
+      }
+      if (reply.status < 200 || reply.status >= 300 || !reply.body || typeof reply.body !== 'object') {
+        // A GraphQL-over-HTTP error reply with a JSON body still carries the subgraph's errors.
+        if (reply.body && typeof reply.body === 'object' && Array.isArray((reply.body as { errors?: unknown }).errors)) return reply.body as never;
+        throw new GraphQLError(`HTTP fetch failed from '${serviceName}': ${reply.status}`, { extensions: { code: 'SUBREQUEST_HTTP_ERROR', service: serviceName, reason: `HTTP ${reply.status}` } });
+      }
+      return reply.body as never;
+    };
+    const merged = await executePlan(plan.node && plan.node.kind !== 'Subscription' ? plan.node : undefined, { supergraphSchema: loaded.supergraphSchema, variables, providedVariables: requestContext.request.variables ?? {}, call, errors });
+    const data = shapeResponse(loaded.graphqlSchema, document, operation, variables, merged, errors);
+    return errors.length > 0 ? { data, errors } : { data };
+  };
+}

@@ -1,0 +1,248 @@
+import type { FetchDataRewrite, FetchNode, PlanNode, QueryPlanSelectionNode } from '@apollo/query-planner';
+import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
+
+/** Sends one subgraph operation; resolves to the subgraph's GraphQL response (`data`, `errors`). */
+export type SubgraphCall = (serviceName: string, body: { query: string; variables: Record<string, unknown>; operationName?: string }) => Promise<{ data?: Record<string, unknown> | null; errors?: readonly SubgraphError[] }>;
+
+/** An error a subgraph returned (GraphQL over HTTP response `errors` entry). */
+export interface SubgraphError {
+  readonly message?: string;
+  readonly path?: readonly (string | number)[];
+  readonly extensions?: Record<string, unknown>;
+}
+
+/** Everything one plan execution needs. */
+export interface PlanContext {
+  /** The supergraph schema (graphql-js), for type conditions in `requires` and rewrites. */
+  readonly supergraphSchema: GraphQLSchema;
+  /** The client's coerced variables (defaults applied), for `Condition` nodes. */
+  readonly variables: Record<string, unknown>;
+  /** The variables as the client sent them; subgraph calls forward these (as Apollo Gateway does). */
+  readonly providedVariables: Record<string, unknown>;
+  readonly call: SubgraphCall;
+  /** Errors collected so far (subgraph errors with paths into the client's response). */
+  readonly errors: GraphQLError[];
+}
+
+type Obj = Record<string, unknown>;
+
+/**
+ * Executes a query plan from `@apollo/query-planner` (Sequence, Parallel, Fetch, Flatten, Condition) and
+ * returns the merged, not yet shaped, data: root fetches are merged into the root object, entity fetches
+ * (`_entities` with representations built from `requires`) into the objects found at the `Flatten`
+ * path. Follows the semantics of `@apollo/gateway`'s `executeQueryPlan` (input/output rewrites,
+ * error paths), without tracing spans.
+ *
+ * @throws Error for `Defer` nodes (not supported by this executor).
+ */
+export async function executePlan(node: PlanNode | undefined, context: PlanContext): Promise<Obj> {
+  const data: Obj = Object.create(null) as Obj;
+  if (node) await run(node, context, data, [], [data]);
+  return data;
+}
+
+async function run(node: PlanNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Obj[]): Promise<void> {
+  switch (node.kind) {
+    case 'Sequence':
+      for (const child of node.nodes) await run(child, context, root, path, targets);
+      return;
+    case 'Parallel':
+      await Promise.all(node.nodes.map((child) => run(child, context, root, path, targets)));
+      return;
+    case 'Flatten': {
+      const found: Obj[] = [];
+      for (const t of targets) collectAtPath(t, node.path, 0, found);
+      await run(node.node, context, root, [...path, ...node.path], found);
+      return;
+    }
+    case 'Condition': {
+      const value = context.variables[node.condition];
+      const branch = value ? node.ifClause : node.elseClause;
+      if (branch) await run(branch, context, root, path, targets);
+      return;
+    }
+    case 'Fetch':
+      await fetch(node, context, root, path, targets);
+      return;
+    case 'Defer':
+      throw new Error('@defer is not supported by the Roam executor');
+    default: {
+      const unknown: never = node;
+      throw new Error(`unknown plan node ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function collectAtPath(value: unknown, path: readonly (string | number)[], i: number, out: Obj[]): void {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    for (const v of value) collectAtPath(v, path, path[i] === '@' ? i + 1 : i, out);
+    return;
+  }
+  if (i === path.length) {
+    if (typeof value === 'object') out.push(value as Obj);
+    return;
+  }
+  const key = path[i]!;
+  if (key === '@') {
+    collectAtPath(value, path, i + 1, out);
+    return;
+  }
+  collectAtPath((value as Obj)[key as string], path, i + 1, out);
+}
+
+async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Obj[]): Promise<void> {
+  const entities = targets.filter((t) => t !== null && t !== undefined);
+  if (entities.length === 0) return;
+  const variables: Obj = {};
+  for (const name of node.variableUsages ?? []) if (context.providedVariables[name] !== undefined) variables[name] = context.providedVariables[name];
+
+  if (!node.requires) {
+    const res = await send(node, context, variables, path, undefined);
+    if (!res) return;
+    applyRewrites(context.supergraphSchema, node.outputRewrites, res);
+    for (const entity of entities) deepMerge(entity, res);
+    return;
+  }
+  const representations: Obj[] = [];
+  const owners: Obj[] = [];
+  for (const entity of entities) {
+    const rep = selectRequires(context.supergraphSchema, entity, node.requires);
+    if (rep && rep.__typename) {
+      applyRewrites(context.supergraphSchema, node.inputRewrites, rep);
+      representations.push(rep);
+      owners.push(entity);
+    }
+  }
+  if (representations.length === 0) return;
+  const res = await send(node, context, { ...variables, representations }, path, owners);
+  if (!res) return;
+  const received = res._entities;
+  if (!Array.isArray(received) || received.length !== representations.length) {
+    context.errors.push(new GraphQLError(`Expected "data._entities" from '${node.serviceName}' to contain ${representations.length} elements`, { extensions: { code: 'SUBREQUEST_MALFORMED_RESPONSE', service: node.serviceName } }));
+    return;
+  }
+  for (let i = 0; i < received.length; i++) {
+    const entity = received[i] as Obj | null;
+    if (entity && !entity.__typename) entity.__typename = owners[i]!.__typename;
+    applyRewrites(context.supergraphSchema, node.outputRewrites, entity);
+    if (entity) deepMerge(owners[i]!, entity);
+  }
+}
+
+async function send(node: FetchNode, context: PlanContext, variables: Obj, path: (string | number)[], owners: Obj[] | undefined): Promise<Obj | undefined> {
+  let res;
+  try {
+    res = await context.call(node.serviceName, { query: node.operation, variables, ...(node.operationName ? { operationName: node.operationName } : {}) });
+  } catch (error) {
+    const e = error instanceof GraphQLError ? error : new GraphQLError(String((error as Error)?.message ?? error));
+    context.errors.push(e);
+    return undefined;
+  }
+  if (res.errors?.length) {
+    for (const err of res.errors) {
+      let errorPath: (string | number)[] | undefined;
+      if (err.path) {
+        // `_entities.<i>.rest` maps to the entity's position under the Flatten path; root fetch paths are kept.
+        errorPath = owners && typeof err.path[1] === 'number' ? [...path.filter((p) => p !== '@'), ...err.path.slice(2)] : [...path.filter((p) => p !== '@'), ...err.path];
+      }
+      context.errors.push(
+        new GraphQLError(err.message ?? 'Subgraph error', {
+          path: errorPath,
+          extensions: { ...(err.extensions ?? {}), code: (err.extensions?.code as string | undefined) ?? 'DOWNSTREAM_SERVICE_ERROR', serviceName: node.serviceName },
+        }),
+      );
+    }
+  }
+  return res.data && typeof res.data === 'object' ? (res.data as Obj) : undefined;
+}
+
+/** Builds a representation: the `requires` selections read from an entity (Apollo Gateway's `executeSelectionSet`). */
+function selectRequires(schema: GraphQLSchema, source: unknown, selections: readonly QueryPlanSelectionNode[]): Obj | null {
+  if (source === null || source === undefined) return null;
+  const result: Obj = Object.create(null) as Obj;
+  for (const s of selections) {
+    if (s.kind === 'Field') {
+      const key = s.alias ?? s.name;
+      const value = (source as Obj)[key];
+      if (value === undefined) return null;
+      if (Array.isArray(value)) result[key] = value.map((v) => (s.selections ? selectRequires(schema, v, s.selections) : v));
+      else if (s.selections) result[key] = selectRequires(schema, value, s.selections);
+      else result[key] = value;
+    } else {
+      if (!s.typeCondition) continue;
+      if (isObjectOfType(schema, source as Obj, s.typeCondition)) deepMerge(result, selectRequires(schema, source, s.selections));
+    }
+  }
+  return result;
+}
+
+/** Whether `obj` (by its `__typename`) satisfies the type condition `typeName` in `schema`. */
+export function isObjectOfType(schema: GraphQLSchema, obj: Obj, typeName: string, whenUnknown = false): boolean {
+  const objTypename = obj.__typename as string | undefined;
+  if (!objTypename) return whenUnknown;
+  if (objTypename === typeName) return true;
+  const type = schema.getType(objTypename);
+  const condition = schema.getType(typeName);
+  if (!type || !condition) return false;
+  return isAbstractType(condition) && (isObjectType(type) || isInterfaceType(type)) && schema.isSubType(condition, type);
+}
+
+/** Merges `source` into `target` in place: objects key by key, arrays element by element. */
+export function deepMerge(target: Obj, source: unknown): void {
+  if (source === null || source === undefined || typeof source !== 'object') return;
+  for (const key of Object.keys(source as Obj)) {
+    const value = (source as Obj)[key];
+    const existing = target[key];
+    if (value !== null && typeof value === 'object' && existing !== null && typeof existing === 'object') {
+      if (Array.isArray(value) && Array.isArray(existing)) {
+        for (let i = 0; i < value.length; i++) {
+          const v = value[i];
+          if (v !== null && typeof v === 'object' && existing[i] !== null && typeof existing[i] === 'object') deepMerge(existing[i] as Obj, v);
+          else existing[i] = v;
+        }
+      } else if (!Array.isArray(value) && !Array.isArray(existing)) {
+        deepMerge(existing as Obj, value);
+      } else {
+        target[key] = value;
+      }
+    } else if (value !== undefined) {
+      target[key] = value;
+    }
+  }
+}
+
+/** Applies the planner's input/output rewrites (ValueSetter, KeyRenamer) to a value in place. */
+function applyRewrites(schema: GraphQLSchema, rewrites: readonly FetchDataRewrite[] | undefined, value: unknown): void {
+  if (!rewrites || value === null || value === undefined) return;
+  for (const rewrite of rewrites) {
+    if (rewrite.path.length === 0) continue;
+    const parent = rewrite.path.slice(0, -1);
+    const field = rewrite.path[rewrite.path.length - 1]!;
+    applyAtPath(schema, parent, value, (obj) => {
+      if (rewrite.kind === 'ValueSetter') obj[field] = rewrite.setValueTo;
+      else if (obj[field] !== undefined && obj[field] !== null) {
+        obj[rewrite.renameKeyTo] = obj[field];
+        obj[field] = undefined;
+      }
+    });
+  }
+}
+
+function applyAtPath(schema: GraphQLSchema, path: readonly string[], value: unknown, fn: (obj: Obj) => void): void {
+  if (Array.isArray(value)) {
+    for (const v of value) applyAtPath(schema, path, v, fn);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  if (path.length === 0) {
+    fn(value as Obj);
+    return;
+  }
+  const [first, ...rest] = path as [string, ...string[]];
+  if (first.startsWith('... on ')) {
+    if (isObjectOfType(schema, value as Obj, first.slice('... on '.length), true)) applyAtPath(schema, rest, value, fn);
+  } else {
+    applyAtPath(schema, rest, (value as Obj)[first], fn);
+  }
+}
