@@ -36,12 +36,13 @@ const S = {
   scenarios: env.BENCH_SCENARIOS !== '0',
   ceiling: env.BENCH_CEILING !== '0',
   roamEnv: json('BENCH_ROAM_ENV', {}),
+  roamProtectionEnv: json('BENCH_ROAM_PROTECTION_ENV', {}),
   roamOffEnv: json('BENCH_ROAM_OFF_ENV', {}),
   redis: env.BENCH_REDIS === '1',
   roamRegister: env.BENCH_ROAM_REGISTER || '',
   hashOnly: env.BENCH_ROAM_HASH_ONLY === '1',
 };
-const protectionsConfigured = Object.keys(S.roamEnv).length > 0 || S.hashOnly || S.redis;
+const protectionsConfigured = Object.keys(S.roamProtectionEnv).length > 0 || S.hashOnly || S.redis;
 
 // ---------- operations ----------
 const BENCH_QUERY = readFileSync(join(ROOT, 'test/fixtures/federation-benchmark/query.graphql'), 'utf8');
@@ -125,16 +126,20 @@ const HIVE_BIN = join(ROOT, 'node_modules/@graphql-hive/gateway/dist/bin.js');
 
 /** The gateways under test: name -> how to start it on `port` against `supergraph`. */
 const GATEWAYS = {
-  roam: (port, supergraph, ctx) =>
-    spawnPinned([join(ROOT, 'gateway/dist/bin.js')], { PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', ...substitute(S.roamEnv, ctx) }, S.gatewayCpu),
-  'roam-unprotected': (port, supergraph, ctx) =>
-    spawnPinned([join(ROOT, 'gateway/dist/bin.js')], { PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', ...substitute(S.roamOffEnv, ctx) }, S.gatewayCpu),
+  roam: (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamProtectionEnv }, ctx),
+  'roam-unprotected': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamOffEnv }, ctx),
+  /** Roam with Apollo Gateway executing the plans (EXECUTOR=apollo), to price Roam's own executor. */
+  'roam-apollo-executor': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, EXECUTOR: 'apollo' }, ctx),
   apollo: (port, supergraph) => spawnPinned([join(__dirname, 'gateways/apollo.js')], { PORT: String(port), SUPERGRAPH_PATH: supergraph }, S.gatewayCpu),
   hive: (port, supergraph) =>
     spawnPinned([HIVE_BIN, 'supergraph', supergraph, '--fork', '1', '--port', String(port), '--host', '127.0.0.1', '--disable-websockets'], {}, S.gatewayCpu),
   'hive-rust': (port, supergraph) =>
     spawnPinned([HIVE_BIN, 'supergraph', supergraph, '--fork', '1', '--port', String(port), '--host', '127.0.0.1', '--disable-websockets', '-c', join(__dirname, 'gateways/hive-rust.config.mjs')], {}, S.gatewayCpu),
 };
+
+function roamProcess(port, supergraph, extra, ctx) {
+  return spawnPinned([join(ROOT, 'gateway/dist/bin.js')], { PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', ...substitute(extra, ctx) }, S.gatewayCpu);
+}
 
 function substitute(obj, ctx) {
   const out = {};
@@ -406,7 +411,7 @@ function printTable(results) {
     const b = results.medians['roam-unprotected'].c50?.rps;
     if (a && b) lines.push(`\nCost of protections (safelist + limits) at 50 connections: ${round((1 - a / b) * 100, 1)}% of req/s`);
   } else {
-    lines.push('\nProtections off: Roam ran without BENCH_ROAM_ENV / BENCH_ROAM_HASH_ONLY, so "roam" is already the unprotected configuration.');
+    lines.push('\nProtections off: no BENCH_ROAM_PROTECTION_ENV / BENCH_ROAM_HASH_ONLY / BENCH_REDIS given, so "roam" is already the unprotected configuration.');
   }
   console.log(lines.join('\n'));
 }

@@ -21,6 +21,8 @@ export interface GatewayConfig {
   readonly shutdownGraceMs: number;
   /** Who executes query plans: `apollo` (Apollo Gateway) or `roam` (Roam's executor, `executor/`). `EXECUTOR`; @default "apollo" */
   readonly executor: 'apollo' | 'roam';
+  /** With `EXECUTOR=roam`: identical in-flight queries share one execution, identical subgraph query fetches one HTTP call. `COALESCE_INFLIGHT`; @default true */
+  readonly coalesceInflight: boolean;
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -35,6 +37,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   EXECUTOR: z.enum(['apollo', 'roam']).default('apollo'),
+  COALESCE_INFLIGHT: z.enum(['true', 'false']).default('true'),
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -75,5 +78,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     logLevel: c.LOG_LEVEL,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     executor: c.EXECUTOR,
+    coalesceInflight: c.COALESCE_INFLIGHT === 'true',
   });
 }

@@ -43,7 +43,7 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
   const supergraphSdl = supergraphFromFile(config.supergraphPath, config.supergraphPollIntervalMs, logger);
   const gateway =
     config.executor === 'roam'
-      ? new RoamPlanGateway({ supergraphSdl, dispatcher: agent, logger: logger.child({ component: 'roam-executor' }) })
+      ? new RoamPlanGateway({ supergraphSdl, dispatcher: agent, coalesceInflight: config.coalesceInflight, logger: logger.child({ component: 'roam-executor' }) })
       : new ApolloGateway({
           supergraphSdl,
           buildService: ({ name, url }) => new SubgraphDataSource(name, url ?? '', fetcher),

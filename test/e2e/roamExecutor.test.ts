@@ -26,6 +26,11 @@ describe('end to end: EXECUTOR=roam (Roam\'s own query-plan executor) on the ben
     expect(JSON.stringify(res.body)).toBe(JSON.stringify(BENCHMARK_EXPECTED));
   });
 
+  it('answers 20 identical concurrent queries (coalesced) each with exactly expected.json', async () => {
+    const all = await Promise.all(Array.from({ length: 20 }, () => postGraphQL(gateway.url, { query: BENCHMARK_QUERY })));
+    for (const res of all) expect(JSON.stringify(res.body) === JSON.stringify(BENCHMARK_EXPECTED)).toBe(true);
+  });
+
   it('coerces variables and reports bad ones with a validation-style error, calling no subgraph', async () => {
     const res = await postGraphQL(gateway.url, { query: 'query ($id: ID!) { user(id: $id) { id name } }', variables: {} });
     expect(res.body.errors?.[0]?.message).toMatch(/\$id/);

@@ -1,12 +1,13 @@
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type QueryPlan } from '@apollo/query-planner';
-import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface, GatewayLoadResult, GatewaySchemaLoadOrUpdateCallback, GatewayUnsubscriber } from '@apollo/server-gateway-interface';
+import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface, GatewayLoadResult, GatewaySchemaLoadOrUpdateCallback, GatewayUnsubscriber } from '@apollo/server-gateway-interface';
 import { GraphQLError, getVariableValues, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { executePlan, type SubgraphCall } from './executePlan';
-import { postSubgraphJson } from './postSubgraphJson';
+import { InflightCoalescer } from './InflightCoalescer';
+import { parseSubgraphReply, postSubgraph, type RawSubgraphReply } from './postSubgraphJson';
 import { shapeResponse } from './shapeResponse';
 
 /** Options of {@link RoamPlanGateway}. */
@@ -18,6 +19,12 @@ export interface RoamPlanGatewayOptions {
   readonly logger: Logger;
   /** Most query plans kept (one per distinct operation text + name). @default 1000 */
   readonly planCacheSize?: number;
+  /**
+   * Share identical in-flight work: a query whose text, operation name, variables and authorization
+   * headers match one being executed gets that execution's result, and identical subgraph query fetches
+   * share one HTTP call (each caller parses its own copy). Mutations are never coalesced. @default true
+   */
+  readonly coalesceInflight?: boolean;
 }
 
 /** One loaded supergraph: API schema, planner and subgraph URLs; replaced whole on reload. */
@@ -43,6 +50,10 @@ export class RoamPlanGateway implements GatewayInterface {
   private loaded: Loaded | undefined;
   private readonly listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
   private cleanup: (() => Promise<void>) | undefined;
+  /** Identical in-flight client queries. */
+  readonly requests = new InflightCoalescer<GatewayExecutionResult>();
+  /** Identical in-flight subgraph query fetches. */
+  readonly fetches = new InflightCoalescer<RawSubgraphReply>();
 
   constructor(private readonly options: RoamPlanGatewayOptions) {}
 
@@ -95,7 +106,16 @@ export class RoamPlanGateway implements GatewayInterface {
     for (const listener of this.listeners) listener({ apiSchema: graphqlSchema, coreSupergraphSdl: sdl });
   }
 
-  private readonly executor: GatewayExecutor = async (requestContext: GatewayGraphQLRequestContext) => {
+  private readonly executor: GatewayExecutor = (requestContext: GatewayGraphQLRequestContext) => {
+    const coalesce = this.options.coalesceInflight ?? true;
+    if (!coalesce || requestContext.operation.operation !== 'query') return this.execute(requestContext, false);
+    const headers = requestContext.request.http?.headers;
+    const scope = headers ? `${headers.get('authorization') ?? ''}\u0000${headers.get('cookie') ?? ''}` : '';
+    const key = `${requestContext.operationName ?? ''}\u0000${requestContext.source}\u0000${JSON.stringify(requestContext.request.variables ?? {})}\u0000${scope}`;
+    return this.requests.run(key, () => this.execute(requestContext, true));
+  };
+
+  private async execute(requestContext: GatewayGraphQLRequestContext, coalesceFetches: boolean): Promise<GatewayExecutionResult> {
     const loaded = this.loaded;
     if (!loaded) throw new Error('supergraph not loaded');
     const { document, operation, operationName, source } = requestContext;
@@ -115,7 +135,9 @@ export class RoamPlanGateway implements GatewayInterface {
       if (!url) throw new GraphQLError(`Unknown subgraph '${serviceName}'`, { extensions: { code: 'SUBREQUEST_HTTP_ERROR', service: serviceName } });
       let reply;
       try {
-        reply = await postSubgraphJson(this.options.dispatcher, url, JSON.stringify(body));
+        const text = JSON.stringify(body);
+        const raw = coalesceFetches ? await this.fetches.run(`${url}\u0000${text}`, () => postSubgraph(this.options.dispatcher, url, text)) : await postSubgraph(this.options.dispatcher, url, text);
+        reply = parseSubgraphReply(raw);
       } catch (error) {
         throw new GraphQLError(`HTTP fetch failed from '${serviceName}': ${(error as Error).message}`, { extensions: { code: 'SUBREQUEST_HTTP_ERROR', service: serviceName, reason: (error as Error).message } });
       }
@@ -129,5 +151,5 @@ export class RoamPlanGateway implements GatewayInterface {
     const merged = await executePlan(plan.node && plan.node.kind !== 'Subscription' ? plan.node : undefined, { supergraphSchema: loaded.supergraphSchema, variables, providedVariables: requestContext.request.variables ?? {}, call, errors });
     const data = shapeResponse(loaded.graphqlSchema, document, operation, variables, merged, errors);
     return errors.length > 0 ? { data, errors } : { data };
-  };
+  }
 }

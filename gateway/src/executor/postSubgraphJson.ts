@@ -24,19 +24,38 @@ export interface SubgraphHttpReply {
  *   and `SyntaxError` when a JSON content type carries a body that is not JSON.
  */
 export async function postSubgraphJson(dispatcher: Dispatcher, url: string, body: string, headers: Record<string, string> = {}): Promise<SubgraphHttpReply> {
+  return parseSubgraphReply(await postSubgraph(dispatcher, url, body, headers));
+}
+
+/** A subgraph reply before its body is parsed (shareable between coalesced callers). */
+export interface RawSubgraphReply {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly text: string;
+}
+
+/** Like {@link postSubgraphJson} but leaves the body as text. @throws undici's errors. */
+export async function postSubgraph(dispatcher: Dispatcher, url: string, body: string, headers: Record<string, string> = {}): Promise<RawSubgraphReply> {
   const res = await dispatcher.request({
     ...dispatchTarget(url),
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
     body,
   });
-  const text = await res.body.text();
-  const contentType = headerValue(res.headers['content-type']);
+  return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+}
+
+/**
+ * Decodes a {@link RawSubgraphReply}: JSON content types are parsed (a fresh object per call).
+ * @throws SyntaxError when a JSON content type carries a body that is not JSON.
+ */
+export function parseSubgraphReply(raw: RawSubgraphReply): SubgraphHttpReply {
+  const contentType = headerValue(raw.headers['content-type']);
   const isJson = contentType !== null && (contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json'));
   return {
-    status: res.statusCode,
-    headers: { get: (name: string) => headerValue(res.headers[name.toLowerCase()]) },
-    body: isJson ? (JSON.parse(text) as unknown) : text,
+    status: raw.status,
+    headers: { get: (name: string) => headerValue(raw.headers[name.toLowerCase()]) },
+    body: isJson ? (JSON.parse(raw.text) as unknown) : raw.text,
   };
 }
 
