@@ -27,6 +27,34 @@ export interface RoamPlanGatewayOptions {
   readonly coalesceInflight?: boolean;
 }
 
+/** A finished execution and the cache hints its subgraph replies carried (`Cache-Control`), applied per caller. */
+interface Execution {
+  readonly result: GatewayExecutionResult;
+  readonly hints: readonly CacheHint[];
+}
+
+/** Apollo's cache hint: max age in seconds and scope. */
+interface CacheHint {
+  maxAge: number;
+  scope?: 'PUBLIC' | 'PRIVATE';
+}
+
+/**
+ * The hint a subgraph reply gives (Apollo Gateway's `RemoteGraphQLDataSource.respond`): `max-age` in
+ * seconds (0 without one), `private`/`public` as the scope.
+ */
+function cacheHintOf(cacheControl: string | null): CacheHint {
+  const hint: CacheHint = { maxAge: 0 };
+  if (!cacheControl) return hint;
+  for (const part of cacheControl.split(',')) {
+    const [name, value] = part.trim().toLowerCase().split('=');
+    if (name === 'max-age' && value && /^[0-9]+$/.test(value)) hint.maxAge = Number(value);
+    else if (name === 'private') hint.scope = 'PRIVATE';
+    else if (name === 'public') hint.scope = 'PUBLIC';
+  }
+  return hint;
+}
+
 /** One loaded supergraph: API schema, planner and subgraph URLs; replaced whole on reload. */
 interface Loaded {
   readonly sdl: string;
@@ -51,7 +79,7 @@ export class RoamPlanGateway implements GatewayInterface {
   private readonly listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
   private cleanup: (() => Promise<void>) | undefined;
   /** Identical in-flight client queries. */
-  readonly requests = new InflightCoalescer<GatewayExecutionResult>();
+  readonly requests = new InflightCoalescer<Execution>();
   /** Identical in-flight subgraph query fetches. */
   readonly fetches = new InflightCoalescer<RawSubgraphReply>();
 
@@ -108,19 +136,24 @@ export class RoamPlanGateway implements GatewayInterface {
 
   private readonly executor: GatewayExecutor = (requestContext: GatewayGraphQLRequestContext) => {
     const coalesce = this.options.coalesceInflight ?? true;
-    if (!coalesce || requestContext.operation.operation !== 'query') return this.execute(requestContext, false);
+    const apply = (e: Execution): GatewayExecutionResult => {
+      const policy = requestContext.overallCachePolicy as { restrict?: (hint: CacheHint) => void } | undefined;
+      if (policy?.restrict) for (const hint of e.hints) policy.restrict(hint);
+      return e.result;
+    };
+    if (!coalesce || requestContext.operation.operation !== 'query') return this.execute(requestContext, false).then(apply);
     const headers = requestContext.request.http?.headers;
     const scope = headers ? `${headers.get('authorization') ?? ''}\u0000${headers.get('cookie') ?? ''}` : '';
     const key = `${requestContext.operationName ?? ''}\u0000${requestContext.source}\u0000${JSON.stringify(requestContext.request.variables ?? {})}\u0000${scope}`;
-    return this.requests.run(key, () => this.execute(requestContext, true));
+    return this.requests.run(key, () => this.execute(requestContext, true)).then(apply);
   };
 
-  private async execute(requestContext: GatewayGraphQLRequestContext, coalesceFetches: boolean): Promise<GatewayExecutionResult> {
+  private async execute(requestContext: GatewayGraphQLRequestContext, coalesceFetches: boolean): Promise<Execution> {
     const loaded = this.loaded;
     if (!loaded) throw new Error('supergraph not loaded');
     const { document, operation, operationName, source } = requestContext;
     const coerced = getVariableValues(loaded.graphqlSchema, operation.variableDefinitions ?? [], requestContext.request.variables ?? {});
-    if (coerced.errors) return { errors: coerced.errors };
+    if (coerced.errors) return { result: { errors: coerced.errors }, hints: [] };
     const variables = coerced.coerced;
     const key = `${operationName ?? ''}\u0000${source}`;
     let plan = loaded.plans.get(key);
@@ -130,6 +163,7 @@ export class RoamPlanGateway implements GatewayInterface {
       loaded.plans.set(key, plan);
     }
     const errors: GraphQLError[] = [];
+    const hints: CacheHint[] = [];
     const call: SubgraphCall = async (serviceName, body) => {
       const url = loaded.urls.get(serviceName);
       if (!url) throw new GraphQLError(`Unknown subgraph '${serviceName}'`, { extensions: { code: 'SUBREQUEST_HTTP_ERROR', service: serviceName } });
@@ -138,6 +172,7 @@ export class RoamPlanGateway implements GatewayInterface {
         const text = JSON.stringify(body);
         const raw = coalesceFetches ? await this.fetches.run(`${url}\u0000${text}`, () => postSubgraph(this.options.dispatcher, url, text)) : await postSubgraph(this.options.dispatcher, url, text);
         reply = parseSubgraphReply(raw);
+        hints.push(cacheHintOf(reply.headers.get('cache-control')));
       } catch (error) {
         throw new GraphQLError(`HTTP fetch failed from '${serviceName}': ${(error as Error).message}`, { extensions: { code: 'SUBREQUEST_HTTP_ERROR', service: serviceName, reason: (error as Error).message } });
       }
@@ -150,6 +185,6 @@ export class RoamPlanGateway implements GatewayInterface {
     };
     const merged = await executePlan(plan.node && plan.node.kind !== 'Subscription' ? plan.node : undefined, { supergraphSchema: loaded.supergraphSchema, variables, providedVariables: requestContext.request.variables ?? {}, call, errors });
     const data = shapeResponse(loaded.graphqlSchema, document, operation, variables, merged, errors);
-    return errors.length > 0 ? { data, errors } : { data };
+    return { result: errors.length > 0 ? { data, errors } : { data }, hints };
   }
 }

@@ -135,8 +135,10 @@ async function send(node: FetchNode, context: PlanContext, variables: Obj, path:
   try {
     res = await context.call(node.serviceName, { query: node.operation, variables, ...(node.operationName ? { operationName: node.operationName } : {}) });
   } catch (error) {
+    // As Apollo Gateway: the error points at where the failed fetch's data would have gone.
+    const at = path.filter((p) => p !== '@');
     const e = error instanceof GraphQLError ? error : new GraphQLError(String((error as Error)?.message ?? error));
-    context.errors.push(e);
+    context.errors.push(at.length > 0 && !e.path ? new GraphQLError(e.message, { path: at, extensions: e.extensions }) : e);
     return undefined;
   }
   if (res.errors?.length) {
