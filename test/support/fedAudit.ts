@@ -85,29 +85,50 @@ export interface ReplayServer {
 
 /**
  * Starts one replay server for all `suites` on a free loopback port. A request is matched by its
- * subgraph, query (operation names ignored) and variables; an unmatched one gets HTTP 200 with a
- * GraphQL error, as a subgraph that cannot resolve it would.
+ * subgraph, query (operation names ignored) and variables; failing that, an entity fetch is answered
+ * representation by representation from the error-free recordings of the same query. An unmatched
+ * request gets HTTP 200 with a GraphQL error, as a subgraph that cannot resolve it would.
  */
 export async function startReplayServer(suites: readonly AuditSuite[]): Promise<ReplayServer> {
   const replies = new Map<string, string>();
+  // Entity fetches also answer per representation (a subgraph resolves each representation on its own),
+  // so a gateway that sends a representation once instead of several times still gets its recorded entity.
+  const entities = new Map<string, Map<string, unknown>>();
   for (const suite of suites) {
     for (const r of suite.recordings) {
       replies.set(`${suite.id}/${requestKey(r.subgraph, r.request.query, r.request.variables)}`, JSON.stringify(r.response));
+      const reps = r.request.variables?.representations;
+      const response = r.response as { data?: { _entities?: unknown[] }; errors?: unknown[] };
+      if (Array.isArray(reps) && Array.isArray(response.data?._entities) && response.data._entities.length === reps.length && !response.errors?.length) {
+        const { representations: _omit, ...rest } = r.request.variables!;
+        const key = `${suite.id}/${requestKey(r.subgraph, r.request.query, rest)}`;
+        const byRep = entities.get(key) ?? new Map<string, unknown>();
+        reps.forEach((rep, i) => byRep.set(stableStringify(rep), response.data!._entities![i]));
+        entities.set(key, byRep);
+      }
     }
   }
+  const entityReply = (suiteId: string, subgraph: string, body: { query?: string; variables?: Record<string, unknown> }): string | undefined => {
+    const reps = body.variables?.representations;
+    if (!Array.isArray(reps)) return undefined;
+    const { representations: _omit, ...rest } = body.variables!;
+    const byRep = entities.get(`${suiteId}/${requestKey(subgraph, body.query ?? '', rest)}`);
+    if (!byRep || !reps.every((rep) => byRep.has(stableStringify(rep)))) return undefined;
+    return JSON.stringify({ data: { _entities: reps.map((rep) => byRep.get(stableStringify(rep))) } });
+  };
   const misses: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const [, suiteId = '', subgraph = ''] = (req.url ?? '').split('?')[0]!.split('/');
-      let body: { query?: string; variables?: unknown } = {};
+      let body: { query?: string; variables?: Record<string, unknown> } = {};
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
       } catch {
         /* answered as a miss below */
       }
-      const reply = replies.get(`${suiteId}/${requestKey(subgraph, body.query ?? '', body.variables)}`);
+      const reply = replies.get(`${suiteId}/${requestKey(subgraph, body.query ?? '', body.variables)}`) ?? entityReply(suiteId, subgraph, body);
       if (reply === undefined) misses.push(`${suiteId}/${subgraph}: ${body.query} ${JSON.stringify(body.variables)}`);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(reply ?? JSON.stringify({ data: null, errors: [{ message: 'no recorded reply for this request' }] }));
