@@ -104,14 +104,23 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
     for (const entity of entities) deepMerge(entity, res);
     return;
   }
+  // Identical representations are sent once (as Apollo Router does); every owner gets the entity merged in.
   const representations: Obj[] = [];
-  const owners: Obj[] = [];
+  const owners: Obj[][] = [];
+  const indexByKey = new Map<string, number>();
   for (const entity of entities) {
     const rep = selectRequires(context.supergraphSchema, entity, node.requires);
     if (rep && rep.__typename) {
       applyRewrites(context.supergraphSchema, node.inputRewrites, rep);
+      const key = JSON.stringify(rep);
+      const at = indexByKey.get(key);
+      if (at !== undefined) {
+        owners[at]!.push(entity);
+        continue;
+      }
+      indexByKey.set(key, representations.length);
       representations.push(rep);
-      owners.push(entity);
+      owners.push([entity]);
     }
   }
   if (representations.length === 0) return;
@@ -124,13 +133,15 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
   }
   for (let i = 0; i < received.length; i++) {
     const entity = received[i] as Obj | null;
-    if (entity && !entity.__typename) entity.__typename = owners[i]!.__typename;
+    const targets = owners[i]!;
+    if (entity && !entity.__typename) entity.__typename = targets[0]!.__typename;
     applyRewrites(context.supergraphSchema, node.outputRewrites, entity);
-    if (entity) deepMerge(owners[i]!, entity);
+    if (!entity) continue;
+    for (let j = 0; j < targets.length; j++) deepMerge(targets[j]!, j === 0 ? entity : structuredClone(entity));
   }
 }
 
-async function send(node: FetchNode, context: PlanContext, variables: Obj, path: (string | number)[], owners: Obj[] | undefined): Promise<Obj | undefined> {
+async function send(node: FetchNode, context: PlanContext, variables: Obj, path: (string | number)[], owners: Obj[][] | undefined): Promise<Obj | undefined> {
   let res;
   try {
     res = await context.call(node.serviceName, { query: node.operation, variables, ...(node.operationName ? { operationName: node.operationName } : {}) });
