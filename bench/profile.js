@@ -21,11 +21,14 @@ const durationS = Number(process.env.PROFILE_DURATION_S || 10);
 const extraEnv = process.env.PROFILE_ROAM_ENV ? JSON.parse(process.env.PROFILE_ROAM_ENV) : {};
 
 /** Self time per call frame of a V8 .cpuprofile, in ms. */
-function selfTimes(profile) {
+function selfTimes(profile, skipMs) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
+  let t = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+    t += dt;
+    if (t < skipMs) continue;
     const node = byId.get(profile.samples[i]);
     self.set(node, (self.get(node) ?? 0) + dt);
   }
@@ -55,6 +58,7 @@ async function main() {
   writeFileSync(supergraph, composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8') }))));
   const port = await freePort();
   const profDir = join(outDir, `profile-${Date.now()}`);
+  const spawnedAt = Date.now();
   const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, join(ROOT, 'gateway/dist/bin.js')], {
     env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', ...extraEnv },
     stdio: 'inherit',
@@ -72,6 +76,7 @@ async function main() {
     await new Promise((r) => setTimeout(r, 200));
   }
   await load({ url, body, connections, durationS: 2 });
+  const measuredFromMs = Date.now() - spawnedAt;
   const r = await load({ url, body, connections, durationS });
   console.log(`load: ${r.requests} requests in ${durationS}s (${r.rps.toFixed(1)} req/s), errors ${r.errors + r.non2xx + r.mismatches}`);
   const exited = new Promise((res) => child.once('exit', res));
@@ -81,13 +86,17 @@ async function main() {
 
   const file = join(profDir, readdirSync(profDir).find((f) => f.endsWith('.cpuprofile')));
   const profile = JSON.parse(readFileSync(file, 'utf8'));
-  const self = selfTimes(profile);
+  const self = selfTimes(profile, measuredFromMs); // start-up and warm-up samples left out
   let total = 0;
   const byPkg = new Map();
   const byFn = new Map();
   for (const [node, ms] of self) {
     total += ms;
     const cf = node.callFrame;
+    if (cf.functionName === '(idle)') {
+      byFn.set('(idle)', (byFn.get('(idle)') ?? 0) + ms);
+      continue;
+    }
     const pkg = packageOf(cf.url);
     byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + ms);
     const key = `${cf.functionName || '(anonymous)'}  ${pkg}${cf.url ? `:${cf.url.split('/').pop()}:${cf.lineNumber + 1}` : ''}`;
@@ -96,7 +105,7 @@ async function main() {
   const idle = [...byFn].filter(([k]) => k.startsWith('(idle)')).reduce((n, [, v]) => n + v, 0);
   const busy = total - idle;
   const pct = (ms) => `${((ms / busy) * 100).toFixed(1).padStart(5)}%`;
-  console.log(`\nprofile: ${file}\nbusy ${busy.toFixed(0)} ms of ${total.toFixed(0)} ms sampled (${(busy / Math.max(1, r.requests)).toFixed(2)} ms per request incl. startup share)\n\nself time by package (share of busy time):`);
+  console.log(`\nprofile: ${file}\nbusy ${busy.toFixed(0)} ms of ${total.toFixed(0)} ms sampled (${(busy / Math.max(1, r.requests)).toFixed(2)} ms per request, start-up and warm-up excluded)\n\nself time by package (share of busy time):`);
   for (const [k, v] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(v)}  ${k}`);
   console.log('\ntop functions by self time:');
   for (const [k, v] of [...byFn].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`  ${pct(v)}  ${k}`);

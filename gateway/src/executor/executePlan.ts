@@ -137,7 +137,9 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
     if (entity && !entity.__typename) entity.__typename = targets[0]!.__typename;
     applyRewrites(context.supergraphSchema, node.outputRewrites, entity);
     if (!entity) continue;
-    for (let j = 0; j < targets.length; j++) deepMerge(targets[j]!, j === 0 ? entity : structuredClone(entity));
+    // Owners of one representation share the entity's nested objects: later fetches merge the same data
+    // into them, so sharing is safe and saves a copy per duplicate.
+    for (const owner of targets) deepMerge(owner, entity);
   }
 }
 
@@ -207,6 +209,7 @@ export function deepMerge(target: Obj, source: unknown): void {
   for (const key of Object.keys(source as Obj)) {
     const value = (source as Obj)[key];
     const existing = target[key];
+    if (existing === value) continue;
     if (value !== null && typeof value === 'object' && existing !== null && typeof existing === 'object') {
       if (Array.isArray(value) && Array.isArray(existing)) {
         for (let i = 0; i < value.length; i++) {
