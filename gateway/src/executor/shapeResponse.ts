@@ -145,11 +145,18 @@ class Shaper {
     if (!runtime) return null;
     const selectionSets: SelectionSetNode[] = [];
     for (const n of nodes) if (n.selectionSet) selectionSets.push(n.selectionSet);
-    return this.object(runtime, selectionSets, value as Obj, path);
+    const shaped = this.object(runtime, selectionSets, value as Obj, path);
+    return shaped === BUBBLE ? null : shaped;
   }
 
+  /** Whether an error already covers this position: at it, above it, or below it (a null that bubbled up). */
   private hasErrorAt(path: readonly (string | number)[]): boolean {
-    return this.errors.some((e) => e.path !== undefined && e.path.length <= path.length && e.path.every((p, i) => p === path[i]));
+    return this.errors.some((e) => {
+      if (e.path === undefined) return false;
+      const n = Math.min(e.path.length, path.length);
+      for (let i = 0; i < n; i++) if (e.path[i] !== path[i]) return false;
+      return true;
+    });
   }
 
   /**
