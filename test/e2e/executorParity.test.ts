@@ -24,6 +24,8 @@ describe('end to end: EXECUTOR=roam answers like EXECUTOR=apollo', () => {
     ['a user screen with a connection', { query: 'query ($id: ID!) { user(id: $id) { id name reviewsConnection(first: 2) { totalCount edges { cursor node { id product { upc name inStock shippingEstimate } } } pageInfo { hasNextPage endCursor } } } }', variables: { id: '2' } }],
     ['an unknown id', { query: '{ user(id: "999") { id name } product(upc: "999") { upc } }' }],
     ['aliases and __typename across subgraphs', { query: '{ a: topProducts(first: 2) { __typename upc n: name stock: inStock } me { __typename id r: reviews { id } } }' }],
+    ['a missing required variable', { query: 'query ($id: ID!) { user(id: $id) { id } }', variables: {} }],
+    ['a variable of the wrong type', { query: 'query ($n: Int) { topProducts(first: $n) { upc } }', variables: { n: 'many' } }],
     ['a mutation the subgraph rejects', { query: 'mutation { addReview(input: { authorId: "1", productUpc: "1", body: "" }) { id } }' }],
   ];
 

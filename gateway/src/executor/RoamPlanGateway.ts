@@ -183,7 +183,10 @@ export class RoamPlanGateway implements GatewayInterface {
       }
       return reply.body as never;
     };
-    const merged = await executePlan(plan.node && plan.node.kind !== 'Subscription' ? plan.node : undefined, { supergraphSchema: loaded.supergraphSchema, variables, providedVariables: requestContext.request.variables ?? {}, call, errors });
+    if (plan.node?.kind === 'Subscription') {
+      return { result: { errors: [new GraphQLError('Subscriptions are not served over HTTP POST/GET; use the WebSocket endpoint (graphql-ws).', { extensions: { code: 'BAD_REQUEST' } })] }, hints: [] };
+    }
+    const merged = await executePlan(plan.node, { supergraphSchema: loaded.supergraphSchema, variables, providedVariables: requestContext.request.variables ?? {}, call, errors });
     const data = shapeResponse(loaded.graphqlSchema, document, operation, variables, merged, errors);
     return { result: errors.length > 0 ? { data, errors } : { data }, hints };
   }
