@@ -1,13 +1,16 @@
 import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
+import { waitFor } from '@roam/testkit';
 import { postGraphQL } from '../support/graphql';
 
 describe('end to end: EXECUTOR=roam (Roam\'s own query-plan executor) on the benchmark query', () => {
   let subgraphs: SubgraphProcesses;
   let gateway: GatewayProcess;
+  let supergraphPath: string;
 
   beforeAll(async () => {
     subgraphs = await startSubgraphs();
-    gateway = await startGateway(writeSupergraph(subgraphs.definitions()), { EXECUTOR: 'roam' });
+    supergraphPath = writeSupergraph(subgraphs.definitions());
+    gateway = await startGateway(supergraphPath, { EXECUTOR: 'roam' });
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -35,6 +38,20 @@ describe('end to end: EXECUTOR=roam (Roam\'s own query-plan executor) on the ben
     const res = await postGraphQL(gateway.url, { query: 'query ($id: ID!) { user(id: $id) { id name } }', variables: {} });
     expect(res.body.errors?.[0]?.message).toMatch(/\$id/);
     expect(res.body.data).toBeUndefined();
+  });
+
+  it('picks up a new supergraph without a restart (hot reload) and plans against it', async () => {
+    const { request } = await import('undici');
+    // Recompose with the products subgraph moved behind a different URL (same process, query string added).
+    const defs = subgraphs.definitions().map((d) => (d.name === 'products' ? { ...d, url: `${d.url}?v=2` } : d));
+    writeSupergraph(defs, supergraphPath);
+    await waitFor(async () => {
+      const r = await request(gateway.url.replace('/graphql', '/ready'));
+      const body = (await r.body.json()) as { supergraphVersion?: number };
+      return body.supergraphVersion === 2;
+    }, 'supergraph version 2', 10_000);
+    const res = await postGraphQL(gateway.url, { query: BENCHMARK_QUERY });
+    expect(JSON.stringify(res.body) === JSON.stringify(BENCHMARK_EXPECTED)).toBe(true);
   });
 
   it('degrades to partial data plus an error when a subgraph is down', async () => {
