@@ -20,6 +20,10 @@ export interface GatewayConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long shutdown waits for in-flight requests, in ms. `SHUTDOWN_GRACE_MS`; @default 10000 */
   readonly shutdownGraceMs: number;
+  /** Who executes query plans: `apollo` (Apollo Gateway) or `roam` (Roam's executor, `executor/`). `EXECUTOR`; @default "roam" */
+  readonly executor: 'apollo' | 'roam';
+  /** With `EXECUTOR=roam`: identical in-flight queries share one execution, identical subgraph query fetches one HTTP call. `COALESCE_INFLIGHT`; @default true */
+  readonly coalesceInflight: boolean;
   /**
    * Operation limits (README "Operation limits"). Defaults from `MAX_COST` (@default 1000000),
    * `MAX_DEPTH` (@default 15), `MAX_ALIASES` (@default 30), `MAX_ROOT_FIELDS` (@default 20),
@@ -122,6 +126,8 @@ const schema = z.object({
   LIMITS_MODE: z.enum(['enforce', 'measure']).default('enforce'),
   LIMITS_BY_CLIENT: jsonObject.pipe(z.record(z.string(), limitOverrides)).default({}),
   COST_DEFAULT_LIST_SIZE: int(0, 1_000_000).default(10),
+  EXECUTOR: z.enum(['apollo', 'roam']).default('roam'),
+  COALESCE_INFLIGHT: z.enum(['true', 'false']).default('true'),
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -181,5 +187,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       byClient: Object.freeze(c.LIMITS_BY_CLIENT),
       defaultListSize: c.COST_DEFAULT_LIST_SIZE,
     }),
+    executor: c.EXECUTOR,
+    coalesceInflight: c.COALESCE_INFLIGHT === 'true',
   });
 }

@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { cacheControlPlugin } from './cacheControl';
 import type { GatewayConfig } from './config';
+import { RoamPlanGateway } from './executor/RoamPlanGateway';
 import { formatError } from './formatError';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
@@ -43,11 +44,15 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
   const { fetcher, agent } = createSubgraphFetcher(config.subgraphTimeoutMs);
   let ready = false;
   let version = 0;
-  const gateway = new ApolloGateway({
-    supergraphSdl: supergraphFromFile(config.supergraphPath, config.supergraphPollIntervalMs, logger),
-    buildService: ({ name, url }) => new SubgraphDataSource(name, url ?? '', fetcher),
-    logger: logger.child({ component: 'apollo-gateway' }),
-  });
+  const supergraphSdl = supergraphFromFile(config.supergraphPath, config.supergraphPollIntervalMs, logger);
+  const gateway =
+    config.executor === 'roam'
+      ? new RoamPlanGateway({ supergraphSdl, dispatcher: agent, coalesceInflight: config.coalesceInflight, logger: logger.child({ component: 'roam-executor' }) })
+      : new ApolloGateway({
+          supergraphSdl,
+          buildService: ({ name, url }) => new SubgraphDataSource(name, url ?? '', fetcher),
+          logger: logger.child({ component: 'apollo-gateway' }),
+        });
   const limiter = new OperationLimiter({ settings: config.limits });
   const limitsLogger = logger.child({ component: 'limits' });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {

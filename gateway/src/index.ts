@@ -9,3 +9,4 @@ export * from './pipeline/types';
 export * from './pipeline/outcome';
 export * from './pipeline/runEntry';
 export * from './limits';
+export * from './executor';

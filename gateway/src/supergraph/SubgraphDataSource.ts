@@ -2,19 +2,19 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
+import { requestFetcher } from './requestFetcher';
 
 /**
- * Builds a fetch function for subgraph requests: undici with a keep-alive connection pool and a
- * deadline per fetch.
+ * Builds a fetch function for subgraph requests: undici `dispatcher.request` over a keep-alive
+ * connection pool ({@link requestFetcher}), the pool's connect/headers/body timeouts as the deadline.
  *
  * @param timeoutMs - deadline of one fetch (connect, headers and body), in ms.
  * @returns a `Fetcher` as `@apollo/gateway` expects, and the agent to close at shutdown.
  */
 export function createSubgraphFetcher(timeoutMs: number): { fetcher: Fetcher; agent: Agent } {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1, connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  const fetcher = ((url: string, init?: Record<string, unknown>) =>
-    undiciFetch(url, { ...(init as object), dispatcher: agent, signal: AbortSignal.timeout(timeoutMs) })) as unknown as Fetcher;
+  const fetcher = requestFetcher(agent);
   return { fetcher, agent };
 }
 
@@ -46,7 +46,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
 
 function describe(error: Error): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'the subgraph did not answer in time';
+  const code = (error as { code?: string }).code;
+  if (error.name === 'TimeoutError' || error.name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'the subgraph did not answer in time';
+  if (code && /^E[A-Z]+$/.test(code)) return `${code}${error.message ? ` (${error.message})` : ''}`;
   if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
   return error.message.split('\n')[0] ?? 'unknown error';
 }

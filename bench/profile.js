@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// `npm run bench:profile`: CPU profile of Roam's gateway on the benchmark query. Starts the four
+// subgraphs and `node --cpu-prof gateway/dist/bin.js`, loads it with autocannon (PROFILE_CONNECTIONS,
+// default 10; PROFILE_DURATION_S, default 10), stops it, and prints where the self time went by
+// package and by function. Extra gateway environment: PROFILE_ROAM_ENV (JSON), e.g. '{"EXECUTOR":"roam"}'.
+// The .cpuprofile stays in bench/results/ (open it in Chrome DevTools or speedscope for a flame graph).
+'use strict';
+const { spawn } = require('node:child_process');
+const { mkdirSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { join, relative } = require('node:path');
+const { request } = require('undici');
+const { freePort, startProcess } = require('@roam/testkit');
+const { composeSupergraph } = require('@roam/gateway');
+const { load } = require('./lib/load');
+
+const ROOT = join(__dirname, '..');
+const SUBGRAPHS = ['accounts', 'products', 'inventory', 'reviews'];
+const QUERY = readFileSync(join(ROOT, 'test/fixtures/federation-benchmark/query.graphql'), 'utf8');
+const connections = Number(process.env.PROFILE_CONNECTIONS || 10);
+const durationS = Number(process.env.PROFILE_DURATION_S || 10);
+const extraEnv = process.env.PROFILE_ROAM_ENV ? JSON.parse(process.env.PROFILE_ROAM_ENV) : {};
+
+/** Self time per call frame of a V8 .cpuprofile, in ms. */
+function selfTimes(profile, skipMs) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  let t = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+    t += dt;
+    if (t < skipMs) continue;
+    const node = byId.get(profile.samples[i]);
+    self.set(node, (self.get(node) ?? 0) + dt);
+  }
+  return self;
+}
+
+function packageOf(url) {
+  if (!url) return '(native/V8)';
+  if (url.startsWith('node:')) return 'node core';
+  const i = url.lastIndexOf('node_modules/');
+  if (i >= 0) {
+    const rest = url.slice(i + 'node_modules/'.length).split('/');
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  }
+  if (url.includes('/gateway/dist/')) return 'roam gateway';
+  return relative(ROOT, url.replace('file://', ''));
+}
+
+async function main() {
+  const ports = await Promise.all(SUBGRAPHS.map(() => freePort()));
+  const subgraphs = await Promise.all(
+    SUBGRAPHS.map((name, i) => startProcess(join(ROOT, 'subgraphs', name, 'dist/index.js'), { PORT: String(ports[i]), NODE_ENV: 'production' }, `http://127.0.0.1:${ports[i]}/health`)),
+  );
+  const outDir = join(__dirname, 'results');
+  mkdirSync(outDir, { recursive: true });
+  const supergraph = join(outDir, 'profile-supergraph.graphql');
+  writeFileSync(supergraph, composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8') }))));
+  const port = await freePort();
+  const profDir = join(outDir, `profile-${Date.now()}`);
+  const spawnedAt = Date.now();
+  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, join(ROOT, 'gateway/dist/bin.js')], {
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', ...extraEnv },
+    stdio: 'inherit',
+  });
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const body = JSON.stringify({ query: QUERY });
+  for (let i = 0; i < 300; i++) {
+    try {
+      const r = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await r.body.text();
+      if (r.statusCode === 200) break;
+    } catch {
+      /* starting */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await load({ url, body, connections, durationS: 2 });
+  const measuredFromMs = Date.now() - spawnedAt;
+  const r = await load({ url, body, connections, durationS });
+  console.log(`load: ${r.requests} requests in ${durationS}s (${r.rps.toFixed(1)} req/s), errors ${r.errors + r.non2xx + r.mismatches}`);
+  const exited = new Promise((res) => child.once('exit', res));
+  child.kill('SIGTERM');
+  await exited;
+  await Promise.all(subgraphs.map((p) => p.stop()));
+
+  const file = join(profDir, readdirSync(profDir).find((f) => f.endsWith('.cpuprofile')));
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const self = selfTimes(profile, measuredFromMs); // start-up and warm-up samples left out
+  let total = 0;
+  const byPkg = new Map();
+  const byFn = new Map();
+  for (const [node, ms] of self) {
+    total += ms;
+    const cf = node.callFrame;
+    if (cf.functionName === '(idle)') {
+      byFn.set('(idle)', (byFn.get('(idle)') ?? 0) + ms);
+      continue;
+    }
+    const pkg = packageOf(cf.url);
+    byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + ms);
+    const key = `${cf.functionName || '(anonymous)'}  ${pkg}${cf.url ? `:${cf.url.split('/').pop()}:${cf.lineNumber + 1}` : ''}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + ms);
+  }
+  const idle = [...byFn].filter(([k]) => k.startsWith('(idle)')).reduce((n, [, v]) => n + v, 0);
+  const busy = total - idle;
+  const pct = (ms) => `${((ms / busy) * 100).toFixed(1).padStart(5)}%`;
+  console.log(`\nprofile: ${file}\nbusy ${busy.toFixed(0)} ms of ${total.toFixed(0)} ms sampled (${(busy / Math.max(1, r.requests)).toFixed(2)} ms per request, start-up and warm-up excluded)\n\nself time by package (share of busy time):`);
+  for (const [k, v] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(v)}  ${k}`);
+  console.log('\ntop functions by self time:');
+  for (const [k, v] of [...byFn].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`  ${pct(v)}  ${k}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,423 @@
+#!/usr/bin/env node
+// `npm run bench`: Roam side by side with Apollo Gateway and Hive Gateway (JS planner and Rust planner)
+// on the same four Roam subgraphs, in interleaved rounds; see README "Benchmarks" for the settings.
+'use strict';
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const { createHash } = require('node:crypto');
+const { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } = require('node:fs');
+const { cpus, tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { isDeepStrictEqual } = require('node:util');
+const { request } = require('undici');
+const { freePort, startProcess, startRedis } = require('@roam/testkit');
+const { composeSupergraph } = require('@roam/gateway');
+const { cpuMs, rssBytes, rssSampler } = require('./lib/procstat');
+const { load } = require('./lib/load');
+const { chartSvg } = require('./lib/chart');
+
+const ROOT = join(__dirname, '..');
+const SUBGRAPHS = ['accounts', 'products', 'inventory', 'reviews'];
+
+// ---------- settings (environment) ----------
+const env = process.env;
+const num = (name, dflt) => (env[name] === undefined || env[name] === '' ? dflt : Number(env[name]));
+const json = (name, dflt) => (env[name] ? JSON.parse(env[name]) : dflt);
+const haveTaskset = spawnSync('taskset', ['-V']).status === 0;
+const S = {
+  durationS: num('BENCH_DURATION_S', 20),
+  warmupS: num('BENCH_WARMUP_S', 5),
+  rounds: num('BENCH_ROUNDS', 3),
+  port: num('BENCH_PORT', 4000),
+  connections: (env.BENCH_CONNECTIONS || '50,1').split(',').map(Number),
+  gateways: (env.BENCH_GATEWAYS || 'roam,apollo,hive,hive-rust').split(',').map((s) => s.trim()).filter(Boolean),
+  pin: env.BENCH_PIN === '0' ? false : env.BENCH_PIN === '1' ? true : haveTaskset && cpus().length >= 2,
+  gatewayCpu: env.BENCH_GATEWAY_CPU || '0',
+  otherCpus: env.BENCH_OTHER_CPUS || '1',
+  scenarios: env.BENCH_SCENARIOS !== '0',
+  ceiling: env.BENCH_CEILING !== '0',
+  roamEnv: json('BENCH_ROAM_ENV', {}),
+  roamProtectionEnv: json('BENCH_ROAM_PROTECTION_ENV', {}),
+  roamOffEnv: json('BENCH_ROAM_OFF_ENV', {}),
+  redis: env.BENCH_REDIS === '1',
+  roamRegister: env.BENCH_ROAM_REGISTER || '',
+  hashOnly: env.BENCH_ROAM_HASH_ONLY === '1',
+};
+const protectionsConfigured = Object.keys(S.roamProtectionEnv).length > 0 || S.hashOnly || S.redis;
+
+// ---------- operations ----------
+const BENCH_QUERY = readFileSync(join(ROOT, 'test/fixtures/federation-benchmark/query.graphql'), 'utf8');
+const BENCH_EXPECTED = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/federation-benchmark/expected.json'), 'utf8'));
+const MOBILE_QUERY = `query MobileUserScreen($id: ID!) {
+  user(id: $id) {
+    id
+    name
+    reviewsConnection(first: 10) {
+      totalCount
+      edges { node { id body product { upc name } } }
+    }
+  }
+}`;
+const MOBILE_VARIABLES = { id: '1' };
+const MUTATION = `mutation AddReview($input: AddReviewInput!) {
+  addReview(input: $input) { body author { id name } product { upc name } }
+}`;
+const MUTATION_VARIABLES = { input: { authorId: '6', productUpc: '2', body: 'Benchmark review: sturdy, arrived on time.' } };
+const sha256 = (s) => createHash('sha256').update(s).digest('hex');
+
+/** Request body for an operation; Roam with BENCH_ROAM_HASH_ONLY=1 sends only the APQ hash. */
+function bodyFor(query, variables, hashOnly) {
+  const ext = { persistedQuery: { version: 1, sha256Hash: sha256(query) } };
+  return JSON.stringify(hashOnly ? { variables, extensions: ext } : { query, variables });
+}
+
+// ---------- processes ----------
+const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function spawnPinned(args, extraEnv, cpu) {
+  const cmd = S.pin ? ['taskset', '-c', cpu, process.execPath, ...args] : [process.execPath, ...args];
+  const child = spawn(cmd[0], cmd.slice(1), { cwd: ROOT, env: { ...env, NODE_ENV: 'production', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out = (out + d).slice(-20000)));
+  child.stderr.on('data', (d) => (out = (out + d).slice(-20000)));
+  const exited = new Promise((r) => child.once('exit', r));
+  return {
+    pid: child.pid,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+  };
+}
+
+async function post(url, body) {
+  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const text = await res.body.text();
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.statusCode, body: parsed, text };
+}
+
+async function waitReady(url, proc, timeoutMs = 90_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (proc.exited()) throw new Error(`gateway exited during start:\n${proc.output()}`);
+    try {
+      const r = await post(url, JSON.stringify({ query: '{ __typename }' }));
+      if (r.status === 200 && r.body?.data?.__typename === 'Query') return;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(200);
+  }
+  throw new Error(`gateway not ready at ${url} after ${timeoutMs} ms:\n${proc.output()}`);
+}
+
+const HIVE_BIN = join(ROOT, 'node_modules/@graphql-hive/gateway/dist/bin.js');
+
+/** The gateways under test: name -> how to start it on `port` against `supergraph`. */
+const GATEWAYS = {
+  roam: (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamProtectionEnv }, ctx),
+  'roam-unprotected': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamOffEnv }, ctx),
+  /** Roam with Apollo Gateway executing the plans (EXECUTOR=apollo), to price Roam's own executor. */
+  'roam-apollo-executor': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, EXECUTOR: 'apollo' }, ctx),
+  apollo: (port, supergraph) => spawnPinned([join(__dirname, 'gateways/apollo.js')], { PORT: String(port), SUPERGRAPH_PATH: supergraph }, S.gatewayCpu),
+  hive: (port, supergraph) =>
+    spawnPinned([HIVE_BIN, 'supergraph', supergraph, '--fork', '1', '--port', String(port), '--host', '127.0.0.1'], {}, S.gatewayCpu),
+  'hive-rust': (port, supergraph) =>
+    spawnPinned([HIVE_BIN, 'supergraph', supergraph, '--fork', '1', '--port', String(port), '--host', '127.0.0.1', '-c', join(__dirname, 'gateways/hive-rust.config.mjs')], {}, S.gatewayCpu),
+};
+
+function roamProcess(port, supergraph, extra, ctx) {
+  return spawnPinned([join(ROOT, 'gateway/dist/bin.js')], { PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', ...substitute(extra, ctx) }, S.gatewayCpu);
+}
+
+function substitute(obj, ctx) {
+  const out = {};
+  for (const [k, v] of Object.entries(obj)) out[k] = String(v).replaceAll('{redisUrl}', ctx.redisUrl ?? '').replaceAll('{redisPrefix}', ctx.redisPrefix ?? '');
+  return out;
+}
+
+const usesHash = (name) => name === 'roam' && S.hashOnly;
+
+// ---------- measurement ----------
+/** Checks one answer: the benchmark query against expected.json, other operations against a reference answer. */
+function checkAnswer(r, expected) {
+  if (r.status !== 200) return `HTTP ${r.status}: ${r.text.slice(0, 200)}`;
+  if (!r.body) return `not JSON: ${r.text.slice(0, 200)}`;
+  if (r.body.errors) return `errors: ${JSON.stringify(r.body.errors).slice(0, 300)}`;
+  if (!isDeepStrictEqual(r.body, expected)) return `wrong answer: ${r.text.slice(0, 200)}`;
+  if (JSON.stringify(r.body) !== JSON.stringify(expected)) return 'right values, wrong field order';
+  return undefined;
+}
+
+/** Runs warm-up + measured load at `connections`, with correctness before and after and gateway CPU. */
+async function measure(proc, url, body, expected, connections) {
+  const before = checkAnswer(await post(url, body), expected);
+  if (before) return { invalid: `before the run: ${before}` };
+  if (S.warmupS > 0) await load({ url, body, connections, durationS: S.warmupS });
+  const cpu0 = cpuMs(proc.pid);
+  const r = await load({ url, body, connections, durationS: S.durationS });
+  const cpu1 = cpuMs(proc.pid);
+  const after = checkAnswer(await post(url, body), expected);
+  if (after) return { invalid: `after the run: ${after}` };
+  const bad = r.non2xx + r.errors + r.mismatches;
+  if (r.requests === 0) return { invalid: 'no request completed during the run (duration too short for this load?)' };
+  return {
+    rps: round(r.rps, 1),
+    p50: r.p50,
+    p99: r.p99,
+    errors: bad,
+    requests: r.requests,
+    cpuMsPerRequest: r.requests > 0 ? round((cpu1 - cpu0) / r.requests, 3) : null,
+    ...(bad > 0 ? { invalid: `${bad} non-200 or error responses during the run` } : {}),
+  };
+}
+
+const round = (x, d) => Math.round(x * 10 ** d) / 10 ** d;
+const median = (xs) => {
+  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+
+async function withGateway(name, ctx, fn) {
+  const port = S.port === 0 ? await freePort() : S.port;
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const proc = GATEWAYS[name](port, ctx.supergraph, ctx);
+  try {
+    await waitReady(url, proc);
+    const sampler = rssSampler(proc.pid);
+    const result = await fn(proc, url);
+    const rssEnd = rssBytes(proc.pid);
+    const rssPeak = sampler.stop();
+    return { ...result, rssEndMB: round(rssEnd / 2 ** 20, 1), rssPeakMB: round(rssPeak / 2 ** 20, 1) };
+  } catch (error) {
+    return { invalid: `failed: ${error.message.slice(0, 500)}` };
+  } finally {
+    await proc.stop();
+    await sleep(300);
+  }
+}
+
+// ---------- main ----------
+async function main() {
+  if (S.pin) execFileSync('taskset', ['-pc', S.otherCpus, String(process.pid)], { stdio: 'ignore' });
+  const started = new Date();
+  log(`settings: ${JSON.stringify({ ...S, roamEnv: S.roamEnv, protectionsConfigured })}`);
+  for (const g of S.gateways) if (!GATEWAYS[g]) throw new Error(`unknown gateway ${g}; known: ${Object.keys(GATEWAYS).join(', ')}`);
+
+  // Subgraphs: started once (they inherit this process's CPU affinity).
+  const ports = await Promise.all(SUBGRAPHS.map(() => freePort()));
+  const subgraphs = await Promise.all(
+    SUBGRAPHS.map((name, i) =>
+      startProcess(join(ROOT, 'subgraphs', name, 'dist/index.js'), { PORT: String(ports[i]), NODE_ENV: 'production', LOG_LEVEL: 'warn' }, `http://127.0.0.1:${ports[i]}/health`),
+    ),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'roam-bench-'));
+  const supergraph = join(dir, 'supergraph.graphql');
+  writeFileSync(
+    supergraph,
+    composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8') }))),
+  );
+  const ctx = { supergraph };
+
+  // Production settings for Roam: a real redis-server and a registration hook (see README).
+  let redis;
+  if (S.redis) {
+    redis = await startRedis();
+    ctx.redisUrl = redis.url;
+    ctx.redisPrefix = redis.prefix;
+  }
+  const manifest = join(dir, 'operations.json');
+  writeFileSync(
+    manifest,
+    JSON.stringify({
+      format: 'apollo-persisted-query-manifest',
+      version: 1,
+      operations: [
+        { id: sha256(BENCH_QUERY), name: 'TestQuery', type: 'query', body: BENCH_QUERY },
+        { id: sha256(MOBILE_QUERY), name: 'MobileUserScreen', type: 'query', body: MOBILE_QUERY },
+        { id: sha256(MUTATION), name: 'AddReview', type: 'mutation', body: MUTATION },
+      ],
+    }),
+  );
+  if (S.roamRegister) {
+    log(`registering operations: ${S.roamRegister}`);
+    const r = spawnSync('sh', ['-c', S.roamRegister], { cwd: ROOT, stdio: 'inherit', env: { ...env, REDIS_URL: ctx.redisUrl ?? env.REDIS_URL ?? '', BENCH_REDIS_PREFIX: ctx.redisPrefix ?? '', BENCH_MANIFEST: manifest } });
+    if (r.status !== 0) throw new Error('BENCH_ROAM_REGISTER failed');
+  }
+
+  const results = { startedAt: started.toISOString(), settings: { ...S, protectionsConfigured }, node: process.version, cpus: cpus().map((c) => c.model), rounds: [], scenarios: {}, ceiling: {} };
+  try {
+    // Ceiling of the machine.
+    if (S.ceiling) {
+      for (const mode of ['static', 'parse']) {
+        const port = await freePort();
+        const proc = spawnPinned([join(__dirname, 'gateways/ceiling.js')], { PORT: String(port), MODE: mode, BODY_PATH: join(ROOT, 'test/fixtures/federation-benchmark/expected.json') }, S.gatewayCpu);
+        const url = `http://127.0.0.1:${port}/graphql`;
+        await sleep(500);
+        results.ceiling[mode] = await measure(proc, url, JSON.stringify({ query: BENCH_QUERY }), BENCH_EXPECTED, 50);
+        await proc.stop();
+        log(`ceiling ${mode}: ${results.ceiling[mode].rps} req/s, ${results.ceiling[mode].cpuMsPerRequest} ms CPU/req`);
+      }
+    }
+
+    // Interleaved rounds on the benchmark query.
+    for (let round_ = 1; round_ <= S.rounds; round_++) {
+      const round = { round: round_, gateways: {} };
+      for (const name of entries(S)) {
+        log(`round ${round_}: ${name}`);
+        round.gateways[name] = await withGateway(name, ctx, async (proc, url) => {
+          const out = {};
+          const body = bodyFor(BENCH_QUERY, undefined, usesHash(name));
+          for (const c of S.connections) out[`c${c}`] = await measure(proc, url, body, BENCH_EXPECTED, c);
+          return out;
+        });
+        log(`  ${JSON.stringify(round.gateways[name])}`);
+      }
+      results.rounds.push(round);
+    }
+
+    // Scenarios: a small mobile screen query and a mutation (reference answer: the first gateway that answers without errors).
+    if (S.scenarios) {
+      const ops = [
+        { key: 'mobile', query: MOBILE_QUERY, variables: MOBILE_VARIABLES },
+        { key: 'mutation', query: MUTATION, variables: MUTATION_VARIABLES },
+      ];
+      const reference = {};
+      for (const name of S.gateways) {
+        log(`scenarios: ${name}`);
+        results.scenarios[name] = await withGateway(name, ctx, async (proc, url) => {
+          const out = {};
+          for (const op of ops) {
+            const body = bodyFor(op.query, op.variables, usesHash(name));
+            if (!reference[op.key]) {
+              const r = await post(url, body);
+              if (r.status === 200 && r.body && !r.body.errors) reference[op.key] = { from: name, body: r.body };
+              else {
+                out[op.key] = { invalid: `no reference answer: ${r.text.slice(0, 200)}` };
+                continue;
+              }
+            }
+            out[op.key] = await measure(proc, url, body, reference[op.key].body, S.connections[0]);
+          }
+          return out;
+        });
+        log(`  ${JSON.stringify(results.scenarios[name])}`);
+      }
+      results.scenarioReference = Object.fromEntries(Object.entries(reference).map(([k, v]) => [k, v.from]));
+    }
+  } finally {
+    await Promise.all(subgraphs.map((p) => p.stop()));
+    await redis?.stop();
+  }
+
+  summarize(results, entries(S));
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const outDir = join(__dirname, 'results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, `${stamp}.json`), JSON.stringify(results, null, 2));
+  const chartRows = Object.entries(results.medians).map(([label, m]) => ({ label, rps50: m.c50?.rps ?? null, cpu1: m.c1?.cpuMsPerRequest ?? null }));
+  writeFileSync(join(outDir, `${stamp}.svg`), chartSvg(chartRows, `${stamp} · ${S.rounds} rounds × ${S.durationS}s · pin ${S.pin ? `gateway cpu ${S.gatewayCpu}` : 'off'} · Node ${process.version}`));
+  printTable(results);
+  console.log(`\nwrote bench/results/${stamp}.json and bench/results/${stamp}.svg`);
+}
+
+function entries(s) {
+  const e = [...s.gateways];
+  if (protectionsConfigured && s.gateways.includes('roam')) e.splice(1, 0, 'roam-unprotected');
+  return e;
+}
+
+/** Medians per gateway and connection count over the valid rounds, and the Roam/each ratios. */
+function summarize(results, names) {
+  results.medians = {};
+  for (const name of names) {
+    const m = {};
+    for (const c of S.connections) {
+      const runs = results.rounds.map((r) => r.gateways[name]?.[`c${c}`]).filter((x) => x && !x.invalid);
+      const invalid = results.rounds.map((r) => r.gateways[name]?.[`c${c}`]?.invalid ?? r.gateways[name]?.invalid).filter(Boolean);
+      m[`c${c}`] = runs.length
+        ? { rps: median(runs.map((x) => x.rps)), p50: median(runs.map((x) => x.p50)), p99: median(runs.map((x) => x.p99)), cpuMsPerRequest: median(runs.map((x) => x.cpuMsPerRequest)), errors: runs.reduce((n, x) => n + x.errors, 0), validRounds: runs.length }
+        : { rps: null, invalid };
+    }
+    m.rssEndMB = median(results.rounds.map((r) => r.gateways[name]?.rssEndMB));
+    m.rssPeakMB = median(results.rounds.map((r) => r.gateways[name]?.rssPeakMB));
+    results.medians[name] = m;
+  }
+  results.ratios = {};
+  if (!names.includes('roam')) return;
+  for (const name of names.filter((n) => n !== 'roam')) {
+    const r = {};
+    for (const c of S.connections) {
+      const k = `c${c}`;
+      const perRound = results.rounds.map((rd) => {
+        const a = rd.gateways.roam?.[k];
+        const b = rd.gateways[name]?.[k];
+        return a && b && !a.invalid && !b.invalid && b.rps > 0 ? round(a.rps / b.rps, 3) : null;
+      });
+      const cpuPerRound = results.rounds.map((rd) => {
+        const a = rd.gateways.roam?.[k];
+        const b = rd.gateways[name]?.[k];
+        return a && b && !a.invalid && !b.invalid && b.cpuMsPerRequest > 0 ? round(a.cpuMsPerRequest / b.cpuMsPerRequest, 3) : null;
+      });
+      r[k] = { rpsRatioPerRound: perRound, rpsRatioMedian: median(perRound), cpuRatioPerRound: cpuPerRound, cpuRatioMedian: median(cpuPerRound) };
+    }
+    results.ratios[name] = r;
+  }
+}
+
+function printTable(results) {
+  const pad = (s, n) => String(s ?? '-').padStart(n);
+  const lines = [];
+  lines.push(`\nBenchmark query, medians of ${S.rounds} interleaved round(s), ${S.durationS}s per run after ${S.warmupS}s warm-up; gateway pinned: ${S.pin ? `CPU ${S.gatewayCpu} (others ${S.otherCpus})` : 'no'}`);
+  const head = ['gateway', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU ms/req', 'RSS end MB', 'RSS peak MB', 'Roam/this req/s'];
+  lines.push(head.map((h, i) => (i === 0 ? h.padEnd(18) : pad(h, 16))).join(''));
+  for (const [name, m] of Object.entries(results.medians)) {
+    for (const c of S.connections) {
+      const x = m[`c${c}`];
+      const ratio = results.ratios[name]?.[`c${c}`]?.rpsRatioMedian;
+      if (x.rps == null) {
+        lines.push(`${name.padEnd(18)}${pad(c, 16)}  no figure: ${(x.invalid ?? []).join('; ').slice(0, 160)}`);
+        continue;
+      }
+      lines.push([name.padEnd(18), pad(c, 16), pad(x.rps, 16), pad(x.p50, 16), pad(x.p99, 16), pad(x.errors, 16), pad(x.cpuMsPerRequest, 16), pad(m.rssEndMB, 16), pad(m.rssPeakMB, 16), pad(ratio == null ? '' : `${ratio}x`, 16)].join(''));
+    }
+  }
+  if (Object.keys(results.ceiling).length) {
+    lines.push('\nMachine ceiling (bare node:http, same 64 KB JSON, 50 connections):');
+    for (const [mode, x] of Object.entries(results.ceiling)) lines.push(`  ${mode.padEnd(8)} ${x.invalid ? x.invalid : `${x.rps} req/s, p99 ${x.p99} ms, ${x.cpuMsPerRequest} ms CPU/req`}`);
+  }
+  if (Object.keys(results.scenarios).length) {
+    lines.push(`\nScenarios (${S.connections[0]} connections, one run each; reference answers from: ${JSON.stringify(results.scenarioReference ?? {})}):`);
+    for (const [name, s] of Object.entries(results.scenarios)) {
+      const f = (x) => (!x ? '-' : x.invalid ? `no figure (${x.invalid.slice(0, 80)})` : `${x.rps} req/s p99 ${x.p99} ms ${x.cpuMsPerRequest} ms CPU/req`);
+      lines.push(`  ${name.padEnd(18)} mobile: ${f(s.mobile)} | mutation: ${f(s.mutation)}${s.invalid ? ` ${s.invalid.slice(0, 120)}` : ''}`);
+    }
+  }
+  if (results.medians['roam-unprotected'] && results.medians.roam) {
+    const k = `c${S.connections[0]}`;
+    const a = results.medians.roam[k]?.rps;
+    const b = results.medians['roam-unprotected'][k]?.rps;
+    if (a && b) lines.push(`\nCost of protections (safelist + limits) at ${S.connections[0]} connections: ${round((1 - a / b) * 100, 1)}% of req/s (target: under 5%)`);
+  } else if (S.gateways.includes('roam')) {
+    lines.push('\nProtections off: no BENCH_ROAM_PROTECTION_ENV / BENCH_ROAM_HASH_ONLY / BENCH_REDIS given, so "roam" is already the unprotected configuration.');
+  }
+  console.log(lines.join('\n'));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

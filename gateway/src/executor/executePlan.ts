@@ -1,0 +1,272 @@
+import type { FetchDataRewrite, FetchNode, PlanNode, QueryPlanSelectionNode } from '@apollo/query-planner';
+import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
+
+/** Sends one subgraph operation; resolves to the subgraph's GraphQL response (`data`, `errors`). */
+export type SubgraphCall = (serviceName: string, body: { query: string; variables: Record<string, unknown>; operationName?: string }) => Promise<{ data?: Record<string, unknown> | null; errors?: readonly SubgraphError[] }>;
+
+/** An error a subgraph returned (GraphQL over HTTP response `errors` entry). */
+export interface SubgraphError {
+  readonly message?: string;
+  readonly path?: readonly (string | number)[];
+  readonly extensions?: Record<string, unknown>;
+}
+
+/** Everything one plan execution needs. */
+export interface PlanContext {
+  /** The supergraph schema (graphql-js), for type conditions in `requires` and rewrites. */
+  readonly supergraphSchema: GraphQLSchema;
+  /** The client's coerced variables (defaults applied), for `Condition` nodes. */
+  readonly variables: Record<string, unknown>;
+  /** The variables as the client sent them; subgraph calls forward these (as Apollo Gateway does). */
+  readonly providedVariables: Record<string, unknown>;
+  readonly call: SubgraphCall;
+  /** Errors collected so far (subgraph errors with paths into the client's response). */
+  readonly errors: GraphQLError[];
+}
+
+type Obj = Record<string, unknown>;
+
+/**
+ * Executes a query plan from `@apollo/query-planner` (Sequence, Parallel, Fetch, Flatten, Condition) and
+ * returns the merged, not yet shaped, data: root fetches are merged into the root object, entity fetches
+ * (`_entities` with representations built from `requires`) into the objects found at the `Flatten`
+ * path. Follows the semantics of `@apollo/gateway`'s `executeQueryPlan` (input/output rewrites,
+ * error paths), without tracing spans.
+ *
+ * @throws Error for `Defer` nodes (not supported by this executor).
+ */
+export async function executePlan(node: PlanNode | undefined, context: PlanContext): Promise<Obj> {
+  const data: Obj = Object.create(null) as Obj;
+  if (node) await run(node, context, data, [], [{ obj: data, at: [] }]);
+  return data;
+}
+
+/** An object found at a `Flatten` path, with its concrete path in the response (list indexes filled in). */
+interface Target { readonly obj: Obj; readonly at: readonly (string | number)[] }
+
+async function run(node: PlanNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Target[]): Promise<void> {
+  switch (node.kind) {
+    case 'Sequence':
+      for (const child of node.nodes) await run(child, context, root, path, targets);
+      return;
+    case 'Parallel':
+      await Promise.all(node.nodes.map((child) => run(child, context, root, path, targets)));
+      return;
+    case 'Flatten': {
+      const found: Target[] = [];
+      for (const t of targets) collectAtPath(t.obj, node.path, 0, [...t.at], found);
+      await run(node.node, context, root, [...path, ...node.path], found);
+      return;
+    }
+    case 'Condition': {
+      const value = context.variables[node.condition];
+      const branch = value ? node.ifClause : node.elseClause;
+      if (branch) await run(branch, context, root, path, targets);
+      return;
+    }
+    case 'Fetch':
+      await fetch(node, context, root, path, targets);
+      return;
+    case 'Defer':
+      throw new Error('@defer is not supported by the Roam executor');
+    default: {
+      const unknown: never = node;
+      throw new Error(`unknown plan node ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function collectAtPath(value: unknown, path: readonly (string | number)[], i: number, at: (string | number)[], out: Target[]): void {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    const next = path[i] === '@' ? i + 1 : i;
+    value.forEach((v, index) => collectAtPath(v, path, next, [...at, index], out));
+    return;
+  }
+  if (i === path.length) {
+    if (typeof value === 'object') out.push({ obj: value as Obj, at });
+    return;
+  }
+  const key = path[i]!;
+  if (key === '@') {
+    collectAtPath(value, path, i + 1, at, out);
+    return;
+  }
+  collectAtPath((value as Obj)[key as string], path, i + 1, [...at, key], out);
+}
+
+async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Target[]): Promise<void> {
+  const found = targets.filter((t) => t.obj !== null && t.obj !== undefined);
+  const entities = found.map((t) => t.obj);
+  if (entities.length === 0) return;
+  const variables: Obj = {};
+  for (const name of node.variableUsages ?? []) if (context.providedVariables[name] !== undefined) variables[name] = context.providedVariables[name];
+
+  if (!node.requires) {
+    const res = await send(node, context, variables, path, undefined);
+    if (!res) return;
+    applyRewrites(context.supergraphSchema, node.outputRewrites, res);
+    for (const entity of entities) deepMerge(entity, res);
+    return;
+  }
+  // Identical representations are sent once (as Apollo Router does); every owner gets the entity merged in.
+  const representations: Obj[] = [];
+  const owners: Obj[][] = [];
+  const ownerPaths: (readonly (string | number)[])[][] = [];
+  const indexByKey = new Map<string, number>();
+  for (const { obj: entity, at: entityPath } of found) {
+    const rep = selectRequires(context.supergraphSchema, entity, node.requires);
+    if (rep && rep.__typename) {
+      applyRewrites(context.supergraphSchema, node.inputRewrites, rep);
+      const key = JSON.stringify(rep);
+      const at = indexByKey.get(key);
+      if (at !== undefined) {
+        owners[at]!.push(entity);
+        ownerPaths[at]!.push(entityPath);
+        continue;
+      }
+      indexByKey.set(key, representations.length);
+      representations.push(rep);
+      owners.push([entity]);
+      ownerPaths.push([entityPath]);
+    }
+  }
+  if (representations.length === 0) return;
+  const res = await send(node, context, { ...variables, representations }, path, ownerPaths);
+  if (!res) return;
+  const received = res._entities;
+  if (!Array.isArray(received) || received.length !== representations.length) {
+    context.errors.push(new GraphQLError(`Expected "data._entities" from '${node.serviceName}' to contain ${representations.length} elements`, { extensions: { code: 'SUBREQUEST_MALFORMED_RESPONSE', service: node.serviceName } }));
+    return;
+  }
+  for (let i = 0; i < received.length; i++) {
+    const entity = received[i] as Obj | null;
+    const targets = owners[i]!;
+    if (entity && !entity.__typename) entity.__typename = targets[0]!.__typename;
+    applyRewrites(context.supergraphSchema, node.outputRewrites, entity);
+    if (!entity) continue;
+    // Owners of one representation share the entity's nested objects: later fetches merge the same data
+    // into them, so sharing is safe and saves a copy per duplicate.
+    for (const owner of targets) deepMerge(owner, entity);
+  }
+}
+
+async function send(node: FetchNode, context: PlanContext, variables: Obj, path: (string | number)[], ownerPaths: (readonly (string | number)[])[][] | undefined): Promise<Obj | undefined> {
+  let res;
+  try {
+    res = await context.call(node.serviceName, { query: node.operation, variables, ...(node.operationName ? { operationName: node.operationName } : {}) });
+  } catch (error) {
+    // As Apollo Gateway: the error points at where the failed fetch's data would have gone.
+    const at = path.filter((p) => p !== '@');
+    const e = error instanceof GraphQLError ? error : new GraphQLError(String((error as Error)?.message ?? error));
+    context.errors.push(at.length > 0 && !e.path ? new GraphQLError(e.message, { path: at, extensions: e.extensions }) : e);
+    return undefined;
+  }
+  if (res.errors?.length) {
+    for (const err of res.errors) {
+      const extensions = { ...(err.extensions ?? {}), code: (err.extensions?.code as string | undefined) ?? 'DOWNSTREAM_SERVICE_ERROR', serviceName: node.serviceName };
+      const message = err.message ?? 'Subgraph error';
+      // `_entities.<i>.rest` points into the client's response at every owner of representation i
+      // (Apollo Gateway's error path rewriting); a root fetch's paths are kept under the Flatten path.
+      const index = err.path?.[1];
+      if (ownerPaths && err.path?.[0] === '_entities' && typeof index === 'number' && ownerPaths[index]) {
+        for (const owner of ownerPaths[index]!) context.errors.push(new GraphQLError(message, { path: [...owner, ...err.path.slice(2)], extensions }));
+        continue;
+      }
+      const errorPath = err.path && !ownerPaths ? [...path.filter((p) => p !== '@'), ...err.path] : undefined;
+      context.errors.push(new GraphQLError(message, { path: errorPath, extensions }));
+    }
+  }
+  return res.data && typeof res.data === 'object' ? (res.data as Obj) : undefined;
+}
+
+/** Builds a representation: the `requires` selections read from an entity (Apollo Gateway's `executeSelectionSet`). */
+function selectRequires(schema: GraphQLSchema, source: unknown, selections: readonly QueryPlanSelectionNode[]): Obj | null {
+  if (source === null || source === undefined) return null;
+  const result: Obj = Object.create(null) as Obj;
+  for (const s of selections) {
+    if (s.kind === 'Field') {
+      const key = s.alias ?? s.name;
+      const value = (source as Obj)[key];
+      if (value === undefined) return null;
+      if (Array.isArray(value)) result[key] = value.map((v) => (s.selections ? selectRequires(schema, v, s.selections) : v));
+      else if (s.selections) result[key] = selectRequires(schema, value, s.selections);
+      else result[key] = value;
+    } else {
+      if (!s.typeCondition) continue;
+      if (isObjectOfType(schema, source as Obj, s.typeCondition)) deepMerge(result, selectRequires(schema, source, s.selections));
+    }
+  }
+  return result;
+}
+
+/** Whether `obj` (by its `__typename`) satisfies the type condition `typeName` in `schema`. */
+export function isObjectOfType(schema: GraphQLSchema, obj: Obj, typeName: string, whenUnknown = false): boolean {
+  const objTypename = obj.__typename as string | undefined;
+  if (!objTypename) return whenUnknown;
+  if (objTypename === typeName) return true;
+  const type = schema.getType(objTypename);
+  const condition = schema.getType(typeName);
+  if (!type || !condition) return false;
+  return isAbstractType(condition) && (isObjectType(type) || isInterfaceType(type)) && schema.isSubType(condition, type);
+}
+
+/** Merges `source` into `target` in place: objects key by key, arrays element by element. */
+export function deepMerge(target: Obj, source: unknown): void {
+  if (source === null || source === undefined || typeof source !== 'object') return;
+  for (const key of Object.keys(source as Obj)) {
+    const value = (source as Obj)[key];
+    const existing = target[key];
+    if (existing === value) continue;
+    if (value !== null && typeof value === 'object' && existing !== null && typeof existing === 'object') {
+      if (Array.isArray(value) && Array.isArray(existing)) {
+        for (let i = 0; i < value.length; i++) {
+          const v = value[i];
+          if (v !== null && typeof v === 'object' && existing[i] !== null && typeof existing[i] === 'object') deepMerge(existing[i] as Obj, v);
+          else existing[i] = v;
+        }
+      } else if (!Array.isArray(value) && !Array.isArray(existing)) {
+        deepMerge(existing as Obj, value);
+      } else {
+        target[key] = value;
+      }
+    } else if (value !== undefined) {
+      target[key] = value;
+    }
+  }
+}
+
+/** Applies the planner's input/output rewrites (ValueSetter, KeyRenamer) to a value in place. */
+function applyRewrites(schema: GraphQLSchema, rewrites: readonly FetchDataRewrite[] | undefined, value: unknown): void {
+  if (!rewrites || value === null || value === undefined) return;
+  for (const rewrite of rewrites) {
+    if (rewrite.path.length === 0) continue;
+    const parent = rewrite.path.slice(0, -1);
+    const field = rewrite.path[rewrite.path.length - 1]!;
+    applyAtPath(schema, parent, value, (obj) => {
+      if (rewrite.kind === 'ValueSetter') obj[field] = rewrite.setValueTo;
+      else if (obj[field] !== undefined && obj[field] !== null) {
+        obj[rewrite.renameKeyTo] = obj[field];
+        obj[field] = undefined;
+      }
+    });
+  }
+}
+
+function applyAtPath(schema: GraphQLSchema, path: readonly string[], value: unknown, fn: (obj: Obj) => void): void {
+  if (Array.isArray(value)) {
+    for (const v of value) applyAtPath(schema, path, v, fn);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  if (path.length === 0) {
+    fn(value as Obj);
+    return;
+  }
+  const [first, ...rest] = path as [string, ...string[]];
+  if (first.startsWith('... on ')) {
+    if (isObjectOfType(schema, value as Obj, first.slice('... on '.length), true)) applyAtPath(schema, rest, value, fn);
+  } else {
+    applyAtPath(schema, rest, (value as Obj)[first], fn);
+  }
+}

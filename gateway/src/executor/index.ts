@@ -1,0 +1,4 @@
+export * from './RoamPlanGateway';
+export * from './executePlan';
+export * from './shapeResponse';
+export * from './postSubgraphJson';

@@ -1,0 +1,172 @@
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parse, print, visit } from 'graphql';
+import { ROOT } from './stack';
+
+/** Folder of the copied federation gateway audit data (see its README). */
+export const FED_AUDIT_DIR = join(ROOT, 'test/fixtures/fed-audit');
+
+/** One audit query and what a conforming gateway answers: `data` (when given) and whether errors are expected. */
+export interface AuditTest {
+  readonly query: string;
+  readonly expected: { readonly data?: unknown; readonly errors?: boolean };
+}
+
+/** One recorded subgraph exchange: the request the gateway sent and the reply the subgraph gave. */
+export interface AuditRecording {
+  readonly subgraph: string;
+  readonly request: { readonly query: string; readonly variables?: Record<string, unknown> };
+  readonly response: unknown;
+}
+
+/** One audit suite: a supergraph (placeholder URLs), its tests and its subgraph recordings. */
+export interface AuditSuite {
+  readonly id: string;
+  readonly supergraph: string;
+  readonly tests: readonly AuditTest[];
+  readonly recordings: readonly AuditRecording[];
+}
+
+/** @returns every suite under {@link FED_AUDIT_DIR}, sorted by id. */
+export function loadAuditSuites(dir = FED_AUDIT_DIR): AuditSuite[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'tests.json')))
+    .map((d) => d.name)
+    .sort()
+    .map((id) => ({
+      id,
+      supergraph: readFileSync(join(dir, id, 'supergraph.graphql'), 'utf8'),
+      tests: JSON.parse(readFileSync(join(dir, id, 'tests.json'), 'utf8')) as AuditTest[],
+      recordings: JSON.parse(readFileSync(join(dir, id, 'recordings.json'), 'utf8')) as AuditRecording[],
+    }));
+}
+
+/**
+ * Canonical form of a subgraph request for matching: the document printed without operation names
+ * (gateways name generated operations differently) and the variables with sorted keys.
+ */
+export function requestKey(subgraph: string, query: string, variables: unknown): string {
+  let printed: string;
+  try {
+    const doc = visit(parse(query), {
+      OperationDefinition: (node) => ({ ...node, name: undefined }),
+    });
+    printed = print(doc);
+  } catch {
+    printed = query;
+  }
+  return `${subgraph}\n${printed}\n${stableStringify(variables ?? {})}`;
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A loopback HTTP server answering `POST /<suite>/<subgraph>` from recordings. */
+export interface ReplayServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly origin: string;
+  /** Requests that matched no recording (suite, subgraph, query), for diagnostics. */
+  readonly misses: string[];
+  /** Replaces the `http://SUBGRAPHS/` placeholder of a suite's supergraph with this server's origin. */
+  supergraphFor(suite: AuditSuite): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one replay server for all `suites` on a free loopback port. A request is matched by its
+ * subgraph, query (operation names ignored) and variables; failing that, an entity fetch is answered
+ * representation by representation from the error-free recordings of the same query. An unmatched
+ * request gets HTTP 200 with a GraphQL error, as a subgraph that cannot resolve it would.
+ */
+export async function startReplayServer(suites: readonly AuditSuite[]): Promise<ReplayServer> {
+  const replies = new Map<string, string>();
+  // Entity fetches also answer per representation (a subgraph resolves each representation on its own),
+  // so a gateway that sends a representation once instead of several times still gets its recorded entity.
+  const entities = new Map<string, Map<string, unknown>>();
+  for (const suite of suites) {
+    for (const r of suite.recordings) {
+      replies.set(`${suite.id}/${requestKey(r.subgraph, r.request.query, r.request.variables)}`, JSON.stringify(r.response));
+      const reps = r.request.variables?.representations;
+      const response = r.response as { data?: { _entities?: unknown[] }; errors?: unknown[] };
+      if (Array.isArray(reps) && Array.isArray(response.data?._entities) && response.data._entities.length === reps.length && !response.errors?.length) {
+        const { representations: _omit, ...rest } = r.request.variables!;
+        const key = `${suite.id}/${requestKey(r.subgraph, r.request.query, rest)}`;
+        const byRep = entities.get(key) ?? new Map<string, unknown>();
+        reps.forEach((rep, i) => byRep.set(stableStringify(rep), response.data!._entities![i]));
+        entities.set(key, byRep);
+      }
+    }
+  }
+  const entityReply = (suiteId: string, subgraph: string, body: { query?: string; variables?: Record<string, unknown> }): string | undefined => {
+    const reps = body.variables?.representations;
+    if (!Array.isArray(reps)) return undefined;
+    const { representations: _omit, ...rest } = body.variables!;
+    const byRep = entities.get(`${suiteId}/${requestKey(subgraph, body.query ?? '', rest)}`);
+    if (!byRep || !reps.every((rep) => byRep.has(stableStringify(rep)))) return undefined;
+    return JSON.stringify({ data: { _entities: reps.map((rep) => byRep.get(stableStringify(rep))) } });
+  };
+  const misses: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const [, suiteId = '', subgraph = ''] = (req.url ?? '').split('?')[0]!.split('/');
+      let body: { query?: string; variables?: Record<string, unknown> } = {};
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+      } catch {
+        /* answered as a miss below */
+      }
+      const reply = replies.get(`${suiteId}/${requestKey(subgraph, body.query ?? '', body.variables)}`) ?? entityReply(suiteId, subgraph, body);
+      if (reply === undefined) misses.push(`${suiteId}/${subgraph}: ${body.query} ${JSON.stringify(body.variables)}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(reply ?? JSON.stringify({ data: null, errors: [{ message: 'no recorded reply for this request' }] }));
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    misses,
+    supergraphFor: (suite) => suite.supergraph.replaceAll('http://SUBGRAPHS/', `${origin}/`),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Judges one gateway response the way the audit does: `data` deep-equals the expected `data` when the
+ * test gives one, and the response carries errors exactly when the test expects errors.
+ * @returns `undefined` when it passes, else a one-line reason.
+ */
+export function judgeAuditResponse(test: AuditTest, body: { data?: unknown; errors?: unknown[] } | undefined): string | undefined {
+  if (!body || typeof body !== 'object') return 'response is not JSON';
+  const hasErrors = Array.isArray(body.errors) && body.errors.length > 0;
+  if ('data' in test.expected && !isDeepStrictEqual(body.data ?? null, test.expected.data ?? null)) {
+    return `data differs: got ${JSON.stringify(body.data)?.slice(0, 300)}`;
+  }
+  if (Boolean(test.expected.errors) !== hasErrors) {
+    return hasErrors ? `unexpected errors: ${JSON.stringify(body.errors).slice(0, 300)}` : 'errors expected, none returned';
+  }
+  return undefined;
+}
+
+function isDeepStrictEqual(a: unknown, b: unknown): boolean {
+  return stableStringify(a) === stableStringify(b);
+}
+
