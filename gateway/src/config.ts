@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseRedisUrl } from '@roam/persisted-queries';
 import { z } from 'zod';
 
 /** Roam gateway settings, read once at start from the environment. The README lists each with its default. */
@@ -19,6 +20,21 @@ export interface GatewayConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long shutdown waits for in-flight requests, in ms. `SHUTDOWN_GRACE_MS`; @default 10000 */
   readonly shutdownGraceMs: number;
+  /** Persisted queries (README "Persisted queries"). */
+  readonly persistedQueries: {
+    /** `off` | `apq` (Apollo's automatic persisted queries) | `safelist` (only pushed operations run). `PERSISTED_QUERIES`; @default "apq" */
+    readonly mode: 'off' | 'apq' | 'safelist';
+    /** Redis shared by every replica: `redis://…`, `redis+sentinel://…/master`, `redis+cluster://…`. `REDIS_URL`; @default undefined (in-memory store, one process) */
+    readonly redisUrl: string | undefined;
+    /** Prefix of every Redis key and channel (must match `roam-pq --prefix`). `PERSISTED_QUERIES_KEY_PREFIX`; @default "roam:pq:" */
+    readonly keyPrefix: string;
+    /** Deadline of every Redis call on the request path, in ms. `PERSISTED_QUERIES_TIMEOUT_MS`; @default 100 */
+    readonly timeoutMs: number;
+    /** Ids kept in the in-process LRU in front of Redis. `PERSISTED_QUERIES_CACHE_SIZE`; @default 10000 */
+    readonly cacheSize: number;
+    /** How long an APQ registration lives, in seconds; 0 = forever. `APQ_TTL_SECONDS`; @default 86400 */
+    readonly apqTtlSeconds: number;
+  };
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -32,6 +48,22 @@ const schema = z.object({
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  PERSISTED_QUERIES: z.enum(['off', 'apq', 'safelist']).default('apq'),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .superRefine((url, ctx) => {
+      if (url === undefined) return;
+      try {
+        parseRedisUrl(url);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+  PERSISTED_QUERIES_KEY_PREFIX: z.string().min(1).default('roam:pq:'),
+  PERSISTED_QUERIES_TIMEOUT_MS: int(1, 60_000).default(100),
+  PERSISTED_QUERIES_CACHE_SIZE: int(1, 10_000_000).default(10_000),
+  APQ_TTL_SECONDS: int(0, 365 * 86_400).default(86_400),
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -71,5 +103,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxBodyBytes: c.MAX_BODY_BYTES,
     logLevel: c.LOG_LEVEL,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+    persistedQueries: Object.freeze({
+      mode: c.PERSISTED_QUERIES,
+      redisUrl: c.REDIS_URL,
+      keyPrefix: c.PERSISTED_QUERIES_KEY_PREFIX,
+      timeoutMs: c.PERSISTED_QUERIES_TIMEOUT_MS,
+      cacheSize: c.PERSISTED_QUERIES_CACHE_SIZE,
+      apqTtlSeconds: c.APQ_TTL_SECONDS,
+    }),
   });
 }

@@ -1,12 +1,15 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config';
 import { formatError } from './formatError';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
+import { createPersistedQueryStep } from './persistedQueries/createPersistedQueryStep';
+import { createPersistedQueryStore } from './persistedQueries/createPersistedQueryStore';
 import { createSubgraphFetcher, SubgraphDataSource } from './supergraph/SubgraphDataSource';
 import { supergraphFromFile } from './supergraph/supergraphFromFile';
 
@@ -39,12 +42,14 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
   const { fetcher, agent } = createSubgraphFetcher(config.subgraphTimeoutMs);
   let ready = false;
   let version = 0;
+  let apiSchema: GraphQLSchema | undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, config.supergraphPollIntervalMs, logger),
     buildService: ({ name, url }) => new SubgraphDataSource(name, url ?? '', fetcher),
     logger: logger.child({ component: 'apollo-gateway' }),
   });
-  gateway.onSchemaLoadOrUpdate(() => {
+  gateway.onSchemaLoadOrUpdate((update) => {
+    apiSchema = update.apiSchema;
     ready = true;
     version++;
   });
@@ -53,6 +58,7 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
     logger: logger.child({ component: 'apollo-server' }),
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: true,
+    persistedQueries: false, // Roam's own step handles APQ and the safelist (persistedQueries/)
     formatError,
     plugins: [ApolloServerPluginLandingPageDisabled()],
   });
@@ -68,7 +74,11 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
   app.get('/ready', async (_request, reply) =>
     ready ? { status: 'ready', supergraphVersion: version } : reply.code(503).send({ status: 'loading' }),
   );
-  registerGraphQLRoute(app, { apollo, isReady: () => ready, steps: [], logger });
+  const persisted = createPersistedQueryStore(config.persistedQueries, logger);
+  const steps = [
+    createPersistedQueryStep({ mode: config.persistedQueries.mode, store: persisted.store, schema: () => apiSchema, apqTtlSeconds: config.persistedQueries.apqTtlSeconds, logger }),
+  ];
+  registerGraphQLRoute(app, { apollo, isReady: () => ready, steps, logger });
 
   let started = false;
   return {
@@ -76,6 +86,7 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
     isReady: () => ready,
     supergraphVersion: () => version,
     async listen() {
+      await persisted.start();
       await apollo.start();
       started = true;
       await app.listen({ port: config.port, host: config.host });
@@ -88,6 +99,7 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
       await Promise.race([app.close(), grace]);
       if (started) await apollo.stop();
       await agent.close();
+      await persisted.store.close();
     },
   };
 }

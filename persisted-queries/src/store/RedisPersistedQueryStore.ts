@@ -208,7 +208,8 @@ export class RedisPersistedQueryStore implements PersistedQueryStore {
         }
         for (const l of this.listeners) l(ids);
       });
-      await sub.subscribe(this.keys.revocationChannel()).catch((error: Error) => this.onError(error));
+      // Waits for the subscription at most 1 s: with Redis down it stays queued and completes on reconnect.
+      await withDeadline(sub.subscribe(this.keys.revocationChannel()), Math.max(this.timeoutMs, 1000), 'subscribe').catch((error: Error) => this.onError(error));
     }
     return async () => {
       this.listeners.delete(listener);
