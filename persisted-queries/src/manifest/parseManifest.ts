@@ -1,6 +1,7 @@
 import { ManifestError, type Manifest, type ManifestEntry, type ManifestFormat } from './types';
 
-const HEX_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const HEX_ID = /^(?:sha256:|sha1:)?(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const SHA256_PREFIX = 'sha256:';
 
 function isStringMap(value: unknown): value is Record<string, string> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
@@ -34,6 +35,7 @@ function readApollo(value: Record<string, unknown>): ManifestEntry[] {
  * - `apollo`: Apollo's persisted query list, `{"format":"apollo-persisted-query-manifest","version":1,
  *   "operations":[{"id","name","type","body","clientName"?}]}` (ids are SHA-256 of `body`);
  * - `codegen`: GraphQL Code Generator client-preset `persisted-documents.json`, `{"<hash>":"<document>"}`;
+ *   keys may carry the `sha256:` prefix (client-preset 6 writes `"sha256:<hex>"`), which is removed from the id;
  * - `relay`: Relay's persisted queries, `{"<id>":"<text>"}` with free-form ids (md5 by default).
  *
  * Without `format`, an object with `"format"` is Apollo's; a string map whose keys are all 40- or
@@ -58,7 +60,10 @@ export function parseManifest(value: unknown, format?: ManifestFormat): Manifest
         const bad = Object.entries(v).find(([, text]) => typeof text !== 'string');
         throw new ManifestError(`Expected {"<id>": "<document>"} with string values; "${bad?.[0]}" is ${typeof bad?.[1]}.`);
       }
-      return { format: detected, entries: Object.entries(v).map(([id, body]) => ({ id, body, hashed: detected === 'codegen' })) };
+      return {
+        format: detected,
+        entries: Object.entries(v).map(([key, body]) => ({ id: detected === 'codegen' && key.startsWith(SHA256_PREFIX) ? key.slice(SHA256_PREFIX.length) : key, body, hashed: detected === 'codegen' })),
+      };
     }
     default: {
       const never: never = detected;
