@@ -189,7 +189,7 @@ export class RedisPersistedQueryStore implements PersistedQueryStore {
     this.listeners.add(listener);
     if (!this.subscriber) {
       // Its own offline queue and no per-command deadline: SUBSCRIBE waits for the connection.
-      const sub = this.client instanceof Cluster ? this.client.duplicate() : this.client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
+      const sub = this.client instanceof Cluster ? this.client.duplicate([], { enableOfflineQueue: true }) : this.client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
       this.subscriber = sub;
       sub.on('error', (error: Error) => this.onError(error));
       let readyOnce = false;

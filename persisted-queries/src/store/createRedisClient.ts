@@ -31,9 +31,12 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
       return new Cluster(
         target.nodes.map((n) => ({ host: n.host, port: n.port })),
         {
-          enableOfflineQueue: true,
+          // Cluster-level queue as asked; node connections keep theirs so the slot refresh can run.
+          enableOfflineQueue: options.enableOfflineQueue ?? true,
+          ...(options.retryStrategy ? { clusterRetryStrategy: options.retryStrategy } : {}),
           redisOptions: {
             ...options,
+            enableOfflineQueue: true,
             ...(target.username ? { username: target.username } : {}),
             ...(target.password ? { password: target.password } : {}),
             ...(target.tls ? { tls: {} } : {}),
