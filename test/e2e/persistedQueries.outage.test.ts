@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { request } from 'undici';
 import { sha256Hex } from '@roam/persisted-queries';
 import { freePort, startRedis, waitFor, type TestRedis } from '@roam/testkit';
@@ -9,6 +9,51 @@ import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, typ
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
   const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), headersTimeout: 3000, bodyTimeout: 3000 });
   return { status: res.statusCode, headers: res.headers, body: await res.body.json() };
+}
+
+/**
+ * A TCP proxy in front of a real Redis that can freeze: while frozen it holds every byte in both
+ * directions (connections stay open, nothing is answered), like a Redis process that hangs after the
+ * gateway connected. Thawing delivers the held bytes in order.
+ */
+async function startFreezableProxy(targetPort: number): Promise<{ port: number; freeze(): void; thaw(): void; close(): Promise<void> }> {
+  const sockets: Socket[] = [];
+  let frozen = false;
+  const server = createServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    client.pipe(upstream);
+    upstream.pipe(client);
+    for (const s of [client, upstream]) {
+      s.on('error', () => undefined);
+      if (frozen) s.pause();
+      sockets.push(s);
+    }
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    freeze() {
+      frozen = true;
+      for (const s of sockets) {
+        s.unpipe();
+        s.pause();
+      }
+    },
+    thaw() {
+      frozen = false;
+      for (let i = 0; i + 1 < sockets.length; i += 2) {
+        sockets[i]!.pipe(sockets[i + 1]!);
+        sockets[i + 1]!.pipe(sockets[i]!);
+      }
+      for (const s of sockets) s.resume();
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 const CACHED = '{ me { id } }';
@@ -94,6 +139,43 @@ describe('persisted queries when Redis goes away', () => {
       const closed = await post(safelist.url, { extensions: apqExtension(FRESH) });
       expect(closed.status).toBe(503);
       expect(closed.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_STORE_UNAVAILABLE');
+    });
+  });
+
+  describe('Redis that hangs after the gateway connected (every byte held)', () => {
+    let redis: TestRedis;
+    let proxy: Awaited<ReturnType<typeof startFreezableProxy>>;
+    let apq: GatewayProcess;
+    let safelist: GatewayProcess;
+    let env: Record<string, string>;
+    beforeAll(async () => {
+      redis = await startRedis();
+      proxy = await startFreezableProxy(redis.port ?? Number(new URL(redis.url).port));
+      env = { REDIS_URL: redis.url, PERSISTED_QUERIES_KEY_PREFIX: redis.prefix, SUPERGRAPH_PATH: supergraph };
+      const through = { ...env, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, PERSISTED_QUERIES_TIMEOUT_MS: '100' };
+      [apq, safelist] = await Promise.all([startGateway(supergraph, { ...through, PERSISTED_QUERIES: 'apq' }), startGateway(supergraph, { ...through, PERSISTED_QUERIES: 'safelist' })]);
+    });
+    afterAll(async () => {
+      await Promise.all([apq?.stop(), safelist?.stop()]);
+      await proxy?.close();
+      await redis?.stop();
+    });
+
+    it('answers within the deadline in both modes while frozen, and catches up when Redis answers again', async () => {
+      expect((await roamPq(['push', writeCodegenManifest([CACHED, UNCACHED])], env)).code).toBe(0);
+      expect((await post(safelist.url, { documentId: sha256Hex(CACHED) })).body).toEqual({ data: { me: { id: '1' } } });
+
+      proxy.freeze();
+      expect((await post(safelist.url, { documentId: sha256Hex(CACHED) })).body).toEqual({ data: { me: { id: '1' } } });
+      const closed = await post(safelist.url, { documentId: sha256Hex(UNCACHED) });
+      expect(closed.status).toBe(503);
+      expect(closed.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_STORE_UNAVAILABLE');
+      expect((await post(apq.url, { extensions: apqExtension(FRESH) })).body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+      expect((await post(apq.url, { query: FRESH, extensions: apqExtension(FRESH) })).body).toEqual({ data: { me: { username: 'mlindqvist' } } });
+
+      proxy.thaw();
+      await waitFor(async () => (await post(safelist.url, { documentId: sha256Hex(UNCACHED) })).status === 200, 'safelist to read Redis again', 10_000);
+      await waitFor(async () => (await post(apq.url, { query: FRESH, extensions: apqExtension(FRESH) })).status === 200 && (await post(apq.url, { extensions: apqExtension(FRESH) })).body.data?.me?.username === 'mlindqvist', 'apq to store and serve again', 10_000);
     });
   });
 });
