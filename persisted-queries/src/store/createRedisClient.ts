@@ -27,22 +27,23 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
         ...(target.password ? { password: target.password } : {}),
         ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
       });
-    case 'cluster':
+    case 'cluster': {
+      // The queue setting and retry strategy apply to the cluster; ioredis manages its node connections' own.
+      const { enableOfflineQueue, retryStrategy, ...nodeOptions } = options;
       return new Cluster(
         target.nodes.map((n) => ({ host: n.host, port: n.port })),
         {
-          // Cluster-level queue as asked; node connections keep theirs so the slot refresh can run.
-          enableOfflineQueue: options.enableOfflineQueue ?? true,
-          ...(options.retryStrategy ? { clusterRetryStrategy: options.retryStrategy } : {}),
+          enableOfflineQueue: enableOfflineQueue ?? true,
+          ...(retryStrategy ? { clusterRetryStrategy: retryStrategy } : {}),
           redisOptions: {
-            ...options,
-            enableOfflineQueue: true,
+            ...nodeOptions,
             ...(target.username ? { username: target.username } : {}),
             ...(target.password ? { password: target.password } : {}),
             ...(target.tls ? { tls: {} } : {}),
           },
         },
       );
+    }
     default: {
       const never: never = target;
       throw new Error(`Unknown Redis target ${JSON.stringify(never)}`);
