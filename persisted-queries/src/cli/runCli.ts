@@ -102,8 +102,9 @@ export async function runCli(argv: readonly string[], io: CliIo, options: CliOpt
       if (!file) throw new UsageError(`${command} needs a manifest file`);
       const manifest = parseManifest(JSON.parse(await readFile(file, 'utf8')) as unknown, format);
       const supergraph = resolve(values.supergraph ?? io.env.SUPERGRAPH_PATH ?? 'supergraph.graphql');
-      const schema = apiSchemaFromSupergraph(await readFile(supergraph, 'utf8'));
-      return { manifest, problems: checkManifest(manifest.entries, { schema }, options.checks ?? DEFAULT_CHECKS), supergraph };
+      const supergraphSdl = await readFile(supergraph, 'utf8');
+      const schema = apiSchemaFromSupergraph(supergraphSdl);
+      return { manifest, problems: checkManifest(manifest.entries, { schema, supergraphSdl }, options.checks ?? DEFAULT_CHECKS), supergraph };
     };
     const reportProblems = (total: number, problems: EntryProblem[], wrote: boolean): number => {
       const badIds = new Set(problems.map((p) => p.id));

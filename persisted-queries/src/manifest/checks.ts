@@ -6,6 +6,8 @@ import type { ManifestEntry } from './types';
 export interface CheckContext {
   /** The current supergraph's API schema (what clients can query). */
   readonly schema: GraphQLSchema;
+  /** The supergraph SDL it was built from (keeps `@cost`/`@listSize`, which the API schema drops); absent when a caller has only a schema. */
+  readonly supergraphSdl?: string;
 }
 
 /**
