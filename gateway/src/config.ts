@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseRedisUrl } from '@roam/persisted-queries';
 import { z } from 'zod';
 import type { LimitsSettings } from './limits/OperationLimits';
 
@@ -50,6 +51,21 @@ export interface GatewayConfig {
    * supergraph. `CACHE_HINTS` (a JSON object); @default {} (every query response is `private, no-cache`)
    */
   readonly cacheHints: Readonly<Record<string, CacheHintConfig>>;
+  /** Persisted queries (README "Persisted queries"). */
+  readonly persistedQueries: {
+    /** `off` | `apq` (Apollo's automatic persisted queries) | `safelist` (only pushed operations run). `PERSISTED_QUERIES`; @default "apq" */
+    readonly mode: 'off' | 'apq' | 'safelist';
+    /** Redis shared by every replica: `redis://…`, `redis+sentinel://…/master`, `redis+cluster://…`. `REDIS_URL`; @default undefined (in-memory store, one process) */
+    readonly redisUrl: string | undefined;
+    /** Prefix of every Redis key and channel (must match `roam-pq --prefix`). `PERSISTED_QUERIES_KEY_PREFIX`; @default "roam:pq:" */
+    readonly keyPrefix: string;
+    /** Deadline of every Redis call on the request path, in ms. `PERSISTED_QUERIES_TIMEOUT_MS`; @default 100 */
+    readonly timeoutMs: number;
+    /** Ids kept in the in-process LRU in front of Redis. `PERSISTED_QUERIES_CACHE_SIZE`; @default 10000 */
+    readonly cacheSize: number;
+    /** How long an APQ registration lives, in seconds; 0 = forever. `APQ_TTL_SECONDS`; @default 86400 */
+    readonly apqTtlSeconds: number;
+  };
 }
 
 /** One configured cache hint (Apollo Server `@cacheControl` arguments). */
@@ -128,6 +144,22 @@ const schema = z.object({
   COST_DEFAULT_LIST_SIZE: int(0, 1_000_000).default(10),
   EXECUTOR: z.enum(['apollo', 'roam']).default('roam'),
   COALESCE_INFLIGHT: z.enum(['true', 'false']).default('true'),
+  PERSISTED_QUERIES: z.enum(['off', 'apq', 'safelist']).default('apq'),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .superRefine((url, ctx) => {
+      if (url === undefined) return;
+      try {
+        parseRedisUrl(url);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+  PERSISTED_QUERIES_KEY_PREFIX: z.string().min(1).default('roam:pq:'),
+  PERSISTED_QUERIES_TIMEOUT_MS: int(1, 60_000).default(100),
+  PERSISTED_QUERIES_CACHE_SIZE: int(1, 10_000_000).default(10_000),
+  APQ_TTL_SECONDS: int(0, 365 * 86_400).default(86_400),
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -189,5 +221,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     }),
     executor: c.EXECUTOR,
     coalesceInflight: c.COALESCE_INFLIGHT === 'true',
+    persistedQueries: Object.freeze({
+      mode: c.PERSISTED_QUERIES,
+      redisUrl: c.REDIS_URL,
+      keyPrefix: c.PERSISTED_QUERIES_KEY_PREFIX,
+      timeoutMs: c.PERSISTED_QUERIES_TIMEOUT_MS,
+      cacheSize: c.PERSISTED_QUERIES_CACHE_SIZE,
+      apqTtlSeconds: c.APQ_TTL_SECONDS,
+    }),
   });
 }

@@ -1,6 +1,7 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { cacheControlPlugin } from './cacheControl';
@@ -10,6 +11,8 @@ import { formatError } from './formatError';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
 import { createLimitsPlugin, createLimitsStep, largestBodyLimit, OperationLimiter } from './limits';
+import { createPersistedQueryStep } from './persistedQueries/createPersistedQueryStep';
+import { createPersistedQueryStore } from './persistedQueries/createPersistedQueryStore';
 import { createSubgraphFetcher, SubgraphDataSource } from './supergraph/SubgraphDataSource';
 import { supergraphFromFile } from './supergraph/supergraphFromFile';
 
@@ -55,7 +58,9 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
         });
   const limiter = new OperationLimiter({ settings: config.limits });
   const limitsLogger = logger.child({ component: 'limits' });
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema, coreSupergraphSdl }) => {
+    apiSchema = schema;
     try {
       limiter.setSupergraph(coreSupergraphSdl);
     } catch (error) {
@@ -69,6 +74,7 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
     logger: logger.child({ component: 'apollo-server' }),
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: true,
+    persistedQueries: false, // Roam's own step handles APQ and the safelist (persistedQueries/)
     formatError,
     // Roam's cache-control plugin replaces Apollo's: in gateway mode Apollo's only sees subgraph headers.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), cacheControlPlugin(config.cacheHints), createLimitsPlugin(limiter, limitsLogger)],
@@ -85,11 +91,15 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
   app.get('/ready', async (_request, reply) =>
     ready ? { status: 'ready', supergraphVersion: version } : reply.code(503).send({ status: 'loading' }),
   );
-  // The limits step checks document bytes and tokens; a persisted-query step that fills in the query text must run before it.
+  const persisted = createPersistedQueryStore(config.persistedQueries, logger);
+  // Persisted queries first: they fill in the query text that the limits step measures (bytes, tokens).
   registerGraphQLRoute(app, {
     apollo,
     isReady: () => ready,
-    steps: [createLimitsStep(limiter, limitsLogger)],
+    steps: [
+      createPersistedQueryStep({ mode: config.persistedQueries.mode, store: persisted.store, schema: () => apiSchema, apqTtlSeconds: config.persistedQueries.apqTtlSeconds, logger }),
+      createLimitsStep(limiter, limitsLogger),
+    ],
     logger,
     maxBodyBytes: largestBodyLimit(config.limits),
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
@@ -103,6 +113,7 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
     isReady: () => ready,
     supergraphVersion: () => version,
     async listen() {
+      await persisted.start();
       await apollo.start();
       started = true;
       await app.listen({ port: config.port, host: config.host });
@@ -115,6 +126,7 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
       await Promise.race([app.close(), grace]);
       if (started) await apollo.stop();
       await agent.close();
+      await persisted.store.close();
     },
   };
 }

@@ -10,3 +10,4 @@ export * from './pipeline/outcome';
 export * from './pipeline/runEntry';
 export * from './limits';
 export * from './executor';
+export * from './persistedQueries/index';

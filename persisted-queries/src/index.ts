@@ -1,1 +1,4 @@
 export * from './sha256Hex';
+export * from './store/index';
+export * from './manifest/index';
+export * from './cli/runCli';

@@ -1,0 +1,3 @@
+export * from './persistedDocument';
+export * from './createPersistedClient';
+export * from './__generated__/graphql';

@@ -1,0 +1,4 @@
+export * from './readPersistedQueryRequest';
+export * from './isRegistrable';
+export * from './createPersistedQueryStep';
+export * from './createPersistedQueryStore';

@@ -1,0 +1,40 @@
+import { parseRedisUrl } from '../store/parseRedisUrl';
+import { redisKeys } from '../store/redisKeys';
+
+describe('parseRedisUrl', () => {
+  it('reads the standalone form as is', () => {
+    expect(parseRedisUrl('redis://:secret@cache.internal:6380/2')).toEqual({ kind: 'standalone', url: 'redis://:secret@cache.internal:6380/2' });
+    expect(parseRedisUrl('rediss://cache.internal')).toEqual({ kind: 'standalone', url: 'rediss://cache.internal' });
+  });
+  it('reads the Sentinel form: sentinels, master name, database, credentials', () => {
+    expect(parseRedisUrl('redis+sentinel://user:p%40ss@s1:26379,s2,[::1]:26380/mymaster/3')).toEqual({
+      kind: 'sentinel',
+      sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }, { host: '::1', port: 26380 }],
+      masterName: 'mymaster',
+      db: 3,
+      tls: false,
+      username: 'user',
+      password: 'p@ss',
+    });
+  });
+  it('reads the Cluster form', () => {
+    expect(parseRedisUrl('rediss+cluster://:pw@n1:7000,n2:7001')).toEqual({ kind: 'cluster', nodes: [{ host: 'n1', port: 7000 }, { host: 'n2', port: 7001 }], tls: true, password: 'pw' });
+  });
+  it('refuses other forms without echoing credentials', () => {
+    expect(() => parseRedisUrl('http://x')).toThrow(/redis:\/\/host:port/);
+    expect(() => parseRedisUrl('redis+sentinel://s1,s2')).toThrow(/must name the master/);
+    expect(() => parseRedisUrl('redis://:secret@a,b')).toThrow(/redis\+cluster/);
+    expect(() => parseRedisUrl('redis://:secret@a,b')).not.toThrow(/secret/);
+    expect(() => parseRedisUrl('redis+cluster://a/1')).toThrow(/no databases/);
+  });
+});
+
+describe('redisKeys', () => {
+  it('puts every key under the prefix and wraps it in a hash tag for Cluster', () => {
+    const k = redisKeys('roam:pq:');
+    expect([k.operation('x'), k.operationClients('x'), k.operations(), k.scopes(), k.scope('*'), k.automatic('x'), k.revocationChannel()].every((key) => key.startsWith('roam:pq:'))).toBe(true);
+    expect(redisKeys('roam:pq:', true).operation('x')).toBe('{roam:pq:}op:x');
+    expect(redisKeys('{app}:pq:', true).operation('x')).toBe('{app}:pq:op:x');
+    expect(() => redisKeys('')).toThrow(/must not be empty/);
+  });
+});

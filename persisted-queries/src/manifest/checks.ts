@@ -1,0 +1,47 @@
+import { Kind, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { sha256Hex } from '../sha256Hex';
+import type { ManifestEntry } from './types';
+
+/** What every check gets besides the entry. */
+export interface CheckContext {
+  /** The current supergraph's API schema (what clients can query). */
+  readonly schema: GraphQLSchema;
+  /** The supergraph SDL it was built from (keeps `@cost`/`@listSize`, which the API schema drops); absent when a caller has only a schema. */
+  readonly supergraphSdl?: string;
+}
+
+/**
+ * One check run on every manifest entry before anything is written. Returns the problems found
+ * (messages saying what was expected and what came), empty when the entry is fine. A check that
+ * throws counts as one problem carrying the thrown message. More checks (e.g. operation cost) are
+ * added by passing a longer list to {@link checkManifest}.
+ */
+export type ManifestCheck = (entry: ManifestEntry, context: CheckContext) => readonly string[];
+
+/** Hashed formats: `id` must be the SHA-256 lowercase hex of the exact `body` bytes. */
+export const idIsSha256OfBody: ManifestCheck = (entry) => {
+  if (!entry.hashed) return [];
+  const expected = sha256Hex(entry.body);
+  if (entry.id === expected) return [];
+  const hint = /^[0-9a-f]{40}$/i.test(entry.id) ? ' (the id looks like SHA-1: set hashAlgorithm: sha256)' : '';
+  return [`id is not the SHA-256 of the text: expected ${expected}, got ${entry.id}${hint}`];
+};
+
+/** The text parses, has at least one operation, and validates against the schema (graphql-js `specifiedRules`). */
+export const documentIsValid: ManifestCheck = (entry, { schema }) => {
+  let document: DocumentNode;
+  try {
+    document = parse(entry.body);
+  } catch (error) {
+    return [`does not parse: ${(error as Error).message}`];
+  }
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (operations.length === 0) return ['contains no operation'];
+  const errors = validate(schema, document);
+  const problems = errors.map((e) => `does not validate: ${e.message}`);
+  if (entry.type !== undefined && operations.length === 1 && operations[0]!.operation !== entry.type) problems.push(`type is "${entry.type}" but the operation is a ${operations[0]!.operation}`);
+  return problems;
+};
+
+/** The checks `roam-pq push` and `verify` run by default, in order. */
+export const DEFAULT_CHECKS: readonly ManifestCheck[] = [idIsSha256OfBody, documentIsValid];

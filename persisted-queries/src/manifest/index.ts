@@ -1,0 +1,5 @@
+export * from './types';
+export * from './parseManifest';
+export * from './checks';
+export * from './checkManifest';
+export * from './apiSchemaFromSupergraph';
