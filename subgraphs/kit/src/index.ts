@@ -4,3 +4,4 @@ export * from './connection';
 export * from './subgraphConfig';
 export * from './createSubgraphServer';
 export * from './runSubgraph';
+export * from './pubsub';
