@@ -19,6 +19,16 @@ export interface GatewayConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long shutdown waits for in-flight requests, in ms. `SHUTDOWN_GRACE_MS`; @default 10000 */
   readonly shutdownGraceMs: number;
+  /** Time a WebSocket client has to send `connection_init`, in ms; then close 4408. `SUBSCRIPTION_CONNECTION_INIT_TIMEOUT_MS`; @default 3000 */
+  readonly subscriptionConnectionInitTimeoutMs: number;
+  /** Interval of WebSocket pings to clients (and graphql-ws pings to subgraphs), in ms; a client that does not answer within the next interval is disconnected. 0 turns pings off. `SUBSCRIPTION_KEEPALIVE_MS`; @default 12000 */
+  readonly subscriptionKeepAliveMs: number;
+  /** Most running subscriptions on one WebSocket connection; more get `TOO_MANY_SUBSCRIPTIONS`. `SUBSCRIPTION_MAX_PER_CONNECTION`; @default 100 */
+  readonly subscriptionMaxPerConnection: number;
+  /** Most open WebSocket connections of one client (one `authorization` value, or one client name when anonymous); more are closed with 1013. `SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT`; @default 1000 */
+  readonly subscriptionMaxConnectionsPerClient: number;
+  /** Most events queued for one subscriber (or waiting for enrichment on one shared upstream); more end the subscription with `SUBSCRIPTION_OVERFLOW`. `SUBSCRIPTION_MAX_QUEUED_EVENTS`; @default 100 */
+  readonly subscriptionMaxQueuedEvents: number;
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -32,6 +42,11 @@ const schema = z.object({
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  SUBSCRIPTION_CONNECTION_INIT_TIMEOUT_MS: int(100, 600_000).default(3_000),
+  SUBSCRIPTION_KEEPALIVE_MS: int(0, 600_000).default(12_000),
+  SUBSCRIPTION_MAX_PER_CONNECTION: int(1, 100_000).default(100),
+  SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: int(1, 10_000_000).default(1_000),
+  SUBSCRIPTION_MAX_QUEUED_EVENTS: int(1, 1_000_000).default(100),
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -71,5 +86,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxBodyBytes: c.MAX_BODY_BYTES,
     logLevel: c.LOG_LEVEL,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+    subscriptionConnectionInitTimeoutMs: c.SUBSCRIPTION_CONNECTION_INIT_TIMEOUT_MS,
+    subscriptionKeepAliveMs: c.SUBSCRIPTION_KEEPALIVE_MS,
+    subscriptionMaxPerConnection: c.SUBSCRIPTION_MAX_PER_CONNECTION,
+    subscriptionMaxConnectionsPerClient: c.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT,
+    subscriptionMaxQueuedEvents: c.SUBSCRIPTION_MAX_QUEUED_EVENTS,
   });
 }

@@ -8,3 +8,4 @@ export * from './supergraph/SubgraphDataSource';
 export * from './pipeline/types';
 export * from './pipeline/outcome';
 export * from './pipeline/runEntry';
+export * from './subscriptions';
