@@ -145,7 +145,7 @@ export class SubscriptionRouter {
 
 /** @returns a stable hash of the normalised document, operation name, variables and scope. */
 function sharingKey(operation: EventOperation, scope: string): string {
-  return createHash('sha256').update(JSON.stringify([print(operation.document), operation.operationName ?? null, canonical(operation.variables), scope])).digest('hex');
+  return createHash('sha256').update(JSON.stringify([operation.document.loc?.source.body ?? print(operation.document), operation.operationName ?? null, canonical(operation.variables), scope])).digest('hex');
 }
 
 function canonical(value: unknown): unknown {

@@ -2,7 +2,8 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, prettyFormatQueryPlan, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { SubgraphDataSource } from '../supergraph/SubgraphDataSource';
 
 /** A subscription operation planned against one supergraph. */
@@ -39,6 +40,8 @@ export class SupergraphPlanner {
   readonly serviceMap: Record<string, GraphQLDataSource>;
   private readonly planner: QueryPlanner;
   private readonly urls = new Map<string, string>();
+  private readonly documents = new LRUCache<string, { document: DocumentNode } | { errors: readonly GraphQLError[] }>({ max: 1000 });
+  private readonly plans = new LRUCache<string, SubscriptionPlan>({ max: 1000 });
 
   /**
    * @param supergraphSdl - core supergraph SDL (`supergraph.graphql`).
@@ -60,11 +63,41 @@ export class SupergraphPlanner {
   }
 
   /**
-   * Plans a validated subscription document.
+   * Parses and validates document text against the API schema, cached by text (LRU, 1000 entries), so
+   * thousands of clients sending the same subscription cost one parse and one validation.
+   * @returns the document, or `GRAPHQL_PARSE_FAILED` / `GRAPHQL_VALIDATION_FAILED` errors.
+   */
+  parseAndValidate(query: string): { document: DocumentNode } | { errors: readonly GraphQLError[] } {
+    let entry = this.documents.get(query);
+    if (!entry) {
+      try {
+        const document = parse(query);
+        const errors = validate(this.apiSchema, document);
+        entry = errors.length > 0 ? { errors: errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) } : { document };
+      } catch (error) {
+        entry = { errors: [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
+      }
+      this.documents.set(query, entry);
+    }
+    return entry;
+  }
+
+  /**
+   * Plans a validated subscription document; plans are cached per document and operation name (LRU,
+   * 1000 entries; a reload builds a new planner, so a new cache).
    * @returns the plan split into primary fetch and rest.
    * @throws GraphQLError `GRAPHQL_VALIDATION_FAILED` when the planner rejects the operation.
    */
   planSubscription(document: DocumentNode, operationName: string | undefined): SubscriptionPlan {
+    const key = document.loc ? `${operationName ?? ''}\n${document.loc.source.body}` : undefined;
+    const cached = key === undefined ? undefined : this.plans.get(key);
+    if (cached) return cached;
+    const plan = this.buildPlan(document, operationName);
+    if (key !== undefined) this.plans.set(key, plan);
+    return plan;
+  }
+
+  private buildPlan(document: DocumentNode, operationName: string | undefined): SubscriptionPlan {
     let queryPlan: QueryPlan;
     try {
       const operation = operationFromDocument(this.apiSchemaInternal, document, { operationName, validate: false });

@@ -3,7 +3,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, type ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { getOperationAST, getVariableValues, GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { formatError } from '../formatError';
@@ -170,16 +170,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   async function prepareOperation(payload: SubscribeRequest, info: ConnectionInfo, state: ConnectionState): Promise<ExecutionArgs | GraphQLError[]> {
     const resolved = await resolveOperation(payload, info);
     if ('errors' in resolved) return [...resolved.errors];
-    let document: DocumentNode;
-    try {
-      document = parse(resolved.query);
-    } catch (error) {
-      return [err('GRAPHQL_PARSE_FAILED', (error as Error).message)];
-    }
     const planner = options.router.planner;
     if (!planner) return [err('SUPERGRAPH_NOT_READY', 'The gateway has not loaded a supergraph yet; retry shortly.')];
-    const validationErrors = validate(planner.apiSchema, document);
-    if (validationErrors.length > 0) return validationErrors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+    const checked = planner.parseAndValidate(resolved.query);
+    if ('errors' in checked) return [...checked.errors];
+    const document = checked.document;
     const operationName = payload.operationName ?? undefined;
     const operation = getOperationAST(document, operationName);
     if (!operation) {
