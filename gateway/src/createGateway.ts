@@ -42,7 +42,8 @@ export interface RoamGateway {
   listen(): Promise<string>;
   /**
    * Drains: refuses new WebSocket upgrades, closes every WebSocket with 1001, stops accepting requests,
-   * waits up to `shutdownGraceMs` for in-flight ones, closes subgraph connections.
+   * waits up to `shutdownGraceMs` for in-flight ones, closes subgraph connections. Calling it again
+   * returns the same promise.
    */
   close(): Promise<void>;
 }
@@ -127,6 +128,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   wsServer.attach(app.server);
 
   let started = false;
+  let closing: Promise<void> | undefined;
   return {
     app,
     isReady: () => ready,
@@ -140,13 +142,16 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       const port = typeof address === 'object' && address ? address.port : config.port;
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
     },
-    async close() {
-      await wsServer.drain(Math.min(config.shutdownGraceMs, 5_000));
-      await subscriptions.close();
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
-      await Promise.race([app.close(), grace]);
-      if (started) await apollo.stop();
-      await agent.close();
+    close() {
+      closing ??= (async () => {
+        await wsServer.drain(Math.min(config.shutdownGraceMs, 5_000));
+        await subscriptions.close();
+        const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+        await Promise.race([app.close(), grace]);
+        if (started) await apollo.stop();
+        await agent.close();
+      })();
+      return closing;
     },
   };
 }

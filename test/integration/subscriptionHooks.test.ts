@@ -17,7 +17,7 @@ describe('subscriptions: front-door hooks on an in-process gateway', () => {
 
   beforeAll(async () => {
     subgraphs = await startSubgraphs();
-    const config = readConfig({ PORT: '0', HOST: '127.0.0.1', SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()), LOG_LEVEL: 'silent' });
+    const config = readConfig({ PORT: '0', HOST: '127.0.0.1', SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()), LOG_LEVEL: 'silent', SHUTDOWN_GRACE_MS: '3000' });
     const store = new Map([[sha256Hex(QUERY), QUERY]]);
     gateway = createGateway(config, pino({ level: 'silent' }), {
       resolveSubscriptionOperation: async (payload) => {
@@ -71,5 +71,19 @@ describe('subscriptions: front-door hooks on an in-process gateway', () => {
 
   it('answers 404 to an upgrade on another path', async () => {
     await expect(openRaw(url.replace('/graphql', '/other'))).rejects.toThrow(/404/);
+  });
+
+  it('drains on close: new upgrades get 503 while open sockets are closed with 1001', async () => {
+    const socket = await openAcked(url);
+    socket.send({ id: 'd', type: 'subscribe', payload: { extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(QUERY) } } } });
+    await waitFor(async () => (await subgraphSubscriptions(subgraphs.urls.reviews)).active === 1, 'the upstream subscription');
+    // this client stops reading, so the drain waits for it (up to the grace period) and the window is certain
+    (socket.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const closing = gateway.close();
+    await expect(openRaw(url)).rejects.toThrow(/503/);
+    (socket.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect((await socket.closed).code).toBe(1001);
+    await closing;
+    await waitFor(async () => (await subgraphSubscriptions(subgraphs.urls.reviews)).active === 0, 'the upstream to be released');
   });
 });
