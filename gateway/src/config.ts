@@ -29,6 +29,8 @@ export interface GatewayConfig {
   readonly subscriptionMaxConnectionsPerClient: number;
   /** Most events queued for one subscriber (or waiting for enrichment on one shared upstream); more end the subscription with `SUBSCRIPTION_OVERFLOW`. `SUBSCRIPTION_MAX_QUEUED_EVENTS`; @default 100 */
   readonly subscriptionMaxQueuedEvents: number;
+  /** Most bytes waiting in one WebSocket's send buffer (a client reading too slowly); the next event past it ends that subscription with `SUBSCRIPTION_OVERFLOW`. `SUBSCRIPTION_MAX_BUFFERED_BYTES`; @default 1048576 */
+  readonly subscriptionMaxBufferedBytes: number;
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -47,6 +49,7 @@ const schema = z.object({
   SUBSCRIPTION_MAX_PER_CONNECTION: int(1, 100_000).default(100),
   SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: int(1, 10_000_000).default(1_000),
   SUBSCRIPTION_MAX_QUEUED_EVENTS: int(1, 1_000_000).default(100),
+  SUBSCRIPTION_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -91,5 +94,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     subscriptionMaxPerConnection: c.SUBSCRIPTION_MAX_PER_CONNECTION,
     subscriptionMaxConnectionsPerClient: c.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT,
     subscriptionMaxQueuedEvents: c.SUBSCRIPTION_MAX_QUEUED_EVENTS,
+    subscriptionMaxBufferedBytes: c.SUBSCRIPTION_MAX_BUFFERED_BYTES,
   });
 }

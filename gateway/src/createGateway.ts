@@ -123,6 +123,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxSubscriptionsPerConnection: config.subscriptionMaxPerConnection,
     maxConnectionsPerClient: config.subscriptionMaxConnectionsPerClient,
     maxMessageBytes: config.maxBodyBytes,
+    maxBufferedBytes: config.subscriptionMaxBufferedBytes,
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);

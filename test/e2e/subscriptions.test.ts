@@ -82,6 +82,7 @@ describe('subscriptions end to end: federated events over graphql-ws through rea
     expect(sub.results[0]).toEqual({ data: { stockChanged: { upc: '2', name: 'Couch', inStock: true } } });
     await postGraphQL(gateway.url, { query: 'mutation { setInStock(upc: "2", inStock: false) { upc } }' });
     await c.dispose();
+    await waitFor(async () => (await subgraphSubscriptions(subgraphs.urls.inventory)).active === 0, 'the inventory upstream to close');
   });
 
   it('runs queries over the same socket through the gateway', async () => {
@@ -112,6 +113,7 @@ describe('subscriptions end to end: federated events over graphql-ws through rea
     expect(kept.results[0]).toEqual({ data: { reviewAdded: { id, author: { name: 'Mara Lindqvist' } } } });
     kept.dispose();
     await c.dispose();
+    await waitFor(async () => (await reviewsActive()) === 0, 'the upstream to close');
   });
 
   it('delivers an event with partial data and an error when an enrichment subgraph is down, and keeps the stream', async () => {
@@ -129,6 +131,7 @@ describe('subscriptions end to end: federated events over graphql-ws through rea
     expect(sub.results[1]?.data?.reviewAdded).toMatchObject({ id: id2, product: { name: 'Table' } });
     sub.dispose();
     await c.dispose();
+    await waitFor(async () => (await reviewsActive()) === 0, 'the upstream to close');
   });
 
   it('ends every subscriber with one error when the owning subgraph dies mid-stream; the gateway stays up; a new subscribe gets an error with a code', async () => {

@@ -12,6 +12,11 @@ import type { ExecutionResult, GraphQLError } from 'graphql';
  *
  * At most `maxQueued` undelivered events are kept (a slow client); one more fails the stream with
  * `SUBSCRIPTION_OVERFLOW`, so memory per subscriber stays bounded.
+ *
+ * Fast path: with a `write` function, `next` events skip the queue and the server's per-event async
+ * loop and are written straight to the socket as already-serialised JSON (serialised once per event for
+ * every subscriber of a hub); the server's loop then only waits for the terminal outcome. `write` returns
+ * false when the socket's send buffer is over its bound, which fails the stream with `SUBSCRIPTION_OVERFLOW`.
  */
 export class EventStream implements AsyncIterableIterator<ExecutionResult> {
   private readonly queue: ExecutionResult[] = [];
@@ -23,17 +28,30 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
    * @param maxQueued - bound of undelivered events, in events.
    * @param onFinish - runs once when the stream ends for any reason.
    * @param overflowError - builds the error sent when the bound is passed.
+   * @param write - writes the JSON of one `next` payload to the client; false = buffer over its bound.
    */
-  constructor(private readonly maxQueued: number, private readonly onFinish: () => void, private readonly overflowError: () => GraphQLError) {}
+  constructor(
+    private readonly maxQueued: number,
+    private readonly onFinish: () => void,
+    private readonly overflowError: () => GraphQLError,
+    private readonly write?: (payloadJson: string) => boolean,
+  ) {}
 
   /** @returns whether the stream still accepts events. */
   get open(): boolean {
     return !this.terminal && !this.finished;
   }
 
-  /** Delivers one event; ignored once the stream ended. */
-  push(result: ExecutionResult): void {
+  /**
+   * Delivers one event; ignored once the stream ended.
+   * @param payloadJson - the serialised `next` payload of `result` (memoised by the caller), used by the fast path.
+   */
+  push(result: ExecutionResult, payloadJson?: () => string): void {
     if (!this.open) return;
+    if (this.write && payloadJson) {
+      if (!this.write(payloadJson())) this.fail(this.overflowError());
+      return;
+    }
     const waiting = this.waiting;
     if (waiting) {
       this.waiting = undefined;

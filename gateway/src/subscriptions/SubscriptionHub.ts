@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { EventStream } from './EventStream';
 import { executeSubscriptionEvent, type EventOperation, type UpstreamEvent } from './executeSubscriptionEvent';
+import { formatResult } from './formatResult';
 import type { SupergraphPlanner } from './SupergraphPlanner';
 import type { UpstreamPool } from './UpstreamPool';
 
@@ -90,7 +91,9 @@ export class SubscriptionHub {
     this.enqueue(async () => {
       try {
         const result = await executeSubscriptionEvent(this.context.planner(), this.operation, event);
-        for (const s of this.subscribers) s.push(result);
+        let json: string | undefined;
+        const payloadJson = (): string => (json ??= JSON.stringify(formatResult(result)));
+        for (const s of this.subscribers) s.push(result, payloadJson);
       } catch (error) {
         this.context.logger.error({ err: (error as Error).message }, 'subscription event enrichment failed');
         const failure = new GraphQLError('The event could not be processed.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });

@@ -103,9 +103,10 @@ export class SubscriptionRouter {
    * variables and scope) or opens a new upstream.
    *
    * @param onFinish - runs once when this client subscription ends for any reason.
+   * @param write - fast path: writes one serialised `next` payload to the client (see {@link EventStream}).
    * @returns the stream the graphql-ws server iterates.
    */
-  subscribe(operation: EventOperation, scope: SubscriberScope, onFinish: () => void): EventStream {
+  subscribe(operation: EventOperation, scope: SubscriberScope, onFinish: () => void, write?: (payloadJson: string) => boolean): EventStream {
     const key = sharingKey(operation, scope.key);
     let hub = this.hubs.get(key);
     const stream = new EventStream(
@@ -114,7 +115,8 @@ export class SubscriptionRouter {
         hub?.remove(stream);
         onFinish();
       },
-      () => new GraphQLError(`The client did not read ${this.options.maxQueuedEvents} queued events; the subscription was ended. Resubscribe.`, { extensions: { code: 'SUBSCRIPTION_OVERFLOW' } }),
+      () => new GraphQLError('The client is not reading its events fast enough; the subscription was ended. Resubscribe.', { extensions: { code: 'SUBSCRIPTION_OVERFLOW' } }),
+      write,
     );
     if (!hub) {
       const created = new SubscriptionHub(key, operation, scope.key, scope.connectionParams, {

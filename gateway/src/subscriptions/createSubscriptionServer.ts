@@ -3,10 +3,11 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, type ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { getOperationAST, getVariableValues, GraphQLError, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { formatError } from '../formatError';
+import { formatResult } from './formatResult';
 import { connectionInfo } from './connectionInfo';
 import type { EventStream } from './EventStream';
 import { resolveOperationFromText } from './resolveOperationFromText';
@@ -44,6 +45,8 @@ export interface SubscriptionServerOptions {
   readonly maxConnectionsPerClient: number;
   /** Largest WebSocket message accepted, in bytes; larger closes the socket with 1009. */
   readonly maxMessageBytes: number;
+  /** Most bytes waiting in one socket's send buffer; an event past it ends that subscription with `SUBSCRIPTION_OVERFLOW`. */
+  readonly maxBufferedBytes: number;
   readonly logger: Logger;
 }
 
@@ -142,11 +145,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       if (held <= 0) connectionsPerClient.delete(state.client);
       else connectionsPerClient.set(state.client, held);
     },
-    onSubscribe: async (ctx, _id, payload) => {
+    onSubscribe: async (ctx, id, payload) => {
       const state = stateOf(ctx.extra);
       const info = state.info as ConnectionInfo;
       try {
-        return await prepareOperation(payload as SubscribeRequest, info, state);
+        return await prepareOperation(payload as SubscribeRequest, info, state, directWriter(ctx.extra.socket, id));
       } catch (error) {
         if (error instanceof GraphQLError && typeof error.extensions.code === 'string') return [error];
         logger.error({ err: (error as Error).message }, 'subscription subscribe hook failed');
@@ -167,7 +170,20 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON())),
   };
 
-  async function prepareOperation(payload: SubscribeRequest, info: ConnectionInfo, state: ConnectionState): Promise<ExecutionArgs | GraphQLError[]> {
+  // Events bypass graphql-ws's per-subscriber loop: the payload JSON is built once per event and only the
+  // envelope is per subscriber. Safe because the stream is registered with the library in the same
+  // microtask run as its creation, and a client `complete` ends it synchronously (no later `next`).
+  function directWriter(socket: WebSocket, id: string): (payloadJson: string) => boolean {
+    const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    return (payloadJson) => {
+      if (socket.readyState !== socket.OPEN) return true;
+      if (socket.bufferedAmount > options.maxBufferedBytes) return false;
+      socket.send(`${prefix}${payloadJson}}`);
+      return true;
+    };
+  }
+
+  async function prepareOperation(payload: SubscribeRequest, info: ConnectionInfo, state: ConnectionState, write: (payloadJson: string) => boolean): Promise<ExecutionArgs | GraphQLError[]> {
     const resolved = await resolveOperation(payload, info);
     if ('errors' in resolved) return [...resolved.errors];
     const planner = options.router.planner;
@@ -192,7 +208,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     }
     const prepared = options.router.prepare(document, operationName, variables);
     state.activeSubscriptions++;
-    const stream = options.router.subscribe(prepared, scopeOf(info), () => state.activeSubscriptions--);
+    const stream = options.router.subscribe(prepared, scopeOf(info), () => state.activeSubscriptions--, write);
     return { ...base, contextValue: { kind: 'subscription', stream } satisfies OperationContext };
   }
 
@@ -236,10 +252,6 @@ function clientKey(info: ConnectionInfo): string {
 function scopeOf(info: ConnectionInfo): { key: string; connectionParams: Record<string, unknown> } {
   if (!info.authorization) return { key: 'anonymous', connectionParams: {} };
   return { key: createHash('sha256').update(info.authorization).digest('hex'), connectionParams: { authorization: info.authorization } };
-}
-
-function formatResult(result: ExecutionResult): FormattedExecutionResult {
-  return { data: result.data, errors: result.errors?.map((e) => formatError(e.toJSON())), ...(result.extensions ? { extensions: result.extensions } : {}) };
 }
 
 function refuse(socket: Duplex, status: number, text: string, body = ''): void {

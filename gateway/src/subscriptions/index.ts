@@ -1,5 +1,6 @@
 export * from './types';
 export * from './EventStream';
+export * from './formatResult';
 export * from './SupergraphPlanner';
 export * from './executeSubscriptionEvent';
 export * from './UpstreamPool';
