@@ -24,7 +24,7 @@ export const ERROR_CODES = {
   SUBSCRIPTION_SCHEMA_RELOAD: { status: 200, description: 'WebSocket `error` message: the supergraph was reloaded and this subscription no longer has the same plan (or no longer validates); resubscribe (Apollo Router).' },
   SUBSCRIPTION_UPSTREAM_ERROR: { status: 200, description: 'WebSocket `error` message: the subgraph that owns the subscription field could not be reached or its stream broke; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.' },
   TOO_MANY_SUBSCRIPTIONS: { status: 200, description: 'WebSocket `error` message: the connection already runs `SUBSCRIPTION_MAX_PER_CONNECTION` subscriptions.' },
-  SUBSCRIPTION_OVERFLOW: { status: 200, description: 'WebSocket `error` message: more than `SUBSCRIPTION_MAX_QUEUED_EVENTS` events were waiting for this subscriber (a client reading too slowly); resubscribe.' },
+  SUBSCRIPTION_OVERFLOW: { status: 200, description: 'WebSocket `error` message: the client read too slowly (its send buffer passed `SUBSCRIPTION_MAX_BUFFERED_BYTES`) or more than `SUBSCRIPTION_MAX_QUEUED_EVENTS` events waited for enrichment; resubscribe.' },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

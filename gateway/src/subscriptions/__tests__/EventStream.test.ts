@@ -34,3 +34,24 @@ describe('EventStream', () => {
     await expect(s.next()).rejects.toMatchObject({ extensions: { code: 'SUBSCRIPTION_OVERFLOW' } });
   });
 });
+
+describe('EventStream fast path (direct writes)', () => {
+  it('writes the serialised payload instead of queueing, and fails with SUBSCRIPTION_OVERFLOW when the writer refuses', async () => {
+    const written: string[] = [];
+    let accept = true;
+    const s = new EventStream(10, () => undefined, overflow, (json) => (accept ? (written.push(json), true) : false));
+    s.push({ data: { n: 1 } }, () => '{"data":{"n":1}}');
+    expect(written).toEqual(['{"data":{"n":1}}']);
+    accept = false;
+    s.push({ data: { n: 2 } }, () => '{"data":{"n":2}}');
+    await expect(s.next()).rejects.toMatchObject({ extensions: { code: 'SUBSCRIPTION_OVERFLOW' } });
+  });
+
+  it('writes nothing after return()', async () => {
+    const written: string[] = [];
+    const s = new EventStream(10, () => undefined, overflow, (json) => (written.push(json), true));
+    await s.return();
+    s.push({ data: {} }, () => '{}');
+    expect(written).toEqual([]);
+  });
+});
