@@ -3,7 +3,7 @@
 // process, events fanned out from addReview mutations, delivery latency from mutation to client, and
 // gateway memory per connection.
 //
-//   npm run build && node bench/subscriptions.js --subscribers 1000 --rate 100 --seconds 10 [--distinct 1] [--redis]
+//   npm run build && node bench/subscriptions.js --subscribers 1000 --rate 100 --seconds 10 [--distinct 1] [--redis] [--dataset large]
 //
 // Starts the four reference subgraphs and a gateway as child processes on free ports (a real
 // redis-server too with --redis), opens N raw WebSockets (each: connection_init, one subscription to
@@ -11,7 +11,8 @@
 // distinct documents, so K upstream subscriptions), measures the gateway's RSS before and after, then
 // sends `rate` addReview mutations per second for `seconds` straight to the reviews subgraph. Each
 // review body carries its send time; latency = arrival at the client - send time (same process clock).
-// Prints one JSON object.
+// Prints one JSON object. Memory per connection is an RSS delta: only meaningful from a few thousand
+// subscribers up (below that, GC timing dominates).
 'use strict';
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -33,6 +34,8 @@ const RATE = Number(arg('rate', 20));
 const SECONDS = Number(arg('seconds', 5));
 const DISTINCT = Math.max(1, Number(arg('distinct', 1)));
 const USE_REDIS = arg('redis', false) === true;
+const DATASET = String(arg('dataset', 'benchmark')); // benchmark: products 1-9; large: products 1-2000
+if (DATASET === 'benchmark' && DISTINCT > 9) throw new Error('--distinct above 9 needs --dataset large (the benchmark dataset has 9 products)');
 const root = join(__dirname, '..');
 const NAMES = ['accounts', 'products', 'inventory', 'reviews'];
 
@@ -54,7 +57,7 @@ function percentile(sorted, p) {
 
 async function main() {
   const redis = USE_REDIS ? await startRedis() : undefined;
-  const env = redis ? { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix, LOG_LEVEL: 'error' } : { LOG_LEVEL: 'error' };
+  const env = { LOG_LEVEL: 'error', DATASET, ...(redis ? { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix } : {}) };
   const ports = await Promise.all(NAMES.map(() => freePort()));
   const subgraphs = await Promise.all(NAMES.map((n, i) => startProcess(join(root, 'subgraphs', n, 'dist/index.js'), { PORT: String(ports[i]), ...env }, `http://127.0.0.1:${ports[i]}/health`)));
   const urls = Object.fromEntries(NAMES.map((n, i) => [n, `http://127.0.0.1:${ports[i]}/graphql`]));
@@ -84,6 +87,7 @@ async function main() {
     const latencies = [];
     let received = 0;
     let errors = 0;
+    let firstError;
     const sockets = [];
     const openOne = (i) =>
       new Promise((resolve, reject) => {
@@ -98,10 +102,16 @@ async function main() {
             resolve(ws);
           } else if (m.type === 'next') {
             received++;
-            if (m.payload.errors) errors++;
+            if (m.payload.errors) {
+              errors++;
+              firstError ??= m.payload.errors[0];
+            }
             const sent = Number(String(m.payload.data?.reviewAdded?.body ?? '').split(' ')[1]);
             if (Number.isFinite(sent)) latencies.push(performance.timeOrigin + performance.now() - sent);
-          } else if (m.type === 'error') errors++;
+          } else if (m.type === 'error') {
+            errors++;
+            firstError ??= m.payload[0];
+          }
         });
       });
     const connectStart = Date.now();
@@ -164,6 +174,7 @@ async function main() {
       deliveriesReceived: received,
       deliveriesPerSecond: +(received / deliverSeconds).toFixed(0),
       errors,
+      firstError,
       gatewayCpuPercent,
       benchClientCpuPercent: benchCpuPercent,
       latencyMs: { p50: +percentile(latencies, 50)?.toFixed(1), p99: +percentile(latencies, 99)?.toFixed(1), max: +latencies[latencies.length - 1]?.toFixed(1) },

@@ -21,8 +21,9 @@ export interface HubContext {
 /**
  * One shared upstream subscription and its subscribers: every client subscription with the same
  * document, variables and authorization scope joins the same hub, so N clients cost one subgraph
- * subscription and one enrichment per event. Events are enriched in arrival order, one at a time, and
- * the same result is pushed to every subscriber. The upstream closes when the last subscriber leaves.
+ * subscription and one enrichment per event. Enrichments of successive events run concurrently (at most
+ * `maxPendingEvents`), results are delivered in arrival order, and the same result (serialised once) is
+ * pushed to every subscriber. The upstream closes when the last subscriber leaves.
  *
  * Terminal upstream outcomes reach each subscriber once: a failure as one `error`
  * (`SUBSCRIPTION_UPSTREAM_ERROR`, or the subgraph's own error), a completion as one `complete`.
@@ -88,16 +89,17 @@ export class SubscriptionHub {
       return;
     }
     this.pending++;
+    // Enrichment starts at once (events overlap their subgraph round trips); delivery stays in arrival order.
+    const enriched = executeSubscriptionEvent(this.context.planner(), this.operation, event).catch((error: unknown) => {
+      this.context.logger.error({ err: (error as Error).message }, 'subscription event enrichment failed');
+      return { data: null, errors: [new GraphQLError('The event could not be processed.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+    });
     this.enqueue(async () => {
       try {
-        const result = await executeSubscriptionEvent(this.context.planner(), this.operation, event);
+        const result = await enriched;
         let json: string | undefined;
         const payloadJson = (): string => (json ??= JSON.stringify(formatResult(result)));
         for (const s of this.subscribers) s.push(result, payloadJson);
-      } catch (error) {
-        this.context.logger.error({ err: (error as Error).message }, 'subscription event enrichment failed');
-        const failure = new GraphQLError('The event could not be processed.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-        for (const s of this.subscribers) s.push({ data: null, errors: [failure] });
       } finally {
         this.pending--;
       }
