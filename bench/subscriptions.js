@@ -65,13 +65,17 @@ async function main() {
   const supergraphPath = join(dir, 'supergraph.graphql');
   writeFileSync(supergraphPath, composeSupergraph(NAMES.map((name) => ({ name, url: urls[name], sdl: readFileSync(join(root, 'subgraphs', name, 'schema.graphql'), 'utf8') }))));
   const gatewayPort = await freePort();
-  const gateway = await startProcess(join(root, 'gateway/dist/bin.js'), {
+  const gateway = await startProcess(process.env.BENCH_GATEWAY_PROFILE ? join(__dirname, 'profileGateway.js') : join(root, 'gateway/dist/bin.js'), {
     PORT: String(gatewayPort),
     SUPERGRAPH_PATH: supergraphPath,
     LOG_LEVEL: 'error',
     SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: String(SUBSCRIBERS + 10),
     SUBSCRIPTION_MAX_QUEUED_EVENTS: '10000',
   }, `http://127.0.0.1:${gatewayPort}/ready`);
+  // with BENCH_GATEWAY_PROFILE the measured process is the wrapper's child (the real gateway)
+  const gatewayPid = process.env.BENCH_GATEWAY_PROFILE
+    ? Number(readFileSync(`/proc/${gateway.child.pid}/task/${gateway.child.pid}/children`, 'utf8').trim().split(' ')[0])
+    : gateway.child.pid;
   const stopAll = async () => {
     await gateway.stop();
     await Promise.all(subgraphs.map((s) => s.stop()));
@@ -82,7 +86,7 @@ async function main() {
     // warm up: one query through the gateway so planner and pools exist before measuring memory
     await (await request(`http://127.0.0.1:${gatewayPort}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ product(upc: "1") { name } }' }) })).body.dump();
     await sleep(500);
-    const rssBefore = rssBytes(gateway.child.pid);
+    const rssBefore = rssBytes(gatewayPid);
 
     const latencies = [];
     let received = 0;
@@ -127,13 +131,13 @@ async function main() {
       return body.subscriptions.active === Math.min(DISTINCT, SUBSCRIBERS);
     }, 'upstream subscriptions', 60_000);
     await sleep(1000);
-    const rssAfter = rssBytes(gateway.child.pid);
+    const rssAfter = rssBytes(gatewayPid);
 
     // fan-out phase: RATE mutations per second to product 1..DISTINCT, straight to the reviews subgraph
     const total = Math.round(RATE * SECONDS);
     const expected = [];
     const start = Date.now();
-    const gatewayCpuStart = cpuSeconds(gateway.child.pid);
+    const gatewayCpuStart = cpuSeconds(gatewayPid);
     const benchCpuStart = process.cpuUsage();
     let sent = 0;
     const inflight = [];
@@ -156,7 +160,7 @@ async function main() {
     const expectedDeliveries = expected.reduce((n, upc) => n + (perUpc.get(upc) ?? 0), 0);
     await waitFor(() => received >= expectedDeliveries, 'deliveries', 30_000, 50).catch(() => undefined);
     const deliverSeconds = (Date.now() - start) / 1000;
-    const gatewayCpuPercent = +((100 * (cpuSeconds(gateway.child.pid) - gatewayCpuStart)) / deliverSeconds).toFixed(0);
+    const gatewayCpuPercent = +((100 * (cpuSeconds(gatewayPid) - gatewayCpuStart)) / deliverSeconds).toFixed(0);
     const benchCpu = process.cpuUsage(benchCpuStart);
     const benchCpuPercent = +((100 * (benchCpu.user + benchCpu.system)) / 1e6 / deliverSeconds).toFixed(0);
     latencies.sort((a, b) => a - b);
