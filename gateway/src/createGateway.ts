@@ -12,6 +12,7 @@ import { supergraphFromFile } from './supergraph/supergraphFromFile';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/createSubscriptionServer';
 import { SubscriptionRouter } from './subscriptions/SubscriptionRouter';
+import { refuseHttpSubscriptions } from './subscriptions/refuseHttpSubscriptions';
 import type { Authenticate, CheckOperation, ResolveOperation } from './subscriptions/types';
 
 /** Hooks that connect other modules to the gateway (the lead wires persisted queries and limits here). */
@@ -103,7 +104,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   app.get('/ready', async (_request, reply) =>
     ready ? { status: 'ready', supergraphVersion: version } : reply.code(503).send({ status: 'loading' }),
   );
-  registerGraphQLRoute(app, { apollo, isReady: () => ready, steps: [], logger });
+  registerGraphQLRoute(app, { apollo, isReady: () => ready, steps: [refuseHttpSubscriptions], logger });
   const wsServer: SubscriptionServer = createSubscriptionServer({
     router: subscriptions,
     execute: async (request) => {

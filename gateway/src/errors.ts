@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   SUPERGRAPH_NOT_READY: { status: 503, description: 'The gateway has not loaded a supergraph yet; retry shortly.' },
   METHOD_NOT_ALLOWED: { status: 405, description: 'A mutation was sent with GET, or a method other than GET/POST was used; the `Allow` header lists what works.' },
   NOT_FOUND: { status: 404, description: 'No route at this path (the GraphQL endpoint is `/graphql`).' },
+  SUBSCRIPTION_REQUIRES_WEBSOCKET: { status: 400, description: 'A subscription was sent over HTTP; subscriptions are served over WebSocket (`graphql-transport-ws`) on the same `/graphql` path.' },
   SUBSCRIPTION_SCHEMA_RELOAD: { status: 200, description: 'WebSocket `error` message: the supergraph was reloaded and this subscription no longer has the same plan (or no longer validates); resubscribe (Apollo Router).' },
   SUBSCRIPTION_UPSTREAM_ERROR: { status: 200, description: 'WebSocket `error` message: the subgraph that owns the subscription field could not be reached or its stream broke; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.' },
   TOO_MANY_SUBSCRIPTIONS: { status: 200, description: 'WebSocket `error` message: the connection already runs `SUBSCRIPTION_MAX_PER_CONNECTION` subscriptions.' },

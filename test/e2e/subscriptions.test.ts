@@ -93,6 +93,14 @@ describe('subscriptions end to end: federated events over graphql-ws through rea
     await c.dispose();
   });
 
+  it('refuses a subscription sent over HTTP with 400 SUBSCRIPTION_REQUIRES_WEBSOCKET', async () => {
+    const res = await postGraphQL(gateway.url, { query: 'subscription OnReview { reviewAdded { id } }' });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].extensions.code).toBe('SUBSCRIPTION_REQUIRES_WEBSOCKET');
+    const query = await postGraphQL(gateway.url, { query: 'query subscription { me { name } }' }); // the word alone is not enough
+    expect(query.body).toEqual({ data: { me: { name: 'Mara Lindqvist' } } });
+  });
+
   it('on a supergraph reload keeps subscriptions whose plan is unchanged and ends the others with SUBSCRIPTION_SCHEMA_RELOAD', async () => {
     const c = client(gateway.url);
     const kept = record(c, 'subscription { reviewAdded(upc: "1") { id author { name } } }');

@@ -9,3 +9,4 @@ export * from './SubscriptionRouter';
 export * from './connectionInfo';
 export * from './resolveOperationFromText';
 export * from './createSubscriptionServer';
+export * from './refuseHttpSubscriptions';
