@@ -14,6 +14,7 @@ import {
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { subscribePerEvent } from './subscribePerEvent';
 
 /** What {@link createSubgraphServer} needs to serve one subgraph. */
 export interface SubgraphServerOptions<TContext> {
@@ -69,8 +70,8 @@ function badRequest(message: string): ExecutionResult {
  * cached by query text (LRU, 1000 entries), so repeated operations cost no parse and no validation.
  *
  * The same port serves graphql-ws (`graphql-transport-ws` subprotocol) on `ws://host:port/graphql`
- * for `Subscription` fields (and queries/mutations sent over the socket); each operation gets a fresh
- * context from `createContext`. `GET /health` reports the running and started subscription counts,
+ * for `Subscription` fields (and queries/mutations sent over the socket); each operation, and each
+ * event of a subscription, gets a fresh context from `createContext` ({@link subscribePerEvent}). `GET /health` reports the running and started subscription counts,
  * which tests use to prove that a gateway shares one upstream subscription among many clients.
  *
  * Errors never carry a stack trace: only `message`, `locations`, `path` and `extensions` are sent.
@@ -124,6 +125,7 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
     {
       schema,
       context: () => options.createContext() as Record<string, unknown>,
+      subscribe: subscribePerEvent(options.createContext),
       onOperation: (_ctx, _id, _payload, args, result) => {
         const op = args.document.definitions.find((d) => d.kind === 'OperationDefinition');
         if (op?.kind !== 'OperationDefinition' || op.operation !== 'subscription' || !isAsyncIterator(result)) return;

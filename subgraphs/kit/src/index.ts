@@ -5,3 +5,4 @@ export * from './subgraphConfig';
 export * from './createSubgraphServer';
 export * from './runSubgraph';
 export * from './pubsub';
+export * from './subscribePerEvent';
