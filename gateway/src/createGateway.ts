@@ -102,7 +102,9 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   registerErrorHandlers(app, logger);
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_request, reply) =>
-    ready ? { status: 'ready', supergraphVersion: version } : reply.code(503).send({ status: 'loading' }),
+    ready
+      ? { status: 'ready', supergraphVersion: version, subscriptions: { connections: wsServer.connectionCount(), ...subscriptions.stats() } }
+      : reply.code(503).send({ status: 'loading' }),
   );
   registerGraphQLRoute(app, { apollo, isReady: () => ready, steps: [refuseHttpSubscriptions], logger });
   const wsServer: SubscriptionServer = createSubscriptionServer({

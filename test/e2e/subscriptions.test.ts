@@ -64,6 +64,8 @@ describe('subscriptions end to end: federated events over graphql-ws through rea
     const after = await subgraphSubscriptions(subgraphs.urls.reviews);
     expect(after.started - before.started).toBe(2); // 5 identical → 1, plus the upc "2" one
     expect(after.active).toBe(2);
+    const ready = await request(gateway.url.replace('/graphql', '/ready'));
+    expect(((await ready.body.json()) as { subscriptions: unknown }).subscriptions).toEqual({ connections: 5, upstreams: 2, subscribers: 6, upstreamSockets: 1 });
     for (const s of subs.slice(0, 4)) s.dispose();
     other.dispose();
     await waitFor(async () => (await reviewsActive()) === 1, 'only the shared upstream left');

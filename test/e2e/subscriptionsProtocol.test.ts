@@ -203,6 +203,24 @@ describe('subscriptions: the graphql-transport-ws protocol over raw WebSockets',
     await waitFor(async () => (await reviewsActive()) === 0, 'the dead socket to release its upstream');
   });
 
+  it('ends subscriptions with SUBSCRIPTION_UPSTREAM_ERROR when the owning subgraph stops answering pings (frozen, socket still open)', async () => {
+    const socket = await openAcked(gateway.url, uniqueClient());
+    socket.send({ id: 'f', type: 'subscribe', payload: { query: SUB } });
+    await waitFor(async () => (await reviewsActive()) === 1, 'the upstream subscription');
+    const pid = subgraphs.processes.reviews.child.pid!;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const error = await socket.waitMessage((m) => m.id === 'f', 'the error');
+      expect(error).toEqual({ id: 'f', type: 'error', payload: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'SUBSCRIPTION_UPSTREAM_ERROR', serviceName: 'reviews' }) })] });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await waitFor(async () => (await reviewsActive()) === 0, 'the subgraph to see the upstream closed');
+    await barrier(socket);
+    expect(socket.messages.filter((m) => m.id === 'f')).toHaveLength(1);
+    socket.ws.close();
+  });
+
   it('drains on SIGTERM: open sockets are closed with 1001 and new upgrades are refused', async () => {
     const socket = await openAcked(gateway.url, uniqueClient());
     socket.send({ id: 'z', type: 'subscribe', payload: { query: SUB } });

@@ -24,7 +24,8 @@ export interface UpstreamPoolOptions {
 
 /**
  * graphql-ws clients to subgraphs, one per (subgraph URL, authorization scope), each multiplexing every
- * upstream subscription of that scope over one WebSocket. A client connects on its first subscription
+ * upstream subscription of that scope over one WebSocket. Each pings every `keepAliveMs` and closes its
+ * socket when the pong does not come within the next `keepAliveMs`. A client connects on its first subscription
  * and closes when its last one ends (graphql-ws `lazy`). There are no silent retries: a refused
  * connection or a dropped socket ends every subscription on it with `SUBSCRIPTION_UPSTREAM_ERROR`, so
  * clients learn about it and resubscribe; the broken client is dropped and the next subscription opens
@@ -60,6 +61,10 @@ export class UpstreamPool {
     const key = `${url}\n${scope}`;
     let client = this.clients.get(key);
     if (!client) {
+      // graphql-ws clients ping but never time out on a missing pong: close the socket ourselves, so a
+      // subgraph that vanished without a TCP close (a partition) ends its subscriptions with an error.
+      let socket: WebSocket | undefined;
+      let pongTimer: NodeJS.Timeout | undefined;
       const created = createClient({
         url,
         webSocketImpl: WebSocket,
@@ -70,6 +75,18 @@ export class UpstreamPool {
         keepAlive: this.options.keepAliveMs,
         connectionAckWaitTimeout: this.options.connectTimeoutMs,
         connectionParams,
+        on: {
+          connected: (s) => (socket = s as WebSocket),
+          ping: (received) => {
+            if (received || this.options.keepAliveMs <= 0) return;
+            clearTimeout(pongTimer);
+            pongTimer = setTimeout(() => socket?.terminate(), this.options.keepAliveMs);
+          },
+          pong: (received) => {
+            if (received) clearTimeout(pongTimer);
+          },
+          closed: () => clearTimeout(pongTimer),
+        },
       });
       created.on('closed', () => {
         if (this.clients.get(key) === created) this.clients.delete(key);
