@@ -123,6 +123,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const info = connectionInfo(ctx.connectionParams ?? {}, ctx.extra.request);
       if (!info) return false;
       if (options.authenticate && !(await options.authenticate(info))) return false;
+      // the socket may have closed while the hook ran; counting it now would never be undone
+      if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
       const client = clientKey(info);
       const held = connectionsPerClient.get(client) ?? 0;
       if (held >= options.maxConnectionsPerClient) {
