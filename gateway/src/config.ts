@@ -21,6 +21,18 @@ export interface GatewayConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long shutdown waits for in-flight requests, in ms. `SHUTDOWN_GRACE_MS`; @default 10000 */
   readonly shutdownGraceMs: number;
+  /** Time a WebSocket client has to send `connection_init`, in ms; then close 4408. `SUBSCRIPTION_CONNECTION_INIT_TIMEOUT_MS`; @default 3000 */
+  readonly subscriptionConnectionInitTimeoutMs: number;
+  /** Interval of WebSocket pings to clients (and graphql-ws pings to subgraphs), in ms; a client that does not answer within the next interval is disconnected. 0 turns pings off. `SUBSCRIPTION_KEEPALIVE_MS`; @default 12000 */
+  readonly subscriptionKeepAliveMs: number;
+  /** Most running subscriptions on one WebSocket connection; more get `TOO_MANY_SUBSCRIPTIONS`. `SUBSCRIPTION_MAX_PER_CONNECTION`; @default 100 */
+  readonly subscriptionMaxPerConnection: number;
+  /** Most open WebSocket connections of one client (one `authorization` value, or one client name when anonymous); more are closed with 1013. `SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT`; @default 1000 */
+  readonly subscriptionMaxConnectionsPerClient: number;
+  /** Most events queued for one subscriber (or waiting for enrichment on one shared upstream); more end the subscription with `SUBSCRIPTION_OVERFLOW`. `SUBSCRIPTION_MAX_QUEUED_EVENTS`; @default 100 */
+  readonly subscriptionMaxQueuedEvents: number;
+  /** Most bytes waiting in one WebSocket's send buffer (a client reading too slowly); the next event past it ends that subscription with `SUBSCRIPTION_OVERFLOW`. `SUBSCRIPTION_MAX_BUFFERED_BYTES`; @default 1048576 */
+  readonly subscriptionMaxBufferedBytes: number;
   /** Who executes query plans: `apollo` (Apollo Gateway) or `roam` (Roam's executor, `executor/`). `EXECUTOR`; @default "roam" */
   readonly executor: 'apollo' | 'roam';
   /** With `EXECUTOR=roam`: identical in-flight queries share one execution, identical subgraph query fetches one HTTP call. `COALESCE_INFLIGHT`; @default true */
@@ -160,6 +172,12 @@ const schema = z.object({
   PERSISTED_QUERIES_TIMEOUT_MS: int(1, 60_000).default(100),
   PERSISTED_QUERIES_CACHE_SIZE: int(1, 10_000_000).default(10_000),
   APQ_TTL_SECONDS: int(0, 365 * 86_400).default(86_400),
+  SUBSCRIPTION_CONNECTION_INIT_TIMEOUT_MS: int(100, 600_000).default(3_000),
+  SUBSCRIPTION_KEEPALIVE_MS: int(0, 600_000).default(12_000),
+  SUBSCRIPTION_MAX_PER_CONNECTION: int(1, 100_000).default(100),
+  SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: int(1, 10_000_000).default(1_000),
+  SUBSCRIPTION_MAX_QUEUED_EVENTS: int(1, 1_000_000).default(100),
+  SUBSCRIPTION_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -229,5 +247,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       cacheSize: c.PERSISTED_QUERIES_CACHE_SIZE,
       apqTtlSeconds: c.APQ_TTL_SECONDS,
     }),
+    subscriptionConnectionInitTimeoutMs: c.SUBSCRIPTION_CONNECTION_INIT_TIMEOUT_MS,
+    subscriptionKeepAliveMs: c.SUBSCRIPTION_KEEPALIVE_MS,
+    subscriptionMaxPerConnection: c.SUBSCRIPTION_MAX_PER_CONNECTION,
+    subscriptionMaxConnectionsPerClient: c.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT,
+    subscriptionMaxQueuedEvents: c.SUBSCRIPTION_MAX_QUEUED_EVENTS,
+    subscriptionMaxBufferedBytes: c.SUBSCRIPTION_MAX_BUFFERED_BYTES,
   });
 }

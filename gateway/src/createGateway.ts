@@ -15,6 +15,21 @@ import { createPersistedQueryStep } from './persistedQueries/createPersistedQuer
 import { createPersistedQueryStore } from './persistedQueries/createPersistedQueryStore';
 import { createSubgraphFetcher, SubgraphDataSource } from './supergraph/SubgraphDataSource';
 import { supergraphFromFile } from './supergraph/supergraphFromFile';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/createSubscriptionServer';
+import { SubscriptionRouter } from './subscriptions/SubscriptionRouter';
+import { refuseHttpSubscriptions } from './subscriptions/refuseHttpSubscriptions';
+import type { Authenticate, CheckOperation, ResolveOperation } from './subscriptions/types';
+
+/** Hooks that connect other modules to the gateway (the lead wires persisted queries and limits here). */
+export interface GatewayHooks {
+  /** WebSocket front door: payload → document text (persisted queries). @default free text */
+  readonly resolveSubscriptionOperation?: ResolveOperation;
+  /** WebSocket front door: operation limits. @default none */
+  readonly checkSubscriptionOperation?: CheckOperation;
+  /** Accepts or refuses a WebSocket `connection_init`. @default accept */
+  readonly authenticateConnection?: Authenticate;
+}
 
 /** A built Roam gateway; nothing listens until {@link RoamGateway.listen}. */
 export interface RoamGateway {
@@ -26,13 +41,19 @@ export interface RoamGateway {
   readonly limiter: OperationLimiter;
   /** Number of supergraph loads so far (1 after start, +1 per hot reload). */
   supergraphVersion(): number;
+  /** The federated subscription engine (shared upstreams, counts). */
+  readonly subscriptions: SubscriptionRouter;
   /**
    * Loads the supergraph, starts Apollo Server and listens on `config.port`/`config.host`.
    * @returns the GraphQL endpoint URL, e.g. `http://127.0.0.1:4000/graphql`.
    * @throws when the supergraph file cannot be read or is invalid, or the port is taken.
    */
   listen(): Promise<string>;
-  /** Stops accepting requests, waits up to `shutdownGraceMs` for in-flight ones, closes subgraph connections. */
+  /**
+   * Drains: refuses new WebSocket upgrades, closes every WebSocket with 1001, stops accepting requests,
+   * waits up to `shutdownGraceMs` for in-flight ones, closes subgraph connections. Calling it again
+   * returns the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -41,9 +62,12 @@ export interface RoamGateway {
  * planning and executing operations against the supergraph in `config.supergraphPath` (hot-reloaded).
  *
  * @param config - validated settings ({@link readConfig}).
+ * Subscriptions are served on the same port and path over graphql-ws (`subscriptions/`).
+ *
  * @param logger - pino logger; request-level logs are `debug`.
+ * @param hooks - front-door hooks for the WebSocket path.
  */
-export function createGateway(config: GatewayConfig, logger: Logger): RoamGateway {
+export function createGateway(config: GatewayConfig, logger: Logger, hooks: GatewayHooks = {}): RoamGateway {
   const { fetcher, agent } = createSubgraphFetcher(config.subgraphTimeoutMs);
   let ready = false;
   let version = 0;
@@ -59,12 +83,24 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
   const limiter = new OperationLimiter({ settings: config.limits });
   const limitsLogger = logger.child({ component: 'limits' });
   let apiSchema: GraphQLSchema | undefined;
+  const subscriptions = new SubscriptionRouter({
+    fetcher,
+    upstreamConnectTimeoutMs: config.subgraphTimeoutMs,
+    upstreamKeepAliveMs: config.subscriptionKeepAliveMs,
+    maxQueuedEvents: config.subscriptionMaxQueuedEvents,
+    logger: logger.child({ component: 'subscriptions' }),
+  });
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema, coreSupergraphSdl }) => {
     apiSchema = schema;
     try {
       limiter.setSupergraph(coreSupergraphSdl);
     } catch (error) {
       logger.error({ err: (error as Error).message }, 'cost model could not read the supergraph; keeping the previous one');
+    }
+    try {
+      subscriptions.updateSupergraph(coreSupergraphSdl);
+    } catch (error) {
+      logger.error({ err: (error as Error).message }, 'subscription planner could not load the supergraph');
     }
     ready = true;
     version++;
@@ -89,7 +125,9 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
   registerErrorHandlers(app, logger);
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_request, reply) =>
-    ready ? { status: 'ready', supergraphVersion: version } : reply.code(503).send({ status: 'loading' }),
+    ready
+      ? { status: 'ready', supergraphVersion: version, subscriptions: { connections: wsServer.connectionCount(), ...subscriptions.stats() } }
+      : reply.code(503).send({ status: 'loading' }),
   );
   const persisted = createPersistedQueryStore(config.persistedQueries, logger);
   // Persisted queries first: they fill in the query text that the limits step measures (bytes, tokens).
@@ -98,6 +136,7 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
     isReady: () => ready,
     steps: [
       createPersistedQueryStep({ mode: config.persistedQueries.mode, store: persisted.store, schema: () => apiSchema, apqTtlSeconds: config.persistedQueries.apqTtlSeconds, logger }),
+      refuseHttpSubscriptions,
       createLimitsStep(limiter, limitsLogger),
     ],
     logger,
@@ -105,13 +144,38 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
   });
+  const wsServer: SubscriptionServer = createSubscriptionServer({
+    router: subscriptions,
+    execute: async (request) => {
+      const response = await apollo.executeOperation({ query: request.query, variables: request.variables, operationName: request.operationName });
+      if (response.body.kind !== 'single') return { errors: [new GraphQLError('Incremental delivery is not supported over WebSocket.', { extensions: { code: 'BAD_REQUEST' } })] };
+      const result = response.body.singleResult;
+      return {
+        data: (result.data ?? null) as ExecutionResult['data'],
+        ...(result.errors ? { errors: result.errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })) } : {}),
+      };
+    },
+    resolveOperation: hooks.resolveSubscriptionOperation,
+    checkOperation: hooks.checkSubscriptionOperation,
+    authenticate: hooks.authenticateConnection,
+    connectionInitTimeoutMs: config.subscriptionConnectionInitTimeoutMs,
+    keepAliveMs: config.subscriptionKeepAliveMs,
+    maxSubscriptionsPerConnection: config.subscriptionMaxPerConnection,
+    maxConnectionsPerClient: config.subscriptionMaxConnectionsPerClient,
+    maxMessageBytes: config.maxBodyBytes,
+    maxBufferedBytes: config.subscriptionMaxBufferedBytes,
+    logger: logger.child({ component: 'subscriptions' }),
+  });
+  wsServer.attach(app.server);
 
   let started = false;
+  let closing: Promise<void> | undefined;
   return {
     app,
     limiter,
     isReady: () => ready,
     supergraphVersion: () => version,
+    subscriptions,
     async listen() {
       await persisted.start();
       await apollo.start();
@@ -121,12 +185,17 @@ export function createGateway(config: GatewayConfig, logger: Logger): RoamGatewa
       const port = typeof address === 'object' && address ? address.port : config.port;
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
     },
-    async close() {
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
-      await Promise.race([app.close(), grace]);
-      if (started) await apollo.stop();
-      await agent.close();
-      await persisted.store.close();
+    close() {
+      closing ??= (async () => {
+        await wsServer.drain(Math.min(config.shutdownGraceMs, 5_000));
+        await subscriptions.close();
+        const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+        await Promise.race([app.close(), grace]);
+        if (started) await apollo.stop();
+        await agent.close();
+        await persisted.store.close();
+      })();
+      return closing;
     },
   };
 }

@@ -33,6 +33,11 @@ export const ERROR_CODES = {
   SUPERGRAPH_NOT_READY: { status: 503, description: 'The gateway has not loaded a supergraph yet; retry shortly.' },
   METHOD_NOT_ALLOWED: { status: 405, description: 'A method other than GET or POST was used on `/graphql`; the `Allow` header lists what works. (A mutation over GET gets Apollo Server\'s 405 `BAD_REQUEST` with `Allow: POST`.)' },
   NOT_FOUND: { status: 404, description: 'No route at this path (the GraphQL endpoint is `/graphql`).' },
+  SUBSCRIPTION_REQUIRES_WEBSOCKET: { status: 400, description: 'A subscription was sent over HTTP; subscriptions are served over WebSocket (`graphql-transport-ws`) on the same `/graphql` path.' },
+  SUBSCRIPTION_SCHEMA_RELOAD: { status: 200, description: 'WebSocket `error` message: the supergraph was reloaded and this subscription no longer has the same plan (or no longer validates); resubscribe (Apollo Router).' },
+  SUBSCRIPTION_UPSTREAM_ERROR: { status: 200, description: 'WebSocket `error` message: the subgraph that owns the subscription field could not be reached or its stream broke; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.' },
+  TOO_MANY_SUBSCRIPTIONS: { status: 200, description: 'WebSocket `error` message: the connection already runs `SUBSCRIPTION_MAX_PER_CONNECTION` subscriptions.' },
+  SUBSCRIPTION_OVERFLOW: { status: 200, description: 'WebSocket `error` message: the client read too slowly (its send buffer passed `SUBSCRIPTION_MAX_BUFFERED_BYTES`) or more than `SUBSCRIPTION_MAX_QUEUED_EVENTS` events waited for enrichment; resubscribe.' },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

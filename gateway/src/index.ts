@@ -11,3 +11,4 @@ export * from './pipeline/runEntry';
 export * from './limits';
 export * from './executor';
 export * from './persistedQueries/index';
+export * from './subscriptions';

@@ -12,6 +12,9 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import pino, { type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { subscribePerEvent } from './subscribePerEvent';
 
 /** What {@link createSubgraphServer} needs to serve one subgraph. */
 export interface SubgraphServerOptions<TContext> {
@@ -35,6 +38,8 @@ export interface SubgraphServer {
   readonly schema: GraphQLSchema;
   /** Number of GraphQL requests served so far (every POST or GET to `/graphql`). */
   requestCount(): number;
+  /** graphql-ws subscriptions now running and started since start (also in `GET /health`). */
+  subscriptionCounts(): SubscriptionCounts;
   /**
    * Starts listening.
    * @param port - TCP port, 0 for a free one.
@@ -43,6 +48,14 @@ export interface SubgraphServer {
   listen(port: number, host?: string): Promise<string>;
   /** Stops accepting connections and waits for in-flight requests. */
   close(): Promise<void>;
+}
+
+/** Counts of graphql-ws subscriptions served by a subgraph. */
+export interface SubscriptionCounts {
+  /** Subscriptions running now. */
+  readonly active: number;
+  /** Subscriptions started since the process started. */
+  readonly started: number;
 }
 
 interface GraphQLRequestBody { query?: unknown; variables?: unknown; operationName?: unknown }
@@ -55,6 +68,11 @@ function badRequest(message: string): ExecutionResult {
  * Builds a subgraph server: an `@apollo/subgraph` schema served over HTTP with Fastify, following
  * GraphQL over HTTP (POST with `application/json`; GET for queries). Parsed and validated documents are
  * cached by query text (LRU, 1000 entries), so repeated operations cost no parse and no validation.
+ *
+ * The same port serves graphql-ws (`graphql-transport-ws` subprotocol) on `ws://host:port/graphql`
+ * for `Subscription` fields (and queries/mutations sent over the socket); each operation, and each
+ * event of a subscription, gets a fresh context from `createContext` ({@link subscribePerEvent}). `GET /health` reports the running and started subscription counts,
+ * which tests use to prove that a gateway shares one upstream subscription among many clients.
  *
  * Errors never carry a stack trace: only `message`, `locations`, `path` and `extensions` are sent.
  *
@@ -100,7 +118,34 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
     return { status: 200, result };
   }
 
-  app.get('/health', async () => ({ status: 'ok', subgraph: options.name }));
+  let activeSubscriptions = 0;
+  let startedSubscriptions = 0;
+  const wss = new WebSocketServer({ noServer: true });
+  const wsServer = useServer(
+    {
+      schema,
+      context: () => options.createContext() as Record<string, unknown>,
+      subscribe: subscribePerEvent(options.createContext),
+      onOperation: (_ctx, _id, _payload, args, result) => {
+        const op = args.document.definitions.find((d) => d.kind === 'OperationDefinition');
+        if (op?.kind !== 'OperationDefinition' || op.operation !== 'subscription' || !isAsyncIterator(result)) return;
+        activeSubscriptions++;
+        startedSubscriptions++;
+        return counted(result, () => activeSubscriptions--);
+      },
+    },
+    wss,
+  );
+  app.server.on('upgrade', (request, socket, head) => {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== '/graphql') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  });
+
+  app.get('/health', async () => ({ status: 'ok', subgraph: options.name, subscriptions: { active: activeSubscriptions, started: startedSubscriptions } }));
   app.post('/graphql', async (request, reply) => {
     const body = (request.body ?? {}) as GraphQLRequestBody;
     const { status, result } = await run(typeof body === 'object' ? body : {}, true);
@@ -128,12 +173,60 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
     app,
     schema,
     requestCount: () => requests,
+    subscriptionCounts: () => ({ active: activeSubscriptions, started: startedSubscriptions }),
     async listen(port: number, host = '127.0.0.1') {
       await app.listen({ port, host });
       const address = app.server.address();
       const actual = typeof address === 'object' && address ? address.port : port;
       return `http://${host}:${actual}/graphql`;
     },
-    close: () => app.close(),
+    async close() {
+      await wsServer.dispose();
+      await app.close();
+    },
   };
+}
+
+function isAsyncIterator(value: unknown): value is AsyncIterableIterator<ExecutionResult> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** Wraps a subscription's result stream so `onEnd` runs exactly once when it ends, fails or is returned. */
+function counted(source: AsyncIterableIterator<ExecutionResult>, onEnd: () => void): AsyncGenerator<ExecutionResult> {
+  let ended = false;
+  const end = (): void => {
+    if (!ended) {
+      ended = true;
+      onEnd();
+    }
+  };
+  return {
+    async next() {
+      try {
+        const result = await source.next();
+        if (result.done) end();
+        return result;
+      } catch (error) {
+        end();
+        throw error;
+      }
+    },
+    async return() {
+      end();
+      await source.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(error: unknown) {
+      end();
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async [Symbol.asyncDispose]() {
+      end();
+      await source.return?.();
+    },
+  } as AsyncGenerator<ExecutionResult>;
 }

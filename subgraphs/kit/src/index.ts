@@ -4,3 +4,5 @@ export * from './connection';
 export * from './subgraphConfig';
 export * from './createSubgraphServer';
 export * from './runSubgraph';
+export * from './pubsub';
+export * from './subscribePerEvent';

@@ -3,6 +3,7 @@ import { readSubgraphConfig } from './subgraphConfig';
 import { loadDataset, type Dataset } from './dataset';
 import type { SubgraphServer } from './createSubgraphServer';
 import type { Logger } from 'pino';
+import { createPubSub, type PubSub } from './pubsub';
 
 /**
  * The body of every subgraph's `index.ts`: reads the configuration, loads the dataset, builds the
@@ -11,9 +12,10 @@ import type { Logger } from 'pino';
  *
  * @param name - subgraph name for logs.
  * @param defaultPort - documented port, used when `PORT` is unset.
- * @param build - builds the server from the dataset and a logger.
+ * @param build - builds the server from the dataset, a logger and the event bus (Redis pub/sub when
+ *   `REDIS_URL` is set, in-memory otherwise).
  */
-export async function runSubgraph(name: string, defaultPort: number, build: (dataset: Dataset, logger: Logger) => SubgraphServer | Promise<SubgraphServer>): Promise<void> {
+export async function runSubgraph(name: string, defaultPort: number, build: (dataset: Dataset, logger: Logger, pubsub: PubSub) => SubgraphServer | Promise<SubgraphServer>): Promise<void> {
   let config;
   try {
     config = readSubgraphConfig(defaultPort);
@@ -22,7 +24,8 @@ export async function runSubgraph(name: string, defaultPort: number, build: (dat
     process.exit(1);
   }
   const logger = pino({ level: config.logLevel, base: { subgraph: name } });
-  const server = await build(loadDataset(config.dataset), logger);
+  const pubsub = createPubSub(config.redisUrl, config.redisPrefix, logger);
+  const server = await build(loadDataset(config.dataset), logger, pubsub);
   try {
     const url = await server.listen(config.port, config.host);
     logger.info({ url, dataset: config.dataset }, `${name} subgraph ready`);
@@ -35,7 +38,7 @@ export async function runSubgraph(name: string, defaultPort: number, build: (dat
     if (closing) return;
     closing = true;
     logger.info({ signal }, `${name} subgraph stopping`);
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    server.close().then(() => pubsub.close()).then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

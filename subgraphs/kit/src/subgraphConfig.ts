@@ -11,6 +11,10 @@ export interface SubgraphConfig {
   readonly dataset: DatasetName;
   /** pino level. `LOG_LEVEL`; @default "info" */
   readonly logLevel: string;
+  /** Redis for pub/sub between replicas. `REDIS_URL`; @default undefined (in-memory pub/sub, one replica only) */
+  readonly redisUrl: string | undefined;
+  /** Prefix of every Redis channel name. `REDIS_PREFIX`; @default "roam:" */
+  readonly redisPrefix: string;
 }
 
 const schema = z.object({
@@ -18,6 +22,8 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATASET: z.enum(['benchmark', 'large']).default('benchmark'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://host:port').optional(),
+  REDIS_PREFIX: z.string().min(1).default('roam:'),
 });
 
 /**
@@ -40,6 +46,8 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
     HOST: env.HOST || undefined,
     DATASET: flag('dataset') ?? (env.DATASET || undefined),
     LOG_LEVEL: env.LOG_LEVEL || undefined,
+    REDIS_URL: env.REDIS_URL || undefined,
+    REDIS_PREFIX: env.REDIS_PREFIX || undefined,
   };
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
@@ -47,5 +55,5 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
     throw new Error(`Invalid subgraph configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  return Object.freeze({ port: c.PORT, host: c.HOST, dataset: c.DATASET, logLevel: c.LOG_LEVEL });
+  return Object.freeze({ port: c.PORT, host: c.HOST, dataset: c.DATASET, logLevel: c.LOG_LEVEL, redisUrl: c.REDIS_URL, redisPrefix: c.REDIS_PREFIX });
 }

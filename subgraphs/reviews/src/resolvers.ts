@@ -1,6 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError } from 'graphql';
-import { connectionFromRows, type ReviewRow } from '@roam/subgraph-kit';
+import { connectionFromRows, eventIterator, type PubSub, type ReviewRow } from '@roam/subgraph-kit';
 import type { ReviewsContext } from './loaders';
 
 /** Longest review body accepted by `addReview`, in characters. */
@@ -17,9 +17,28 @@ function nullWhenNotFound(error: unknown): null {
 /** Hook called after a review is stored (the subscription layer publishes it). */
 export type ReviewAddedListener = (review: ReviewRow) => void | Promise<void>;
 
-/** @returns the resolvers of the reviews subgraph, by type; `onReviewAdded` runs after each `addReview`. */
-export function createResolvers(onReviewAdded?: ReviewAddedListener): GraphQLResolverMap<ReviewsContext> {
+/** Pub/sub channel of `Subscription.reviewAdded`; the payload is the stored {@link ReviewRow}. */
+export const REVIEW_ADDED_CHANNEL = 'reviews:REVIEW_ADDED';
+
+/**
+ * @param onReviewAdded - runs after each `addReview` (the server publishes the row on {@link REVIEW_ADDED_CHANNEL}).
+ * @param pubsub - the event bus `Subscription.reviewAdded` listens to; the field is served only when given.
+ * @returns the resolvers of the reviews subgraph, by type.
+ */
+export function createResolvers(onReviewAdded?: ReviewAddedListener, pubsub?: PubSub): GraphQLResolverMap<ReviewsContext> {
   return {
+    ...(pubsub
+      ? {
+          Subscription: {
+            reviewAdded: {
+              // The event carries the whole row, so a replica that never stored it still resolves every Review field.
+              subscribe: (_root: unknown, { upc }: { upc?: string | null }) =>
+                eventIterator<ReviewRow>(pubsub, REVIEW_ADDED_CHANNEL, (row) => upc == null || row.productUpc === upc),
+              resolve: (row: ReviewRow) => row,
+            },
+          },
+        }
+      : {}),
     Query: {
       review: (_root, { id }: { id: string }, { loaders }) => loaders.review.load(id).catch(nullWhenNotFound),
     },

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
-import { createSubgraphServer, type Dataset, type SubgraphServer } from '@roam/subgraph-kit';
+import { createSubgraphServer, InMemoryPubSub, type Dataset, type PubSub, type SubgraphServer } from '@roam/subgraph-kit';
 import type { Logger } from 'pino';
 import { InMemoryReviewRepository, type ReviewRepository } from './repository';
 import { createLoaders } from './loaders';
-import { createResolvers } from './resolvers';
+import { createResolvers, REVIEW_ADDED_CHANNEL } from './resolvers';
 
 /** The reviews subgraph's SDL (`schema.graphql`), as text. */
 export const typeDefsText = readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8');
@@ -13,13 +13,17 @@ export const typeDefsText = readFileSync(join(__dirname, '..', 'schema.graphql')
 /** A built reviews subgraph and its repository (tests read the repository's call counts). */
 export interface ReviewsSubgraph { readonly server: SubgraphServer; readonly repository: ReviewRepository }
 
-/** Builds the reviews subgraph over `dataset.reviews` without listening. */
-export function buildReviewsSubgraph(dataset: Pick<Dataset, 'reviews'>, logger?: Logger): ReviewsSubgraph {
+/**
+ * Builds the reviews subgraph over `dataset.reviews` without listening. `addReview` publishes the new
+ * row on `pubsub` and `Subscription.reviewAdded` listens to it.
+ * @param pubsub - event bus shared by replicas; a fresh in-memory one when omitted.
+ */
+export function buildReviewsSubgraph(dataset: Pick<Dataset, 'reviews'>, logger?: Logger, pubsub: PubSub = new InMemoryPubSub()): ReviewsSubgraph {
   const repository = new InMemoryReviewRepository(dataset.reviews);
   const server = createSubgraphServer({
     name: 'reviews',
     typeDefs: parse(typeDefsText),
-    resolvers: createResolvers(),
+    resolvers: createResolvers((review) => pubsub.publish(REVIEW_ADDED_CHANNEL, review), pubsub),
     createContext: () => ({ repository, loaders: createLoaders(repository) }),
     logger,
   });

@@ -1,0 +1,263 @@
+import { createHash } from 'node:crypto';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, type ServerOptions } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { getOperationAST, getVariableValues, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { formatError } from '../formatError';
+import { formatResult } from './formatResult';
+import { connectionInfo } from './connectionInfo';
+import type { EventStream } from './EventStream';
+import { resolveOperationFromText } from './resolveOperationFromText';
+import type { SubscriptionRouter } from './SubscriptionRouter';
+import type { Authenticate, CheckOperation, ConnectionInfo, ExecuteOperation, ResolveOperation, SubscribeRequest } from './types';
+
+/** Close codes Roam uses beyond graphql-transport-ws's own (`CloseCode` of graphql-ws). */
+export const ROAM_CLOSE_CODES = {
+  /** RFC 6455 "Going Away": the gateway is shutting down; reconnect (to another replica). */
+  GOING_AWAY: 1001,
+  /** RFC 6455 "Try Again Later": this client name already holds `SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT` connections. */
+  TRY_AGAIN_LATER: 1013,
+} as const;
+
+/** Settings of {@link createSubscriptionServer}. */
+export interface SubscriptionServerOptions {
+  readonly router: SubscriptionRouter;
+  /** Runs queries and mutations sent over the socket. */
+  readonly execute: ExecuteOperation;
+  /** Front door: payload → document text (persisted queries). @default free text ({@link resolveOperationFromText}) */
+  readonly resolveOperation?: ResolveOperation;
+  /** Front door: operation limits. @default none */
+  readonly checkOperation?: CheckOperation;
+  /** Accepts or refuses `connection_init`. @default accept every well-formed payload */
+  readonly authenticate?: Authenticate;
+  /** HTTP path of the endpoint. @default "/graphql" */
+  readonly path?: string;
+  /** Time allowed between the upgrade and `connection_init`, in ms; past it the socket closes with 4408. */
+  readonly connectionInitTimeoutMs: number;
+  /** Interval of WebSocket ping frames, in ms; a socket with no pong within the next interval is terminated. 0 = off. */
+  readonly keepAliveMs: number;
+  /** Most running subscriptions on one connection; one more gets `TOO_MANY_SUBSCRIPTIONS`. */
+  readonly maxSubscriptionsPerConnection: number;
+  /** Most open connections of one client (one credential, or one client name when anonymous); one more is closed with 1013. */
+  readonly maxConnectionsPerClient: number;
+  /** Largest WebSocket message accepted, in bytes; larger closes the socket with 1009. */
+  readonly maxMessageBytes: number;
+  /** Most bytes waiting in one socket's send buffer; an event past it ends that subscription with `SUBSCRIPTION_OVERFLOW`. */
+  readonly maxBufferedBytes: number;
+  readonly logger: Logger;
+}
+
+/** A running graphql-ws endpoint. */
+export interface SubscriptionServer {
+  /** Serves WebSocket upgrades of `server` on the configured path (same port as HTTP). */
+  attach(server: HttpServer): void;
+  /** Open WebSocket connections. */
+  connectionCount(): number;
+  /**
+   * Drains: refuses new upgrades (503), closes every socket with 1001 and waits for them to close,
+   * at most `graceMs`; sockets still open then are terminated.
+   */
+  drain(graceMs: number): Promise<void>;
+}
+
+interface ConnectionState {
+  info?: ConnectionInfo;
+  /** Key of the connections-per-client count. */
+  client?: string;
+  counted: boolean;
+  activeSubscriptions: number;
+}
+
+type OperationContext = { kind: 'subscription'; stream: EventStream } | { kind: 'execute'; query: string; info: ConnectionInfo };
+
+const err = (code: string, message: string, extensions: Record<string, unknown> = {}): GraphQLError => new GraphQLError(message, { extensions: { ...extensions, code } });
+
+/**
+ * The client-facing subscription endpoint: graphql-transport-ws through the `graphql-ws` library
+ * (`graphql-ws/use/ws` on a `ws` server attached to the Fastify server's `upgrade` event).
+ *
+ * The library enforces the protocol (graphql-ws `PROTOCOL.md`): 4408 when `connection_init` does not come
+ * in time, 4429 for a second one, 4401 for `subscribe` before `connection_ack`, 4400 for a malformed
+ * message, 4406 when the socket was opened without the `graphql-transport-ws` subprotocol, 4409 for an id
+ * still in use (also while this server's subscribe hook or a query is still running), one terminal
+ * message per operation, nothing after the client's `complete`. On top of it Roam
+ * - refuses an upgrade that offers only other subprotocols (HTTP 400) and any upgrade while draining (503);
+ * - reads identity and credentials from `connection_init` and acks only once `authenticate` accepts (else 4403);
+ * - limits connections per client name (close 1013) and subscriptions per connection (`TOO_MANY_SUBSCRIPTIONS`);
+ * - resolves every operation through the same front door as HTTP (`resolveOperation`, `checkOperation`),
+ *   then validates it against the current supergraph's API schema;
+ * - plans subscriptions with the {@link SubscriptionRouter} (shared upstreams, enrichment) and runs
+ *   queries and mutations through Apollo Server;
+ * - pings every `keepAliveMs` and terminates sockets that do not answer, releasing their upstreams.
+ */
+export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
+  const path = options.path ?? '/graphql';
+  const logger = options.logger;
+  const resolveOperation = options.resolveOperation ?? resolveOperationFromText;
+  const states = new WeakMap<WebSocket, ConnectionState>();
+  const connectionsPerClient = new Map<string, number>();
+  let draining = false;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
+
+  const stateOf = (extra: unknown): ConnectionState => {
+    const socket = (extra as { socket: WebSocket }).socket;
+    let state = states.get(socket);
+    if (!state) states.set(socket, (state = { counted: false, activeSubscriptions: 0 }));
+    return state;
+  };
+
+  const serverOptions: ServerOptions<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }> & { isProd: boolean } = {
+    isProd: true,
+    connectionInitWaitTimeout: options.connectionInitTimeoutMs,
+    // graphql-ws requires `payload.query` to be a string; a hash-only (persisted) subscribe may omit it.
+    jsonMessageReviver(key, value) {
+      if (key === '' && value && typeof value === 'object' && value.type === 'subscribe' && value.payload && typeof value.payload === 'object' && value.payload.query === undefined) {
+        value.payload.query = '';
+      }
+      return value;
+    },
+    onConnect: async (ctx) => {
+      const info = connectionInfo(ctx.connectionParams ?? {}, ctx.extra.request);
+      if (!info) return false;
+      if (options.authenticate && !(await options.authenticate(info))) return false;
+      // the socket may have closed while the hook ran; counting it now would never be undone
+      if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
+      const client = clientKey(info);
+      const held = connectionsPerClient.get(client) ?? 0;
+      if (held >= options.maxConnectionsPerClient) {
+        logger.warn({ clientName: info.clientName, held }, 'subscription connection refused: too many connections for this client');
+        ctx.extra.socket.close(ROAM_CLOSE_CODES.TRY_AGAIN_LATER, `TOO_MANY_CONNECTIONS: at most ${options.maxConnectionsPerClient} per client`);
+        return false;
+      }
+      connectionsPerClient.set(client, held + 1);
+      const state = stateOf(ctx.extra);
+      state.info = info;
+      state.client = client;
+      state.counted = true;
+      return true;
+    },
+    onClose: (ctx) => {
+      const state = states.get(ctx.extra.socket);
+      if (!state?.counted || state.client === undefined) return;
+      state.counted = false;
+      const held = (connectionsPerClient.get(state.client) ?? 1) - 1;
+      if (held <= 0) connectionsPerClient.delete(state.client);
+      else connectionsPerClient.set(state.client, held);
+    },
+    onSubscribe: async (ctx, id, payload) => {
+      const state = stateOf(ctx.extra);
+      const info = state.info as ConnectionInfo;
+      try {
+        return await prepareOperation(payload as SubscribeRequest, info, state, directWriter(ctx.extra.socket, id));
+      } catch (error) {
+        if (error instanceof GraphQLError && typeof error.extensions.code === 'string') return [error];
+        logger.error({ err: (error as Error).message }, 'subscription subscribe hook failed');
+        return [err('INTERNAL_SERVER_ERROR', 'Internal server error')];
+      }
+    },
+    subscribe: (args: ExecutionArgs) => (args.contextValue as OperationContext & { kind: 'subscription' }).stream,
+    execute: async (args: ExecutionArgs) => {
+      const context = args.contextValue as OperationContext & { kind: 'execute' };
+      try {
+        return await options.execute({ query: context.query, operationName: args.operationName ?? undefined, variables: (args.variableValues ?? {}) as Record<string, unknown> }, context.info);
+      } catch (error) {
+        logger.error({ err: (error as Error).message }, 'operation over WebSocket failed');
+        return { errors: [err('INTERNAL_SERVER_ERROR', 'Internal server error')] };
+      }
+    },
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result as ExecutionResult) : undefined),
+    onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON())),
+  };
+
+  // Events bypass graphql-ws's per-subscriber loop: the payload JSON is built once per event and only the
+  // envelope is per subscriber. Safe because the stream is registered with the library in the same
+  // microtask run as its creation, and a client `complete` ends it synchronously (no later `next`).
+  function directWriter(socket: WebSocket, id: string): (payloadJson: string) => boolean {
+    const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    return (payloadJson) => {
+      if (socket.readyState !== socket.OPEN) return true;
+      if (socket.bufferedAmount > options.maxBufferedBytes) return false;
+      socket.send(`${prefix}${payloadJson}}`);
+      return true;
+    };
+  }
+
+  async function prepareOperation(payload: SubscribeRequest, info: ConnectionInfo, state: ConnectionState, write: (payloadJson: string) => boolean): Promise<ExecutionArgs | GraphQLError[]> {
+    const resolved = await resolveOperation(payload, info);
+    if ('errors' in resolved) return [...resolved.errors];
+    const planner = options.router.planner;
+    if (!planner) return [err('SUPERGRAPH_NOT_READY', 'The gateway has not loaded a supergraph yet; retry shortly.')];
+    const checked = planner.parseAndValidate(resolved.query);
+    if ('errors' in checked) return [...checked.errors];
+    const document = checked.document;
+    const operationName = payload.operationName ?? undefined;
+    const operation = getOperationAST(document, operationName);
+    if (!operation) {
+      return [err('OPERATION_RESOLUTION_FAILURE', operationName ? `Unknown operation named "${operationName}".` : 'The document has several operations; name one with "operationName".')];
+    }
+    const coerced = getVariableValues(planner.apiSchema, operation.variableDefinitions ?? [], (payload.variables ?? {}) as Record<string, unknown>, { maxErrors: 10 });
+    if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } }));
+    const variables = coerced.coerced;
+    const refused = await options.checkOperation?.({ document, operationName, variables }, info);
+    if (refused && refused.length > 0) return [...refused];
+    const base = { schema: planner.apiSchema, document, operationName, variableValues: variables };
+    if (operation.operation !== 'subscription') return { ...base, contextValue: { kind: 'execute', query: resolved.query, info } satisfies OperationContext };
+    if (state.activeSubscriptions >= options.maxSubscriptionsPerConnection) {
+      return [err('TOO_MANY_SUBSCRIPTIONS', `A connection may run at most ${options.maxSubscriptionsPerConnection} subscriptions; complete one first.`, { limit: options.maxSubscriptionsPerConnection })];
+    }
+    const prepared = options.router.prepare(document, operationName, variables);
+    state.activeSubscriptions++;
+    const stream = options.router.subscribe(prepared, scopeOf(info), () => state.activeSubscriptions--, write);
+    return { ...base, contextValue: { kind: 'subscription', stream } satisfies OperationContext };
+  }
+
+  useServer(serverOptions, wss, options.keepAliveMs > 0 ? options.keepAliveMs : Infinity);
+
+  return {
+    attach(server) {
+      server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const requestPath = (request.url ?? '').split('?')[0];
+        if (requestPath !== path) return refuse(socket, 404, 'Not Found');
+        if (draining) return refuse(socket, 503, 'Service Unavailable');
+        const offered = request.headers['sec-websocket-protocol'];
+        if (offered !== undefined && !offered.split(',').map((p) => p.trim()).includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)) {
+          return refuse(socket, 400, 'Bad Request', `Unsupported WebSocket subprotocol "${offered}"; use ${GRAPHQL_TRANSPORT_WS_PROTOCOL}.`);
+        }
+        wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+      });
+    },
+    connectionCount: () => wss.clients.size,
+    async drain(graceMs) {
+      draining = true;
+      const sockets = [...wss.clients];
+      if (sockets.length > 0) logger.info({ connections: sockets.length }, 'closing subscription connections (1001)');
+      const closed = Promise.all(sockets.map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())))));
+      for (const ws of sockets) ws.close(ROAM_CLOSE_CODES.GOING_AWAY, 'Going away');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+/** Who a connection counts against: its credential (hashed) when it has one, else its client name. */
+function clientKey(info: ConnectionInfo): string {
+  return info.authorization ? `auth:${createHash('sha256').update(info.authorization).digest('hex')}` : `name:${info.clientName}`;
+}
+
+/** Sharing scope: subscriptions share an upstream only with the same credentials. */
+function scopeOf(info: ConnectionInfo): { key: string; connectionParams: Record<string, unknown> } {
+  if (!info.authorization) return { key: 'anonymous', connectionParams: {} };
+  return { key: createHash('sha256').update(info.authorization).digest('hex'), connectionParams: { authorization: info.authorization } };
+}
+
+function refuse(socket: Duplex, status: number, text: string, body = ''): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
+export { CloseCode };

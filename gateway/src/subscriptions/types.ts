@@ -1,0 +1,47 @@
+import type { IncomingMessage } from 'node:http';
+import type { GraphQLError, DocumentNode, ExecutionResult } from 'graphql';
+
+/** Who is on a WebSocket connection, from its `connection_init` payload (and the upgrade request). */
+export interface ConnectionInfo {
+  /** `apollographql-client-name` (payload, `payload.headers`, or upgrade header); "anonymous" when absent. */
+  readonly clientName: string;
+  /** `apollographql-client-version`, when given. */
+  readonly clientVersion: string | undefined;
+  /** Credentials (`authorization` in the payload or `payload.headers`), when given. */
+  readonly authorization: string | undefined;
+  /** The whole `connection_init` payload (an empty object when none was sent). */
+  readonly connectionParams: Readonly<Record<string, unknown>>;
+  /** The HTTP upgrade request (headers, remote address). */
+  readonly request: IncomingMessage;
+}
+
+/** The `payload` of a graphql-transport-ws `subscribe` message. */
+export interface SubscribeRequest {
+  readonly query: string;
+  readonly operationName?: string | null;
+  readonly variables?: Readonly<Record<string, unknown>> | null;
+  readonly extensions?: Readonly<Record<string, unknown>> | null;
+}
+
+/**
+ * Front-door hook 1: turns a `subscribe` payload into document text, the way the HTTP path does
+ * (persisted-query hash lookup, safelist). Return `{ errors }` to refuse the operation; the client
+ * gets one `error` message with those errors (same codes as HTTP, e.g. `PERSISTED_QUERY_NOT_FOUND`).
+ * A throw is logged and the client gets `INTERNAL_SERVER_ERROR`.
+ */
+export type ResolveOperation = (payload: SubscribeRequest, connection: ConnectionInfo) => Promise<{ readonly query: string } | { readonly errors: readonly GraphQLError[] }>;
+
+/**
+ * Front-door hook 2: checks a parsed, validated operation (operation limits: cost, depth, aliases …)
+ * before any subgraph is called. Return errors to refuse (sent as one `error` message), or nothing to accept.
+ */
+export type CheckOperation = (operation: { readonly document: DocumentNode; readonly operationName: string | undefined; readonly variables: Readonly<Record<string, unknown>> }, connection: ConnectionInfo) => Promise<readonly GraphQLError[] | undefined | void>;
+
+/**
+ * Accepts or refuses a connection from its `connection_init` payload, before `connection_ack`.
+ * Return false to refuse: the socket closes with 4403 Forbidden (graphql-transport-ws).
+ */
+export type Authenticate = (connection: ConnectionInfo) => Promise<boolean>;
+
+/** Runs a query or mutation sent over the WebSocket (through Apollo Server, as over HTTP). */
+export type ExecuteOperation = (request: { query: string; operationName: string | undefined; variables: Record<string, unknown> }, connection: ConnectionInfo) => Promise<ExecutionResult>;

@@ -1,0 +1,5 @@
+export * from './PubSub';
+export * from './InMemoryPubSub';
+export * from './RedisPubSub';
+export * from './eventIterator';
+export * from './createPubSub';
