@@ -1,5 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { documentHash, documentText, operationName, type PersistedDocument } from './persistedDocument';
+import { acceptHeader, decodeResponseBody, encodeRequestBody, requestContentType, type WireEncoding } from './wireEncoding';
 
 /** Options of {@link createPersistedClient}. */
 export interface PersistedClientOptions {
@@ -11,6 +12,14 @@ export interface PersistedClientOptions {
   readonly clientVersion?: string;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /**
+   * Encoding of responses: `msgpack` sends `Accept: application/msgpack` (JSON as a lower-q fallback) and
+   * decodes the MessagePack answer with msgpackr; smaller than JSON on the wire (README "Mobile clients").
+   * @default "json"
+   */
+  readonly responseEncoding?: WireEncoding;
+  /** Encoding of request bodies: `msgpack` sends them with `Content-Type: application/msgpack`. @default "json" */
+  readonly requestEncoding?: WireEncoding;
 }
 
 /** One operation's result, and whether the text had to be sent. */
@@ -33,17 +42,21 @@ export interface PersistedClient {
  * `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":…}}}` (no text); on
  * `PERSISTED_QUERY_NOT_FOUND` it is sent again with the manifest text, which registers it.
  * In safelist mode a hash the gateway does not list is refused (`PERSISTED_QUERY_NOT_IN_LIST`) and not retried.
+ * With `responseEncoding: 'msgpack'` / `requestEncoding: 'msgpack'` the same protocol runs over MessagePack
+ * (issue 7 item 3; the gateway's `Accept` and `Content-Type` negotiation).
  *
- * @throws from `execute` only on network failures and non-JSON answers.
+ * @throws from `execute` only on network failures and bodies that do not decode (JSON or MessagePack).
  */
 export function createPersistedClient(options: PersistedClientOptions): PersistedClient {
   const doFetch = options.fetch ?? fetch;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const requestEncoding = options.requestEncoding ?? 'json';
+  const headers: Record<string, string> = { 'content-type': requestContentType(requestEncoding), accept: acceptHeader(options.responseEncoding ?? 'json') };
   if (options.clientName) headers['apollographql-client-name'] = options.clientName;
   if (options.clientVersion) headers['apollographql-client-version'] = options.clientVersion;
   const post = async (body: unknown): Promise<{ status: number; json: { data?: unknown; errors?: GraphQLFormattedError[] } }> => {
-    const res = await doFetch(options.endpoint, { method: 'POST', headers, body: JSON.stringify(body) });
-    return { status: res.status, json: (await res.json()) as { data?: unknown; errors?: GraphQLFormattedError[] } };
+    const res = await doFetch(options.endpoint, { method: 'POST', headers, body: encodeRequestBody(body, requestEncoding) });
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    return { status: res.status, json: decodeResponseBody(res.headers.get('content-type'), bytes) as { data?: unknown; errors?: GraphQLFormattedError[] } };
   };
   return {
     async execute<TResult, TVariables>(document: PersistedDocument<TResult, TVariables>, variables: TVariables): Promise<PersistedResult<TResult>> {

@@ -1,3 +1,4 @@
 export * from './persistedDocument';
 export * from './createPersistedClient';
+export * from './wireEncoding';
 export * from './__generated__/graphql';
