@@ -32,8 +32,8 @@ describe('roam-pq push with the operation limits (real Redis)', () => {
     expect(push.code).toBe(1);
     expect(push.stderr).toContain('1 of 2 operations is invalid; nothing was written:');
     expect(push.stderr).toContain(`${sha256Hex(DEAR)}: operation Dear: The operation's estimated cost is 63, over the limit of 10. [COST_ESTIMATED_TOO_EXPENSIVE]`);
-    expect(push.stderr).toContain(`${sha256Hex(CHEAP)}: cost 1 (limit 10)`);
-    expect(push.stderr).toContain(`${sha256Hex(DEAR)}: cost 63 (limit 10)`);
+    expect(push.stderr).toContain(`${sha256Hex(CHEAP)} (Cheap): cost 1 (limit 10)`);
+    expect(push.stderr).toContain(`${sha256Hex(DEAR)} (Dear): cost 63 (limit 10)`);
     expect(await client.keys(`${redis.prefix}*`)).toEqual([]);
 
     const json = await roamPq(['push', manifest, '--json'], { ...env, MAX_COST: '10' });
@@ -51,13 +51,13 @@ describe('roam-pq push with the operation limits (real Redis)', () => {
     expect(report).toMatchObject({ ok: true, operations: 2, added: 2 });
     // A successful push writes under the same prefix the refused ones were checked against.
     expect((await client.keys(`${redis.prefix}*`)).length).toBeGreaterThan(0);
-    expect(report.measurements.map((m: { id: string; values: { cost: number; maxCost: number } }) => [m.id, m.values.cost, m.values.maxCost])).toEqual([
-      [sha256Hex(CHEAP), 1, 100],
-      [sha256Hex(DEAR), 63, 100],
+    expect(report.measurements.map((m: { id: string; name: string; values: { cost: number; maxCost: number } }) => [m.id, m.name, m.values.cost, m.values.maxCost])).toEqual([
+      [sha256Hex(CHEAP), 'Cheap', 1, 100],
+      [sha256Hex(DEAR), 'Dear', 63, 100],
     ]);
     const push = await roamPq(['push', manifest], env);
     expect(push.code).toBe(0);
-    expect(push.stdout).toContain(`${sha256Hex(DEAR)}: cost 63 (limit 1000000)`);
+    expect(push.stdout).toContain(`${sha256Hex(DEAR)} (Dear): cost 63 (limit 1000000)`);
     expect(JSON.parse((await roamPq(['list', '--json'], env)).stdout)).toMatchObject({ ok: true, count: 2 });
   });
 });

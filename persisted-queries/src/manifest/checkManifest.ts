@@ -5,7 +5,10 @@ import type { EntryMeasurements, EntryProblem, ManifestEntry } from './types';
 export interface ManifestCheckResult {
   /** Every problem, in entry order; empty when all entries are fine. */
   readonly problems: EntryProblem[];
-  /** What the checks measured, one item per entry that some check measured (e.g. its cost), in entry order. */
+  /**
+   * What the checks measured, one item per entry that some check measured (e.g. its cost), in entry
+   * order; `name` is the entry's, else its operations' names as a check reported them.
+   */
   readonly measurements: EntryMeasurements[];
 }
 
@@ -28,6 +31,7 @@ export function runManifestChecks(entries: readonly ManifestEntry[], context: Ch
     if (previous !== undefined && previous !== entry.body) problems.push({ ...where, message: 'the same id appears twice with different texts' });
     seen.set(entry.id, entry.body);
     let values: Record<string, number | null> | undefined;
+    let operationNames: string | undefined;
     for (const check of checks) {
       let found: readonly (string | CheckProblem)[];
       try {
@@ -35,13 +39,14 @@ export function runManifestChecks(entries: readonly ManifestEntry[], context: Ch
         if (isReport(result)) {
           found = result.problems;
           if (result.measurements) values = { ...values, ...result.measurements };
+          operationNames ??= result.operationNames;
         } else found = result;
       } catch (error) {
         found = [`check failed: ${(error as Error).message}`];
       }
       for (const problem of found) problems.push(typeof problem === 'string' ? { ...where, message: problem } : { ...where, ...problem });
     }
-    if (values) measurements.push({ ...where, values });
+    if (values) measurements.push({ ...where, ...(where.name === undefined && operationNames ? { name: operationNames } : {}), values });
   }
   return { problems, measurements };
 }

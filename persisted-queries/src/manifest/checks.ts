@@ -23,6 +23,8 @@ export interface CheckReport {
   readonly problems: readonly (string | CheckProblem)[];
   /** Values by name, e.g. `{ cost: 12, maxCost: 1000 }`; null when not measurable. */
   readonly measurements?: Readonly<Record<string, number | null>>;
+  /** The names of the entry's operations (comma-separated), shown when the manifest gives the entry no name. */
+  readonly operationNames?: string;
 }
 
 /**

@@ -50,7 +50,9 @@ export function createOperationLimitsCheck(options: OperationLimitsCheckOptions)
       tokens: check.tokens,
       documentBytes: check.documentBytes,
     };
-    if (limits.mode === 'measure') return { problems: [], measurements };
+    const named = check.operations.flatMap((o) => (o.name === null ? [] : [o.name]));
+    const operationNames = named.length > 0 ? { operationNames: named.join(', ') } : {};
+    if (limits.mode === 'measure') return { problems: [], measurements, ...operationNames };
     const problems: CheckProblem[] = check.problems.map((v) => ({ message: `the document: ${v.message} [${v.code}]`, code: v.code, measured: v.measured, limit: v.limit }));
     for (const operation of check.operations) {
       const label = operation.name === null ? 'the anonymous operation' : `operation ${operation.name}`;
@@ -58,6 +60,6 @@ export function createOperationLimitsCheck(options: OperationLimitsCheckOptions)
         problems.push('measured' in p ? { message: `${label}: ${p.message} [${p.code}]`, code: p.code, measured: p.measured, limit: p.limit } : { message: `${label}: ${p.message} [${p.code}]`, code: p.code });
       }
     }
-    return { problems, measurements };
+    return { problems, measurements, ...operationNames };
   };
 }
