@@ -5,6 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json tsconfig.build.json ./
 COPY subgraphs ./subgraphs
 COPY gateway ./gateway
+COPY operation-limits ./operation-limits
 COPY persisted-queries ./persisted-queries
 COPY testkit ./testkit
 RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseRedisUrl } from '@roam/persisted-queries';
 import { z } from 'zod';
-import type { LimitsSettings } from './limits/OperationLimits';
+import { LIMITS_ENV_SHAPE, limitsSettingsFromEnv, type LimitsSettings } from '@roam/operation-limits';
 
 /** Roam gateway settings, read once at start from the environment. The README lists each with its default. */
 export interface GatewayConfig {
@@ -91,37 +91,12 @@ export interface CacheHintConfig {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-const limitOverrides = z
-  .object({
-    maxCost: int(0, Number.MAX_SAFE_INTEGER),
-    maxDepth: int(1, 10_000),
-    maxAliases: int(0, 100_000),
-    maxRootFields: int(1, 100_000),
-    maxTokens: int(1, 10_000_000),
-    maxDocumentBytes: int(1, 100 * 1024 * 1024),
-    maxBatchSize: int(1, 10_000),
-    maxBodyBytes: int(1024, 100 * 1024 * 1024),
-    mode: z.enum(['enforce', 'measure']),
-  })
-  .partial()
-  .strict();
-
-const jsonObject = z.string().transform((text, ctx) => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'expected a JSON object, e.g. {"ios":{"maxCost":5000}}' });
-    return z.NEVER;
-  }
-});
-
 const schema = z.object({
   PORT: int(0, 65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   SUPERGRAPH_PATH: z.string().min(1).default('supergraph.graphql'),
   SUPERGRAPH_POLL_INTERVAL_MS: int(50, 60_000).default(500),
   SUBGRAPH_TIMEOUT_MS: int(1, 300_000).default(10_000),
-  MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   RESPONSE_COMPRESSION_MIN_BYTES: int(0, 100 * 1024 * 1024).default(1024),
@@ -144,16 +119,8 @@ const schema = z.object({
         z.strictObject({ maxAge: z.number().int().min(0).optional(), scope: z.enum(['PUBLIC', 'PRIVATE']).optional(), inheritMaxAge: z.boolean().optional() }),
       ),
     ),
-  MAX_COST: int(0, Number.MAX_SAFE_INTEGER).default(1_000_000),
-  MAX_DEPTH: int(1, 10_000).default(15),
-  MAX_ALIASES: int(0, 100_000).default(30),
-  MAX_ROOT_FIELDS: int(1, 100_000).default(20),
-  MAX_TOKENS: int(1, 10_000_000).default(5000),
-  MAX_DOCUMENT_BYTES: int(1, 100 * 1024 * 1024).default(64 * 1024),
-  MAX_BATCH_SIZE: int(1, 10_000).default(20),
-  LIMITS_MODE: z.enum(['enforce', 'measure']).default('enforce'),
-  LIMITS_BY_CLIENT: jsonObject.pipe(z.record(z.string(), limitOverrides)).default({}),
-  COST_DEFAULT_LIST_SIZE: int(0, 1_000_000).default(10),
+  // MAX_COST, MAX_DEPTH, …, MAX_BODY_BYTES, LIMITS_MODE, LIMITS_BY_CLIENT, COST_DEFAULT_LIST_SIZE: shared with roam-pq.
+  ...LIMITS_ENV_SHAPE,
   EXECUTOR: z.enum(['apollo', 'roam']).default('roam'),
   COALESCE_INFLIGHT: z.enum(['true', 'false']).default('true'),
   PERSISTED_QUERIES: z.enum(['off', 'apq', 'safelist']).default('apq'),
@@ -222,21 +189,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     brotliQuality: c.BROTLI_QUALITY,
     gzipLevel: c.GZIP_LEVEL,
     cacheHints: Object.freeze(c.CACHE_HINTS),
-    limits: Object.freeze({
-      defaults: Object.freeze({
-        maxCost: c.MAX_COST,
-        maxDepth: c.MAX_DEPTH,
-        maxAliases: c.MAX_ALIASES,
-        maxRootFields: c.MAX_ROOT_FIELDS,
-        maxTokens: c.MAX_TOKENS,
-        maxDocumentBytes: c.MAX_DOCUMENT_BYTES,
-        maxBatchSize: c.MAX_BATCH_SIZE,
-        maxBodyBytes: c.MAX_BODY_BYTES,
-        mode: c.LIMITS_MODE,
-      }),
-      byClient: Object.freeze(c.LIMITS_BY_CLIENT),
-      defaultListSize: c.COST_DEFAULT_LIST_SIZE,
-    }),
+    limits: limitsSettingsFromEnv(c),
     executor: c.EXECUTOR,
     coalesceInflight: c.COALESCE_INFLIGHT === 'true',
     persistedQueries: Object.freeze({

@@ -1,9 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
-import { CostEstimationError } from './estimateCost';
-import type { LimitViolation } from './findViolations';
-import type { OperationCheck, OperationLimiter } from './OperationLimiter';
+import { CostEstimationError, type LimitViolation, type OperationCheck, type OperationLimiter } from '@roam/operation-limits';
 
 /** Request header that asks for `extensions.cost` in the response (value `1`). */
 export const INCLUDE_COST_HEADER = 'roam-include-cost';

@@ -1,6 +1,6 @@
 import { errorOutcome } from '../pipeline/outcome';
 import type { EntryStep } from '../pipeline/types';
-import type { OperationLimiter } from './OperationLimiter';
+import type { OperationLimiter } from '@roam/operation-limits';
 
 /**
  * Pipeline step (run after the persisted-query step, which fills in the query text) checking the

@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { apiSchemaFromSupergraph } from '../manifest/apiSchemaFromSupergraph';
-import { checkManifest } from '../manifest/checkManifest';
+import { readLimitsSettings } from '@roam/operation-limits';
+import { runManifestChecks } from '../manifest/checkManifest';
 import { DEFAULT_CHECKS, type ManifestCheck } from '../manifest/checks';
+import { createOperationLimitsCheck } from '../manifest/createOperationLimitsCheck';
 import { parseManifest } from '../manifest/parseManifest';
-import { MANIFEST_FORMATS, type EntryProblem, type Manifest, type ManifestFormat } from '../manifest/types';
+import { MANIFEST_FORMATS, type EntryMeasurements, type EntryProblem, type Manifest, type ManifestFormat } from '../manifest/types';
 import { RedisPersistedQueryStore } from '../store/RedisPersistedQueryStore';
 import type { ClientScope, PersistedOperationInput, StoredOperation } from '../store/types';
 
@@ -13,13 +15,21 @@ import type { ClientScope, PersistedOperationInput, StoredOperation } from '../s
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /** `REDIS_URL`, `PERSISTED_QUERIES_KEY_PREFIX`, `SUPERGRAPH_PATH` are read from here. */
+  /**
+   * `REDIS_URL`, `PERSISTED_QUERIES_KEY_PREFIX`, `SUPERGRAPH_PATH` and the gateway's operation limits
+   * (`MAX_COST`, `MAX_DEPTH`, `MAX_ALIASES`, `MAX_ROOT_FIELDS`, `MAX_TOKENS`, `MAX_DOCUMENT_BYTES`,
+   * `LIMITS_MODE`, `LIMITS_BY_CLIENT`, `COST_DEFAULT_LIST_SIZE`) are read from here.
+   */
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** Options of {@link runCli}. */
 export interface CliOptions {
-  /** Checks run on every entry by `push` and `verify`. @default DEFAULT_CHECKS */
+  /**
+   * Checks run on every entry by `push` and `verify`, before the operation-limits check
+   * ({@link createOperationLimitsCheck} with the limits of `env` and `--client-name`), which always runs.
+   * @default DEFAULT_CHECKS
+   */
   readonly checks?: readonly ManifestCheck[];
 }
 
@@ -28,7 +38,10 @@ export const EXIT = { ok: 0, failed: 1, error: 2 } as const;
 
 const USAGE = `Usage: roam-pq <command> [options]
   push <manifest> [--client-name NAME] [--client-version VERSION]   check every entry, then register them all (or nothing)
-  verify <manifest>                                                check every entry; writes nothing
+  verify <manifest> [--client-name NAME]                           check every entry; writes nothing
+Every entry must validate against the supergraph and stay within the gateway's operation limits
+(MAX_COST, MAX_DEPTH, MAX_ALIASES, MAX_ROOT_FIELDS, MAX_TOKENS, MAX_DOCUMENT_BYTES, LIMITS_BY_CLIENT for
+--client-name, COST_DEFAULT_LIST_SIZE); each operation's estimated cost is shown.
   list [--client-name NAME]                                        registered operations
   revoke <id> | revoke --client-name NAME [--client-version VERSION]
 Options: --json  --format apollo|codegen|relay  --supergraph PATH (SUPERGRAPH_PATH, ./supergraph.graphql)
@@ -98,30 +111,35 @@ export async function runCli(argv: readonly string[], io: CliIo, options: CliOpt
       await store.waitUntilReady(timeoutMs);
       return store;
     };
-    const readChecked = async (file: string | undefined): Promise<{ manifest: Manifest; problems: EntryProblem[]; supergraph: string }> => {
+    const readChecked = async (file: string | undefined): Promise<{ manifest: Manifest; problems: EntryProblem[]; measurements: EntryMeasurements[]; supergraph: string }> => {
       if (!file) throw new UsageError(`${command} needs a manifest file`);
       const manifest = parseManifest(JSON.parse(await readFile(file, 'utf8')) as unknown, format);
       const supergraph = resolve(values.supergraph ?? io.env.SUPERGRAPH_PATH ?? 'supergraph.graphql');
       const supergraphSdl = await readFile(supergraph, 'utf8');
       const schema = apiSchemaFromSupergraph(supergraphSdl);
-      return { manifest, problems: checkManifest(manifest.entries, { schema, supergraphSdl }, options.checks ?? DEFAULT_CHECKS), supergraph };
+      const limitsCheck = createOperationLimitsCheck({ settings: readLimitsSettings(io.env), ...(scope.clientName !== undefined ? { clientName: scope.clientName } : {}) });
+      const { problems, measurements } = runManifestChecks(manifest.entries, { schema, supergraphSdl }, [...(options.checks ?? DEFAULT_CHECKS), limitsCheck]);
+      return { manifest, problems, measurements, supergraph };
     };
-    const reportProblems = (total: number, problems: EntryProblem[], wrote: boolean): number => {
+    const costLines = (measurements: EntryMeasurements[]): string[] =>
+      measurements.map((m) => `  ${m.id}${m.name ? ` (${m.name})` : ''}: cost ${m.values.cost ?? 'not estimated'} (limit ${m.values.maxCost})`);
+    const reportProblems = (total: number, problems: EntryProblem[], measurements: EntryMeasurements[], wrote: boolean): number => {
       const badIds = new Set(problems.map((p) => p.id));
       const lines = problems.map((p) => `  ${p.id ?? '(manifest)'}${p.name ? ` (${p.name})` : ''}: ${p.message}`);
-      return fail(EXIT.failed, `${badIds.size} of ${plural(total, 'operation')} ${badIds.size === 1 ? 'is' : 'are'} invalid${wrote ? '' : '; nothing was written'}:\n${lines.join('\n')}`, { operations: total, invalid: badIds.size, problems });
+      const costs = measurements.length > 0 ? `\nEstimated costs:\n${costLines(measurements).join('\n')}` : '';
+      return fail(EXIT.failed, `${badIds.size} of ${plural(total, 'operation')} ${badIds.size === 1 ? 'is' : 'are'} invalid${wrote ? '' : '; nothing was written'}:\n${lines.join('\n')}${costs}`, { operations: total, invalid: badIds.size, problems, measurements });
     };
 
     switch (command) {
       case 'verify': {
-        const { manifest, problems, supergraph } = await readChecked(rest[0]);
-        if (problems.length > 0) return reportProblems(manifest.entries.length, problems, true);
-        out(`All ${plural(manifest.entries.length, 'operation')} (${manifest.format} format) are valid against ${supergraph}.`, { ok: true, command, format: manifest.format, operations: manifest.entries.length });
+        const { manifest, problems, measurements, supergraph } = await readChecked(rest[0]);
+        if (problems.length > 0) return reportProblems(manifest.entries.length, problems, measurements, true);
+        out([`All ${plural(manifest.entries.length, 'operation')} (${manifest.format} format) are valid against ${supergraph} and within the operation limits.`, ...costLines(measurements)].join('\n'), { ok: true, command, format: manifest.format, operations: manifest.entries.length, measurements });
         return EXIT.ok;
       }
       case 'push': {
-        const { manifest, problems } = await readChecked(rest[0]);
-        if (problems.length > 0) return reportProblems(manifest.entries.length, problems, false);
+        const { manifest, problems, measurements } = await readChecked(rest[0]);
+        if (problems.length > 0) return reportProblems(manifest.entries.length, problems, measurements, false);
         const s = await openStore();
         // Apollo manifests may scope single operations; everything else goes under the command's scope.
         const groups = new Map<string, { scope: ClientScope; ops: PersistedOperationInput[] }>();
@@ -139,7 +157,7 @@ export async function runCli(argv: readonly string[], io: CliIo, options: CliOpt
           added += r.added;
           existing += r.existing;
         }
-        out(`Pushed ${plural(added + existing, 'operation')} for ${scopeLabel(scope)}: ${added} new, ${existing} already registered.`, { ok: true, command, format: manifest.format, operations: added + existing, added, existing, scope });
+        out([`Pushed ${plural(added + existing, 'operation')} for ${scopeLabel(scope)}: ${added} new, ${existing} already registered.`, ...costLines(measurements)].join('\n'), { ok: true, command, format: manifest.format, operations: added + existing, added, existing, scope, measurements });
         return EXIT.ok;
       }
       case 'list': {

@@ -10,13 +10,31 @@ export interface CheckContext {
   readonly supergraphSdl?: string;
 }
 
+/** One problem a check found: a message, and for a limit its code, measured value and limit. */
+export interface CheckProblem {
+  readonly message: string;
+  readonly code?: string;
+  readonly measured?: number;
+  readonly limit?: number;
+}
+
+/** The richer result a check may return: its problems and what it measured (shown by `roam-pq`, e.g. the cost). */
+export interface CheckReport {
+  readonly problems: readonly (string | CheckProblem)[];
+  /** Values by name, e.g. `{ cost: 12, maxCost: 1000 }`; null when not measurable. */
+  readonly measurements?: Readonly<Record<string, number | null>>;
+  /** The names of the entry's operations (comma-separated), shown when the manifest gives the entry no name. */
+  readonly operationNames?: string;
+}
+
 /**
  * One check run on every manifest entry before anything is written. Returns the problems found
- * (messages saying what was expected and what came), empty when the entry is fine. A check that
- * throws counts as one problem carrying the thrown message. More checks (e.g. operation cost) are
- * added by passing a longer list to {@link checkManifest}.
+ * (messages saying what was expected and what came), empty when the entry is fine, or a
+ * {@link CheckReport} with measurements too. A check that throws counts as one problem carrying the
+ * thrown message. More checks are added by passing a longer list to {@link checkManifest} (the
+ * operation-limits check is `createOperationLimitsCheck`).
  */
-export type ManifestCheck = (entry: ManifestEntry, context: CheckContext) => readonly string[];
+export type ManifestCheck = (entry: ManifestEntry, context: CheckContext) => readonly string[] | CheckReport;
 
 /** Hashed formats: `id` must be the SHA-256 lowercase hex of the exact `body` bytes. */
 export const idIsSha256OfBody: ManifestCheck = (entry) => {

@@ -3,3 +3,4 @@ export * from './parseManifest';
 export * from './checks';
 export * from './checkManifest';
 export * from './apiSchemaFromSupergraph';
+export * from './createOperationLimitsCheck';

@@ -30,6 +30,18 @@ export interface EntryProblem {
   readonly id: string | undefined;
   readonly name?: string;
   readonly message: string;
+  /** For a limit: its code (e.g. `COST_ESTIMATED_TOO_EXPENSIVE`), the measured value and the limit. */
+  readonly code?: string;
+  readonly measured?: number;
+  readonly limit?: number;
+}
+
+/** What the checks measured of one entry (e.g. its estimated cost and the cost limit), for the CLI's output. */
+export interface EntryMeasurements {
+  readonly id: string;
+  readonly name?: string;
+  /** Values by name (`cost`, `maxCost`, `depth`, …); null when a value could not be measured. */
+  readonly values: Readonly<Record<string, number | null>>;
 }
 
 /** Thrown by {@link parseManifest} when the file is not one of the formats; the message says what was expected. */

@@ -1,5 +1,5 @@
 import { ConfigError, readConfig } from '../../config';
-import { largestBodyLimit, limitsForClient } from '../OperationLimits';
+import { largestBodyLimit, limitsForClient } from '@roam/operation-limits';
 
 describe('limits configuration (config.ts)', () => {
   it('has the documented defaults', () => {

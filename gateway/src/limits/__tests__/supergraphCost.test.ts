@@ -2,9 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, validate } from 'graphql';
 import { composeSupergraph } from '../../compose/composeSupergraph';
-import { costDirectivesOf } from '../costDirectives';
-import { estimateCost } from '../estimateCost';
-import { schemaFromSupergraph } from '../OperationLimiter';
+import { costDirectivesOf, estimateCost, schemaFromSupergraph } from '@roam/operation-limits';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 const NAMES = ['accounts', 'products', 'inventory', 'reviews'];

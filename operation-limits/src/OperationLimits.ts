@@ -2,7 +2,7 @@
 export type LimitsMode = 'enforce' | 'measure';
 
 /**
- * The operation limits that apply to one request. Defaults come from the environment (see `config.ts`
+ * The operation limits that apply to one request. Defaults come from the environment (see `limitsEnv.ts`
  * and the README's "Operation limits"); each can be overridden per client name.
  */
 export interface OperationLimits {

@@ -95,7 +95,7 @@ describe('OperationLimiter', () => {
 
   it('reads the repository supergraph.graphql', () => {
     const limiter = new OperationLimiter({ settings });
-    limiter.setSupergraph(readFileSync(join(__dirname, '..', '..', '..', '..', 'supergraph.graphql'), 'utf8'));
+    limiter.setSupergraph(readFileSync(join(__dirname, '..', '..', '..', 'supergraph.graphql'), 'utf8'));
     expect(check(limiter, '{ topProducts(first: 3) { upc shippingEstimate } }', undefined).estimate.cost).toBe(3 * (1 + 2));
   });
 });
