@@ -2,7 +2,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { cacheControlPlugin } from './cacheControl';
 import type { GatewayConfig } from './config';
@@ -116,8 +116,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), cacheControlPlugin(config.cacheHints), createLimitsPlugin(limiter, limitsLogger)],
   });
   const app: FastifyInstance = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Roam logs through its own pino logger; Fastify's per-request logs stay off.
+    logger: false,
     bodyLimit: largestBodyLimit(config.limits),
     forceCloseConnections: 'idle',
     return503OnClosing: true,

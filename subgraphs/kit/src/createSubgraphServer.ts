@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { LRUCache } from 'lru-cache';
@@ -84,7 +84,7 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
   const documents = new LRUCache<string, DocumentNode | readonly GraphQLError[]>({ max: 1000 });
   let requests = 0;
 
-  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 10 * 1024 * 1024, disableRequestLogging: true });
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
 
   async function run(body: GraphQLRequestBody, allowMutation: boolean): Promise<{ status: number; result: ExecutionResult }> {
     requests++;
