@@ -41,9 +41,10 @@ const S = {
 };
 // Production settings: safelist mode, the bench operations pushed by `roam-pq push` into a real redis-server,
 // default limits on (MAX_COST 1000000; the benchmark query costs 848315), the client sending the hash only.
+// roam-unprotected turns both protections off (PERSISTED_QUERIES=off, LIMITS_MODE=off: no cost analysis at all).
 const PRODUCTION = {
   protectionEnv: { REDIS_URL: '{redisUrl}', PERSISTED_QUERIES_KEY_PREFIX: '{redisPrefix}', PERSISTED_QUERIES: 'safelist', LIMITS_MODE: 'enforce' },
-  offEnv: { PERSISTED_QUERIES: 'off' },
+  offEnv: { PERSISTED_QUERIES: 'off', LIMITS_MODE: 'off' },
   register: 'node persisted-queries/dist/cli/bin.js push "$BENCH_MANIFEST" --redis-url "$REDIS_URL" --prefix "$BENCH_REDIS_PREFIX" --supergraph "$SUPERGRAPH_PATH"',
 };
 const flag = (name, dflt) => (env[name] === undefined || env[name] === '' ? dflt : env[name] === '1');
@@ -440,7 +441,7 @@ function printTable(results) {
     const k = `c${S.connections[0]}`;
     const a = results.medians.roam[k]?.rps;
     const b = results.medians['roam-unprotected'][k]?.rps;
-    if (a && b) lines.push(`\nCost of protections (roam vs roam-unprotected: safelist lookup in Redis, hash-only requests; both enforce the limits, which no setting turns off) at ${S.connections[0]} connections: ${round((1 - a / b) * 100, 1)}% of req/s (target: under 5%; negative = roam was faster, i.e. noise)`);
+    if (a && b) lines.push(`\nCost of protections (roam vs roam-unprotected: safelist lookup in Redis, hash-only requests${S.roamOffEnv.LIMITS_MODE === 'off' ? ', and the limits: roam-unprotected runs with LIMITS_MODE=off' : '; the limits run in both, since BENCH_ROAM_OFF_ENV does not set LIMITS_MODE=off'}) at ${S.connections[0]} connections: ${round((1 - a / b) * 100, 1)}% of req/s (target: under 5%; negative = roam was faster, i.e. noise)`);
   } else if (S.gateways.includes('roam')) {
     lines.push('\nProtections off (BENCH_ROAM_PRODUCTION=0 and no BENCH_ROAM_PROTECTION_ENV / BENCH_ROAM_HASH_ONLY / BENCH_REDIS), so "roam" is already the unprotected configuration.');
   }

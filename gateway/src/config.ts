@@ -41,7 +41,7 @@ export interface GatewayConfig {
    * Operation limits (README "Operation limits"). Defaults from `MAX_COST` (@default 1000000),
    * `MAX_DEPTH` (@default 15), `MAX_ALIASES` (@default 30), `MAX_ROOT_FIELDS` (@default 20),
    * `MAX_TOKENS` (@default 5000), `MAX_DOCUMENT_BYTES` (bytes, @default 65536), `MAX_BATCH_SIZE`
-   * (@default 20), `MAX_BODY_BYTES` (bytes) and `LIMITS_MODE` (`enforce` | `measure`, @default "enforce");
+   * (@default 20), `MAX_BODY_BYTES` (bytes) and `LIMITS_MODE` (`enforce` | `measure` | `off`, @default "enforce");
    * per-client overrides from `LIMITS_BY_CLIENT` (JSON object: client name → partial limits, e.g.
    * `{"ios":{"maxCost":5000,"mode":"measure"}}`, @default {}); the cost model's default list size from
    * `COST_DEFAULT_LIST_SIZE` (@default 10).

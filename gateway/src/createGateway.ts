@@ -1,5 +1,5 @@
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -16,16 +16,20 @@ import { createPersistedQueryStore } from './persistedQueries/createPersistedQue
 import { createSubgraphFetcher, SubgraphDataSource } from './supergraph/SubgraphDataSource';
 import { supergraphFromFile } from './supergraph/supergraphFromFile';
 import { GraphQLError, type ExecutionResult } from 'graphql';
+import { createSubscriptionFrontDoor } from './subscriptions/createSubscriptionFrontDoor';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/createSubscriptionServer';
 import { SubscriptionRouter } from './subscriptions/SubscriptionRouter';
 import { refuseHttpSubscriptions } from './subscriptions/refuseHttpSubscriptions';
-import type { Authenticate, CheckOperation, ResolveOperation } from './subscriptions/types';
+import type { Authenticate, CheckOperation, ConnectionInfo, ResolveOperation } from './subscriptions/types';
 
-/** Hooks that connect other modules to the gateway (the lead wires persisted queries and limits here). */
+/** Hooks that replace the gateway's own WebSocket front door (tests, embedders with their own rules). */
 export interface GatewayHooks {
-  /** WebSocket front door: payload → document text (persisted queries). @default free text */
+  /**
+   * WebSocket front door: payload → document text.
+   * @default the HTTP path's persisted-query and document-limits steps ({@link createSubscriptionFrontDoor})
+   */
   readonly resolveSubscriptionOperation?: ResolveOperation;
-  /** WebSocket front door: operation limits. @default none */
+  /** WebSocket front door: operation limits. @default the HTTP path's limiter ({@link createSubscriptionFrontDoor}) */
   readonly checkSubscriptionOperation?: CheckOperation;
   /** Accepts or refuses a WebSocket `connection_init`. @default accept */
   readonly authenticateConnection?: Authenticate;
@@ -131,14 +135,14 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   );
   const persisted = createPersistedQueryStore(config.persistedQueries, logger);
   // Persisted queries first: they fill in the query text that the limits step measures (bytes, tokens).
+  // The same two step instances serve HTTP and WebSocket (one store, one LRU, one limiter).
+  const persistedQueryStep = createPersistedQueryStep({ mode: config.persistedQueries.mode, store: persisted.store, schema: () => apiSchema, apqTtlSeconds: config.persistedQueries.apqTtlSeconds, logger });
+  const limitsStep = createLimitsStep(limiter, limitsLogger);
+  const frontDoor = createSubscriptionFrontDoor({ steps: [persistedQueryStep, limitsStep], limiter, logger: limitsLogger });
   registerGraphQLRoute(app, {
     apollo,
     isReady: () => ready,
-    steps: [
-      createPersistedQueryStep({ mode: config.persistedQueries.mode, store: persisted.store, schema: () => apiSchema, apqTtlSeconds: config.persistedQueries.apqTtlSeconds, logger }),
-      refuseHttpSubscriptions,
-      createLimitsStep(limiter, limitsLogger),
-    ],
+    steps: [persistedQueryStep, refuseHttpSubscriptions, limitsStep],
     logger,
     maxBodyBytes: largestBodyLimit(config.limits),
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
@@ -146,8 +150,10 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   });
   const wsServer: SubscriptionServer = createSubscriptionServer({
     router: subscriptions,
-    execute: async (request) => {
-      const response = await apollo.executeOperation({ query: request.query, variables: request.variables, operationName: request.operationName });
+    execute: async (request, connection) => {
+      // the connection's identity as HTTP headers: the limits plugin applies that client's limits
+      const http = { method: 'POST' as const, headers: identityHeaders(connection), search: '', body: {} };
+      const response = await apollo.executeOperation({ query: request.query, variables: request.variables, operationName: request.operationName, http });
       if (response.body.kind !== 'single') return { errors: [new GraphQLError('Incremental delivery is not supported over WebSocket.', { extensions: { code: 'BAD_REQUEST' } })] };
       const result = response.body.singleResult;
       return {
@@ -155,8 +161,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         ...(result.errors ? { errors: result.errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })) } : {}),
       };
     },
-    resolveOperation: hooks.resolveSubscriptionOperation,
-    checkOperation: hooks.checkSubscriptionOperation,
+    resolveOperation: hooks.resolveSubscriptionOperation ?? frontDoor.resolveOperation,
+    checkOperation: hooks.checkSubscriptionOperation ?? frontDoor.checkOperation,
     authenticate: hooks.authenticateConnection,
     connectionInitTimeoutMs: config.subscriptionConnectionInitTimeoutMs,
     keepAliveMs: config.subscriptionKeepAliveMs,
@@ -198,4 +204,13 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       return closing;
     },
   };
+}
+
+/** @returns the identity a WebSocket connection sent, as the HTTP headers that carry it over HTTP. */
+function identityHeaders(connection: ConnectionInfo): HeaderMap {
+  const headers = new HeaderMap();
+  if (connection.sentClientName !== undefined) headers.set('apollographql-client-name', connection.sentClientName);
+  if (connection.clientVersion !== undefined) headers.set('apollographql-client-version', connection.clientVersion);
+  if (connection.authorization !== undefined) headers.set('authorization', connection.authorization);
+  return headers;
 }

@@ -77,7 +77,7 @@ export class OperationLimiter {
     return this.current;
   }
 
-  /** @returns the limits of a client (by `apollographql-client-name`). */
+  /** @returns the limits of a client (by `apollographql-client-name`); callers skip every check when its `mode` is `off`. */
   limitsFor(clientName: string | undefined): OperationLimits {
     return limitsForClient(this.settings, clientName);
   }
@@ -134,7 +134,7 @@ export class OperationLimiter {
     const violations = findViolations({ ...shape, cost: estimate.cost }, limits);
     if (violations.length > 0) {
       if (limits.mode === 'enforce') this.stats.rejected++;
-      else this.stats.measuredOverLimit++;
+      else if (limits.mode === 'measure') this.stats.measuredOverLimit++;
     }
     return { limits, estimate, shape, violations, cached: fromCache };
   }

@@ -1,5 +1,12 @@
-/** What a limit does when exceeded: `enforce` rejects the operation, `measure` only logs and counts it. */
-export type LimitsMode = 'enforce' | 'measure';
+/**
+ * What the limits do (`LIMITS_MODE`, or `mode` per client): `enforce` rejects an operation over a limit,
+ * `measure` only logs and counts it, `off` measures nothing and rejects nothing (the limits step and plugin
+ * do no work, e.g. to price the limits in a benchmark). The request body size limit applies in every mode.
+ */
+export type LimitsMode = 'enforce' | 'measure' | 'off';
+
+/** Every {@link LimitsMode}, in the order the README lists them. */
+export const LIMITS_MODES = ['enforce', 'measure', 'off'] as const satisfies readonly LimitsMode[];
 
 /**
  * The operation limits that apply to one request. Defaults come from the environment (see `limitsEnv.ts`
@@ -22,7 +29,7 @@ export interface OperationLimits {
   readonly maxBatchSize: number;
   /** Largest request body, in bytes. Over it: 413 `PAYLOAD_TOO_LARGE`. */
   readonly maxBodyBytes: number;
-  /** `enforce` rejects, `measure` logs and counts only. */
+  /** `enforce` rejects, `measure` logs and counts only, `off` does neither. */
   readonly mode: LimitsMode;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LimitsSettings } from './OperationLimits';
+import { LIMITS_MODES, type LimitsSettings } from './OperationLimits';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -13,7 +13,7 @@ const limitOverrides = z
     maxDocumentBytes: int(1, 100 * 1024 * 1024),
     maxBatchSize: int(1, 10_000),
     maxBodyBytes: int(1024, 100 * 1024 * 1024),
-    mode: z.enum(['enforce', 'measure']),
+    mode: z.enum(LIMITS_MODES),
   })
   .partial()
   .strict();
@@ -33,7 +33,7 @@ const jsonObject = z.string().transform((text, ctx) => {
  * manifests against the same limits). Values are strings as in `process.env`; unset means the default:
  * `MAX_COST` (cost units, 1000000), `MAX_DEPTH` (15), `MAX_ALIASES` (30), `MAX_ROOT_FIELDS` (20),
  * `MAX_TOKENS` (5000), `MAX_DOCUMENT_BYTES` (bytes, 65536), `MAX_BATCH_SIZE` (20), `MAX_BODY_BYTES`
- * (bytes, 1048576), `LIMITS_MODE` (`enforce` | `measure`), `LIMITS_BY_CLIENT` (JSON object: client name →
+ * (bytes, 1048576), `LIMITS_MODE` (`enforce` | `measure` | `off`, enforce), `LIMITS_BY_CLIENT` (JSON object: client name →
  * partial limits, {}), `COST_DEFAULT_LIST_SIZE` (10).
  */
 export const LIMITS_ENV_SHAPE = {
@@ -45,7 +45,7 @@ export const LIMITS_ENV_SHAPE = {
   MAX_TOKENS: int(1, 10_000_000).default(5000),
   MAX_DOCUMENT_BYTES: int(1, 100 * 1024 * 1024).default(64 * 1024),
   MAX_BATCH_SIZE: int(1, 10_000).default(20),
-  LIMITS_MODE: z.enum(['enforce', 'measure']).default('enforce'),
+  LIMITS_MODE: z.enum(LIMITS_MODES).default('enforce'),
   LIMITS_BY_CLIENT: jsonObject.pipe(z.record(z.string(), limitOverrides)).default({}),
   COST_DEFAULT_LIST_SIZE: int(0, 1_000_000).default(10),
 };

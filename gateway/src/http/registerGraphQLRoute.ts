@@ -6,6 +6,7 @@ import { errorOutcome } from '../pipeline/outcome';
 import { runBatch } from '../pipeline/runBatch';
 import { runEntry, type EntryRunner } from '../pipeline/runEntry';
 import type { EntryOutcome, RequestInfo } from '../pipeline/types';
+import type { LimitsMode } from '@roam/operation-limits';
 import { encodeResponseBody, type CompressionOptions } from './encodeResponseBody';
 import { etagOf, ifNoneMatchMatches } from './etag';
 import { negotiateContentEncoding } from './negotiateContentEncoding';
@@ -24,7 +25,7 @@ export interface GraphQLRouteOptions extends EntryRunner {
    * The batch and body limits of a client (by `apollographql-client-name`). The body limit always applies;
    * the batch limit (400 `BATCH_LIMIT_EXCEEDED`) only in `enforce` mode.
    */
-  readonly limitsFor: (clientName: string | undefined) => { readonly maxBatchSize: number; readonly maxBodyBytes: number; readonly mode: 'enforce' | 'measure' };
+  readonly limitsFor: (clientName: string | undefined) => { readonly maxBatchSize: number; readonly maxBodyBytes: number; readonly mode: LimitsMode };
 }
 
 /** The response varies by these request headers (RFC 9110 §12.5.5). */

@@ -2,6 +2,7 @@ import type { ApolloServer, BaseContext } from '@apollo/server';
 import type { Logger } from 'pino';
 import { errorOutcome, isOutcome } from './outcome';
 import { parseRequestEntry } from './parseRequestEntry';
+import { runSteps } from './runSteps';
 import type { EntryOutcome, EntryStep, GraphQLRequestEntry, RequestInfo } from './types';
 
 /** What {@link runEntry} needs. */
@@ -41,11 +42,9 @@ export async function runEntry(
   if ('error' in parsed) return errorOutcome('BAD_REQUEST', parsed.error);
   let entry: GraphQLRequestEntry = parsed;
   try {
-    for (const step of runner.steps) {
-      const next = await step(entry, info);
-      if (isOutcome(next)) return next;
-      entry = next;
-    }
+    const stepped = await runSteps(runner.steps, entry, info);
+    if (isOutcome(stepped)) return stepped;
+    entry = stepped;
     if (beforeExecute) await beforeExecute(entry);
     const response = await runner.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {

@@ -35,5 +35,5 @@ export function connectionInfo(params: Readonly<Record<string, unknown>>, reques
   const clientVersion = read('apollographql-client-version', 'clientVersion');
   const authorization = read('authorization', 'Authorization');
   if (invalid || (clientName !== undefined && (clientName.length === 0 || clientName.length > MAX_CLIENT_NAME_LENGTH))) return undefined;
-  return { clientName: clientName ?? 'anonymous', clientVersion, authorization, connectionParams: params, request };
+  return { clientName: clientName ?? 'anonymous', sentClientName: clientName, clientVersion, authorization, connectionParams: params, request };
 }

@@ -201,7 +201,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     const coerced = getVariableValues(planner.apiSchema, operation.variableDefinitions ?? [], (payload.variables ?? {}) as Record<string, unknown>, { maxErrors: 10 });
     if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } }));
     const variables = coerced.coerced;
-    const refused = await options.checkOperation?.({ document, operationName, variables }, info);
+    const refused = await options.checkOperation?.({ document, operationName, variables, requestVariables: payload.variables ?? {}, query: resolved.query }, info);
     if (refused && refused.length > 0) return [...refused];
     const base = { schema: planner.apiSchema, document, operationName, variableValues: variables };
     if (operation.operation !== 'subscription') return { ...base, contextValue: { kind: 'execute', query: resolved.query, info } satisfies OperationContext };

@@ -9,4 +9,5 @@ export * from './SubscriptionRouter';
 export * from './connectionInfo';
 export * from './resolveOperationFromText';
 export * from './createSubscriptionServer';
+export * from './createSubscriptionFrontDoor';
 export * from './refuseHttpSubscriptions';

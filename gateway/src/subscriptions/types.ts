@@ -5,6 +5,8 @@ import type { GraphQLError, DocumentNode, ExecutionResult } from 'graphql';
 export interface ConnectionInfo {
   /** `apollographql-client-name` (payload, `payload.headers`, or upgrade header); "anonymous" when absent. */
   readonly clientName: string;
+  /** The client name as sent; undefined when none was (the HTTP path's "no `apollographql-client-name`"). */
+  readonly sentClientName: string | undefined;
   /** `apollographql-client-version`, when given. */
   readonly clientVersion: string | undefined;
   /** Credentials (`authorization` in the payload or `payload.headers`), when given. */
@@ -31,11 +33,24 @@ export interface SubscribeRequest {
  */
 export type ResolveOperation = (payload: SubscribeRequest, connection: ConnectionInfo) => Promise<{ readonly query: string } | { readonly errors: readonly GraphQLError[] }>;
 
+/** What {@link CheckOperation} gets: one parsed, validated operation of a `subscribe` payload. */
+export interface SubscribeOperation {
+  readonly document: DocumentNode;
+  readonly operationName: string | undefined;
+  /** The variables, coerced against the operation's definitions (defaults included). */
+  readonly variables: Readonly<Record<string, unknown>>;
+  /** The variables as the client sent them (what the HTTP path's limits plugin measures with). */
+  readonly requestVariables: Readonly<Record<string, unknown>>;
+  /** The document text {@link ResolveOperation} returned. */
+  readonly query: string;
+}
+
 /**
  * Front-door hook 2: checks a parsed, validated operation (operation limits: cost, depth, aliases …)
  * before any subgraph is called. Return errors to refuse (sent as one `error` message), or nothing to accept.
+ * A throw is logged and the client gets `INTERNAL_SERVER_ERROR`.
  */
-export type CheckOperation = (operation: { readonly document: DocumentNode; readonly operationName: string | undefined; readonly variables: Readonly<Record<string, unknown>> }, connection: ConnectionInfo) => Promise<readonly GraphQLError[] | undefined | void>;
+export type CheckOperation = (operation: SubscribeOperation, connection: ConnectionInfo) => Promise<readonly GraphQLError[] | undefined | void>;
 
 /**
  * Accepts or refuses a connection from its `connection_init` payload, before `connection_ack`.

@@ -22,8 +22,8 @@ export interface OperationLimitsCheckOptions {
  *
  * Each problem names the operation and carries the limit's code, the measured value and the limit. The
  * measurements are the entry's estimated `cost` (the largest of its operations; null when it cannot be
- * estimated), `maxCost`, `depth`, `aliases`, `rootFields`, `tokens` and `documentBytes`. In `measure` mode
- * (`LIMITS_MODE=measure`) the gateway lets such operations through, so the check only measures. A
+ * estimated), `maxCost`, `depth`, `aliases`, `rootFields`, `tokens` and `documentBytes`. In `measure` and
+ * `off` mode (`LIMITS_MODE=measure|off`) the gateway lets such operations through, so the check only measures. A
  * document that does not parse or validate gives no problem here (`documentIsValid` reports it).
  *
  * @returns a {@link ManifestCheck} returning a {@link CheckReport}; it builds the cost schema once per
@@ -52,7 +52,7 @@ export function createOperationLimitsCheck(options: OperationLimitsCheckOptions)
     };
     const named = check.operations.flatMap((o) => (o.name === null ? [] : [o.name]));
     const operationNames = named.length > 0 ? { operationNames: named.join(', ') } : {};
-    if (limits.mode === 'measure') return { problems: [], measurements, ...operationNames };
+    if (limits.mode !== 'enforce') return { problems: [], measurements, ...operationNames };
     const problems: CheckProblem[] = check.problems.map((v) => ({ message: `the document: ${v.message} [${v.code}]`, code: v.code, measured: v.measured, limit: v.limit }));
     for (const operation of check.operations) {
       const label = operation.name === null ? 'the anonymous operation' : `operation ${operation.name}`;
