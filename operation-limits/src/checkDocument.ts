@@ -1,13 +1,14 @@
 import {
-  getNamedType,
   isEnumType,
+  isInputObjectType,
+  isListType,
   isNonNullType,
-  isScalarType,
   Kind,
   parse,
   validate,
   visit,
   type DocumentNode,
+  type GraphQLInputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   typeFromAST,
@@ -50,8 +51,24 @@ export interface DocumentCheck {
  * default a stand-in that does not lower the estimate: -1 for Int/Float (no slicing value: the list falls
  * back to `assumedSize` or the default list size), `true` for a Boolean used by `@include` and `false`
  * otherwise (so the guarded selection counts), `""` for String/ID, the first value of an enum.
- * Input objects get no stand-in (their cost is then not estimated).
+ * An input object gets an object of stand-ins for its required fields without defaults; a list `[]`.
  */
+function standIn(type: GraphQLInputType, forInclude: boolean): unknown {
+  if (isNonNullType(type)) return standIn(type.ofType, forInclude);
+  if (isListType(type)) return [];
+  if (isEnumType(type)) return type.getValues()[0]?.name;
+  if (isInputObjectType(type)) {
+    const value: Record<string, unknown> = {};
+    for (const field of Object.values(type.getFields())) {
+      if (isNonNullType(field.type) && field.defaultValue === undefined) value[field.name] = standIn(field.type, false);
+    }
+    return value;
+  }
+  if (type.name === 'Int' || type.name === 'Float') return -1;
+  if (type.name === 'Boolean') return forInclude;
+  return '';
+}
+
 function staticVariables(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, given: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const includeVars = new Set<string>();
   visit(document, {
@@ -66,13 +83,7 @@ function staticVariables(schema: GraphQLSchema, document: DocumentNode, operatio
     if (name in variables || definition.defaultValue) continue;
     const type = typeFromAST(schema, definition.type);
     if (!type || !isNonNullType(type)) continue;
-    const named = getNamedType(type);
-    if (isEnumType(named)) variables[name] = named.getValues()[0]?.name;
-    else if (isScalarType(named)) {
-      if (named.name === 'Int' || named.name === 'Float') variables[name] = -1;
-      else if (named.name === 'Boolean') variables[name] = includeVars.has(name);
-      else variables[name] = '';
-    }
+    variables[name] = standIn(type as GraphQLInputType, includeVars.has(name));
   }
   return variables;
 }

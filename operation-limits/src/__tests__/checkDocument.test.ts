@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'graphql';
+import { buildSchema, parse } from 'graphql';
 import { checkDocument } from '../checkDocument';
 import { OperationLimiter, schemaFromSupergraph } from '../OperationLimiter';
 import type { OperationLimits } from '../OperationLimits';
@@ -97,5 +97,27 @@ describe('OperationLimiter', () => {
     const limiter = new OperationLimiter({ settings });
     limiter.setSupergraph(readFileSync(join(__dirname, '..', '..', '..', 'supergraph.graphql'), 'utf8'));
     expect(check(limiter, '{ topProducts(first: 3) { upc shippingEstimate } }', undefined).estimate.cost).toBe(3 * (1 + 2));
+  });
+});
+
+describe('checkDocument: stand-ins for required input-object variables', () => {
+  const schema = buildSchema(`
+    type Query { review(id: ID!): Review }
+    type Mutation { addReview(input: AddReviewInput!): Review @cost(weight: 10) }
+    input AddReviewInput { authorId: ID! productUpc: String! body: String! @cost(weight: 1) stars: Int = 5 tags: [String!] nested: Inner! }
+    input Inner { kind: Kind! }
+    enum Kind { A B }
+    type Review { id: ID! body: String }
+    directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+  `);
+  const limits = { maxCost: 1000, maxDepth: 15, maxAliases: 30, maxRootFields: 20, maxTokens: 5000, maxDocumentBytes: 65536, maxBatchSize: 20, maxBodyBytes: 1048576, mode: 'enforce' as const };
+
+  it('estimates the cost of a mutation whose input object variable is not given', () => {
+    const result = checkDocument(schema, 'mutation AddReview($input: AddReviewInput!) { addReview(input: $input) { id body } }', limits);
+    expect(result.ok).toBe(true);
+    // demand control: mutation 10 + addReview @cost(weight: 10) (replaces the object cost of 1) + 1 for the
+    // input field `body @cost(weight: 1)` present in the stand-in; scalars 0
+    expect(result.operations[0]!.cost).toBe(21);
+    expect(result.operations[0]!.problems).toEqual([]);
   });
 });
