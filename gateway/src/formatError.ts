@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 
 const INTERNAL_EXTENSIONS = new Set(['stacktrace', 'exception']);
@@ -31,7 +31,8 @@ export function isUnexpectedError(formatted: GraphQLFormattedError): boolean {
  */
 export function formatError(formatted: GraphQLFormattedError, error?: unknown, logger?: Logger): GraphQLFormattedError {
   if (isUnexpectedError(formatted)) {
-    const original = error === undefined ? undefined : unwrapResolverError(error);
+    const unwrapped = error === undefined ? undefined : unwrapResolverError(error);
+    const original = unwrapped instanceof GraphQLError && unwrapped.originalError ? unwrapped.originalError : unwrapped;
     logger?.error({ err: original instanceof Error ? original : new Error(formatted.message) }, 'unexpected error while processing a GraphQL request');
     return { message: INTERNAL_ERROR_MESSAGE, ...(formatted.locations ? { locations: formatted.locations } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   }
