@@ -61,6 +61,18 @@ describe('request edge cases on both executors', () => {
       }
     });
 
+    it('over a WebSocket, with the same message', async () => {
+      const socket = await openAcked(roam.url);
+      try {
+        socket.send({ id: 'e', type: 'subscribe', payload: { query: 'query A { me { id } }', operationName: '' } });
+        socket.send({ id: 'm', type: 'subscribe', payload: { query: 'query A { me { id } } query B { me { name } }' } });
+        expect((await socket.waitMessage((m) => m.id === 'e', 'error for ""')).payload).toEqual([{ message: 'Unknown operation named "".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
+        expect((await socket.waitMessage((m) => m.id === 'm', 'error for two operations')).payload).toEqual([{ message: 'Must provide operation name if query contains multiple operations.', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
+      } finally {
+        socket.ws.close();
+      }
+    });
+
     it('in a batch entry, next to an entry that runs', async () => {
       for (const [executor, gateway] of both()) {
         const res = await postGraphQL(gateway.url, [{ query: 'query A { me { id } }', operationName: 'B' }, { query: 'query A { me { id } }', operationName: 'A' }]);
