@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { buildClientSchema, getIntrospectionQuery, isObjectType, type IntrospectionQuery } from 'graphql';
 import { request } from 'undici';
+import { waitFor } from '@roam/testkit';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
 import { postGraphQL } from '../support/graphql';
 import { openAcked } from '../support/ws';
@@ -182,12 +183,17 @@ describe('an unexpected failure → 500 with a generic message, the original log
     const res = await postGraphQL(gateway.url, { query: '{ me { id } }' });
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-    const logged = gateway
-      .output()
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { level: number; err?: { message: string; stack: string } })
-      .find((entry) => entry.level === 50 && entry.err?.message.includes('Cannot read properties of null'));
+    // the log line reaches this process through the child's stdout pipe, possibly after the response
+    const logged = await waitFor(
+      () =>
+        gateway
+          .output()
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as { level: number; err?: { message: string; stack: string } })
+          .find((entry) => entry.level === 50 && entry.err?.message.includes('Cannot read properties of null')),
+      'the error log line',
+    );
     expect(logged?.err?.stack).toMatch(/\n\s+at /);
     // deliberate errors keep their code and message
     const invalid = await postGraphQL(gateway.url, { query: '{ me { id shoeSize } }' });
