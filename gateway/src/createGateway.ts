@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { cacheControlPlugin } from './cacheControl';
 import type { GatewayConfig } from './config';
 import { RoamPlanGateway } from './executor/RoamPlanGateway';
-import { formatError } from './formatError';
+import { createFormatError } from './formatError';
+import { createOperationResolutionPlugin } from './operationResolution';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
 import { createLimitsPlugin, createLimitsStep, largestBodyLimit, OperationLimiter } from './limits';
@@ -115,9 +116,9 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: true,
     persistedQueries: false, // Roam's own step handles APQ and the safelist (persistedQueries/)
-    formatError,
+    formatError: createFormatError(logger.child({ component: 'apollo-server' })),
     // Roam's cache-control plugin replaces Apollo's: in gateway mode Apollo's only sees subgraph headers.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), cacheControlPlugin(config.cacheHints), createLimitsPlugin(limiter, limitsLogger)],
+    plugins: [createOperationResolutionPlugin(), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), cacheControlPlugin(config.cacheHints), createLimitsPlugin(limiter, limitsLogger)],
   });
   const app: FastifyInstance = Fastify({
     // Roam logs through its own pino logger; Fastify's per-request logs stay off.

@@ -7,11 +7,11 @@ import { GraphQLError } from 'graphql';
  * table is checked against this object by a test.
  */
 export const ERROR_CODES = {
-  BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request: malformed JSON or MessagePack, a corrupt compressed body, missing `query`, a field of the wrong type, bad `variables` (Apollo Server). Also sent with 405 for a mutation over GET.' },
+  BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request: malformed JSON or MessagePack, a corrupt compressed body, missing `query`, a field of the wrong type, bad `variables`, `variables` or `extensions` nested deeper than 64 levels of objects/arrays (Apollo Server). Also sent with 405 for a mutation over GET.' },
   GRAPHQL_PARSE_FAILED: { status: 400, description: 'The document is not valid GraphQL syntax (Apollo Server).' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The document does not validate against the supergraph schema (Apollo Server).' },
   BAD_USER_INPUT: { status: 200, description: 'A variable or argument value was rejected (Apollo Server; 400 when variable coercion fails).' },
-  OPERATION_RESOLUTION_FAILURE: { status: 400, description: 'The requested `operationName` is not in the document, or the document has several operations and none was named (Apollo Server).' },
+  OPERATION_RESOLUTION_FAILURE: { status: 400, description: 'The requested `operationName` (also an empty one) is not in the document, or the document has several operations and none was named; graphql-js\'s message, e.g. `Unknown operation named "B".` (Apollo Server).' },
   PERSISTED_QUERY_NOT_FOUND: { status: 200, description: 'APQ: the hash is not registered; resend with the query text (Apollo APQ protocol).' },
   PERSISTED_QUERY_HASH_MISMATCH: { status: 400, description: 'APQ: `extensions.persistedQuery.sha256Hash` is not the SHA-256 of the `query` sent (or, in safelist mode, the text differs from the registered one); nothing ran or was stored.' },
   PERSISTED_QUERY_NOT_IN_LIST: { status: 404, description: 'Safelist: the id is not registered for this client (Apollo Router).' },

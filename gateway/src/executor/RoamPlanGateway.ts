@@ -2,11 +2,12 @@ import type { SupergraphSdlHook } from '@apollo/gateway';
 import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type QueryPlan } from '@apollo/query-planner';
 import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface, GatewayLoadResult, GatewaySchemaLoadOrUpdateCallback, GatewayUnsubscriber } from '@apollo/server-gateway-interface';
-import { GraphQLError, getVariableValues, type GraphQLSchema } from 'graphql';
+import { execute as executeGraphQL, GraphQLError, getVariableValues, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { executePlan, type SubgraphCall } from './executePlan';
 import { InflightCoalescer } from './InflightCoalescer';
+import { introspectionDocument } from './introspectionDocument';
 import { parseSubgraphReply, postSubgraph, type RawSubgraphReply } from './postSubgraphJson';
 import { shapeResponse } from './shapeResponse';
 
@@ -182,6 +183,14 @@ export class RoamPlanGateway implements GatewayInterface {
       return { result: { errors: [new GraphQLError('Subscriptions are not served over HTTP POST/GET; use the WebSocket endpoint (graphql-ws).', { extensions: { code: 'BAD_REQUEST' } })] }, hints: [] };
     }
     const merged = await executePlan(plan.node, { supergraphSchema: loaded.supergraphSchema, variables, providedVariables: requestContext.request.variables ?? {}, call, errors });
+    // `__schema`/`__type` at the root: the planner skips them; graphql-js answers them from the API schema
+    // (as Apollo Gateway does) and shapeResponse puts them in the operation's field order.
+    const introspection = source.includes('__schema') || source.includes('__type') ? introspectionDocument(document, operation) : undefined;
+    if (introspection) {
+      const result = await executeGraphQL({ schema: loaded.graphqlSchema, document: introspection, variableValues: requestContext.request.variables ?? {} });
+      Object.assign(merged, result.data ?? {});
+      if (result.errors) errors.push(...result.errors);
+    }
     const data = shapeResponse(loaded.graphqlSchema, document, operation, variables, merged, errors);
     return { result: errors.length > 0 ? { data, errors } : { data }, hints };
   }

@@ -66,7 +66,7 @@ function hasVariableDirective(document: DocumentNode): boolean {
 /**
  * Shapes the merged subgraph data into the client's response in one pass over the operation: only
  * requested fields, in the operation's field order (GraphQL spec §6.3.2 CollectFields), aliases applied,
- * `__typename` from the runtime type, enum values outside the API schema nulled with an error, and
+ * `__typename` from the runtime type, root `__schema`/`__type` taken as they are from `data`, enum values outside the API schema nulled with an error, and
  * `null` in a non-null position propagated to the nearest nullable parent (spec §6.4.4) with an error.
  *
  * @param schema - the API schema (what clients see).
@@ -103,7 +103,11 @@ class Shaper {
         continue;
       }
       const def = typeFields[f.name];
-      if (!def) continue;
+      if (!def) {
+        // Root `__schema`/`__type`: already complete, executed by graphql-js (RoamPlanGateway).
+        if (path.length === 0 && (f.name === '__schema' || f.name === '__type')) out[f.key] = source[f.key] ?? null;
+        continue;
+      }
       path.push(f.key);
       const value = this.complete(def.type, f.nodes, source[f.key], path, type.name, f.name);
       path.pop();

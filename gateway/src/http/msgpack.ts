@@ -19,13 +19,16 @@ export function packMsgpack(value: unknown): Buffer {
  *
  * @param bytes - the (decompressed) body.
  * @returns the decoded value.
- * @throws Error with a message saying what is wrong (not MessagePack, trailing bytes, a value JSON cannot hold).
+ * @throws Error with a message saying what is wrong (not MessagePack, nested too deeply, trailing bytes, a
+ *   value JSON cannot hold).
  */
 export function unpackMsgpack(bytes: Buffer): unknown {
   let values: unknown[];
   try {
     values = unpackr.unpackMultiple(bytes) as unknown[];
   } catch (error) {
+    // msgpackr decodes recursively: a deeply nested body overflows the stack; say so without the JS message.
+    if (error instanceof RangeError) throw new Error('The MessagePack body is nested too deeply.');
     throw new Error(`The request body is not valid MessagePack: ${(error as Error).message}`);
   }
   if (values.length !== 1) throw new Error(`Expected one MessagePack value in the request body; got ${values.length}.`);

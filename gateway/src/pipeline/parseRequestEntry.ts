@@ -1,8 +1,10 @@
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './jsonDepthExceeds';
 import type { GraphQLRequestEntry } from './types';
 
 /**
  * Checks the shape of one request entry (GraphQL over HTTP, "Request parameters"): `query` and
- * `operationName` strings or null, `variables` and `extensions` objects or null, `documentId` a string.
+ * `operationName` strings or null, `variables` and `extensions` objects or null and nested at most
+ * {@link MAX_JSON_DEPTH} levels (checked without recursion), `documentId` a string.
  *
  * @param value - one decoded JSON value (a batch element, or the whole body).
  * @returns the entry, or a message saying which field is wrong and what came.
@@ -25,6 +27,7 @@ export function parseRequestEntry(value: unknown): GraphQLRequestEntry | { error
     const field = v[key];
     if (field == null) continue;
     if (typeof field !== 'object' || Array.isArray(field)) return { error: `Expected "${key}" to be an object; got ${Array.isArray(field) ? 'an array' : typeof field}.` };
+    if (jsonDepthExceeds(field, MAX_JSON_DEPTH)) return { error: `Expected "${key}" to nest at most ${MAX_JSON_DEPTH} levels of objects and arrays; it is nested too deeply.` };
     entry[key] = field as Record<string, unknown>;
   }
   if (v.documentId != null) {

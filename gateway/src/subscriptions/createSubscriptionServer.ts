@@ -7,6 +7,7 @@ import { getOperationAST, getVariableValues, GraphQLError, type ExecutionArgs, t
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { formatError } from '../formatError';
+import { operationResolutionMessage } from '../operationResolution/operationResolutionMessage';
 import { formatResult } from './formatResult';
 import { connectionInfo } from './connectionInfo';
 import type { EventStream } from './EventStream';
@@ -196,7 +197,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     const operationName = payload.operationName ?? undefined;
     const operation = getOperationAST(document, operationName);
     if (!operation) {
-      return [err('OPERATION_RESOLUTION_FAILURE', operationName ? `Unknown operation named "${operationName}".` : 'The document has several operations; name one with "operationName".')];
+      return [err('OPERATION_RESOLUTION_FAILURE', operationResolutionMessage(document, operationName) ?? 'Must provide an operation.')];
     }
     const coerced = getVariableValues(planner.apiSchema, operation.variableDefinitions ?? [], (payload.variables ?? {}) as Record<string, unknown>, { maxErrors: 10 });
     if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } }));

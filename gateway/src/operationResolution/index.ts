@@ -1,0 +1,2 @@
+export { createOperationResolutionPlugin } from './createOperationResolutionPlugin';
+export { operationResolutionMessage } from './operationResolutionMessage';
