@@ -163,7 +163,9 @@ async function send(node: FetchNode, context: PlanContext, variables: Obj, path:
     return undefined;
   }
   if (res.errors?.length) {
-    for (const err of res.errors) {
+    for (const reported of res.errors) {
+      // A subgraph may send a malformed error entry (null, a string); it still becomes one error naming it.
+      const err: SubgraphError = typeof reported === 'object' && reported !== null ? reported : { message: `Subgraph '${node.serviceName}' sent a malformed error entry.` };
       const extensions = { ...(err.extensions ?? {}), code: (err.extensions?.code as string | undefined) ?? 'DOWNSTREAM_SERVICE_ERROR', serviceName: node.serviceName };
       const message = err.message ?? 'Subgraph error';
       // `_entities.<i>.rest` points into the client's response at every owner of representation i
