@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { buildClientSchema, getIntrospectionQuery, isObjectType, type IntrospectionQuery } from 'graphql';
 import { request } from 'undici';
-import { waitFor } from '@roam/testkit';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
 import { postGraphQL } from '../support/graphql';
 import { openAcked } from '../support/ws';
