@@ -18,6 +18,7 @@ describe('workspace bins (npx roam-*)', () => {
     ['roam-subgraph-products', '@roam/subgraph-products/bin/roam-subgraph-products.js'],
     ['roam-subgraph-inventory', '@roam/subgraph-inventory/bin/roam-subgraph-inventory.js'],
     ['roam-subgraph-reviews', '@roam/subgraph-reviews/bin/roam-subgraph-reviews.js'],
+    ['roam-example-client', '@roam/example-client/bin/roam-example-client.js'],
   ])('node_modules/.bin/%s links the committed shim %s', (bin, target) => {
     expect(readlinkSync(join(ROOT, 'node_modules/.bin', bin))).toBe(`../${target}`);
   });
