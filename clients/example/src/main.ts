@@ -42,7 +42,6 @@ async function main(): Promise<void> {
       failures++;
     }
   }
-  if (failures > 0) process.stderr.write(`roam-example-client: ${failures} of ${operations.length} operations failed\n`);
   process.exitCode = failures > 0 ? 1 : 0;
 }
 
