@@ -21,6 +21,8 @@ export interface GatewayConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long shutdown waits for in-flight requests, in ms. `SHUTDOWN_GRACE_MS`; @default 10000 */
   readonly shutdownGraceMs: number;
+  /** Time a client has to send a whole HTTP request (headers and body), in ms; then 408 `REQUEST_TIMEOUT` and the connection is closed (Node's `server.requestTimeout`; slowloris). 0 turns it off. `REQUEST_TIMEOUT_MS`; @default 30000 */
+  readonly requestTimeoutMs: number;
   /** Time a WebSocket client has to send `connection_init`, in ms; then close 4408. `SUBSCRIPTION_CONNECTION_INIT_TIMEOUT_MS`; @default 3000 */
   readonly subscriptionConnectionInitTimeoutMs: number;
   /** Interval of WebSocket pings to clients (and graphql-ws pings to subgraphs), in ms; a client that does not answer within the next interval is disconnected. 0 turns pings off. `SUBSCRIPTION_KEEPALIVE_MS`; @default 12000 */
@@ -99,6 +101,7 @@ const schema = z.object({
   SUBGRAPH_TIMEOUT_MS: int(1, 300_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  REQUEST_TIMEOUT_MS: int(0, 600_000).default(30_000),
   RESPONSE_COMPRESSION_MIN_BYTES: int(0, 100 * 1024 * 1024).default(1024),
   BROTLI_QUALITY: int(0, 11).default(5),
   GZIP_LEVEL: int(1, 9).default(6),
@@ -185,6 +188,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxBodyBytes: c.MAX_BODY_BYTES,
     logLevel: c.LOG_LEVEL,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+    requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
     responseCompressionMinBytes: c.RESPONSE_COMPRESSION_MIN_BYTES,
     brotliQuality: c.BROTLI_QUALITY,
     gzipLevel: c.GZIP_LEVEL,

@@ -22,6 +22,7 @@ import { createSubscriptionServer, type SubscriptionServer } from './subscriptio
 import { SubscriptionRouter } from './subscriptions/SubscriptionRouter';
 import { refuseHttpSubscriptions } from './subscriptions/refuseHttpSubscriptions';
 import type { Authenticate, CheckOperation, ConnectionInfo, ResolveOperation } from './subscriptions/types';
+import { handleClientError } from './http/handleClientError';
 
 /** Hooks that replace the gateway's own WebSocket front door (tests, embedders with their own rules). */
 export interface GatewayHooks {
@@ -126,6 +127,12 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     bodyLimit: largestBodyLimit(config.limits),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    requestTimeout: config.requestTimeoutMs,
+    // Node checks request deadlines every connectionsCheckingInterval ms (30000 by default), so a slow body
+    // would be held up to twice REQUEST_TIMEOUT_MS: check every second at most. Node 20 ignores
+    // requestTimeout while headersTimeout (60000 by default) is larger, so that is capped to it.
+    http: config.requestTimeoutMs > 0 ? { connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs), headersTimeout: Math.min(60_000, config.requestTimeoutMs) } : {},
+    clientErrorHandler: handleClientError,
   });
   registerErrorHandlers(app, logger);
   app.get('/health', async () => ({ status: 'ok' }));

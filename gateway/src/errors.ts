@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   BATCH_LIMIT_EXCEEDED: { status: 400, description: 'A batch (JSON array) has more entries than `MAX_BATCH_SIZE`; nothing in it runs; `extensions` has `measured` and `limit` (Apollo Router).' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request `Content-Type` is not `application/json` or `application/msgpack`, or its `Content-Encoding` is not gzip, br, deflate or identity.' },
   NOT_ACCEPTABLE: { status: 406, description: 'The `Accept` header allows none of `application/json`, `application/graphql-response+json`, `application/msgpack`.' },
+  REQUEST_TIMEOUT: { status: 408, description: 'The client did not send the whole request (headers and body) within `REQUEST_TIMEOUT_MS`; the connection is closed.' },
+  REQUEST_HEADER_FIELDS_TOO_LARGE: { status: 431, description: 'The request headers are larger than Node.js accepts (16 KiB in all); the connection is closed.' },
   SUPERGRAPH_NOT_READY: { status: 503, description: 'The gateway has not loaded a supergraph yet; retry shortly.' },
   METHOD_NOT_ALLOWED: { status: 405, description: 'A method other than GET or POST was used on `/graphql`; the `Allow` header lists what works. (A mutation over GET gets Apollo Server\'s 405 `BAD_REQUEST` with `Allow: POST`.)' },
   NOT_FOUND: { status: 404, description: 'No route at this path (the GraphQL endpoint is `/graphql`).' },

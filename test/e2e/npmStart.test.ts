@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
@@ -35,5 +36,42 @@ describe('npm start (scripts/start.js)', () => {
     }
     expect(await exited).toBe(0);
     for (const port of Object.values(ports)) expect({ port, open: await portOpen(port) }).toEqual({ port, open: false });
+  });
+  it('with custom ports and no SUPERGRAPH_PATH leaves the tracked supergraph.graphql alone, and survives a subgraph exiting', async () => {
+    const tracked = join(ROOT, 'supergraph.graphql');
+    const trackedHash = () => createHash('sha256').update(readFileSync(tracked)).digest('hex');
+    const before = trackedHash();
+    const ports = { PORT: await freePort(), ACCOUNTS_PORT: await freePort(), PRODUCTS_PORT: await freePort(), INVENTORY_PORT: await freePort(), REVIEWS_PORT: await freePort() };
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+    delete env.SUPERGRAPH_PATH;
+    const composed = join(ROOT, '.roam', `supergraph.${ports.ACCOUNTS_PORT}-${ports.PRODUCTS_PORT}-${ports.INVENTORY_PORT}-${ports.REVIEWS_PORT}.graphql`);
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(() => out.includes('Roam is running'), `npm start to print its URLs (output so far: ${out})`, 30_000);
+      expect(trackedHash()).toBe(before);
+      expect(readFileSync(composed, 'utf8')).toContain(`url: "http://127.0.0.1:${ports.INVENTORY_PORT}/graphql"`);
+
+      // Kill the inventory subgraph (a child of start.js): the gateway keeps answering the other fields.
+      const inventoryPid = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+        .split('\n').find((line) => line.includes('subgraphs/inventory/dist/index.js'))?.trim().split(/\s+/)[0];
+      expect(inventoryPid).toMatch(/^\d+$/);
+      process.kill(Number(inventoryPid), 'SIGKILL');
+      await waitFor(() => out.includes('subgraph inventory exited'), `start.js to report the inventory exit (output so far: ${out})`, 10_000);
+      await waitFor(async () => !(await portOpen(ports.INVENTORY_PORT)), 'the inventory port to close', 10_000);
+      const res = await postGraphQL(`http://127.0.0.1:${ports.PORT}/graphql`, { query: '{ topProducts(first: 1) { upc name inStock } }' });
+      expect(res.body.data).toEqual({ topProducts: [{ upc: '1', name: 'Table', inStock: null }] });
+      expect(res.body.errors?.[0]?.extensions?.code).toBe('SUBREQUEST_HTTP_ERROR');
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(trackedHash()).toBe(before);
+    for (const port of Object.values(ports)) expect({ port, open: await portOpen(port) }).toEqual({ port, open: false });
+    if (existsSync(composed)) rmSync(composed);
   });
 });

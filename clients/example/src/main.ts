@@ -8,7 +8,8 @@ import type { WireEncoding } from './wireEncoding';
  * (@default http://127.0.0.1:4000/graphql) as client `CLIENT_NAME` (@default "example"), hash-only first,
  * with responses in `RESPONSE_ENCODING` and request bodies in `REQUEST_ENCODING` (`json` | `msgpack`, @default "json"),
  * and prints one JSON line per operation: `{"operation", "sentText", "status", "data", "errors"}`.
- * Exits 1 when an operation returns errors.
+ * Exits 1 when any operation fails: the gateway cannot be reached, answers non-2xx, without `data`, or with
+ * `errors` (each failure is still printed as a line, `{"operation","error"}` when there was no response).
  */
 function encoding(name: string): WireEncoding {
   const value = process.env[name] ?? 'json';
@@ -24,14 +25,29 @@ async function main(): Promise<void> {
     responseEncoding: encoding('RESPONSE_ENCODING'),
     requestEncoding: encoding('REQUEST_ENCODING'),
   });
-  let failed = false;
-  const viewer = await client.execute(ViewerQueryDocument, {});
-  const products = await client.execute(TopProductsQueryDocument, { first: 3 });
-  for (const [operation, result] of [['ViewerQuery', viewer], ['TopProductsQuery', products]] as const) {
-    process.stdout.write(`${JSON.stringify({ operation, ...result })}\n`);
-    if (result.errors?.length) failed = true;
+  const operations = [
+    ['ViewerQuery', () => client.execute(ViewerQueryDocument, {})],
+    ['TopProductsQuery', () => client.execute(TopProductsQueryDocument, { first: 3 })],
+  ] as const;
+  let failures = 0;
+  for (const [operation, run] of operations) {
+    try {
+      const result = await run();
+      process.stdout.write(`${JSON.stringify({ operation, ...result })}\n`);
+      if (!succeeded(result)) failures++;
+    } catch (error) {
+      // The gateway could not be reached, or answered with something that is not a GraphQL response.
+      const cause = (error as Error & { cause?: Error }).cause;
+      process.stdout.write(`${JSON.stringify({ operation, error: `${(error as Error).message}${cause ? `: ${cause.message}` : ''}` })}\n`);
+      failures++;
+    }
   }
-  process.exitCode = failed ? 1 : 0;
+  process.exitCode = failures > 0 ? 1 : 0;
+}
+
+/** An operation succeeded when the gateway answered 2xx with `data` and no `errors`. */
+function succeeded(result: { status: number; data?: unknown; errors?: readonly unknown[] }): boolean {
+  return result.status >= 200 && result.status < 300 && result.data != null && !result.errors?.length;
 }
 
 void main();

@@ -34,6 +34,8 @@ function declaredLength(request: FastifyRequest): number | undefined {
  */
 export function registerBodyParsers(app: FastifyInstance, maxBodyBytes: number): void {
   const jsonParser = app.getDefaultJsonParser('error', 'error');
+  // Fastify parses text/plain by default; a GraphQL request is never text/plain → 415 UNSUPPORTED_MEDIA_TYPE.
+  app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', async (request: FastifyRequest, payload: RawBody) => {
     const bytes = await readRequestBody(payload, header(request, 'content-encoding'), maxBodyBytes, declaredLength(request));

@@ -166,7 +166,7 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
   };
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler });
   app.route({
-    method: ['PUT', 'PATCH', 'DELETE'],
+    method: ['PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     url: '/graphql',
     handler: async (_request, reply) =>
       reply.code(405).header('allow', 'GET, POST').send(errorBody('METHOD_NOT_ALLOWED', 'The GraphQL endpoint accepts GET and POST.')),

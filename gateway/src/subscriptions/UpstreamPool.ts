@@ -103,7 +103,7 @@ export class UpstreamPool {
         if (ended) return;
         ended = true;
         const mapped = toUpstreamError(service, error);
-        this.options.logger.warn({ service, code: mapped.extensions.code, reason: mapped.extensions.reason }, 'upstream subscription failed');
+        this.options.logger.warn({ subgraph: service, code: mapped.extensions.code, reason: mapped.extensions.reason }, 'upstream subscription failed');
         sink.error(mapped);
       },
       complete: () => {
