@@ -59,7 +59,7 @@ export interface CostEstimate {
 }
 
 /** Why {@link estimateCost} could not give a cost. */
-export type CostEstimationFailure = 'OPERATION_NOT_FOUND' | 'INVALID_VARIABLES' | 'TOO_MANY_NODES';
+export type CostEstimationFailure = 'OPERATION_NOT_FOUND' | 'INVALID_VARIABLES' | 'TOO_MANY_NODES' | 'SLICING_ARGUMENT_REQUIRED';
 
 /** Thrown by {@link estimateCost}; `errors` holds the variable coercion errors for `INVALID_VARIABLES`. */
 export class CostEstimationError extends Error {
@@ -173,7 +173,9 @@ function collectFields(selectionSet: SelectionSetNode, names: ReadonlySet<string
  * @param schema - a schema built from SDL that still carries the cost directives (e.g. from the core supergraph SDL).
  * @param document - the parsed, validated document.
  * @returns the cost, a per-root-field breakdown and whether the cost depends on variables.
- * @throws CostEstimationError when the operation is not in the document, the variables do not coerce
+ * @throws CostEstimationError when the operation is not in the document, a list field with
+ *   `@listSize(requireOneSlicingArgument: true)` (the directive's default) is not given exactly one of its
+ *   slicing arguments (IBM cost spec, "@listSize"), the variables do not coerce
  *   (GraphQL spec, "CoerceVariableValues"), or the walk exceeds `maxEvaluatedNodes`.
  */
 export function estimateCost(schema: GraphQLSchema, document: DocumentNode, options: EstimateCostOptions = {}): CostEstimate {
@@ -198,6 +200,15 @@ export function estimateCost(schema: GraphQLSchema, document: DocumentNode, opti
   const estimator: ComplexityEstimator = ({ field, node, args, childComplexity }) => {
     const namedType = getNamedType(field.type);
     const listSize = directives.listSize(field);
+    if (listSize && listSize.requireOneSlicingArgument && listSize.slicingArguments.length > 0) {
+      const given = listSize.slicingArguments.filter((p) => valueAtPath(args, p) != null);
+      if (given.length !== 1) {
+        throw new CostEstimationError(
+          'SLICING_ARGUMENT_REQUIRED',
+          `Field "${field.name}" must be given exactly one of its slicing arguments (${listSize.slicingArguments.join(', ')}); got ${given.length}.`,
+        );
+      }
+    }
     let perInstance = (directives.fieldCost(field) ?? directives.typeCost(namedType) ?? (isCompositeType(namedType) ? 1 : 0)) + childComplexity;
     if (listSize && listSize.sizedFields.length > 0 && node.selectionSet) {
       const size = listSizeOf(listSize, args, defaultListSize);
@@ -234,6 +245,8 @@ export function estimateCost(schema: GraphQLSchema, document: DocumentNode, opti
       maxQueryNodes: options.maxEvaluatedNodes ?? 20_000,
     });
   } catch (error) {
+    if (error instanceof CostEstimationError) throw error;
+    if (error instanceof GraphQLError && error.originalError instanceof CostEstimationError) throw error.originalError;
     if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message)) {
       throw new CostEstimationError('TOO_MANY_NODES', `The operation has more than ${options.maxEvaluatedNodes ?? 20_000} selections once fragments are expanded.`);
     }

@@ -44,7 +44,9 @@ export function violationError(violation: LimitViolation): GraphQLError {
  * - otherwise measures with {@link OperationLimiter.checkOperation}, logs the cost at debug, and for an
  *   operation over a limit logs at info and, in `enforce` mode only, returns the first exceeded limit's error.
  * A document too large to estimate (more than 20000 selections) is `COST_ESTIMATED_TOO_EXPENSIVE` in
- * `enforce` mode; variables that do not coerce are `BAD_USER_INPUT`, other estimation failures
+ * `enforce` mode, and so is a list field with `@listSize(requireOneSlicingArgument: true)` not given exactly
+ * one slicing argument (`GRAPHQL_VALIDATION_FAILED`, as Apollo Router's demand control); variables that do
+ * not coerce are `BAD_USER_INPUT`, other estimation failures
  * `OPERATION_RESOLUTION_FAILURE` (in any mode but `off`).
  *
  * @returns the check and the refusal, if any; never throws for a bad operation (only for a bug).
@@ -62,6 +64,11 @@ export function checkOperationLimits(limiter: OperationLimiter, logger: LimitsLo
     if (error.reason === 'TOO_MANY_NODES') {
       logger.info({ operationName, clientName, reason: error.message }, 'operation too large to estimate');
       const refusal = limits.mode === 'enforce' ? new GraphQLError(error.message, { extensions: { code: 'COST_ESTIMATED_TOO_EXPENSIVE', limit: limits.maxCost } }) : undefined;
+      return { check: undefined, error: refusal };
+    }
+    if (error.reason === 'SLICING_ARGUMENT_REQUIRED') {
+      logger.info({ operationName, clientName, reason: error.message }, 'list field without exactly one slicing argument');
+      const refusal = limits.mode === 'enforce' ? new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }) : undefined;
       return { check: undefined, error: refusal };
     }
     return { check: undefined, error: new GraphQLError(error.message, { extensions: { code: error.reason === 'INVALID_VARIABLES' ? 'BAD_USER_INPUT' : 'OPERATION_RESOLUTION_FAILURE' } }) };

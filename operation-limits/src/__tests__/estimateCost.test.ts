@@ -128,3 +128,39 @@ describe('estimateCost (Apollo Router demand-control rules over @cost/@listSize)
     expect(() => estimateCost(schema, doc, { maxEvaluatedNodes: 1000 })).toThrow(expect.objectContaining({ reason: 'TOO_MANY_NODES' }));
   });
 });
+
+describe('estimateCost: requireOneSlicingArgument (IBM cost spec "@listSize"; true unless the directive says false)', () => {
+  const sliced = buildSchema(`${DIRECTIVES}
+    type Query {
+      feed(first: Int, last: Int): [Post!]! @listSize(slicingArguments: ["first", "last"])
+      loose(first: Int): [Post!]! @listSize(slicingArguments: ["first"], assumedSize: 4, requireOneSlicingArgument: false)
+    }
+    type Post { id: ID! }
+  `);
+  const run = (query: string, variables?: Record<string, unknown>) => estimateCost(sliced, parse(query), { variables }).cost;
+
+  it('accepts exactly one slicing argument and multiplies by it', () => {
+    expect(run('{ feed(first: 3) { id } }')).toBe(3);
+    expect(run('query ($n: Int) { feed(last: $n) { id } }', { n: 6 })).toBe(6);
+  });
+
+  it('refuses none or two, naming the field and the arguments', () => {
+    for (const query of ['{ feed { id } }', '{ feed(first: 2, last: 2) { id } }']) {
+      let error: unknown;
+      try {
+        run(query);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(CostEstimationError);
+      expect((error as CostEstimationError).reason).toBe('SLICING_ARGUMENT_REQUIRED');
+      expect((error as Error).message).toMatch(/Field "feed" must be given exactly one of its slicing arguments \(first, last\)/);
+    }
+    // a variable left null counts as not given
+    expect(() => run('query ($n: Int) { feed(first: $n) { id } }', {})).toThrow(/got 0/);
+  });
+
+  it('with requireOneSlicingArgument: false, no argument falls back to assumedSize', () => {
+    expect(run('{ loose { id } }')).toBe(4);
+  });
+});
