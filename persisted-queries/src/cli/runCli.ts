@@ -41,7 +41,8 @@ const USAGE = `Usage: roam-pq <command> [options]
   verify <manifest> [--client-name NAME]                           check every entry; writes nothing
 Every entry must validate against the supergraph and stay within the gateway's operation limits
 (MAX_COST, MAX_DEPTH, MAX_ALIASES, MAX_ROOT_FIELDS, MAX_TOKENS, MAX_DOCUMENT_BYTES, LIMITS_BY_CLIENT for
---client-name, COST_DEFAULT_LIST_SIZE); each operation's estimated cost is shown.
+--client-name, COST_DEFAULT_LIST_SIZE; LIMITS_MODE=measure or off shows costs without refusing);
+each operation's estimated cost is shown.
   list [--client-name NAME]                                        registered operations
   revoke <id> | revoke --client-name NAME [--client-version VERSION]
 Options: --json  --format apollo|codegen|relay  --supergraph PATH (SUPERGRAPH_PATH, ./supergraph.graphql)
