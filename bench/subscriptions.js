@@ -15,6 +15,7 @@
 // subscribers up (below that, GC timing dominates).
 'use strict';
 const { readFileSync } = require('node:fs');
+const { cpuMs, rssBytes } = require('./lib/procstat');
 const { join } = require('node:path');
 const WebSocket = require('ws');
 const { request } = require('undici');
@@ -39,16 +40,6 @@ if (DATASET === 'benchmark' && DISTINCT > 9) throw new Error('--distinct above 9
 const root = join(__dirname, '..');
 const NAMES = ['accounts', 'products', 'inventory', 'reviews'];
 
-function rssBytes(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
-  return kb * 1024;
-}
-/** CPU seconds (user + system) the process has used so far. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function percentile(sorted, p) {
   if (sorted.length === 0) return null;
@@ -137,7 +128,7 @@ async function main() {
     const total = Math.round(RATE * SECONDS);
     const expected = [];
     const start = Date.now();
-    const gatewayCpuStart = cpuSeconds(gatewayPid);
+    const gatewayCpuStartMs = cpuMs(gatewayPid);
     const benchCpuStart = process.cpuUsage();
     let sent = 0;
     const inflight = [];
@@ -160,7 +151,7 @@ async function main() {
     const expectedDeliveries = expected.reduce((n, upc) => n + (perUpc.get(upc) ?? 0), 0);
     await waitFor(() => received >= expectedDeliveries, 'deliveries', 30_000, 50).catch(() => undefined);
     const deliverSeconds = (Date.now() - start) / 1000;
-    const gatewayCpuPercent = +((100 * (cpuSeconds(gatewayPid) - gatewayCpuStart)) / deliverSeconds).toFixed(0);
+    const gatewayCpuPercent = +((100 * (cpuMs(gatewayPid) - gatewayCpuStartMs) / 1000) / deliverSeconds).toFixed(0);
     const benchCpu = process.cpuUsage(benchCpuStart);
     const benchCpuPercent = +((100 * (benchCpu.user + benchCpu.system)) / 1e6 / deliverSeconds).toFixed(0);
     latencies.sort((a, b) => a - b);

@@ -1,13 +1,8 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { nullWhenNotFound } from '@roam/subgraph-kit';
 import type { AccountsContext } from './loaders';
 
 const ME_ID = '1';
-
-/** `Query.user(id)` answers null for an unknown id; any other failure stays an error. */
-function nullWhenNotFound(error: unknown): null {
-  if ((error as { extensions?: { code?: string } }).extensions?.code === 'NOT_FOUND') return null;
-  throw error;
-}
 
 /** Resolvers of the accounts subgraph, by type. Every lookup goes through the request's loaders. */
 export const resolvers: GraphQLResolverMap<AccountsContext> = {

@@ -6,3 +6,4 @@ export * from './createSubgraphServer';
 export * from './runSubgraph';
 export * from './pubsub';
 export * from './subscribePerEvent';
+export * from './nullWhenNotFound';

@@ -1,14 +1,10 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { nullWhenNotFound } from '@roam/subgraph-kit';
 import { GraphQLError } from 'graphql';
 import type { ProductsContext } from './loaders';
 
 /** Largest `first` that `Query.topProducts` accepts. */
 export const MAX_TOP_PRODUCTS = 100;
-
-function nullWhenNotFound(error: unknown): null {
-  if ((error as { extensions?: { code?: string } }).extensions?.code === 'NOT_FOUND') return null;
-  throw error;
-}
 
 /** Resolvers of the products subgraph, by type. */
 export const resolvers: GraphQLResolverMap<ProductsContext> = {

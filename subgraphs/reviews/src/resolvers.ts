@@ -1,6 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError } from 'graphql';
-import { connectionFromRows, eventIterator, type PubSub, type ReviewRow } from '@roam/subgraph-kit';
+import { connectionFromRows, eventIterator, type PubSub, type ReviewRow, nullWhenNotFound } from '@roam/subgraph-kit';
 import type { ReviewsContext } from './loaders';
 
 /** Longest review body accepted by `addReview`, in characters. */
@@ -8,11 +8,6 @@ export const MAX_REVIEW_BODY_LENGTH = 5000;
 
 interface AddReviewInput { readonly authorId: string; readonly productUpc: string; readonly body: string }
 interface PageArgs { readonly first?: number | null; readonly after?: string | null }
-
-function nullWhenNotFound(error: unknown): null {
-  if ((error as { extensions?: { code?: string } }).extensions?.code === 'NOT_FOUND') return null;
-  throw error;
-}
 
 /** Hook called after a review is stored (the subscription layer publishes it). */
 export type ReviewAddedListener = (review: ReviewRow) => void | Promise<void>;
