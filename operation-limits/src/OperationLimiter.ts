@@ -67,7 +67,18 @@ export class OperationLimiter {
    * @throws GraphQLError when the SDL does not parse (the caller keeps the previous one).
    */
   setSupergraph(coreSupergraphSdl: string): void {
-    this.current = schemaFromSupergraph(coreSupergraphSdl);
+    this.useSchema(schemaFromSupergraph(coreSupergraphSdl));
+  }
+
+  /**
+   * Installs a cost schema already built by the caller (the gateway's supergraph snapshot builds it once per
+   * load with {@link schemaFromSupergraph}); cached costs of the previous one are discarded.
+   *
+   * @param schema - a schema whose AST nodes keep `@cost`/`@listSize`.
+   */
+  useSchema(schema: GraphQLSchema): void {
+    if (schema === this.current) return;
+    this.current = schema;
     this.version++;
     this.analyses.clear();
   }

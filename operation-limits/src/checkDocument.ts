@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@roam/errors';
 import {
   isEnumType,
   isInputObjectType,
@@ -30,7 +31,7 @@ export interface CheckedOperation {
   readonly aliases: number;
   readonly rootFields: number;
   /** Exceeded limits (empty when the operation passes); a cost that cannot be estimated is a problem too. */
-  readonly problems: readonly (LimitViolation | { readonly code: 'COST_NOT_ESTIMATED'; readonly message: string })[];
+  readonly problems: readonly (LimitViolation | { readonly code: Extract<ErrorCode, 'COST_NOT_ESTIMATED'>; readonly message: string })[];
 }
 
 /** The result of {@link checkDocument}. */

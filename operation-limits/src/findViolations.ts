@@ -1,7 +1,8 @@
+import type { ErrorCode } from '@roam/errors';
 import type { OperationLimits } from './OperationLimits';
 
-/** Codes of the operation limits (Apollo Router's where they exist). */
-export type LimitCode = 'COST_ESTIMATED_TOO_EXPENSIVE' | 'MAX_DEPTH_LIMIT' | 'MAX_ALIASES_LIMIT' | 'MAX_ROOT_FIELDS_LIMIT' | 'MAX_TOKENS_LIMIT' | 'MAX_DOCUMENT_BYTES_LIMIT';
+/** Codes of the operation limits (Apollo Router's where they exist), from the shared catalogue (`@roam/errors`). */
+export type LimitCode = Extract<ErrorCode, 'COST_ESTIMATED_TOO_EXPENSIVE' | 'MAX_DEPTH_LIMIT' | 'MAX_ALIASES_LIMIT' | 'MAX_ROOT_FIELDS_LIMIT' | 'MAX_TOKENS_LIMIT' | 'MAX_DOCUMENT_BYTES_LIMIT'>;
 
 /** One exceeded limit: its code, a message, the measured value and the limit. */
 export interface LimitViolation {

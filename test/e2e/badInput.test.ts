@@ -80,7 +80,7 @@ describe('bad input gets a clear error and loses nothing', () => {
     expect(res.body.data).toEqual({ topProducts: [{ upc: '1', name: 'Table', inStock: null }, { upc: '2', name: 'Couch', inStock: null }] });
     expect(res.body.errors).toHaveLength(1);
     expect(res.body.errors[0].message).toMatch(/^HTTP fetch failed from 'inventory': /);
-    expect(res.body.errors[0].extensions).toMatchObject({ code: 'SUBREQUEST_HTTP_ERROR', service: 'inventory' });
+    expect(res.body.errors[0].extensions).toMatchObject({ code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'inventory' });
     expect(res.body.errors[0].path).toEqual(['topProducts']);
     expect(res.text).not.toMatch(NO_STACK);
     // the gateway is still healthy

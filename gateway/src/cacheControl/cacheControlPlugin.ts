@@ -1,32 +1,43 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { PipelinePlugin } from '../pipeline/types';
+import type { CacheHint as SubgraphCacheHint } from '../upstream/types';
 import { cacheControlHeader, NO_STORE } from './cacheControlHeader';
 import { computeCachePolicy, type CacheHint, type CachePolicy } from './computeCachePolicy';
 
 /**
- * Apollo Server plugin that sets each response's `Cache-Control` from cache hints (it replaces Apollo's
- * own cache-control plugin, which in gateway mode only sees subgraph `Cache-Control` headers). Once the
- * operation is resolved it computes the query's policy with {@link computeCachePolicy}; when the response
- * is sent it sets `max-age=N, public|private`, `private, no-cache` (no positive maxAge: the default for
- * user data), or `no-store` for mutations, subscriptions, responses with errors and non-200 statuses.
- * The HTTP layer reads the header to decide on an `ETag` (none for `no-store`).
+ * Restricts a policy by the hints of the subgraph replies that sent `Cache-Control` (Apollo Gateway's
+ * `overallCachePolicy.restrict`): the smallest max age wins, and any `private` makes the whole response private;
+ * a hint never makes an uncacheable policy cacheable.
+ *
+ * @returns a new policy; the input is not changed.
+ */
+export function restrictPolicy(policy: CachePolicy, hints: readonly SubgraphCacheHint[]): CachePolicy {
+  let { maxAge, scope } = policy;
+  for (const hint of hints) {
+    if (maxAge !== undefined) maxAge = Math.min(maxAge, hint.maxAge);
+    if (hint.scope === 'PRIVATE') scope = 'PRIVATE';
+  }
+  return { ...policy, maxAge, scope };
+}
+
+/**
+ * The cache-policy concern on the pipeline: once an operation has executed, sets its `Cache-Control` from
+ * cache hints (`@cacheControl` in the supergraph and `CACHE_HINTS`, computed per query with
+ * {@link computeCachePolicy}), restricted by the `Cache-Control` of the subgraph replies it used
+ * ({@link restrictPolicy}): `max-age=N, public|private`, `private, no-cache` (no positive max age: the default
+ * for user data), or `no-store` for mutations, subscriptions, responses with errors and non-200 statuses.
+ * The HTTP adapter reads the header to decide on an `ETag` (none for `no-store`).
  *
  * @param hints - configured hints by `"Type"` or `"Type.field"` (`CACHE_HINTS`); they win over `@cacheControl`.
  */
-export function cacheControlPlugin(hints: Readonly<Record<string, CacheHint>>): ApolloServerPlugin<BaseContext> {
+export function cacheControlPlugin(hints: Readonly<Record<string, CacheHint>>): PipelinePlugin {
   return {
-    async requestDidStart() {
-      let policy: CachePolicy | null = null;
-      return {
-        async didResolveOperation({ schema, document, operation }) {
-          policy = operation?.operation === 'query' ? computeCachePolicy(schema, document, operation, hints) : null;
-        },
-        async willSendResponse({ response }) {
-          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-          const status = response.http.status ?? 200;
-          const cacheable = policy !== null && response.body.kind === 'single' && !errors?.length && status === 200;
-          response.http.headers.set('cache-control', cacheable && policy ? cacheControlHeader(policy) : NO_STORE);
-        },
-      };
+    name: 'cache-control',
+    willSendResult(ctx, result, subgraphHints, executed) {
+      if (!executed) return; // a refusal keeps the `Cache-Control` its error set (`no-store` by default)
+      const { operation, document } = ctx;
+      const cacheable = operation?.operation === 'query' && document && !result.body.errors?.length && result.status === 200;
+      const policy = cacheable ? restrictPolicy(computeCachePolicy(ctx.snapshot.apiSchema, document, operation, hints), subgraphHints) : null;
+      result.headers.set('cache-control', policy ? cacheControlHeader(policy) : NO_STORE);
     },
   };
 }

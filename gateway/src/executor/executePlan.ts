@@ -1,15 +1,14 @@
 import type { FetchDataRewrite, FetchNode, PlanNode, QueryPlanSelectionNode } from '@apollo/query-planner';
+import { downstreamError, isRoamError } from '@roam/errors';
 import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
+import { subgraphMalformedError } from '../upstream/subgraphFailure';
+import type { SubgraphError, SubgraphRequest, SubgraphResponse } from '../upstream/types';
 
-/** Sends one subgraph operation; resolves to the subgraph's GraphQL response (`data`, `errors`). */
-export type SubgraphCall = (serviceName: string, body: { query: string; variables: Record<string, unknown>; operationName?: string }) => Promise<{ data?: Record<string, unknown> | null; errors?: readonly SubgraphError[] }>;
-
-/** An error a subgraph returned (GraphQL over HTTP response `errors` entry). */
-export interface SubgraphError {
-  readonly message?: string;
-  readonly path?: readonly (string | number)[];
-  readonly extensions?: Record<string, unknown>;
-}
+/**
+ * Sends one subgraph operation through the upstream layer; resolves to the subgraph's GraphQL response.
+ * @throws RoamError `SUBREQUEST_*` for transport failures.
+ */
+export type SubgraphCall = (serviceName: string, request: SubgraphRequest) => Promise<SubgraphResponse>;
 
 /** Everything one plan execution needs. */
 export interface PlanContext {
@@ -28,15 +27,14 @@ type Obj = Record<string, unknown>;
 
 /**
  * Executes a query plan from `@apollo/query-planner` (Sequence, Parallel, Fetch, Flatten, Condition) and
- * returns the merged, not yet shaped, data: root fetches are merged into the root object, entity fetches
+ * returns the merged, not yet shaped, data (into `data` when given: a subscription event's primary result): root fetches are merged into the root object, entity fetches
  * (`_entities` with representations built from `requires`) into the objects found at the `Flatten`
  * path. Follows the semantics of `@apollo/gateway`'s `executeQueryPlan` (input/output rewrites,
  * error paths), without tracing spans.
  *
  * @throws Error for `Defer` nodes (not supported by this executor).
  */
-export async function executePlan(node: PlanNode | undefined, context: PlanContext): Promise<Obj> {
-  const data: Obj = Object.create(null) as Obj;
+export async function executePlan(node: PlanNode | undefined, context: PlanContext, data: Obj = Object.create(null) as Obj): Promise<Obj> {
   if (node) await run(node, context, data, [], [{ obj: data, at: [] }]);
   return data;
 }
@@ -136,7 +134,7 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
   if (!res) return;
   const received = res._entities;
   if (!Array.isArray(received) || received.length !== representations.length) {
-    context.errors.push(new GraphQLError(`Expected "data._entities" from '${node.serviceName}' to contain ${representations.length} elements`, { extensions: { code: 'SUBREQUEST_MALFORMED_RESPONSE', service: node.serviceName } }));
+    context.errors.push(subgraphMalformedError(node.serviceName, `expected "data._entities" to contain ${representations.length} elements`));
     return;
   }
   for (let i = 0; i < received.length; i++) {
@@ -152,31 +150,30 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
 }
 
 async function send(node: FetchNode, context: PlanContext, variables: Obj, path: (string | number)[], ownerPaths: (readonly (string | number)[])[][] | undefined): Promise<Obj | undefined> {
-  let res;
+  let res: SubgraphResponse;
   try {
     res = await context.call(node.serviceName, { query: node.operation, variables, ...(node.operationName ? { operationName: node.operationName } : {}) });
   } catch (error) {
     // As Apollo Gateway: the error points at where the failed fetch's data would have gone.
     const at = path.filter((p) => p !== '@');
-    const e = error instanceof GraphQLError ? error : new GraphQLError(String((error as Error)?.message ?? error));
-    context.errors.push(at.length > 0 && !e.path ? new GraphQLError(e.message, { path: at, extensions: e.extensions }) : e);
+    if (!isRoamError(error)) throw error; // a bug, not a subgraph failure: the request fails with 500
+    context.errors.push(at.length > 0 && !error.path ? new GraphQLError(error.message, { path: at, extensions: error.extensions }) : error);
     return undefined;
   }
   if (res.errors?.length) {
     for (const reported of res.errors) {
       // A subgraph may send a malformed error entry (null, a string); it still becomes one error naming it.
       const err: SubgraphError = typeof reported === 'object' && reported !== null ? reported : { message: `Subgraph '${node.serviceName}' sent a malformed error entry.` };
-      const extensions = { ...(err.extensions ?? {}), code: (err.extensions?.code as string | undefined) ?? 'DOWNSTREAM_SERVICE_ERROR', serviceName: node.serviceName };
       const message = err.message ?? 'Subgraph error';
       // `_entities.<i>.rest` points into the client's response at every owner of representation i
       // (Apollo Gateway's error path rewriting); a root fetch's paths are kept under the Flatten path.
       const index = err.path?.[1];
       if (ownerPaths && err.path?.[0] === '_entities' && typeof index === 'number' && ownerPaths[index]) {
-        for (const owner of ownerPaths[index]!) context.errors.push(new GraphQLError(message, { path: [...owner, ...err.path.slice(2)], extensions }));
+        for (const owner of ownerPaths[index]!) context.errors.push(downstreamError(node.serviceName, message, err.extensions, [...owner, ...err.path.slice(2)]));
         continue;
       }
       const errorPath = err.path && !ownerPaths ? [...path.filter((p) => p !== '@'), ...err.path] : undefined;
-      context.errors.push(new GraphQLError(message, { path: errorPath, extensions }));
+      context.errors.push(downstreamError(node.serviceName, message, err.extensions, errorPath));
     }
   }
   return res.data && typeof res.data === 'object' ? (res.data as Obj) : undefined;

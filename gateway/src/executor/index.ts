@@ -1,4 +1,4 @@
-export * from './RoamPlanGateway';
+export * from './RoamExecutor';
+export * from './ApolloOracle';
 export * from './executePlan';
 export * from './shapeResponse';
-export * from './postSubgraphJson';

@@ -31,19 +31,20 @@ export interface EncodedBody {
  * MessagePack, then brotli or gzip when the client accepts it and the body has at least `minBytes`.
  * Compression runs on libuv's thread pool (async zlib), not on the event loop.
  *
- * @param jsonText - the response's JSON text (one result, or a batch's array).
+ * @param jsonText - the response's JSON text (one result, or a batch's array): sent as is for JSON media types.
+ * @param value - the same response as a value: packed as is for MessagePack (never parsed back from `jsonText`).
  * @param mediaType - the negotiated media type.
  * @param encoding - the negotiated content coding.
- * @throws when `jsonText` is not JSON (a bug: it comes from Apollo Server or `errorOutcome`).
  */
 export async function encodeResponseBody(
   jsonText: string,
+  value: unknown,
   mediaType: ResponseMediaType,
   encoding: ResponseContentEncoding,
   options: CompressionOptions,
 ): Promise<EncodedBody> {
   const msgpack = mediaType === 'application/msgpack';
-  const raw = msgpack ? packMsgpack(JSON.parse(jsonText)) : Buffer.from(jsonText, 'utf8');
+  const raw = msgpack ? packMsgpack(value) : Buffer.from(jsonText, 'utf8');
   const contentType = msgpack ? 'application/msgpack' : `${mediaType}; charset=utf-8`;
   if (encoding === 'identity' || raw.length < options.minBytes) return { body: raw, contentType, contentEncoding: undefined };
   if (encoding === 'br') {

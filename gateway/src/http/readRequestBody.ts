@@ -1,6 +1,6 @@
 import type { Readable, Transform } from 'node:stream';
 import { constants, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { RoamError } from '../errors';
+import { roamError, type RoamError } from '../errors';
 
 /**
  * Creates the decoder for one `Content-Encoding` (RFC 9110 §8.4.1), or `null` for identity.
@@ -20,7 +20,7 @@ function decoderFor(contentEncoding: string | undefined): Transform | null {
     case 'br':
       return createBrotliDecompress({ params: { [constants.BROTLI_DECODER_PARAM_LARGE_WINDOW]: 0 } });
     default:
-      throw new RoamError('UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Encoding ${JSON.stringify(contentEncoding)}; send gzip, br, deflate or identity.`, {
+      throw roamError('UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Encoding ${JSON.stringify(contentEncoding)}; send gzip, br, deflate or identity.`, {
         contentEncoding,
       });
   }
@@ -45,7 +45,7 @@ export function readRequestBody(stream: Readable, contentEncoding: string | unde
     let decoder: Transform | null;
     try {
       if (declaredBytes !== undefined && declaredBytes > maxBytes) {
-        throw new RoamError('PAYLOAD_TOO_LARGE', `The request body is ${declaredBytes} bytes; at most ${maxBytes} are accepted.`, { limitBytes: maxBytes, bytes: declaredBytes });
+        throw roamError('PAYLOAD_TOO_LARGE', `The request body is ${declaredBytes} bytes; at most ${maxBytes} are accepted.`, { limitBytes: maxBytes, bytes: declaredBytes });
       }
       decoder = decoderFor(contentEncoding);
     } catch (error) {
@@ -66,7 +66,7 @@ export function readRequestBody(stream: Readable, contentEncoding: string | unde
       reject(error);
     };
     const tooLarge = (decoded: boolean): RoamError =>
-      new RoamError(
+      roamError(
         'PAYLOAD_TOO_LARGE',
         decoded
           ? `The decompressed request body is larger than ${maxBytes} bytes.`
@@ -77,10 +77,10 @@ export function readRequestBody(stream: Readable, contentEncoding: string | unde
       sentBytes += chunk.length;
       if (sentBytes > maxBytes) fail(tooLarge(false));
     });
-    stream.on('error', () => fail(new RoamError('BAD_REQUEST', 'The request body could not be read.')));
+    stream.on('error', () => fail(roamError('BAD_REQUEST', 'The request body could not be read.')));
     const output: Readable = decoder ?? stream;
     if (decoder) {
-      decoder.on('error', () => fail(new RoamError('BAD_REQUEST', `The request body is not valid ${String(contentEncoding).trim()} data.`)));
+      decoder.on('error', () => fail(roamError('BAD_REQUEST', `The request body is not valid ${String(contentEncoding).trim()} data.`)));
       stream.pipe(decoder);
     }
     output.on('data', (chunk: Buffer) => {

@@ -1,21 +1,22 @@
-import { HeaderMap } from '@apollo/server';
+import { errorBody, roamError, type ErrorCode } from '@roam/errors';
+import type { LimitsMode } from '@roam/operation-limits';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { combineCacheControl, NO_STORE } from '../cacheControl/cacheControlHeader';
-import { errorBody, type ErrorCode } from '../errors';
-import { errorOutcome } from '../pipeline/outcome';
+import { errorResult } from '../pipeline/errorResult';
+import type { OperationPipeline } from '../pipeline/OperationPipeline';
 import { runBatch } from '../pipeline/runBatch';
-import { runEntry, type EntryRunner } from '../pipeline/runEntry';
-import type { EntryOutcome, RequestInfo } from '../pipeline/types';
-import type { LimitsMode } from '@roam/operation-limits';
+import type { OperationResult, RequestInfo } from '../pipeline/types';
+import { preventCsrf } from './preventCsrf';
 import { encodeResponseBody, type CompressionOptions } from './encodeResponseBody';
 import { etagOf, ifNoneMatchMatches } from './etag';
 import { negotiateContentEncoding } from './negotiateContentEncoding';
 import { negotiateMediaType, type ResponseMediaType } from './negotiateMediaType';
-import { MSGPACK_CONTENT_TYPES, registerBodyParsers } from './registerBodyParsers';
-import { toHeaderMap } from './toHeaderMap';
+import { registerBodyParsers } from './registerBodyParsers';
 
 /** What {@link registerGraphQLRoute} needs. */
-export interface GraphQLRouteOptions extends EntryRunner {
+export interface GraphQLRouteOptions {
+  /** The operation pipeline every entry runs through. */
+  readonly pipeline: OperationPipeline;
   /** @returns whether a supergraph is loaded; until then requests get 503 `SUPERGRAPH_NOT_READY`. */
   readonly isReady: () => boolean;
   /** Limit of a request body, sent and decompressed, in bytes (also Fastify's `bodyLimit`: the largest of all clients' limits). */
@@ -58,18 +59,13 @@ function entryFromQueryString(query: Record<string, string | string[] | undefine
   return entry;
 }
 
-/**
- * The request headers every entry sees: the client's, with `Accept` set to the JSON media type Apollo Server
- * should answer with (MessagePack is Roam's encoding of the JSON result), without `Content-Encoding` (the body is
- * decoded by now), and a MessagePack POST's `Content-Type` set to `application/json` (Apollo Server's CSRF check
- * still sees every other type as sent).
- */
-function entryHeaders(request: FastifyRequest, mediaType: ResponseMediaType, method: 'GET' | 'POST'): HeaderMap {
-  const headers = toHeaderMap(request.headers);
-  headers.set('accept', mediaType === 'application/msgpack' ? 'application/json' : mediaType);
-  headers.delete('content-encoding');
-  const contentType = headers.get('content-type') ?? '';
-  if (method === 'POST' && MSGPACK_CONTENT_TYPES.some((t) => contentType.toLowerCase().startsWith(t))) headers.set('content-type', 'application/json');
+/** @returns the request's headers as the pipeline reads them: lower-case names, repeated values joined. */
+function headerMap(request: FastifyRequest): Map<string, string> {
+  const headers = new Map<string, string>();
+  for (const [name, value] of Object.entries(request.headers)) {
+    const v = header(value);
+    if (v !== undefined) headers.set(name, v);
+  }
   return headers;
 }
 
@@ -91,9 +87,9 @@ function entryHeaders(request: FastifyRequest, mediaType: ResponseMediaType, met
 export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRouteOptions): void {
   registerBodyParsers(app, options.maxBodyBytes);
 
-  const sendError = (reply: FastifyReply, code: ErrorCode, message: string, extensions: Record<string, unknown> = {}, status?: number) => {
-    const outcome = errorOutcome(code, message, extensions, {}, status);
-    return reply.code(outcome.status).header('content-type', 'application/json; charset=utf-8').header('cache-control', NO_STORE).header('vary', VARY).send(outcome.body);
+  const sendError = (reply: FastifyReply, code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) => {
+    const result = errorResult([roamError(code, message, extensions)]);
+    return reply.code(result.status).header('content-type', 'application/json; charset=utf-8').header('cache-control', NO_STORE).header('vary', VARY).send(JSON.stringify(result.body));
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
@@ -123,34 +119,39 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
     } else {
       raw = request.body;
     }
-    const queryIndex = request.url.indexOf('?');
+    const headers = headerMap(request);
+    const csrf = preventCsrf(headers);
+    if (csrf) return sendError(reply, 'BAD_REQUEST', csrf);
     const base = {
+      transport: 'http',
       method,
-      headers: entryHeaders(request, mediaType, method),
-      search: queryIndex >= 0 ? request.url.slice(queryIndex) : '',
-      clientName: header(request.headers['apollographql-client-name']),
-      clientVersion: header(request.headers['apollographql-client-version']),
+      headers,
+      clientName: headers.get('apollographql-client-name'),
+      clientVersion: headers.get('apollographql-client-version'),
     } as const;
 
     let status: number;
     let jsonText: string;
     let cacheControl: string;
+    let body: unknown;
     if (Array.isArray(raw)) {
       if (raw.length === 0) return sendError(reply, 'BAD_REQUEST', 'A batch must contain at least one operation.');
       if (limits.mode === 'enforce' && raw.length > limits.maxBatchSize) {
         return sendError(reply, 'BATCH_LIMIT_EXCEEDED', `The batch has ${raw.length} operations, over the limit of ${limits.maxBatchSize}.`, { measured: raw.length, limit: limits.maxBatchSize });
       }
       const info: RequestInfo = { ...base, inBatch: true };
-      const outcomes = await runBatch(options, raw, info);
+      const results = await runBatch(options.pipeline, raw, info);
       status = 200;
-      jsonText = `[${outcomes.map((o) => o.body.trim()).join(',')}]`;
-      cacheControl = combineCacheControl(outcomes.map((o) => o.headers.get('cache-control')));
+      body = results.map((r) => r.body);
+      jsonText = JSON.stringify(body);
+      cacheControl = combineCacheControl(results.map((r) => r.headers.get('cache-control')));
     } else {
-      const outcome: EntryOutcome = await runEntry(options, raw, { ...base, inBatch: false });
-      for (const [name, value] of outcome.headers) if (!OWN_HEADERS.has(name.toLowerCase())) void reply.header(name, value);
-      status = outcome.status;
-      jsonText = outcome.body.trim();
-      cacheControl = outcome.headers.get('cache-control') ?? NO_STORE;
+      const result: OperationResult = await options.pipeline.run(raw, { ...base, inBatch: false });
+      for (const [name, value] of result.headers) if (!OWN_HEADERS.has(name)) void reply.header(name, value);
+      status = result.status;
+      body = result.body;
+      jsonText = JSON.stringify(body);
+      cacheControl = result.headers.get('cache-control') ?? NO_STORE;
     }
 
     void reply.header('vary', VARY).header('cache-control', cacheControl);
@@ -159,7 +160,7 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       void reply.header('etag', etag);
       if (ifNoneMatchMatches(header(request.headers['if-none-match']), etag)) return reply.code(304).send();
     }
-    const encoded = await encodeResponseBody(jsonText, mediaType, negotiateContentEncoding(header(request.headers['accept-encoding'])), options.compression);
+    const encoded = await encodeResponseBody(jsonText, body, mediaType, negotiateContentEncoding(header(request.headers['accept-encoding'])), options.compression);
     void reply.code(status).header('content-type', encoded.contentType);
     if (encoded.contentEncoding) void reply.header('content-encoding', encoded.contentEncoding);
     return reply.send(encoded.body);

@@ -1,4 +1,5 @@
-import { GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { roamError, type RoamError } from '@roam/errors';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import { CostEstimationError, type LimitViolation, type OperationCheck, type OperationLimiter } from '@roam/operation-limits';
 
 /** What {@link checkOperationLimits} checks: one parsed, validated operation of a request. */
@@ -18,7 +19,7 @@ export interface OperationLimitsResult {
   /** The measurements (absent when the mode is `off`, no supergraph is loaded yet, or the estimate failed). */
   readonly check: OperationCheck | undefined;
   /** The error refusing the operation (`enforce` mode), without any HTTP status: the caller's transport adds it. */
-  readonly error: GraphQLError | undefined;
+  readonly error: RoamError | undefined;
 }
 
 /** The minimal logger this needs (pino's). */
@@ -31,9 +32,9 @@ export interface LimitsLogger {
  * The GraphQL error of an exceeded limit: the code, the measured value and the limit. A cost error also
  * carries Apollo Router's `cost.estimated` and `cost.max`.
  */
-export function violationError(violation: LimitViolation): GraphQLError {
+export function violationError(violation: LimitViolation): RoamError {
   const extra = violation.code === 'COST_ESTIMATED_TOO_EXPENSIVE' ? { 'cost.estimated': violation.measured, 'cost.max': violation.limit } : {};
-  return new GraphQLError(violation.message, { extensions: { code: violation.code, measured: violation.measured, limit: violation.limit, ...extra } });
+  return roamError(violation.code, violation.message, { measured: violation.measured, limit: violation.limit, ...extra }, { status: 400 });
 }
 
 /**
@@ -63,15 +64,15 @@ export function checkOperationLimits(limiter: OperationLimiter, logger: LimitsLo
     if (!(error instanceof CostEstimationError)) throw error;
     if (error.reason === 'TOO_MANY_NODES') {
       logger.info({ operationName, clientName, reason: error.message }, 'operation too large to estimate');
-      const refusal = limits.mode === 'enforce' ? new GraphQLError(error.message, { extensions: { code: 'COST_ESTIMATED_TOO_EXPENSIVE', limit: limits.maxCost } }) : undefined;
+      const refusal = limits.mode === 'enforce' ? roamError('COST_ESTIMATED_TOO_EXPENSIVE', error.message, { limit: limits.maxCost }, { status: 400 }) : undefined;
       return { check: undefined, error: refusal };
     }
     if (error.reason === 'SLICING_ARGUMENT_REQUIRED') {
       logger.info({ operationName, clientName, reason: error.message }, 'list field without exactly one slicing argument');
-      const refusal = limits.mode === 'enforce' ? new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }) : undefined;
+      const refusal = limits.mode === 'enforce' ? roamError('GRAPHQL_VALIDATION_FAILED', error.message, {}, { status: 400 }) : undefined;
       return { check: undefined, error: refusal };
     }
-    return { check: undefined, error: new GraphQLError(error.message, { extensions: { code: error.reason === 'INVALID_VARIABLES' ? 'BAD_USER_INPUT' : 'OPERATION_RESOLUTION_FAILURE' } }) };
+    return { check: undefined, error: roamError(error.reason === 'INVALID_VARIABLES' ? 'BAD_USER_INPUT' : 'OPERATION_RESOLUTION_FAILURE', error.message, {}, { status: 400 }) };
   }
   const { estimate, shape, violations } = check;
   const fields = { operationName, clientName, cost: estimate.cost, depth: shape.depth, aliases: shape.aliases, rootFields: shape.rootFields, cached: check.cached };

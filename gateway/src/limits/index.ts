@@ -1,4 +1,3 @@
 export * from '@roam/operation-limits';
 export * from './checkOperationLimits';
-export * from './createLimitsPlugin';
-export * from './createLimitsStep';
+export * from './limitsPlugin';

@@ -1,2 +1,1 @@
-export { createOperationResolutionPlugin } from './createOperationResolutionPlugin';
-export { operationResolutionMessage } from './operationResolutionMessage';
+export * from './operationResolutionMessage';

@@ -1,4 +1,3 @@
 export * from './readPersistedQueryRequest';
-export * from './isRegistrable';
-export * from './createPersistedQueryStep';
+export * from './persistedQueriesPlugin';
 export * from './createPersistedQueryStore';

@@ -1,6 +1,5 @@
-import { getOperationAST, parse } from 'graphql';
-import { runEntry, type EntryRunner } from './runEntry';
-import type { EntryOutcome, GraphQLRequestEntry, RequestInfo } from './types';
+import type { OperationPipeline } from './OperationPipeline';
+import type { OperationResult, RequestInfo } from './types';
 
 interface Deferred<T> {
   readonly promise: Promise<T>;
@@ -13,20 +12,10 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve };
 }
 
-/** @returns whether the entry's selected operation is a mutation; false when its text is absent or does not parse (execution reports that). */
-function isMutation(entry: GraphQLRequestEntry): boolean {
-  if (entry.query === undefined || !/\bmutation\b/.test(entry.query)) return false;
-  try {
-    return getOperationAST(parse(entry.query, { noLocation: true }), entry.operationName)?.operation === 'mutation';
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Runs the entries of a batch (a JSON or MessagePack array) through {@link runEntry}, concurrently, with one
+ * Runs the entries of a batch (a JSON or MessagePack array) through the pipeline, concurrently, with one
  * outcome per entry in the order sent; one entry's failure is that entry's outcome only. Mutations run in
- * order: once its steps are done (a persisted hash is resolved to text by then), a mutation waits until every
+ * order: once its checks are done (a persisted hash is resolved and parsed by then), a mutation waits until every
  * earlier entry has either proven not to be a mutation or, if it is one, finished - as GraphQL runs a
  * document's root mutation fields serially (GraphQL spec, "Mutation").
  *
@@ -34,14 +23,14 @@ function isMutation(entry: GraphQLRequestEntry): boolean {
  * @param info - the request's info, with `inBatch: true`.
  * @returns the outcomes, `outcomes[i]` for `entries[i]`; never throws.
  */
-export async function runBatch(runner: EntryRunner, entries: readonly unknown[], info: RequestInfo): Promise<EntryOutcome[]> {
+export async function runBatch(pipeline: OperationPipeline, entries: readonly unknown[], info: RequestInfo): Promise<OperationResult[]> {
   const mutation = entries.map(() => deferred<boolean>());
   const finished = entries.map(() => deferred<void>());
   return Promise.all(
     entries.map(async (raw, i) => {
       try {
-        return await runEntry(runner, raw, info, async (entry) => {
-          const isMut = isMutation(entry);
+        return await pipeline.run(raw, info, async (op) => {
+          const isMut = op.operation.operation === 'mutation';
           mutation[i]!.resolve(isMut);
           if (!isMut) return;
           for (let j = 0; j < i; j++) if (await mutation[j]!.promise) await finished[j]!.promise;

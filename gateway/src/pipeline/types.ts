@@ -1,8 +1,10 @@
-import type { HeaderMap } from '@apollo/server';
+import type { RoamError } from '@roam/errors';
+import type { DocumentNode, GraphQLError, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
+import type { SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 
 /**
- * One GraphQL request as sent by a client (GraphQL over HTTP, "Request parameters"), one entry of a
- * batch or the whole request. Fields are `unknown`-checked by {@link parseRequestEntry} before use.
+ * One GraphQL request as sent by a client (GraphQL over HTTP, "Request parameters"): one entry of a batch,
+ * the whole request, or a graphql-ws `subscribe` payload. Fields are checked by {@link parseRequestEntry}.
  */
 export interface GraphQLRequestEntry {
   /** The document text; absent for a hash-only persisted query. */
@@ -15,37 +17,85 @@ export interface GraphQLRequestEntry {
   readonly documentId?: string;
 }
 
-/** What the HTTP layer knows about the request an entry came in. */
+/** What the transport knows about the request an entry came in. */
 export interface RequestInfo {
+  /** `http` (POST/GET, batch entries) or `ws` (graphql-transport-ws `subscribe`). */
+  readonly transport: 'http' | 'ws';
+  /** The HTTP method; a WebSocket operation counts as `POST`. */
   readonly method: 'GET' | 'POST';
-  /** Request headers, lower-cased names. */
-  readonly headers: HeaderMap;
-  /** The URL's query string including the leading `?`, or `''`. */
-  readonly search: string;
+  /** Request headers, lower-case names (a WebSocket's identity from `connection_init` appears as the HTTP headers that carry it). */
+  readonly headers: ReadonlyMap<string, string>;
   /** `apollographql-client-name`, when sent. */
   readonly clientName: string | undefined;
   /** `apollographql-client-version`, when sent. */
   readonly clientVersion: string | undefined;
   /** Whether this entry is part of a JSON-array batch. */
   readonly inBatch: boolean;
+  /** The transport's own context for plugins that need it (the WebSocket's `ConnectionInfo`). */
+  readonly transportContext?: unknown;
 }
 
 /**
- * The finished outcome of one entry: the HTTP status it asks for (used when it is the only entry),
- * headers to set, and the JSON text of its GraphQL response (`{"data":…,"errors":…}`).
+ * The state of one operation as it passes the pipeline's stages. Each stage fills in what it learns; plugins
+ * read it and keep their own state in `WeakMap`s keyed by it.
  */
-export interface EntryOutcome {
-  readonly kind: 'outcome';
-  readonly status: number;
-  readonly headers: ReadonlyMap<string, string>;
-  /** A JSON document: the GraphQL response of this entry. */
-  readonly body: string;
+export interface OperationContext {
+  readonly request: RequestInfo;
+  /** The supergraph the operation started with (kept to the end, whatever reloads happen meanwhile). */
+  readonly snapshot: SupergraphSnapshot;
+  /** The entry; after the resolve stage its `query` holds the document text. */
+  entry: GraphQLRequestEntry;
+  /** SHA-256 of `entry.query` (set by the resolve stage: a persisted id, or computed). */
+  documentHash?: string;
+  /** Set by the parse-and-validate stage. */
+  document?: DocumentNode;
+  /** Set by the operation-selection stage. */
+  operation?: OperationDefinitionNode;
 }
 
+/** A result on its way out: mutable by `willSendResult` hooks (cache policy, extensions). */
+export interface OperationResult {
+  /** HTTP status when this is the only entry (200 for executed operations). */
+  status: number;
+  /** Response headers to set (lower-case names), e.g. `cache-control`, `retry-after`, `allow`. */
+  readonly headers: Map<string, string>;
+  /** The GraphQL response: `data` absent for request errors (GraphQL over HTTP). */
+  readonly body: { data?: unknown; errors?: GraphQLFormattedError[]; extensions?: Record<string, unknown> };
+}
+
+/** Why an operation is refused before execution: one or more errors; the first one's HTTP status and headers apply. */
+export interface Refusal {
+  /** Catalogue errors (`RoamError`), or the GraphQL errors an embedder's hook returned (status 400). */
+  readonly refused: readonly GraphQLError[];
+  /** The operation's context when the refusal came from a check of the selected operation (limits, transport rules). */
+  readonly ctx?: OperationContext;
+}
+
+/** A refusal or nothing: what a check hook returns. */
+export type Check = RoamError | GraphQLError | undefined | void;
+
 /**
- * A step of the per-entry pipeline (persisted queries, limits, …), run in order before execution.
- * It returns the entry to go on with (possibly rewritten, e.g. with the query text filled in from the
- * persisted-query store) or an {@link EntryOutcome} that ends the entry without executing it.
- * A step that throws ends the entry with 500 `INTERNAL_SERVER_ERROR` (logged, no stack sent).
+ * One cross-cutting concern on the operation pipeline (persisted queries, limits, transport rules, cache
+ * policy, …). Each hook is optional and runs at its stage, in GraphQL's order:
+ * decode → `resolveDocument` → `checkDocument` → parse and validate → select the operation →
+ * `checkOperation` → `didPassChecks` → plan and execute (or subscribe) → `willSendResult` → encode.
+ * A hook refuses by returning a `RoamError` (its status and headers become the response's); a hook that
+ * throws anything else fails the entry with 500 `INTERNAL_SERVER_ERROR` (logged, no details sent).
  */
-export type EntryStep = (entry: GraphQLRequestEntry, request: RequestInfo) => Promise<GraphQLRequestEntry | EntryOutcome> | GraphQLRequestEntry | EntryOutcome;
+export interface PipelinePlugin {
+  /** For logs. */
+  readonly name: string;
+  /** Turns a persisted id into text (sets `entry.query`, and `documentHash` when known). */
+  resolveDocument?(ctx: OperationContext): Promise<Check> | Check;
+  /** Checks the text before parsing (bytes, tokens). `entry.query` is set. */
+  checkDocument?(ctx: OperationContext): Check;
+  /** Checks the selected operation (transport rules, limits). `document` and `operation` are set. */
+  checkOperation?(ctx: OperationContext): Promise<Check> | Check;
+  /** The operation passed every check: now side effects may happen (APQ registration). */
+  didPassChecks?(ctx: OperationContext): Promise<void> | void;
+  /**
+   * Adjusts a result before it is encoded (cache policy, `extensions`): an executed operation's (`executed`), or
+   * a refusal by an operation check (as Apollo Server's `willSendResponse` sees error responses too).
+   */
+  willSendResult?(ctx: OperationContext, result: OperationResult, hints: readonly { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' }[], executed: boolean): void;
+}

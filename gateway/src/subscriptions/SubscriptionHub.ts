@@ -1,16 +1,20 @@
-import { GraphQLError } from 'graphql';
+import { roamError } from '@roam/errors';
+import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
+import type { RoamExecutor } from '../executor/RoamExecutor';
+import type { SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
+import type { UpstreamEvent, UpstreamPool } from '../upstream/UpstreamPool';
 import type { EventStream } from './EventStream';
-import { executeSubscriptionEvent, type EventOperation, type UpstreamEvent } from './executeSubscriptionEvent';
 import { formatResult } from './formatResult';
-import type { SupergraphPlanner } from './SupergraphPlanner';
-import type { UpstreamPool } from './UpstreamPool';
+import type { EventOperation } from './SubscriptionRouter';
 
 /** What a hub needs from its owner. */
 export interface HubContext {
   readonly pool: UpstreamPool;
-  /** The planner of the current supergraph (swapped on reload). */
-  planner(): SupergraphPlanner;
+  /** The one executor: runs the rest of the plan per event. */
+  readonly executor: RoamExecutor;
+  /** The current supergraph snapshot (swapped on reload). */
+  snapshot(): SupergraphSnapshot;
   /** Most events waiting for enrichment before the hub gives up with `SUBSCRIPTION_OVERFLOW`. */
   readonly maxPendingEvents: number;
   readonly logger: Logger;
@@ -52,7 +56,8 @@ export class SubscriptionHub {
   start(): void {
     const { primary, primaryUrl } = this.operation.plan;
     const variables: Record<string, unknown> = {};
-    for (const name of primary.variableUsages ?? []) if (name in this.operation.variables) variables[name] = this.operation.variables[name];
+    const sent = this.operation.op.coercedVariables;
+    for (const name of primary.variableUsages ?? []) if (name in sent) variables[name] = sent[name];
     this.closeUpstream = this.context.pool.subscribe(primary.serviceName, primaryUrl, this.scope, this.connectionParams, { query: primary.operation, variables, operationName: primary.operationName }, {
       next: (event) => this.onEvent(event),
       error: (error) => this.enqueue(() => this.terminate(error)),
@@ -85,15 +90,19 @@ export class SubscriptionHub {
   private onEvent(event: UpstreamEvent): void {
     if (this.closed) return;
     if (this.pending >= this.context.maxPendingEvents) {
-      this.terminate(new GraphQLError(`More than ${this.context.maxPendingEvents} events were waiting for enrichment; the subscription was ended. Resubscribe.`, { extensions: { code: 'SUBSCRIPTION_OVERFLOW' } }));
+      this.terminate(roamError('SUBSCRIPTION_OVERFLOW', `More than ${this.context.maxPendingEvents} events were waiting for enrichment; the subscription was ended. Resubscribe.`));
       return;
     }
     this.pending++;
     // Enrichment starts at once (events overlap their subgraph round trips); delivery stays in arrival order.
-    const enriched = executeSubscriptionEvent(this.context.planner(), this.operation, event).catch((error: unknown) => {
-      this.context.logger.error({ err: (error as Error).message }, 'subscription event enrichment failed');
-      return { data: null, errors: [new GraphQLError('The event could not be processed.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
-    });
+    const { op, plan } = this.operation;
+    const enriched = this.context.executor.executeEvent(this.context.snapshot(), op, plan, event).then(
+      (execution) => (execution.errors.length > 0 ? { data: execution.data, errors: [...execution.errors] } : { data: execution.data }),
+      (error: unknown) => {
+        this.context.logger.error({ err: (error as Error).message }, 'subscription event enrichment failed');
+        return { data: null, errors: [roamError('INTERNAL_SERVER_ERROR', 'The event could not be processed.')] };
+      },
+    );
     this.enqueue(async () => {
       try {
         const result = await enriched;

@@ -1,21 +1,24 @@
 import { createHash } from 'node:crypto';
-import type { Fetcher } from '@apollo/utils.fetcher';
-import { GraphQLError, print, type DocumentNode } from 'graphql';
+import { roamError } from '@roam/errors';
 import type { Logger } from 'pino';
+import type { ExecutableOperation, RoamExecutor } from '../executor/RoamExecutor';
+import type { SubscriptionPlan, SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
+import type { UpstreamPool } from '../upstream/UpstreamPool';
 import { EventStream } from './EventStream';
-import type { EventOperation } from './executeSubscriptionEvent';
 import { SubscriptionHub } from './SubscriptionHub';
-import { SupergraphPlanner } from './SupergraphPlanner';
-import { UpstreamPool } from './UpstreamPool';
+
+/** A client subscription ready to start: the prepared operation and its plan on the current supergraph. */
+export interface EventOperation {
+  readonly op: ExecutableOperation;
+  readonly plan: SubscriptionPlan;
+}
 
 /** Settings of {@link SubscriptionRouter}. */
 export interface SubscriptionRouterOptions {
-  /** Fetcher of entity fetches (the gateway's pooled undici fetcher). */
-  readonly fetcher: Fetcher;
-  /** Deadline for a subgraph's `connection_ack`, in ms. */
-  readonly upstreamConnectTimeoutMs: number;
-  /** Interval of graphql-ws pings to subgraphs, in ms (0 = off). */
-  readonly upstreamKeepAliveMs: number;
+  /** The upstream layer's graphql-ws pool (primary fetches). */
+  readonly pool: UpstreamPool;
+  /** Runs the rest of the plan for every event (entity enrichment): the one executor. */
+  readonly executor: RoamExecutor;
   /** Bound of undelivered events per client subscription, in events. */
   readonly maxQueuedEvents: number;
   readonly logger: Logger;
@@ -39,16 +42,13 @@ export interface SubscriberScope {
  * `SUBSCRIPTION_SCHEMA_RELOAD` (Apollo Router's code) and can resubscribe.
  */
 export class SubscriptionRouter {
-  private current: SupergraphPlanner | undefined;
+  private current: SupergraphSnapshot | undefined;
   private readonly hubs = new Map<string, SubscriptionHub>();
-  private readonly pool: UpstreamPool;
 
-  constructor(private readonly options: SubscriptionRouterOptions) {
-    this.pool = new UpstreamPool({ connectTimeoutMs: options.upstreamConnectTimeoutMs, keepAliveMs: options.upstreamKeepAliveMs, logger: options.logger });
-  }
+  constructor(private readonly options: SubscriptionRouterOptions) {}
 
-  /** The planner of the current supergraph, or undefined before the first load. */
-  get planner(): SupergraphPlanner | undefined {
+  /** The current supergraph snapshot, or undefined before the first load. */
+  get snapshot(): SupergraphSnapshot | undefined {
     return this.current;
   }
 
@@ -56,15 +56,11 @@ export class SubscriptionRouter {
   stats(): { upstreams: number; subscribers: number; upstreamSockets: number } {
     let subscribers = 0;
     for (const hub of this.hubs.values()) subscribers += hub.size;
-    return { upstreams: this.hubs.size, subscribers, upstreamSockets: this.pool.size };
+    return { upstreams: this.hubs.size, subscribers, upstreamSockets: this.options.pool.size };
   }
 
-  /**
-   * Loads a new supergraph (first load or hot reload) and re-plans every running subscription.
-   * @throws Error when the SDL is not a valid supergraph (the current one stays).
-   */
-  updateSupergraph(supergraphSdl: string): void {
-    const next = new SupergraphPlanner(supergraphSdl, this.options.fetcher);
+  /** Installs a new supergraph snapshot (first load or hot reload) and re-plans every running subscription. */
+  updateSupergraph(next: SupergraphSnapshot): void {
     this.current = next;
     let kept = 0;
     let ended = 0;
@@ -72,7 +68,7 @@ export class SubscriptionRouter {
       const old = hub.operation;
       let plan;
       try {
-        plan = next.planSubscription(old.document, old.operationName);
+        plan = next.planSubscription(old.op.document, old.op.operationName, old.op.documentHash);
       } catch {
         plan = undefined;
       }
@@ -81,21 +77,10 @@ export class SubscriptionRouter {
         kept++;
       } else {
         ended++;
-        hub.terminate(new GraphQLError('The supergraph changed and this subscription no longer has the same plan; resubscribe.', { extensions: { code: 'SUBSCRIPTION_SCHEMA_RELOAD' } }));
+        hub.terminate(roamError('SUBSCRIPTION_SCHEMA_RELOAD', 'The supergraph changed and this subscription no longer has the same plan; resubscribe.'));
       }
     }
     if (kept + ended > 0) this.options.logger.info({ kept, ended }, 'subscriptions re-planned after supergraph reload');
-  }
-
-  /**
-   * Plans a validated subscription operation on the current supergraph.
-   * @param variables - coerced variable values.
-   * @throws GraphQLError `SUPERGRAPH_NOT_READY` before the first load, `GRAPHQL_VALIDATION_FAILED` when it cannot be planned.
-   */
-  prepare(document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): EventOperation {
-    const planner = this.current;
-    if (!planner) throw new GraphQLError('The gateway has not loaded a supergraph yet; retry shortly.', { extensions: { code: 'SUPERGRAPH_NOT_READY' } });
-    return { document, operationName, variables, plan: planner.planSubscription(document, operationName) };
   }
 
   /**
@@ -115,13 +100,14 @@ export class SubscriptionRouter {
         hub?.remove(stream);
         onFinish();
       },
-      () => new GraphQLError('The client is not reading its events fast enough; the subscription was ended. Resubscribe.', { extensions: { code: 'SUBSCRIPTION_OVERFLOW' } }),
+      () => roamError('SUBSCRIPTION_OVERFLOW', 'The client is not reading its events fast enough; the subscription was ended. Resubscribe.'),
       write,
     );
     if (!hub) {
       const created = new SubscriptionHub(key, operation, scope.key, scope.connectionParams, {
-        pool: this.pool,
-        planner: () => this.current as SupergraphPlanner,
+        pool: this.options.pool,
+        executor: this.options.executor,
+        snapshot: () => this.current as SupergraphSnapshot,
         maxPendingEvents: this.options.maxQueuedEvents,
         logger: this.options.logger,
         onClose: (closedHub) => {
@@ -138,16 +124,15 @@ export class SubscriptionRouter {
     return stream;
   }
 
-  /** Completes every subscription (one `complete` each) and closes the upstream sockets. */
+  /** Ends every subscription (one `error` each, `reason: shutdown`); the upstream layer closes the sockets. */
   async close(): Promise<void> {
-    for (const hub of [...this.hubs.values()]) hub.terminate(new GraphQLError('The gateway is shutting down.', { extensions: { code: 'SUBSCRIPTION_UPSTREAM_ERROR', reason: 'shutdown' } }));
-    await this.pool.close();
+    for (const hub of [...this.hubs.values()]) hub.terminate(roamError('SUBSCRIPTION_UPSTREAM_ERROR', 'The gateway is shutting down.', { reason: 'shutdown' }));
   }
 }
 
 /** @returns a stable hash of the normalised document, operation name, variables and scope. */
 function sharingKey(operation: EventOperation, scope: string): string {
-  return createHash('sha256').update(JSON.stringify([operation.document.loc?.source.body ?? print(operation.document), operation.operationName ?? null, canonical(operation.variables), scope])).digest('hex');
+  return createHash('sha256').update(JSON.stringify([operation.op.documentHash, operation.op.operationName ?? null, canonical(operation.op.coercedVariables), scope])).digest('hex');
 }
 
 function canonical(value: unknown): unknown {

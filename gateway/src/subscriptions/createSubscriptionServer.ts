@@ -3,35 +3,35 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, type ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { getOperationAST, getVariableValues, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { CLOSE_CODES, isRoamError, roamError } from '@roam/errors';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { formatError } from '../formatError';
-import { operationResolutionMessage } from '../operationResolution/operationResolutionMessage';
+import type { OperationPipeline, PreparedOperation } from '../pipeline/OperationPipeline';
+import type { RequestInfo } from '../pipeline/types';
 import { formatResult } from './formatResult';
 import { connectionInfo } from './connectionInfo';
 import type { EventStream } from './EventStream';
-import { resolveOperationFromText } from './resolveOperationFromText';
 import type { SubscriptionRouter } from './SubscriptionRouter';
-import type { Authenticate, CheckOperation, ConnectionInfo, ExecuteOperation, ResolveOperation, SubscribeRequest } from './types';
+import type { Authenticate, ConnectionInfo, SubscribeRequest } from './types';
 
-/** Close codes Roam uses beyond graphql-transport-ws's own (`CloseCode` of graphql-ws). */
+/** Close codes Roam uses beyond graphql-transport-ws's own (from the shared catalogue, `CLOSE_CODES`). */
 export const ROAM_CLOSE_CODES = {
   /** RFC 6455 "Going Away": the gateway is shutting down; reconnect (to another replica). */
-  GOING_AWAY: 1001,
+  GOING_AWAY: CLOSE_CODES.GOING_AWAY.code,
   /** RFC 6455 "Try Again Later": this client name already holds `SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT` connections. */
-  TRY_AGAIN_LATER: 1013,
+  TRY_AGAIN_LATER: CLOSE_CODES.TOO_MANY_CONNECTIONS.code,
 } as const;
 
 /** Settings of {@link createSubscriptionServer}. */
 export interface SubscriptionServerOptions {
   readonly router: SubscriptionRouter;
-  /** Runs queries and mutations sent over the socket. */
-  readonly execute: ExecuteOperation;
-  /** Front door: payload → document text (persisted queries). @default free text ({@link resolveOperationFromText}) */
-  readonly resolveOperation?: ResolveOperation;
-  /** Front door: operation limits. @default none */
-  readonly checkOperation?: CheckOperation;
+  /**
+   * The operation pipeline every `subscribe` payload goes through (the same stages as HTTP: persisted queries,
+   * document and operation limits, validation, APQ registration); queries and mutations then execute through it.
+   */
+  readonly pipeline: OperationPipeline;
   /** Accepts or refuses `connection_init`. @default accept every well-formed payload */
   readonly authenticate?: Authenticate;
   /** HTTP path of the endpoint. @default "/graphql" */
@@ -72,9 +72,7 @@ interface ConnectionState {
   activeSubscriptions: number;
 }
 
-type OperationContext = { kind: 'subscription'; stream: EventStream } | { kind: 'execute'; query: string; info: ConnectionInfo };
-
-const err = (code: string, message: string, extensions: Record<string, unknown> = {}): GraphQLError => new GraphQLError(message, { extensions: { ...extensions, code } });
+type OperationContext = { kind: 'subscription'; stream: EventStream } | { kind: 'execute'; prepared: PreparedOperation } | { kind: 'refused'; errors: readonly GraphQLError[] };
 
 /**
  * The client-facing subscription endpoint: graphql-transport-ws through the `graphql-ws` library
@@ -97,7 +95,6 @@ const err = (code: string, message: string, extensions: Record<string, unknown> 
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
   const path = options.path ?? '/graphql';
   const logger = options.logger;
-  const resolveOperation = options.resolveOperation ?? resolveOperationFromText;
   const states = new WeakMap<WebSocket, ConnectionState>();
   const connectionsPerClient = new Map<string, number>();
   let draining = false;
@@ -130,7 +127,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const held = connectionsPerClient.get(client) ?? 0;
       if (held >= options.maxConnectionsPerClient) {
         logger.warn({ clientName: info.clientName, held }, 'subscription connection refused: too many connections for this client');
-        ctx.extra.socket.close(ROAM_CLOSE_CODES.TRY_AGAIN_LATER, `TOO_MANY_CONNECTIONS: at most ${options.maxConnectionsPerClient} per client`);
+        ctx.extra.socket.close(CLOSE_CODES.TOO_MANY_CONNECTIONS.code, `${CLOSE_CODES.TOO_MANY_CONNECTIONS.reason}: at most ${options.maxConnectionsPerClient} per client`);
         return false;
       }
       connectionsPerClient.set(client, held + 1);
@@ -154,19 +151,26 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       try {
         return await prepareOperation(payload as SubscribeRequest, info, state, directWriter(ctx.extra.socket, id));
       } catch (error) {
-        if (error instanceof GraphQLError && typeof error.extensions.code === 'string') return [error];
+        if (isRoamError(error)) return [error];
         logger.error({ err: (error as Error).message }, 'subscription subscribe hook failed');
-        return [err('INTERNAL_SERVER_ERROR', 'Internal server error')];
+        return [roamError('INTERNAL_SERVER_ERROR', 'Internal server error')];
       }
     },
     subscribe: (args: ExecutionArgs) => (args.contextValue as OperationContext & { kind: 'subscription' }).stream,
     execute: async (args: ExecutionArgs) => {
-      const context = args.contextValue as OperationContext & { kind: 'execute' };
+      const context = args.contextValue as OperationContext & { kind: 'execute' | 'refused' };
+      if (context.kind === 'refused') return { errors: [...context.errors] };
       try {
-        return await options.execute({ query: context.query, operationName: args.operationName ?? undefined, variables: (args.variableValues ?? {}) as Record<string, unknown> }, context.info);
+        const result = await options.pipeline.execute(context.prepared);
+        const { data, errors, extensions } = result.body;
+        return {
+          data: (data ?? null) as ExecutionResult['data'],
+          ...(errors ? { errors: errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })) } : {}),
+          ...(extensions ? { extensions } : {}),
+        };
       } catch (error) {
         logger.error({ err: (error as Error).message }, 'operation over WebSocket failed');
-        return { errors: [err('INTERNAL_SERVER_ERROR', 'Internal server error')] };
+        return { errors: [roamError('INTERNAL_SERVER_ERROR', 'Internal server error')] };
       }
     },
     onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result as ExecutionResult) : undefined),
@@ -186,32 +190,26 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     };
   }
 
-  async function prepareOperation(payload: SubscribeRequest, info: ConnectionInfo, state: ConnectionState, write: (payloadJson: string) => boolean): Promise<ExecutionArgs | GraphQLError[]> {
-    const resolved = await resolveOperation(payload, info);
-    if ('errors' in resolved) return [...resolved.errors];
-    const planner = options.router.planner;
-    if (!planner) return [err('SUPERGRAPH_NOT_READY', 'The gateway has not loaded a supergraph yet; retry shortly.')];
-    const checked = planner.parseAndValidate(resolved.query);
-    if ('errors' in checked) return [...checked.errors];
-    const document = checked.document;
-    const operationName = payload.operationName ?? undefined;
-    const operation = getOperationAST(document, operationName);
-    if (!operation) {
-      return [err('OPERATION_RESOLUTION_FAILURE', operationResolutionMessage(document, operationName) ?? 'Must provide an operation.')];
+  async function prepareOperation(payload: SubscribeRequest, info: ConnectionInfo, state: ConnectionState, write: (payloadJson: string) => boolean): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    // graphql-ws needs `query` to be a string: a hash-only payload has "" (or omitted it, see the reviver)
+    const entry = payload.query.trim() === '' ? { ...payload, query: undefined } : payload;
+    const prepared = await options.pipeline.prepare(entry, requestInfoOf(info));
+    if ('refused' in prepared) {
+      // A query or mutation refused by an operation check answers with a result (`next` + `complete`), as
+      // over HTTP; everything else refused is one `error` message.
+      const refusedOp = prepared.ctx?.operation;
+      if (!refusedOp || refusedOp.operation === 'subscription') return [...prepared.refused];
+      return { schema: prepared.ctx!.snapshot.apiSchema, document: prepared.ctx!.document!, contextValue: { kind: 'refused', errors: prepared.refused } satisfies OperationContext };
     }
-    const coerced = getVariableValues(planner.apiSchema, operation.variableDefinitions ?? [], (payload.variables ?? {}) as Record<string, unknown>, { maxErrors: 10 });
-    if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } }));
-    const variables = coerced.coerced;
-    const refused = await options.checkOperation?.({ document, operationName, variables, requestVariables: payload.variables ?? {}, query: resolved.query }, info);
-    if (refused && refused.length > 0) return [...refused];
-    const base = { schema: planner.apiSchema, document, operationName, variableValues: variables };
-    if (operation.operation !== 'subscription') return { ...base, contextValue: { kind: 'execute', query: resolved.query, info } satisfies OperationContext };
+    const { ctx, op } = prepared;
+    const base = { schema: ctx.snapshot.apiSchema, document: op.document, operationName: op.operationName, variableValues: op.coercedVariables };
+    if (op.operation.operation !== 'subscription') return { ...base, contextValue: { kind: 'execute', prepared } satisfies OperationContext };
     if (state.activeSubscriptions >= options.maxSubscriptionsPerConnection) {
-      return [err('TOO_MANY_SUBSCRIPTIONS', `A connection may run at most ${options.maxSubscriptionsPerConnection} subscriptions; complete one first.`, { limit: options.maxSubscriptionsPerConnection })];
+      return [roamError('TOO_MANY_SUBSCRIPTIONS', `A connection may run at most ${options.maxSubscriptionsPerConnection} subscriptions; complete one first.`, { limit: options.maxSubscriptionsPerConnection })];
     }
-    const prepared = options.router.prepare(document, operationName, variables);
+    const plan = ctx.snapshot.planSubscription(op.document, op.operationName, op.documentHash);
     state.activeSubscriptions++;
-    const stream = options.router.subscribe(prepared, scopeOf(info), () => state.activeSubscriptions--, write);
+    const stream = options.router.subscribe({ op, plan }, scopeOf(info), () => state.activeSubscriptions--, write);
     return { ...base, contextValue: { kind: 'subscription', stream } satisfies OperationContext };
   }
 
@@ -244,6 +242,15 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/** The request a `subscribe` payload stands for: a POST over `ws` with the connection's identity as the HTTP headers that carry it. */
+function requestInfoOf(info: ConnectionInfo): RequestInfo {
+  const headers = new Map<string, string>();
+  if (info.sentClientName !== undefined) headers.set('apollographql-client-name', info.sentClientName);
+  if (info.clientVersion !== undefined) headers.set('apollographql-client-version', info.clientVersion);
+  if (info.authorization !== undefined) headers.set('authorization', info.authorization);
+  return { transport: 'ws', method: 'POST', headers, clientName: info.sentClientName, clientVersion: info.clientVersion, inBatch: false, transportContext: info };
 }
 
 /** Who a connection counts against: its credential (hashed) when it has one, else its client name. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { GraphQLError, DocumentNode, ExecutionResult } from 'graphql';
+import type { GraphQLError, DocumentNode } from 'graphql';
 
 /** Who is on a WebSocket connection, from its `connection_init` payload (and the upgrade request). */
 export interface ConnectionInfo {
@@ -57,6 +57,3 @@ export type CheckOperation = (operation: SubscribeOperation, connection: Connect
  * Return false to refuse: the socket closes with 4403 Forbidden (graphql-transport-ws).
  */
 export type Authenticate = (connection: ConnectionInfo) => Promise<boolean>;
-
-/** Runs a query or mutation sent over the WebSocket (through Apollo Server, as over HTTP). */
-export type ExecuteOperation = (request: { query: string; operationName: string | undefined; variables: Record<string, unknown> }, connection: ConnectionInfo) => Promise<ExecutionResult>;

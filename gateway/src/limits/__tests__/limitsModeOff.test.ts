@@ -1,18 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HeaderMap } from '@apollo/server';
+import pino from 'pino';
 import { getOperationAST, parse } from 'graphql';
 import { OperationLimiter, readLimitsSettings, type LimitsSettings } from '@roam/operation-limits';
 import { composeSupergraph } from '../../compose/composeSupergraph';
-import { isOutcome } from '../../pipeline/outcome';
-import type { RequestInfo } from '../../pipeline/types';
+import type { OperationContext, RequestInfo } from '../../pipeline/types';
 import { checkOperationLimits } from '../checkOperationLimits';
-import { createLimitsStep } from '../createLimitsStep';
+import { limitsPlugin } from '../limitsPlugin';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 const SDL = composeSupergraph(['accounts', 'products', 'inventory', 'reviews'].map((name) => ({ name, url: `http://127.0.0.1:1/${name}`, sdl: readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8') })));
 const silent = { debug: () => undefined, info: () => undefined };
-const info = (clientName?: string): RequestInfo => ({ method: 'POST', headers: new HeaderMap(), search: '', clientName, clientVersion: undefined, inBatch: false });
+const info = (clientName?: string): RequestInfo => ({ transport: 'http', method: 'POST', headers: new Map(), clientName, clientVersion: undefined, inBatch: false });
+// The limits plugin's document stage (bytes, tokens) on one entry: undefined lets it through, else the refusal.
+const documentStage = (limiter: OperationLimiter) => (entry: { query: string }, request: RequestInfo) =>
+  limitsPlugin(limiter, pino({ level: 'silent' })).checkDocument!({ entry, request } as unknown as OperationContext);
 
 // { topProducts(first: 50) { upc } } costs 50 × Product 1 = 50, depth 2, 7 tokens (README "Operation limits").
 const QUERY = '{ topProducts(first: 50) { upc } }';
@@ -34,7 +36,7 @@ describe('LIMITS_MODE=off', () => {
   it('the document step and the operation check do nothing: no rejection, no measurement, no counter', () => {
     const limiter = limiterWith(readLimitsSettings({ ...TINY, LIMITS_MODE: 'off' }));
     const entry = { query: QUERY };
-    expect(createLimitsStep(limiter, silent)(entry, info())).toBe(entry);
+    expect(documentStage(limiter)(entry, info())).toBeUndefined();
     const document = parse(QUERY);
     const result = checkOperationLimits(limiter, silent, { document, operation: getOperationAST(document)!, variables: undefined, documentKey: undefined, clientName: undefined });
     expect(result).toEqual({ check: undefined, error: undefined });
@@ -49,9 +51,9 @@ describe('LIMITS_MODE=off', () => {
     const enforced = checkOperationLimits(limiter, silent, { ...input, clientName: undefined });
     expect(enforced.error?.extensions).toEqual({ code: 'MAX_DEPTH_LIMIT', measured: 2, limit: 1 });
     expect(enforced.check?.estimate.cost).toBe(50);
-    const step = createLimitsStep(limiterWith(readLimitsSettings({ ...TINY, LIMITS_BY_CLIENT: '{"bench":{"mode":"off"}}' })), silent);
-    expect(step({ query: QUERY }, info('bench'))).toEqual({ query: QUERY });
-    const outcome = step({ query: QUERY }, info());
-    expect(isOutcome(outcome) && JSON.parse(outcome.body).errors[0].extensions).toEqual({ code: 'MAX_DOCUMENT_BYTES_LIMIT', measured: 34, limit: 10 });
+    const step = documentStage(limiterWith(readLimitsSettings({ ...TINY, LIMITS_BY_CLIENT: '{"bench":{"mode":"off"}}' })));
+    expect(step({ query: QUERY }, info('bench'))).toBeUndefined();
+    const refusal = step({ query: QUERY }, info());
+    expect(refusal?.extensions).toEqual({ code: 'MAX_DOCUMENT_BYTES_LIMIT', measured: 34, limit: 10 });
   });
 });

@@ -1,8 +1,15 @@
 import { createClient, type Client } from 'graphql-ws';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { downstreamError, roamError } from '@roam/errors';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import type { UpstreamEvent } from './executeSubscriptionEvent';
+import type { UpstreamHooks } from './types';
+
+/** One result the owning subgraph sent for a subscription's primary fetch. */
+export interface UpstreamEvent {
+  readonly data?: Record<string, unknown> | null;
+  readonly errors?: readonly GraphQLFormattedError[];
+}
 
 /** What an upstream subscription reports to its owner. */
 export interface UpstreamSink {
@@ -20,6 +27,8 @@ export interface UpstreamPoolOptions {
   /** Interval of graphql-ws `ping` messages to subgraphs, in ms; 0 turns them off. */
   readonly keepAliveMs: number;
   readonly logger: Logger;
+  /** The upstream layer's hooks (breakers, metrics); `beforeFetch` may refuse opening a subscription. @default none */
+  readonly hooks?: UpstreamHooks;
 }
 
 /**
@@ -55,6 +64,12 @@ export class UpstreamPool {
   subscribe(service: string, httpUrl: string, scope: string, connectionParams: Record<string, unknown>, request: { query: string; variables: Record<string, unknown>; operationName?: string }, sink: UpstreamSink): () => void {
     if (this.closed) {
       queueMicrotask(() => sink.error(upstreamError(service, 'the gateway is shutting down')));
+      return () => undefined;
+    }
+    try {
+      this.options.hooks?.beforeFetch?.({ serviceName: service, operationType: 'subscription' });
+    } catch (error) {
+      queueMicrotask(() => sink.error(upstreamError(service, (error as Error).message)));
       return () => undefined;
     }
     const url = httpUrl.replace(/^http/, 'ws');
@@ -130,14 +145,14 @@ export class UpstreamPool {
 
 /** @returns the `SUBSCRIPTION_UPSTREAM_ERROR` error for a subgraph stream that could not open or broke. */
 export function upstreamError(service: string, reason: string): GraphQLError {
-  return new GraphQLError(`Subscription stream from subgraph '${service}' failed: ${reason}`, { extensions: { code: 'SUBSCRIPTION_UPSTREAM_ERROR', serviceName: service, reason } });
+  return roamError('SUBSCRIPTION_UPSTREAM_ERROR', `Subscription stream from subgraph '${service}' failed: ${reason}`, { serviceName: service, reason });
 }
 
 function toUpstreamError(service: string, error: unknown): GraphQLError {
   if (Array.isArray(error)) {
     // The subgraph refused the operation with an `error` message (GraphQL errors).
     const first = (error[0] ?? { message: 'unknown error' }) as GraphQLFormattedError;
-    return new GraphQLError(first.message, { extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', ...first.extensions, serviceName: service } });
+    return downstreamError(service, first.message, first.extensions);
   }
   const close = error as { code?: unknown; reason?: unknown; message?: unknown; type?: unknown };
   if (typeof close.code === 'number') return upstreamError(service, `the subgraph WebSocket closed with code ${close.code}${close.reason ? ` (${String(close.reason)})` : ''}`);

@@ -1,0 +1,3 @@
+export * from './ERROR_CODES';
+export * from './RoamError';
+export * from './CLOSE_CODES';

@@ -1,0 +1,137 @@
+import { downstreamError, roamError } from '@roam/errors';
+import { execute as executeGraphQL, GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import type { Logger } from 'pino';
+import type { SubscriptionPlan, SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
+import { InflightCoalescer } from '../upstream/InflightCoalescer';
+import type { CacheHint, SubgraphRequest, UpstreamEvent } from '../upstream';
+import type { Upstreams } from '../upstream/Upstreams';
+import { deepMerge, executePlan, type SubgraphCall } from './executePlan';
+import { introspectionDocument } from './introspectionDocument';
+import { shapeResponse } from './shapeResponse';
+
+/** One operation ready to run: parsed, validated, selected, its variables coerced. */
+export interface ExecutableOperation {
+  readonly document: DocumentNode;
+  readonly operation: OperationDefinitionNode;
+  readonly operationName: string | undefined;
+  /** SHA-256 of the document text (plan cache key). */
+  readonly documentHash: string;
+  /** The variables as the client sent them (forwarded to subgraphs, as Apollo Gateway does). */
+  readonly variables: Readonly<Record<string, unknown>>;
+  /** The variables coerced against the API schema (defaults applied), for `@skip`/`@include` and conditions. */
+  readonly coercedVariables: Record<string, unknown>;
+}
+
+/** What one execution produced: the GraphQL result and the cache hints of the subgraph replies it used. */
+export interface Execution {
+  readonly data: Record<string, unknown> | null;
+  readonly errors: readonly GraphQLError[];
+  /** Hints of the subgraph replies that sent `Cache-Control` (they restrict the response's policy). */
+  readonly hints: readonly CacheHint[];
+}
+
+/** Settings of {@link RoamExecutor}. */
+export interface RoamExecutorOptions {
+  readonly upstreams: Upstreams;
+  readonly logger: Logger;
+  /**
+   * Share identical in-flight work: a query whose document, operation name, variables and sharing scope match
+   * one being executed gets that execution's result, and its subgraph fetches are shared with identical ones.
+   * Mutations are never shared. @default true
+   */
+  readonly coalesceInflight?: boolean;
+}
+
+/**
+ * Roam's one executor (issue 10 item 4): runs the query plans of queries and mutations, and the rest of a
+ * subscription's plan for every event, through {@link executePlan} over the upstream layer, then shapes the
+ * response once ({@link shapeResponse}). Root introspection fields (`__schema`, `__type`) are answered by
+ * graphql-js from the API schema, as Apollo Gateway does.
+ */
+export class RoamExecutor {
+  /** Identical in-flight client queries. */
+  readonly requests = new InflightCoalescer<Execution>();
+
+  constructor(private readonly options: RoamExecutorOptions) {}
+
+  /**
+   * Executes a query or mutation.
+   *
+   * @param snapshot - the supergraph the request started with.
+   * @param op - the operation.
+   * @param scopeKey - everything besides the operation that can change the answer (credentials, cookies):
+   *   requests share an execution only with the same key.
+   * @returns data, errors (subgraph failures as `SUBREQUEST_*` / relayed subgraph errors with paths) and hints.
+   * @throws Error for a bug (the pipeline turns it into 500 `INTERNAL_SERVER_ERROR`).
+   */
+  execute(snapshot: SupergraphSnapshot, op: ExecutableOperation, scopeKey: string): Promise<Execution> {
+    const share = (this.options.coalesceInflight ?? true) && op.operation.operation === 'query';
+    if (!share) return this.run(snapshot, op, false);
+    const key = `${snapshot.version}\u0000${op.operationName ?? ''}\u0000${op.documentHash}\u0000${JSON.stringify(op.variables)}\u0000${scopeKey}`;
+    return this.requests.run(key, () => this.run(snapshot, op, true));
+  }
+
+  /**
+   * Runs the rest of a subscription's plan for one event of its primary fetch (Apollo Router's federated
+   * subscriptions: the event stands in for the primary fetch's response), then shapes the client's result.
+   * A failing entity fetch nulls the fields it owns and adds an error; the event is still delivered. Errors
+   * the owning subgraph put in the event are relayed with `serviceName`.
+   *
+   * @returns the result to send as a `next` payload.
+   */
+  async executeEvent(snapshot: SupergraphSnapshot, op: ExecutableOperation, plan: SubscriptionPlan, event: UpstreamEvent): Promise<Execution> {
+    const primary = plan.primary.serviceName;
+    const errors: GraphQLError[] = (event.errors ?? []).map((e) => relayed(primary, e));
+    if (event.data == null) {
+      return { data: null, errors: errors.length > 0 ? errors : [roamError('DOWNSTREAM_SERVICE_ERROR', 'The subgraph sent an event without data.', { serviceName: primary })], hints: [] };
+    }
+    const hints: CacheHint[] = [];
+    const merged = Object.create(null) as Record<string, unknown>;
+    deepMerge(merged, event.data);
+    await executePlan(plan.rest, { supergraphSchema: snapshot.supergraphSchema, variables: op.coercedVariables, providedVariables: op.coercedVariables, call: this.caller(snapshot, 'subscription', false, hints), errors }, merged);
+    const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors);
+    return { data, errors, hints };
+  }
+
+  private caller(snapshot: SupergraphSnapshot, operationType: 'query' | 'mutation' | 'subscription', coalesce: boolean, hints: CacheHint[]): SubgraphCall {
+    return async (serviceName: string, request: SubgraphRequest) => {
+      const url = snapshot.subgraphs.get(serviceName);
+      if (url === undefined) throw roamError('SUBREQUEST_HTTP_ERROR', `HTTP fetch failed from '${serviceName}': unknown subgraph`, { serviceName, reason: 'unknown subgraph' });
+      const response = await this.options.upstreams.client(serviceName, url).fetch(request, { operationType, coalesce });
+      if (response.cacheHint) hints.push(response.cacheHint);
+      return response;
+    };
+  }
+
+  private async run(snapshot: SupergraphSnapshot, op: ExecutableOperation, coalesceFetches: boolean): Promise<Execution> {
+    const plan = snapshot.plan(op.document, op.operationName, op.documentHash);
+    if (plan.node?.kind === 'Subscription') {
+      // The pipeline refuses subscriptions over HTTP before this; kept as a guard for embedders.
+      return { data: null, errors: [roamError('SUBSCRIPTION_REQUIRES_WEBSOCKET', 'Subscriptions are served over WebSocket (graphql-transport-ws).')], hints: [] };
+    }
+    const errors: GraphQLError[] = [];
+    const hints: CacheHint[] = [];
+    const operationType = op.operation.operation === 'mutation' ? 'mutation' : 'query';
+    const merged = await executePlan(plan.node, {
+      supergraphSchema: snapshot.supergraphSchema,
+      variables: op.coercedVariables,
+      providedVariables: op.variables,
+      call: this.caller(snapshot, operationType, coalesceFetches, hints),
+      errors,
+    });
+    // `__schema`/`__type` at the root: the planner skips them; graphql-js answers them from the API schema
+    // (as Apollo Gateway does) and shapeResponse puts them in the operation's field order.
+    const introspection = introspectionDocument(op.document, op.operation);
+    if (introspection) {
+      const result = await executeGraphQL({ schema: snapshot.apiSchema, document: introspection, variableValues: op.variables });
+      Object.assign(merged, result.data ?? {});
+      if (result.errors) errors.push(...result.errors);
+    }
+    const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors);
+    return { data, errors, hints };
+  }
+}
+
+function relayed(serviceName: string, e: { message?: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }): GraphQLError {
+  return downstreamError(serviceName, e.message ?? 'Subgraph error', e.extensions, e.path);
+}

@@ -1,0 +1,81 @@
+import { roamError } from '@roam/errors';
+import type { LimitsMode, OperationCheck, OperationLimiter } from '@roam/operation-limits';
+import type { Logger } from 'pino';
+import type { OperationContext, PipelinePlugin } from '../pipeline/types';
+import { checkOperationLimits } from './checkOperationLimits';
+
+/** Request header that asks for `extensions.cost` in the response (value `1`). */
+export const INCLUDE_COST_HEADER = 'roam-include-cost';
+
+/** The `extensions.cost` object of a response (sent when the request has `roam-include-cost: 1`). */
+export interface CostExtension {
+  /** Estimated cost of the operation. */
+  readonly estimated: number;
+  /** The cost limit that applied. */
+  readonly max: number;
+  /** `enforce` or `measure` (in `off` mode nothing is measured and no cost is sent). */
+  readonly mode: LimitsMode;
+  readonly depth: number;
+  readonly aliases: number;
+  readonly rootFields: number;
+  /** Each root field's share of `estimated`. */
+  readonly fields: readonly { readonly path: string; readonly cost: number }[];
+}
+
+function costExtension(check: OperationCheck): CostExtension {
+  return {
+    estimated: check.estimate.cost,
+    max: check.limits.maxCost,
+    mode: check.limits.mode,
+    depth: check.shape.depth,
+    aliases: check.shape.aliases,
+    rootFields: check.shape.rootFields,
+    fields: check.estimate.breakdown.fields,
+  };
+}
+
+/**
+ * The operation limits as a pipeline concern, for every transport, with the client's limits (per
+ * `apollographql-client-name`, or the client a WebSocket named in `connection_init`):
+ * - `checkDocument`: the text's size in UTF-8 bytes (`MAX_DOCUMENT_BYTES_LIMIT`) and its token count
+ *   (`MAX_TOKENS_LIMIT`, counted with a parser that stops past the limit), before anything parses it;
+ * - `checkOperation`: cost, depth, aliases, root fields of the parsed, validated operation
+ *   ({@link checkOperationLimits}) before it is planned or any subgraph is called;
+ * - `willSendResult`: with `roam-include-cost: 1`, `extensions.cost`.
+ * In `measure` mode it only logs; in `off` mode it does nothing. Refusals are HTTP 400 with Apollo Router's codes.
+ *
+ * @param limiter - the shared limiter (the gateway gives it each supergraph snapshot's cost schema on load).
+ * @param logger - where costs and rejections are logged.
+ */
+export function limitsPlugin(limiter: OperationLimiter, logger: Logger): PipelinePlugin {
+  const checks = new WeakMap<OperationContext, OperationCheck>();
+  return {
+    name: 'limits',
+    checkDocument({ entry, request }) {
+      if (entry.query === undefined) return undefined;
+      const limits = limiter.limitsFor(request.clientName);
+      if (limits.mode === 'off') return undefined;
+      const violation = limiter.checkSource(entry.query, limits);
+      if (!violation) return undefined;
+      logger.info({ clientName: request.clientName, code: violation.code, measured: violation.measured, limit: violation.limit, mode: limits.mode }, limits.mode === 'enforce' ? 'document rejected by limits' : 'document over limits (measure mode: not rejected)');
+      if (limits.mode === 'measure') {
+        limiter.stats.measuredOverLimit++;
+        return undefined;
+      }
+      limiter.stats.rejected++;
+      return roamError(violation.code, violation.message, { measured: violation.measured, limit: violation.limit }, { status: 400 });
+    },
+    checkOperation(ctx) {
+      const { document, operation, entry, request } = ctx;
+      if (!document || !operation) return undefined;
+      const result = checkOperationLimits(limiter, logger, { document, operation, variables: entry.variables, documentKey: ctx.documentHash, clientName: request.clientName });
+      if (result.check) checks.set(ctx, result.check);
+      return result.error;
+    },
+    willSendResult(ctx, result) {
+      const check = checks.get(ctx);
+      if (!check || ctx.request.headers.get(INCLUDE_COST_HEADER) !== '1') return;
+      result.body.extensions = { ...result.body.extensions, cost: costExtension(check) };
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { roamError } from '@roam/errors';
+import { getOperationAST, getVariableValues, type GraphQLError } from 'graphql';
+import type { Logger } from 'pino';
+import type { ExecutableOperation, Execution } from '../executor/RoamExecutor';
+import { operationResolutionMessage } from '../operationResolution/operationResolutionMessage';
+import { documentHash, type SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
+import { errorResult } from './errorResult';
+import { formatErrors } from './formatErrors';
+import { parseRequestEntry } from './parseRequestEntry';
+import type { OperationContext, OperationResult, PipelinePlugin, Refusal, RequestInfo } from './types';
+
+/** Runs an executable operation (Roam's executor, or Apollo Gateway's as a test oracle). */
+export interface OperationExecutor {
+  /**
+   * @param scopeKey - what besides the operation can change the answer (credentials): sharing boundary.
+   * @throws Error only for a bug (500).
+   */
+  execute(snapshot: SupergraphSnapshot, op: ExecutableOperation, scopeKey: string, request: RequestInfo): Promise<Execution>;
+}
+
+/** What {@link OperationPipeline} needs. */
+export interface OperationPipelineOptions {
+  /** @returns the current supergraph snapshot, or undefined before the first load (then 503 `SUPERGRAPH_NOT_READY`). */
+  readonly snapshot: () => SupergraphSnapshot | undefined;
+  /** The concerns, in the order their hooks run within each stage. */
+  readonly plugins: readonly PipelinePlugin[];
+  readonly executor: OperationExecutor;
+  readonly logger: Logger;
+}
+
+/** An operation that passed every check: ready to execute or to subscribe. */
+export interface PreparedOperation {
+  readonly ctx: OperationContext;
+  readonly op: ExecutableOperation;
+}
+
+/** Request headers that make answers differ between callers: requests share work only when these are equal. */
+const SCOPE_HEADERS = ['authorization', 'cookie'] as const;
+
+/**
+ * The one operation pipeline (issue 10 item 1): every transport (HTTP POST, GET, batch entries, graphql-ws)
+ * hands it a decoded request entry, and it runs the stages in GraphQL's order, each as typed values, never as
+ * a serialised body parsed again:
+ *
+ * 1. check the entry's shape (`BAD_REQUEST`);
+ * 2. `resolveDocument` hooks (persisted id → text); no text then → 400 `BAD_REQUEST` (Apollo Server's message);
+ * 3. `checkDocument` hooks (document bytes, tokens);
+ * 4. parse and validate, cached per SHA-256 of the text in the supergraph snapshot (`GRAPHQL_PARSE_FAILED`,
+ *    `GRAPHQL_VALIDATION_FAILED`, 400);
+ * 5. select the operation (`OPERATION_RESOLUTION_FAILURE`, 400, graphql-js's message);
+ * 6. `checkOperation` hooks (transport rules, operation limits);
+ * 7. `didPassChecks` hooks: only now may anything be written (APQ registration);
+ * 8. coerce variables (`BAD_USER_INPUT`, 400), plan and execute (or, for graphql-ws, subscribe);
+ * 9. `willSendResult` hooks (cache policy, cost extension), errors formatted as Apollo Server does.
+ */
+export class OperationPipeline {
+  constructor(private readonly options: OperationPipelineOptions) {}
+
+  /**
+   * Runs one entry to its result.
+   *
+   * @param raw - the decoded entry (a JSON/MessagePack object, a batch element, a `subscribe` payload).
+   * @param request - the transport's facts.
+   * @param beforeExecute - awaited after every check, just before execution (a batch runs its mutations in order with it).
+   * @returns the result; never throws (a bug becomes 500 `INTERNAL_SERVER_ERROR`, logged).
+   */
+  async run(raw: unknown, request: RequestInfo, beforeExecute?: (op: ExecutableOperation) => Promise<void>): Promise<OperationResult> {
+    try {
+      const prepared = await this.prepare(raw, request);
+      if ('refused' in prepared) {
+        const result = errorResult(prepared.refused, this.options.logger);
+        if (prepared.ctx) for (const plugin of this.options.plugins) plugin.willSendResult?.(prepared.ctx, result, [], false);
+        return result;
+      }
+      if (beforeExecute) await beforeExecute(prepared.op);
+      return await this.execute(prepared);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'request entry failed');
+      return errorResult([roamError('INTERNAL_SERVER_ERROR', 'Internal server error.')], this.options.logger);
+    }
+  }
+
+  /**
+   * Stages 1–7 and variable coercion: everything before execution. The graphql-ws adapter uses it for
+   * subscriptions (which it hands to the subscription router) as well as for queries and mutations.
+   *
+   * @returns the prepared operation, or the errors refusing it (the first one's status and headers apply).
+   * @throws Error only for a bug.
+   */
+  async prepare(raw: unknown, request: RequestInfo): Promise<PreparedOperation | Refusal> {
+    const snapshot = this.options.snapshot();
+    if (!snapshot) return refuse(roamError('SUPERGRAPH_NOT_READY', 'The gateway has not loaded a supergraph yet.', {}, { headers: { 'retry-after': '1' } }));
+    const parsed = parseRequestEntry(raw);
+    if ('error' in parsed) return refuse(roamError('BAD_REQUEST', parsed.error));
+    const ctx: OperationContext = { request, snapshot, entry: parsed };
+    const { plugins } = this.options;
+    for (const plugin of plugins) {
+      const refused = await plugin.resolveDocument?.(ctx);
+      if (refused) return refuse(refused);
+    }
+    const text = ctx.entry.query;
+    if (text === undefined || text === '') return refuse(roamError('BAD_REQUEST', 'GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.'));
+    for (const plugin of plugins) {
+      const refused = plugin.checkDocument?.(ctx);
+      if (refused) return refuse(refused);
+    }
+    ctx.documentHash ??= documentHash(text);
+    const checked = snapshot.checkDocument(text, ctx.documentHash);
+    if ('errors' in checked) return { refused: checked.errors };
+    const document = checked.document;
+    ctx.document = document;
+    const operationName = ctx.entry.operationName;
+    const operation = getOperationAST(document, operationName);
+    if (!operation) return refuse(roamError('OPERATION_RESOLUTION_FAILURE', operationResolutionMessage(document, operationName) ?? 'Must provide an operation.'));
+    ctx.operation = operation;
+    for (const plugin of plugins) {
+      const refused = await plugin.checkOperation?.(ctx);
+      if (refused) return { refused: [refused], ctx };
+    }
+    for (const plugin of plugins) await plugin.didPassChecks?.(ctx);
+    const variables = ctx.entry.variables ?? {};
+    const coerced = getVariableValues(snapshot.apiSchema, operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
+    if (coerced.errors) return { refused: coerced.errors.map((e) => roamError('BAD_USER_INPUT', e.message, {}, { nodes: e.nodes, status: 400 })) };
+    const op: ExecutableOperation = { document, operation, operationName: operation.name?.value, documentHash: ctx.documentHash, variables, coercedVariables: coerced.coerced };
+    return { ctx, op };
+  }
+
+  /**
+   * Stage 8–9 for a prepared query or mutation.
+   * @returns the result (200, `data` and `errors`).
+   */
+  async execute({ ctx, op }: PreparedOperation): Promise<OperationResult> {
+    const scopeKey = SCOPE_HEADERS.map((h) => ctx.request.headers.get(h) ?? '').join('\u0000');
+    const execution = await this.options.executor.execute(ctx.snapshot, op, scopeKey, ctx.request);
+    const body: OperationResult['body'] = { data: execution.data };
+    if (execution.errors.length > 0) body.errors = formatErrors(execution.errors, this.options.logger);
+    const result: OperationResult = { status: 200, headers: new Map(), body };
+    for (const plugin of this.options.plugins) plugin.willSendResult?.(ctx, result, execution.hints, true);
+    return result;
+  }
+}
+
+/** One refusal as a {@link Refusal}. */
+function refuse(error: GraphQLError): Refusal {
+  return { refused: [error] };
+}

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
+import { prettyFormatQueryPlan, QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
+import { roamError } from '@roam/errors';
+import { schemaFromSupergraph } from '@roam/operation-limits';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
+
+/** A subscription operation planned against one supergraph. */
+export interface SubscriptionPlan {
+  /** The whole plan (`node.kind === 'Subscription'`). */
+  readonly queryPlan: QueryPlan;
+  /** The fetch opened as a graphql-ws subscription on the owning subgraph. */
+  readonly primary: FetchNode;
+  /** What runs for every event (entity fetches to other subgraphs), if anything. */
+  readonly rest: PlanNode | undefined;
+  /** HTTP URL of the subgraph that owns the root field. */
+  readonly primaryUrl: string;
+  /** Identity of the plan across reloads (formatted plan + primary URL): equal keys let a running subscription stay. */
+  readonly planKey: string;
+}
+
+/** A parsed and validated document, or why it is not one (`GRAPHQL_PARSE_FAILED` / `GRAPHQL_VALIDATION_FAILED`). */
+export type CheckedDocument = { readonly document: DocumentNode } | { readonly errors: readonly GraphQLError[] };
+
+/** Sizes of a snapshot's caches. */
+export interface SnapshotCacheSizes {
+  /** Parsed, validated documents kept (by SHA-256 of the text). @default 1000 */
+  readonly documents?: number;
+  /** Query plans kept (by document hash and operation name). @default 1000 */
+  readonly plans?: number;
+}
+
+/** @returns the SHA-256 (hex) of a document text: the key of every per-document cache (and Apollo's APQ hash). */
+export function documentHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Everything derived from one supergraph, built once per load and swapped whole (issue 10 item 3): the API
+ * schema (federation-internals and graphql-js), the supergraph schema, the query planner and its plan
+ * cache, the parse-and-validate cache, the cost model's schema (with `@cost`/`@listSize`) and the subgraph
+ * map. Requests hold the snapshot they started with, so a reload never changes a request mid-way.
+ */
+export class SupergraphSnapshot {
+  /** The core supergraph SDL it was built from. */
+  readonly sdl: string;
+  /** Load number: 1 for the first supergraph, +1 per hot reload. */
+  readonly version: number;
+  /** API schema (federation-internals), as the planner needs it. */
+  readonly apiSchemaInternal: Schema;
+  /** API schema (graphql-js): validation, variable coercion, introspection, response shaping. */
+  readonly apiSchema: GraphQLSchema;
+  /** Supergraph schema (graphql-js): type conditions of `@requires` inputs and rewrites. */
+  readonly supergraphSchema: GraphQLSchema;
+  /** The cost model's schema: the SDL's own AST, so `@cost`/`@listSize` survive. */
+  readonly costSchema: GraphQLSchema;
+  /** Subgraph name → GraphQL URL. */
+  readonly subgraphs: ReadonlyMap<string, string>;
+  private readonly planner: QueryPlanner;
+  private readonly documents: LRUCache<string, CheckedDocument>;
+  private readonly plans: LRUCache<string, QueryPlan>;
+
+  /**
+   * @param sdl - core supergraph SDL (`supergraph.graphql`).
+   * @param version - load number.
+   * @throws Error when the SDL is not a valid supergraph (the caller keeps the previous snapshot).
+   */
+  constructor(sdl: string, version: number, sizes: SnapshotCacheSizes = {}) {
+    const supergraph = Supergraph.build(sdl);
+    this.sdl = sdl;
+    this.version = version;
+    this.apiSchemaInternal = supergraph.apiSchema();
+    this.apiSchema = this.apiSchemaInternal.toGraphQLJSSchema();
+    this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
+    this.costSchema = schemaFromSupergraph(sdl);
+    this.planner = new QueryPlanner(supergraph);
+    const subgraphs = new Map<string, string>();
+    for (const sg of supergraph.subgraphs()) subgraphs.set(sg.name, sg.url ?? '');
+    this.subgraphs = subgraphs;
+    this.documents = new LRUCache({ max: sizes.documents ?? 1000 });
+    this.plans = new LRUCache({ max: sizes.plans ?? 1000 });
+  }
+
+  /**
+   * Parses and validates a document against the API schema (graphql-js `specifiedRules`), once per distinct
+   * text: the result (document or errors) is cached by the text's SHA-256 for every transport.
+   *
+   * @param text - the document text.
+   * @param hash - its SHA-256 hex ({@link documentHash}).
+   * @returns the document, or `GRAPHQL_PARSE_FAILED` (with locations) / `GRAPHQL_VALIDATION_FAILED` errors, HTTP 400.
+   */
+  checkDocument(text: string, hash: string): CheckedDocument {
+    let checked = this.documents.get(hash);
+    if (!checked) {
+      let document: DocumentNode | undefined;
+      try {
+        document = parse(text);
+      } catch (error) {
+        const e = error instanceof GraphQLError ? error : new GraphQLError(String((error as Error).message));
+        checked = { errors: [roamError('GRAPHQL_PARSE_FAILED', e.message, {}, { source: e.source, positions: e.positions })] };
+      }
+      if (document) {
+        const errors = validate(this.apiSchema, document, specifiedRules);
+        checked = errors.length > 0 ? { errors: errors.map((e) => roamError('GRAPHQL_VALIDATION_FAILED', e.message, {}, { nodes: e.nodes })) } : { document };
+      }
+      this.documents.set(hash, checked!);
+    }
+    return checked!;
+  }
+
+  /**
+   * The query plan of an operation, built by `@apollo/query-planner` once per document and operation name.
+   *
+   * @param document - a validated document.
+   * @param operationName - the selected operation's name, if any.
+   * @param hash - the document's SHA-256, for the cache key; `undefined` plans without caching.
+   * @throws Error when the planner cannot plan it (a bug or an unsupported construct).
+   */
+  plan(document: DocumentNode, operationName: string | undefined, hash: string | undefined): QueryPlan {
+    const key = hash === undefined ? undefined : `${operationName ?? ''}\u0000${hash}`;
+    let plan = key === undefined ? undefined : this.plans.get(key);
+    if (!plan) {
+      plan = this.planner.buildQueryPlan(operationFromDocument(this.apiSchemaInternal, document, { operationName, validate: false }));
+      if (key !== undefined) this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  /**
+   * Plans a validated subscription and splits the plan into the primary fetch and the rest.
+   * @throws RoamError `GRAPHQL_VALIDATION_FAILED` when the planner cannot plan it as a subscription.
+   */
+  planSubscription(document: DocumentNode, operationName: string | undefined, hash: string | undefined): SubscriptionPlan {
+    let queryPlan: QueryPlan;
+    try {
+      queryPlan = this.plan(document, operationName, hash);
+    } catch (error) {
+      throw roamError('GRAPHQL_VALIDATION_FAILED', `The subscription cannot be planned: ${(error as Error).message}`);
+    }
+    const node = queryPlan.node;
+    if (node?.kind !== 'Subscription') throw roamError('GRAPHQL_VALIDATION_FAILED', 'The subscription cannot be planned: the planner did not produce a subscription plan.');
+    const primaryUrl = this.subgraphs.get(node.primary.serviceName) ?? '';
+    return { queryPlan, primary: node.primary, rest: node.rest, primaryUrl, planKey: `${primaryUrl}\n${prettyFormatQueryPlan(queryPlan)}` };
+  }
+}
