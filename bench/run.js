@@ -151,6 +151,14 @@ const HIVE_BIN = join(ROOT, 'node_modules/@graphql-hive/gateway/dist/bin.js');
 const GATEWAYS = {
   roam: (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamProtectionEnv }, ctx),
   'roam-unprotected': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamOffEnv }, ctx),
+  /**
+   * Another build of Roam (a checkout of an earlier commit, built, named by BENCH_BASELINE_DIR) with the same
+   * settings as `roam`: before/after comparisons of a change in one interleaved run.
+   */
+  'roam-baseline': (port, supergraph, ctx) => {
+    if (!env.BENCH_BASELINE_DIR) throw new Error('roam-baseline needs BENCH_BASELINE_DIR: a built checkout of the Roam version to compare with');
+    return spawnPinned([join(env.BENCH_BASELINE_DIR, 'gateway/dist/bin.js')], { PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', ...substitute({ ...S.roamEnv, ...S.roamProtectionEnv }, ctx) }, S.gatewayCpu);
+  },
   /** Roam with Apollo Gateway executing the plans (EXECUTOR=apollo), to price Roam's own executor. */
   'roam-apollo-executor': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, EXECUTOR: 'apollo' }, ctx),
   apollo: (port, supergraph) => spawnPinned([join(__dirname, 'gateways/apollo.js')], { PORT: String(port), SUPERGRAPH_PATH: supergraph }, S.gatewayCpu),
@@ -170,7 +178,7 @@ function substitute(obj, ctx) {
   return out;
 }
 
-const usesHash = (name) => name === 'roam' && S.hashOnly;
+const usesHash = (name) => (name === 'roam' || name === 'roam-baseline') && S.hashOnly;
 
 // ---------- measurement ----------
 /** Checks one answer: the benchmark query against expected.json, other operations against a reference answer. */

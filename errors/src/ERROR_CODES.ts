@@ -54,3 +54,9 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
 }
+
+/**
+ * Every code by name (`CODE.MAX_DEPTH_LIMIT === 'MAX_DEPTH_LIMIT'`): how code outside this package names a
+ * code in data (tables, unions) without a string literal, so the catalogue stays the one place codes are written.
+ */
+export const CODE = Object.freeze(Object.fromEntries(Object.keys(ERROR_CODES).map((code) => [code, code]))) as { readonly [K in ErrorCode]: K };

@@ -1,4 +1,4 @@
-import { unwrapResolverError } from '@apollo/server/errors';
+import { CODE } from '@roam/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 
@@ -18,23 +18,22 @@ export function isUnexpectedError(formatted: GraphQLFormattedError): boolean {
 }
 
 /**
- * Apollo Server `formatError` hook: removes anything that could carry a stack trace or internals
+ * Formats one error for a client (the pipeline's, and the WebSocket server's): removes anything that could carry a stack trace or internals
  * (`extensions.stacktrace`, `extensions.exception`, also when a subgraph sent them) and keeps the rest;
  * an unexpected failure ({@link isUnexpectedError}) gets the generic {@link INTERNAL_ERROR_MESSAGE}
  * instead of its own message (a raw JS error must not reach the client), and its original error is
  * logged with its stack at `error` level when a logger is given.
  *
- * @param formatted - the error as Apollo Server (or the WebSocket server) formatted it.
- * @param error - the original error (Apollo Server's second argument), for the log.
+ * @param formatted - the error as the pipeline (or the WebSocket server) formatted it.
+ * @param error - the original error, for the log.
  * @param logger - where unexpected errors are logged; none: not logged.
  * @returns the error as sent to the client.
  */
 export function formatError(formatted: GraphQLFormattedError, error?: unknown, logger?: Logger): GraphQLFormattedError {
   if (isUnexpectedError(formatted)) {
-    const unwrapped = error === undefined ? undefined : unwrapResolverError(error);
-    const original = unwrapped instanceof GraphQLError && unwrapped.originalError ? unwrapped.originalError : unwrapped;
+    const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
     logger?.error({ err: original instanceof Error ? original : new Error(formatted.message) }, 'unexpected error while processing a GraphQL request');
-    return { message: INTERNAL_ERROR_MESSAGE, ...(formatted.locations ? { locations: formatted.locations } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    return { message: INTERNAL_ERROR_MESSAGE, ...(formatted.locations ? { locations: formatted.locations } : {}), extensions: { code: CODE.INTERNAL_SERVER_ERROR } };
   }
   if (!formatted.extensions) return formatted;
   const extensions: Record<string, unknown> = {};
@@ -45,7 +44,7 @@ export function formatError(formatted: GraphQLFormattedError, error?: unknown, l
 }
 
 /**
- * {@link formatError} bound to a logger, in the shape Apollo Server's `formatError` option takes.
+ * {@link formatError} bound to a logger.
  *
  * @param logger - where unexpected errors are logged (with stack, `error` level).
  */

@@ -1,3 +1,4 @@
+import { CODE } from '@roam/errors';
 import { buildASTSchema, parse, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { countTokens } from './countTokens';
@@ -107,7 +108,7 @@ export class OperationLimiter {
     if (tokens === undefined) {
       const counted = countTokens(query, limits.maxTokens);
       if (counted.kind === 'exceeded') {
-        return { code: 'MAX_TOKENS_LIMIT', message: `The document has more than ${limits.maxTokens} tokens, the limit.`, measured: counted.tokens, limit: limits.maxTokens };
+        return { code: CODE.MAX_TOKENS_LIMIT, message: `The document has more than ${limits.maxTokens} tokens, the limit.`, measured: counted.tokens, limit: limits.maxTokens };
       }
       if (counted.kind === 'syntax-error') return undefined;
       tokens = counted.tokens;

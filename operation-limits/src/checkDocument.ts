@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@roam/errors';
+import { CODE, type ErrorCode } from '@roam/errors';
 import {
   isEnumType,
   isInputObjectType,
@@ -130,7 +130,7 @@ export function checkDocument(schema: GraphQLSchema, source: string, limits: Ope
       }).cost;
     } catch (error) {
       if (!(error instanceof CostEstimationError) && !(error instanceof GraphQLError)) throw error;
-      opProblems.push({ code: 'COST_NOT_ESTIMATED', message: `The cost of ${name ?? 'the anonymous operation'} could not be estimated: ${error.message}` });
+      opProblems.push({ code: CODE.COST_NOT_ESTIMATED, message: `The cost of ${name ?? 'the anonymous operation'} could not be estimated: ${error.message}` });
     }
     opProblems.push(...findViolations({ ...shape, ...(cost === null ? {} : { cost }) }, limits));
     operations.push({ name, cost, ...shape, problems: opProblems });

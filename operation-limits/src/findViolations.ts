@@ -1,3 +1,4 @@
+import { CODE } from '@roam/errors';
 import type { ErrorCode } from '@roam/errors';
 import type { OperationLimits } from './OperationLimits';
 
@@ -23,12 +24,12 @@ export interface Measurements {
 }
 
 const CHECKS: readonly { key: keyof Measurements; limit: keyof OperationLimits; code: LimitCode; what: string }[] = [
-  { key: 'documentBytes', limit: 'maxDocumentBytes', code: 'MAX_DOCUMENT_BYTES_LIMIT', what: 'document size in bytes' },
-  { key: 'tokens', limit: 'maxTokens', code: 'MAX_TOKENS_LIMIT', what: 'number of tokens' },
-  { key: 'depth', limit: 'maxDepth', code: 'MAX_DEPTH_LIMIT', what: 'depth' },
-  { key: 'aliases', limit: 'maxAliases', code: 'MAX_ALIASES_LIMIT', what: 'number of aliases' },
-  { key: 'rootFields', limit: 'maxRootFields', code: 'MAX_ROOT_FIELDS_LIMIT', what: 'number of root fields' },
-  { key: 'cost', limit: 'maxCost', code: 'COST_ESTIMATED_TOO_EXPENSIVE', what: 'estimated cost' },
+  { key: 'documentBytes', limit: 'maxDocumentBytes', code: CODE.MAX_DOCUMENT_BYTES_LIMIT, what: 'document size in bytes' },
+  { key: 'tokens', limit: 'maxTokens', code: CODE.MAX_TOKENS_LIMIT, what: 'number of tokens' },
+  { key: 'depth', limit: 'maxDepth', code: CODE.MAX_DEPTH_LIMIT, what: 'depth' },
+  { key: 'aliases', limit: 'maxAliases', code: CODE.MAX_ALIASES_LIMIT, what: 'number of aliases' },
+  { key: 'rootFields', limit: 'maxRootFields', code: CODE.MAX_ROOT_FIELDS_LIMIT, what: 'number of root fields' },
+  { key: 'cost', limit: 'maxCost', code: CODE.COST_ESTIMATED_TOO_EXPENSIVE, what: 'estimated cost' },
 ];
 
 /**

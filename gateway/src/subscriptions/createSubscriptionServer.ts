@@ -234,7 +234,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const sockets = [...wss.clients];
       if (sockets.length > 0) logger.info({ connections: sockets.length }, 'closing subscription connections (1001)');
       const closed = Promise.all(sockets.map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())))));
-      for (const ws of sockets) ws.close(ROAM_CLOSE_CODES.GOING_AWAY, 'Going away');
+      for (const ws of sockets) ws.close(CLOSE_CODES.GOING_AWAY.code, CLOSE_CODES.GOING_AWAY.reason);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
       clearTimeout(timer);

@@ -3,7 +3,7 @@ import { operationFromDocument, Supergraph, type Schema } from '@apollo/federati
 import { prettyFormatQueryPlan, QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import { roamError } from '@roam/errors';
 import { schemaFromSupergraph } from '@roam/operation-limits';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, parse, specifiedRules, validate, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 
 /** A subscription operation planned against one supergraph. */
@@ -121,7 +121,8 @@ export class SupergraphSnapshot {
     const key = hash === undefined ? undefined : `${operationName ?? ''}\u0000${hash}`;
     let plan = key === undefined ? undefined : this.plans.get(key);
     if (!plan) {
-      plan = this.planner.buildQueryPlan(operationFromDocument(this.apiSchemaInternal, document, { operationName, validate: false }));
+      const planned = withoutIntrospection(document);
+      plan = planned ? this.planner.buildQueryPlan(operationFromDocument(this.apiSchemaInternal, planned, { operationName, validate: false })) : { kind: 'QueryPlan', node: undefined };
       if (key !== undefined) this.plans.set(key, plan);
     }
     return plan;
@@ -143,4 +144,28 @@ export class SupergraphSnapshot {
     const primaryUrl = this.subgraphs.get(node.primary.serviceName) ?? '';
     return { queryPlan, primary: node.primary, rest: node.rest, primaryUrl, planKey: `${primaryUrl}\n${prettyFormatQueryPlan(queryPlan)}` };
   }
+}
+
+/**
+ * The document the planner sees: root `__schema`/`__type` fields removed (the executor answers them from the
+ * API schema with graphql-js, as Apollo Gateway does; federation-internals does not know every introspection
+ * field of graphql 16, e.g. `__Type.isOneOf`).
+ *
+ * @returns the same document when it has no such root field, `undefined` when nothing but them (and `__typename`) is left.
+ */
+function withoutIntrospection(document: DocumentNode): DocumentNode | undefined {
+  let found = false;
+  let plannable = false;
+  const stripped = visit(document, {
+    OperationDefinition: {
+      leave(node: OperationDefinitionNode) {
+        const selections = node.selectionSet.selections.filter((s) => !(s.kind === Kind.FIELD && (s.name.value === '__schema' || s.name.value === '__type')));
+        if (selections.length !== node.selectionSet.selections.length) found = true;
+        if (selections.some((s) => s.kind !== Kind.FIELD || s.name.value !== '__typename')) plannable = true;
+        return selections.length === node.selectionSet.selections.length ? undefined : { ...node, selectionSet: { ...node.selectionSet, selections } };
+      },
+    },
+  });
+  if (!found) return document;
+  return plannable ? stripped : undefined;
 }
