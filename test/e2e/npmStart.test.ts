@@ -4,9 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
-import { freePort, waitFor } from '@roam/testkit';
+import { freePort, waitFor, postGraphQL } from '@roam/testkit';
 import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, ROOT } from '../support/stack';
-import { postGraphQL } from '../support/graphql';
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

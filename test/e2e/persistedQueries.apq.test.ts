@@ -1,7 +1,6 @@
 import { request } from 'undici';
 import { sha256Hex } from '@roam/persisted-queries';
-import { startRedis, type TestRedis } from '@roam/testkit';
-import { postGraphQL } from '../support/graphql';
+import { startRedis, type TestRedis, postGraphQL } from '@roam/testkit';
 import { apqExtension } from '../support/roamPq';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
 

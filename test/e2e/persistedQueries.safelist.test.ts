@@ -2,8 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parse, print } from 'graphql';
 import { createHash } from 'node:crypto';
 import { sha256Hex } from '@roam/persisted-queries';
-import { startRedis, waitFor, type TestRedis } from '@roam/testkit';
-import { postGraphQL } from '../support/graphql';
+import { startRedis, waitFor, type TestRedis, postGraphQL } from '@roam/testkit';
 import { apqExtension, roamPq, writeCodegenManifest } from '../support/roamPq';
 import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
 
