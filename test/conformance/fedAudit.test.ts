@@ -17,7 +17,12 @@ import { postGraphQL } from '@roam/testkit';
  * fail the same six (Apollo Gateway passes 193 of 199 too).
  */
 const EXPECTED_FAILURES: readonly string[] = [
-
+  'keys-mashup#1', // a representation built from a key the subgraph cannot resolve: `b` is null
+  'non-resolvable-interface-object#2', // an empty plan answered as null data instead of a request error
+  'requires-with-argument#3', // a @requires field fetched under the client's response key: the client gets the required arguments' data
+  'requires-with-argument#4', // same cause
+  'requires-with-argument#5', // same cause
+  'requires-with-argument-conflict#1', // two @requires selections of one field with different arguments merged into one
 ];
 
 interface SuiteResult {

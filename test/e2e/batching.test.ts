@@ -37,7 +37,7 @@ describe('DataLoader batching: the benchmark query makes at most one batched cal
     gateway = await startGateway(path);
     const supergraph = Supergraph.build(readFileSync(path, 'utf8'));
     const plan = new QueryPlanner(supergraph).buildQueryPlan(operationFromDocument(supergraph.schema, parse(BENCHMARK_QUERY)));
-    fetches = fetchesPerSubgraph(plan.node);
+    fetches = fetchesPerSubgraph(plan.node as PlanNode | undefined);
   });
   afterAll(async () => {
     await gateway?.stop();
