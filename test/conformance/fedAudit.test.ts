@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -68,6 +68,7 @@ async function runAudit(env: Record<string, string>): Promise<{ total: number; p
     for (const suite of suites) results.push(await runSuite(suite, replay, dir, env));
   } finally {
     await replay.close();
+    rmSync(dir, { recursive: true, force: true });
   }
   const total = suites.reduce((n, s) => n + s.tests.length, 0);
   return { total, passed: results.reduce((n, r) => n + r.passed, 0), results, misses: replay.misses };
