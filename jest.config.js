@@ -26,7 +26,12 @@ const project = (displayName, testMatch) => ({
 module.exports = {
   projects: [
     project('unit', ['**/src/**/__tests__/**/*.test.ts', '<rootDir>/test/docs/**/*.test.ts']),
-    project('integration', ['<rootDir>/*/test/integration/**/*.test.ts', '<rootDir>/subgraphs/*/test/integration/**/*.test.ts', '<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/conformance/**/*.test.ts']),
+    project('integration', [
+      '<rootDir>/*/test/integration/**/*.test.ts',
+      '<rootDir>/subgraphs/*/test/integration/**/*.test.ts',
+      '<rootDir>/test/integration/**/*.test.ts',
+      '<rootDir>/test/conformance/**/*.test.ts',
+    ]),
     project('e2e', ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/codegen/**/*.test.ts']),
   ],
   testTimeout: 60000,

@@ -86,7 +86,10 @@ async function expectAuditResult(executor: 'apollo' | 'roam'): Promise<void> {
   );
   expect(total).toBe(199);
   const failing = failures.map(failureId).sort();
-  expect({ unexpectedFailures: failing.filter((id) => !EXPECTED_FAILURES.includes(id)), nowPassing: EXPECTED_FAILURES.filter((id) => !failing.includes(id)) }).toEqual({ unexpectedFailures: [], nowPassing: [] });
+  expect({ unexpectedFailures: failing.filter((id) => !EXPECTED_FAILURES.includes(id)), nowPassing: EXPECTED_FAILURES.filter((id) => !failing.includes(id)) }).toEqual({
+    unexpectedFailures: [],
+    nowPassing: [],
+  });
   expect(failing).toEqual([...EXPECTED_FAILURES].sort());
   expect(passed).toBe(total - EXPECTED_FAILURES.length);
 }

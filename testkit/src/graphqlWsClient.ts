@@ -36,11 +36,14 @@ export function record(c: Client, query: string, variables?: Record<string, unkn
   const results: FormattedExecutionResult<any, unknown>[] = [];
   let settle!: (v: { kind: 'complete' } | { kind: 'error'; error: any }) => void;
   const done = new Promise<{ kind: 'complete' } | { kind: 'error'; error: any }>((resolve) => (settle = resolve));
-  const dispose = c.subscribe({ query, variables }, {
-    next: (r) => results.push(r),
-    error: (error) => settle({ kind: 'error', error }),
-    complete: () => settle({ kind: 'complete' }),
-  });
+  const dispose = c.subscribe(
+    { query, variables },
+    {
+      next: (r) => results.push(r),
+      error: (error) => settle({ kind: 'error', error }),
+      complete: () => settle({ kind: 'complete' }),
+    },
+  );
   return {
     results,
     done,
