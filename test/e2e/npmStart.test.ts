@@ -31,7 +31,7 @@ describe('npm start (scripts/start.js)', () => {
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(() => out.includes('Roam is running'), `npm start to print its URLs (output so far: ${out})`, 30_000);
+      await waitFor(() => out.includes('Roam is running') && out.includes('Press Ctrl-C to stop.'), `npm start to print its URLs (output so far: ${out})`, 30_000);
       expect(out).toContain(`http://127.0.0.1:${ports.PORT}/graphql`);
       expect(out).toContain(`http://127.0.0.1:${ports.REVIEWS_PORT}/graphql`);
       const res = await postGraphQL(`http://127.0.0.1:${ports.PORT}/graphql`, { query: BENCHMARK_QUERY });
@@ -57,7 +57,7 @@ describe('npm start (scripts/start.js)', () => {
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(() => out.includes('Roam is running'), `npm start to print its URLs (output so far: ${out})`, 30_000);
+      await waitFor(() => out.includes('Roam is running') && out.includes('Press Ctrl-C to stop.'), `npm start to print its URLs (output so far: ${out})`, 30_000);
       expect(trackedHash()).toBe(before);
       expect(readFileSync(composed, 'utf8')).toContain(`url: "http://127.0.0.1:${ports.INVENTORY_PORT}/graphql"`);
 
