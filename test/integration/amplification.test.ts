@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { request } from 'undici';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
-import { postGraphQL } from '../support/graphql';
+import { postGraphQL } from '@roam/testkit';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { writeSupergraph } from '../support/stack';
 

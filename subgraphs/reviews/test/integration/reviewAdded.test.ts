@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { request } from 'undici';
 import { loadDataset } from '@roam/subgraph-kit';
 import { waitFor } from '@roam/testkit';
-import { buildReviewsSubgraph } from '../server';
+import { buildReviewsSubgraph } from '../../src/server';
 
 // The reviews subgraph serves graphql-ws on its own port and counts its subscriptions.
 describe('reviews subgraph: Subscription.reviewAdded over graphql-ws', () => {
