@@ -1,4 +1,7 @@
 export * from './dataset';
+export * from './SeededStream';
+export * from './largeDataset';
+export * from './buildSubgraph';
 export * from './callCounter';
 export * from './connection';
 export * from './subgraphConfig';
