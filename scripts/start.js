@@ -6,11 +6,11 @@
 // own readConfig, each `<NAME>_PORT`/`<NAME>_URL` through readStackSettings (the module
 // `npm run compose` uses, so both name the same supergraph file). Ports: PORT (gateway, 4000) and each
 // subgraph's `<NAME>_PORT` (registry default). A subgraph that exits is reported and the rest keep
-// running; the gateway exiting stops everything. No child outlives this process: each is started with
-// scripts/lib/exitWithParent.js preloaded and an IPC channel, so it stops when this process dies, even
-// by SIGKILL; and this process stops its children when its own parent (npm, a shell) goes away.
+// running; the gateway exiting stops everything. No process outlives its parent: each child gets an
+// IPC channel and stops when it closes (this process died, even by SIGKILL; see the kit's onParentExit
+// and gateway/src/bin.ts), and this process stops its children when its own parent goes away (npm
+// forwards SIGTERM/SIGINT to its `sh -c`, which dies without passing it on).
 'use strict';
-require('./lib/exitWithParent');
 const { spawn, spawnSync } = require('node:child_process');
 const { existsSync, statSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -19,7 +19,6 @@ const { repoPath } = require('../subgraphs/registry');
 const { readStackSettings, StackSettingsError } = require('../subgraphs/registry/stackSettings');
 
 const root = join(__dirname, '..');
-const exitWithParent = join(__dirname, 'lib', 'exitWithParent.js');
 
 /** Validates every setting before anything starts. @returns { settings, gateway } or exits 1 naming each bad variable and its value. */
 function readSettings() {
@@ -80,7 +79,7 @@ const children = [];
 let stopping = false;
 let running = false; // true once every child is healthy: before that, any exit stops the start
 function start(name, script, env) {
-  const child = spawn(process.execPath, ['--require', exitWithParent, script, ...process.argv.slice(2)], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [script, ...process.argv.slice(2)], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
   child.on('exit', (code, signal) => {
     if (stopping) return;
     if (name === 'gateway' || !running) {
@@ -125,6 +124,10 @@ function stop(code) {
   });
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stop(0));
+require(join(root, 'subgraphs/kit/dist/onParentExit.js')).onParentExit((reason) => {
+  console.error(`[roam] ${reason}; stopping everything`);
+  stop(0);
+});
 
 (async () => {
   for (const s of subgraphs) start(s.entry.name, repoPath(s.entry.main), { PORT: String(s.port), HOST: '127.0.0.1' });

@@ -7,6 +7,7 @@ export * from './connection';
 export * from './subgraphConfig';
 export * from './createSubgraphServer';
 export * from './runSubgraph';
+export * from './onParentExit';
 export * from './pubsub';
 export * from './subscribePerEvent';
 export * from './nullWhenNotFound';

@@ -3,10 +3,12 @@ import { subgraphByName } from '@roam/subgraph-registry';
 import { readSubgraphConfig } from './subgraphConfig';
 import type { BuildSubgraph } from './buildSubgraph';
 import { createPubSub } from './pubsub';
+import { onParentExit } from './onParentExit';
 
 /**
  * The body of every subgraph's `index.ts`: reads the configuration, builds the server with `build`
- * over the chosen dataset, listens, and closes cleanly on SIGINT/SIGTERM. Exits with code 1 and a
+ * over the chosen dataset, listens, and closes cleanly on SIGINT/SIGTERM/SIGHUP and when its parent
+ * process goes away ({@link onParentExit}: no subgraph outlives `npm start`). Exits with code 1 and a
  * message (no stack) when the configuration is invalid or the port is taken.
  *
  * @param name - subgraph name, as in `subgraphs/registry/registry.json` (its `port` is the default
@@ -43,4 +45,6 @@ export async function runSubgraph(name: string, build: BuildSubgraph): Promise<v
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGHUP'));
+  onParentExit(stop);
 }
