@@ -71,6 +71,18 @@ describe('no process outlives its parent', () => {
     await expectAllGone(pids, 'start.js children after SIGKILL of start.js');
   });
 
+  it.each(SUBGRAPHS.map((s) => [s.bin, s.name]))('`npx %s` stops the subgraph when npx gets SIGTERM', async (bin, name) => {
+    const port = await freePort();
+    const child = spawn('npx', ['--no-install', bin], { cwd: ROOT, env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    started = child;
+    const output = collect(child);
+    await waitFor(() => output().includes(`${name} subgraph ready`), `npx ${bin} to start (output so far: ${output()})`, 60_000, 100);
+    pids = descendants(child.pid!);
+    expect(pids.map(commandOf).join('\n')).toContain(bin);
+    child.kill('SIGTERM');
+    await expectAllGone([child.pid!, ...pids], `npx ${bin} after SIGTERM`);
+  });
+
   it('`npx roam-gateway` stops the gateway when npx gets SIGTERM', async () => {
     const env = await stackEnv();
     const child = spawn('npx', ['--no-install', 'roam-gateway'], { cwd: ROOT, env: { ...env, SUPERGRAPH_PATH: join(ROOT, 'supergraph.graphql'), LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
