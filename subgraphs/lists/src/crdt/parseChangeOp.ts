@@ -29,7 +29,8 @@ export interface ChangeOpFields {
   readonly observed?: readonly string[] | null;
   readonly base?: string | null;
   readonly text?: string | null;
-  readonly userId?: string | null;
+  /** The member of `ADD_MEMBER` / `REMOVE_MEMBER`. */
+  readonly memberId?: string | null;
   readonly conflictId?: string | null;
 }
 
@@ -40,7 +41,7 @@ export interface ChangeOpFields {
 export function parseChangeOp(fields: ChangeOpFields): ChangeOp {
   const kind = fields.kind as ChangeKind;
   if (!CHANGE_KINDS.includes(kind)) throw new InvalidChangeError(`Unknown change kind ${JSON.stringify(fields.kind)}; expected one of ${CHANGE_KINDS.join(', ')}.`);
-  const str = (name: 'title' | 'upc' | 'base' | 'text' | 'userId' | 'conflictId', max: number, allowEmpty = false): string => {
+  const str = (name: 'title' | 'upc' | 'base' | 'text' | 'memberId' | 'conflictId', max: number, allowEmpty = false): string => {
     const v = fields[name];
     if (typeof v !== 'string') throw new InvalidChangeError(`${kind} needs "${name}" (a string); got ${JSON.stringify(v ?? null)}.`);
     if ((!allowEmpty && v.length === 0) || v.length > max) throw new InvalidChangeError(`${kind}: "${name}" must be ${allowEmpty ? 0 : 1} to ${max} characters; got ${v.length}.`);
@@ -89,13 +90,17 @@ export function parseChangeOp(fields: ChangeOpFields): ChangeOp {
     case 'RESOLVE_CONFLICT':
       return { kind, conflictId: str('conflictId', 200), text: str('text', MAX_NOTE_LENGTH, true) };
     case 'ADD_MEMBER':
-      return { kind, userId: str('userId', 64) };
+      return { kind, userId: str('memberId', 64) };
     case 'REMOVE_MEMBER':
-      return { kind, userId: str('userId', 64), observed: tags() };
+      return { kind, userId: str('memberId', 64), observed: tags() };
   }
 }
 
-/** @returns the flat wire form of `op` (every field of other kinds absent). */
+/** @returns the flat wire form of `op` (fields of other kinds absent); the inverse of {@link parseChangeOp}. */
 export function changeOpFields(op: ChangeOp): ChangeOpFields {
+  if (op.kind === 'ADD_MEMBER' || op.kind === 'REMOVE_MEMBER') {
+    const { userId, ...rest } = op;
+    return { ...rest, memberId: userId };
+  }
   return { ...op };
 }
