@@ -6,7 +6,8 @@ import {
 
 const replica = fc.constantFrom('a', 'b', 'c', 'd');
 const hlc: fc.Arbitrary<Hlc> = fc.record({ wallMs: fc.integer({ min: 0, max: 5 }), counter: fc.integer({ min: 0, max: 3 }), replica });
-const lww: fc.Arbitrary<LwwRegister<string>> = fc.record({ value: fc.string({ maxLength: 3 }), hlc }).map(({ value, hlc: h }) => ({ value, hlc: encodeHlc(h) }));
+// An HLC stamps one write: a replica never writes two values with one timestamp, so the value is a function of it.
+const lww: fc.Arbitrary<LwwRegister<string>> = hlc.map((h) => ({ value: `written at ${h.wallMs}.${h.counter} by ${h.replica}`, hlc: encodeHlc(h) }));
 // States reachable by operations: each replica adds with unique tags and removes only what it observed.
 const orSet: fc.Arbitrary<OrSet> = fc
   .array(fc.tuple(fc.boolean(), fc.constantFrom('x', 'y', 'z'), fc.integer({ min: 0, max: 20 }), replica), { maxLength: 8 })
