@@ -29,6 +29,8 @@ export interface SyncEngineOptions {
   readonly attempts?: number;
   /** First retry delay in ms, doubled per attempt (with ±50% jitter); @default 100 */
   readonly retryBaseDelayMs?: number;
+  /** Longest retry delay in ms; @default 5000 */
+  readonly retryMaxDelayMs?: number;
   /** Period of the periodic trigger started by `start()`, in ms; @default 30000 */
   readonly syncIntervalMs?: number;
 }
@@ -220,7 +222,7 @@ export class SyncEngine {
         return await fn();
       } catch (error) {
         if (attempt >= attempts || !isRetryable(error)) throw error;
-        await sleep(base * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        await sleep(Math.min(this.options.retryMaxDelayMs ?? 5000, base * 2 ** (attempt - 1)) * (0.5 + Math.random()));
       }
     }
   }
