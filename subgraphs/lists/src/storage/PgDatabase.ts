@@ -23,6 +23,12 @@ export function openPgDatabase(connectionString: string, maxConnections = 10): D
     async transaction(fn) {
       const client = await pool.connect();
       let broken = false;
+      // A connection dropped while checked out (the server restarted) emits 'error' on the client: without a
+      // listener that would crash the process. The pending query rejects anyway; the client is then discarded.
+      const onError = (): void => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const sql: SqlClient = { query: async <R>(text: string, params?: readonly unknown[]) => ({ rows: (await client.query(text, params as unknown[] | undefined)).rows as R[] }) };
@@ -35,6 +41,7 @@ export function openPgDatabase(connectionString: string, maxConnections = 10): D
         });
         throw error;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },
