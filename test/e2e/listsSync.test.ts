@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { MemoryStore, SqliteStore, SyncEngine, type FetchLike, type LocalStore } from '@roam/sync-client';
+import { waitFor } from '@roam/testkit';
 import { postGraphQL } from '../support/graphql';
+import { client as createWsClient, record, wsUrl } from '../support/ws';
 import { startListsStack, type ListsStack } from '../support/listsStack';
 
 // Offline-first sync through the real gateway and lists subgraph (PGlite in memory): bad input, exactly-once
@@ -184,6 +186,48 @@ function applyEdit(engine: SyncEngine, e: Edit, pick: number): void {
     case 'sync': return;
   }
 }
+
+describe('live changes through the gateway\'s graphql-ws', () => {
+  it('listChanges resumes from a cursor: the backlog first, then each new push', async () => {
+    const a = new SyncEngine({ url: stack.gateway.url, store: new MemoryStore() });
+    await a.sync();
+    const cursor = (await postGraphQL(stack.gateway.url, { query: '{ pullChanges(since: null, limit: 1) { cursor } }' })).body.data.pullChanges;
+    const id = a.createList('Live');
+    await a.sync();
+    const client = createWsClient(stack.gateway.url);
+    const sub = record(client, `subscription { listChanges(since: ${JSON.stringify(cursor.cursor)}) { cursor changes { listId kind title } } }`);
+    try {
+      const [backlog] = await sub.waitResults(1);
+      expect(backlog!.errors).toBeUndefined();
+      expect(backlog!.data.listChanges.changes).toContainEqual({ listId: id, kind: 'CREATE_LIST', title: 'Live' });
+      a.setTitle(id, 'Live, renamed');
+      await a.sync();
+      const results = await sub.waitResults(2);
+      expect(results[1]!.data.listChanges.changes).toEqual([{ listId: id, kind: 'SET_TITLE', title: 'Live, renamed' }]);
+      expect(Number(results[1]!.data.listChanges.cursor)).toBeGreaterThan(Number(backlog!.data.listChanges.cursor));
+    } finally {
+      sub.dispose();
+      await client.dispose();
+    }
+  });
+
+  it('a watching device syncs on its own when another device pushes (live trigger)', async () => {
+    const a = new SyncEngine({ url: stack.gateway.url, store: new MemoryStore() });
+    const b = new SyncEngine({ url: stack.gateway.url, store: new MemoryStore() });
+    await b.sync();
+    const stop = b.watch(wsUrl(stack.gateway.url));
+    try {
+      const id = a.createList('Seen live');
+      a.addItem(id, '5', 3);
+      await a.sync();
+      await waitFor(() => b.list(id)?.items.length === 1 || undefined, 'device b to pull the live change', 15_000, 20);
+      expect(b.list(id)).toEqual(a.list(id));
+      expect(b.status(id)).toBe('synced');
+    } finally {
+      await stop();
+    }
+  });
+});
 
 describe('convergence property (real gateway and subgraph, faulty network)', () => {
   it('every replica and the server hold identical lists after everyone syncs', async () => {

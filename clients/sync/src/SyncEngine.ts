@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import {
   applyChange, type Change, type ChangeOp, changeOpFields, encodeHlc, type Hlc, type ListState, type ListView, observedItemTags, observedMemberTags, parseChangeOp,
   type ChangeOpFields, parseHlc, receiveHlc, tickHlc, UnknownListError, viewOf,
@@ -170,8 +172,30 @@ export class SyncEngine {
     this.timer = undefined;
   }
 
-  /** The `listChanges` subscription document `watch`-style clients send over graphql-ws (then call {@link poke}). */
-  static readonly LIST_CHANGES = LIST_CHANGES;
+  /**
+   * Trigger: subscribes to `listChanges` from the current cursor over graphql-ws (the gateway's WebSocket) and
+   * syncs on every event (the event only says "pull now", as Replicache's poke). graphql-ws reconnects on its own;
+   * each reconnect resubscribes from the cursor then stored.
+   * @param wsUrl - e.g. `ws://127.0.0.1:4000/graphql`.
+   * @returns a function that ends the subscription and closes the socket.
+   */
+  watch(wsUrl: string): () => Promise<void> {
+    const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: Infinity, lazy: false });
+    let stopped = false;
+    const subscribe = (): void => {
+      if (stopped) return;
+      client.subscribe({ query: LIST_CHANGES, variables: { since: String(this.meta.cursor) } }, {
+        next: () => void this.poke().catch(() => undefined),
+        error: () => setTimeout(subscribe, 1000).unref(),
+        complete: () => undefined,
+      });
+    };
+    subscribe();
+    return async () => {
+      stopped = true;
+      await client.dispose();
+    };
+  }
 
   /** One push pass: every pending change not yet acknowledged, in batches. */
   private async push(): Promise<void> {
