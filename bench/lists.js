@@ -98,7 +98,7 @@ async function main() {
     const views = devices.map((d) => JSON.stringify(d.list(shared)));
     const result = {
       database: env.LISTS_DATABASE_URL ? 'postgresql' : 'pglite',
-      seed: { changes: 10_000, pushMs: Math.round(seedMs) },
+      seed: { changes: 10_000, pushAndPullMs: Math.round(seedMs) },
       pull10k: { pages, totalMs: Math.round(pullMs), msPerPage: Math.round(pullMs / pages), bytes: reader.bytes },
       refetchWhole: { bytes: whole.bytes },
       deltaAfter1Percent: { changes: 100, requests: delta.requests, bytes: delta.bytes, ratioToWhole: Number((delta.bytes / whole.bytes).toFixed(4)) },
