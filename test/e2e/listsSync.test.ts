@@ -44,6 +44,8 @@ describe('lists sync through the gateway', () => {
       [[ok, { id: 2, listId: 'bad-1', hlc: hlc(c, 3_600_000), kind: 'SET_TITLE', title: 'x' }], 'CLOCK_DRIFT'],
       [[ok, { id: 2, listId: 'bad-1', hlc: hlc(c), kind: 'ADD_ITEM', upc: '1' }], 'INVALID_CHANGE'],
       [[ok, { id: 2, listId: 'bad-1', hlc: 'yesterday', kind: 'SET_TITLE', title: 'x' }], 'INVALID_CHANGE'],
+      [[ok, { id: 2, listId: 'x'.repeat(65), hlc: hlc(c), kind: 'CREATE_LIST', title: 'x' }], 'INVALID_CHANGE'],
+      [[ok, { id: 2, listId: 'bad-1', hlc: hlc('another-device'), kind: 'SET_TITLE', title: 'x' }], 'INVALID_CHANGE'],
     ];
     for (const [changes, code] of cases) {
       const res = await push(c, changes);

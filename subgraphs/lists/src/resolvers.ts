@@ -1,7 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError } from 'graphql';
 import { eventIterator, type PubSub } from '@roam/subgraph-kit';
-import { type ChangeOpFields, InvalidChangeError, type ListState, parseChangeOp, viewOf } from './crdt';
+import { type ChangeOp, type ChangeOpFields, InvalidChangeError, type ListState, parseChangeOp, viewOf } from './crdt';
 import type { ListsContext } from './loaders';
 import type { IncomingChange, ListStore } from './storage/ListStore';
 import { SyncError } from './syncErrors';
@@ -114,7 +114,10 @@ export function createResolvers(pubsub: PubSub): GraphQLResolverMap<ListsContext
   };
 }
 
-function parseChangeOpOf(c: ChangeInput) {
+/** Validates one `ChangeInput`; @throws InvalidChangeError naming the change id. */
+function parseChangeOpOf(c: ChangeInput): ChangeOp {
+  if (c.listId.length === 0 || c.listId.length > 64) throw new InvalidChangeError(`Change ${c.id}: "listId" must be 1 to 64 characters; got ${c.listId.length}.`);
+  if (c.hlc.length > 100) throw new InvalidChangeError(`Change ${c.id}: "hlc" is longer than 100 characters.`);
   try {
     return parseChangeOp(c);
   } catch (error) {
