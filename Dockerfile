@@ -8,6 +8,7 @@ COPY gateway ./gateway
 COPY operation-limits ./operation-limits
 COPY persisted-queries ./persisted-queries
 COPY testkit ./testkit
+COPY redis ./redis
 RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
