@@ -110,7 +110,11 @@ export async function runCli(argv: readonly string[], io: CliIo, options: CliOpt
       if (!url) throw new UsageError('REDIS_URL (or --redis-url) is required: the gateways read persisted operations from Redis');
       store = new RedisPersistedQueryStore({ url, keyPrefix: values.prefix ?? io.env.PERSISTED_QUERIES_KEY_PREFIX ?? 'roam:pq:', timeoutMs });
       // fail fast: a refused port or unknown host is reported at once ("connection refused at host:port")
-      await store.waitUntilReady(timeoutMs, { failFast: true });
+      try {
+        await store.waitUntilReady(timeoutMs, { failFast: true });
+      } catch (error) {
+        throw new Error(`cannot reach Redis: ${(error as Error).message}`);
+      }
       return store;
     };
     const readChecked = async (file: string | undefined): Promise<{ manifest: Manifest; problems: EntryProblem[]; measurements: EntryMeasurements[]; supergraph: string }> => {
