@@ -61,7 +61,8 @@ export class RedisChannels {
   /**
    * Calls `onMessage` with every JSON payload published on `channel` from now on. Waits at most
    * `subscribeWaitMs` for Redis to confirm a new channel; when Redis is away the SUBSCRIBE stays queued,
-   * completes when it is back (one warn line says so) and the returned function still works.
+   * completes when it is back (one warn line says so, unless the connection monitor already logged the
+   * outage) and the returned function still works.
    *
    * @param channel - name under the keyspace.
    * @param onMessage - gets the parsed payload; must not throw (a throw is logged and ignored).
@@ -76,9 +77,10 @@ export class RedisChannels {
     if (!set) {
       this.handlers.set(name, (set = new Set()));
       set.add(entry);
-      await withDeadline(this.connections.subscriber.subscribe(name), this.options.subscribeWaitMs ?? 1000, 'subscribe').catch((error: RedisUnavailableError) =>
-        this.logger.warn({ redis: this.options.name ?? 'redis', channel: name, reason: error.reason, detail: error.message }, 'redis subscription not confirmed yet; it starts when Redis answers'),
-      );
+      await withDeadline(this.connections.subscriber.subscribe(name), this.options.subscribeWaitMs ?? 1000, 'subscribe').catch((error: RedisUnavailableError) => {
+        // while Redis is down the monitor has already said so (one line per outage); a hung Redis gets this line
+        if (this.connections.monitor.state !== 'down') this.logger.warn({ redis: this.options.name ?? 'redis', channel: name, reason: error.reason, detail: error.message }, 'redis subscription not confirmed yet; it starts when Redis answers');
+      });
     } else set.add(entry);
     let done = false;
     return async () => {
