@@ -7,6 +7,7 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json tsconfig.build.json ./
 COPY errors ./errors
 COPY testkit ./testkit
+COPY redis ./redis
 COPY subgraphs/registry ./subgraphs/registry
 COPY subgraphs/kit ./subgraphs/kit
 COPY subgraphs/accounts ./subgraphs/accounts
