@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseRedisUrl } from '@roam/persisted-queries';
 import { z } from 'zod';
 import { LIMITS_ENV_SHAPE, limitsSettingsFromEnv, type LimitsSettings } from '@roam/operation-limits';
+import { OBSERVABILITY_ENV_SHAPE, observabilitySettingsFromEnv, type ObservabilitySettings } from './observability/observabilityEnv';
 
 /** Roam gateway settings, read once at start from the environment. The README lists each with its default. */
 export interface GatewayConfig {
@@ -65,6 +66,8 @@ export interface GatewayConfig {
    * supergraph. `CACHE_HINTS` (a JSON object); @default {} (every query response is `private, no-cache`)
    */
   readonly cacheHints: Readonly<Record<string, CacheHintConfig>>;
+  /** Metrics and access log (README "Observability"): `METRICS`, `METRICS_PORT`, `METRICS_CLIENT_NAMES`, `METRICS_MAX_CLIENT_VERSIONS`, `ACCESS_LOG`, `ACCESS_LOG_SAMPLE_RATE`. */
+  readonly observability: ObservabilitySettings;
   /** Persisted queries (README "Persisted queries"). */
   readonly persistedQueries: {
     /** `off` | `apq` (Apollo's automatic persisted queries) | `safelist` (only pushed operations run). `PERSISTED_QUERIES`; @default "apq" */
@@ -148,6 +151,7 @@ const schema = z.object({
   SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: int(1, 10_000_000).default(1_000),
   SUBSCRIPTION_MAX_QUEUED_EVENTS: int(1, 1_000_000).default(100),
   SUBSCRIPTION_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  ...OBSERVABILITY_ENV_SHAPE,
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -210,5 +214,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     subscriptionMaxConnectionsPerClient: c.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT,
     subscriptionMaxQueuedEvents: c.SUBSCRIPTION_MAX_QUEUED_EVENTS,
     subscriptionMaxBufferedBytes: c.SUBSCRIPTION_MAX_BUFFERED_BYTES,
+    observability: observabilitySettingsFromEnv(c),
   });
 }

@@ -8,6 +8,8 @@ import { handleClientError } from './http/handleClientError';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
 import { largestBodyLimit, limitsPlugin, OperationLimiter } from './limits';
+import { Observability } from './observability/Observability';
+import { registerMetricsEndpoint } from './observability/registerMetricsEndpoint';
 import { persistedQueriesPlugin } from './persistedQueries/persistedQueriesPlugin';
 import { createPersistedQueryStore } from './persistedQueries/createPersistedQueryStore';
 import { OperationPipeline, type OperationExecutor } from './pipeline/OperationPipeline';
@@ -48,6 +50,10 @@ export interface RoamGateway {
   readonly subscriptions: SubscriptionRouter;
   /** The upstream layer (subgraph clients, coalescing counters). */
   readonly upstreams: Upstreams;
+  /** Metrics (`observability.metrics`, undefined with `METRICS=off`) and the access log. */
+  readonly observability: Observability;
+  /** @returns the separate metrics listener's URL (`METRICS_PORT`), once listening; undefined when `/metrics` is on the main port or off. */
+  metricsUrl(): string | undefined;
   /**
    * Loads the supergraph and listens on `config.port`/`config.host`.
    * @returns the GraphQL endpoint URL, e.g. `http://127.0.0.1:4000/graphql`.
@@ -75,7 +81,8 @@ export interface RoamGateway {
 export function createGateway(config: GatewayConfig, logger: Logger, hooks: GatewayHooks = {}): RoamGateway {
   let snapshot: SupergraphSnapshot | undefined;
   let watch: SupergraphWatch | undefined;
-  const upstreams = new Upstreams({ timeoutMs: config.subgraphTimeoutMs, keepAliveMs: config.subscriptionKeepAliveMs, logger: logger.child({ component: 'upstream' }) });
+  const observability = new Observability(config.observability, logger);
+  const upstreams = new Upstreams({ timeoutMs: config.subgraphTimeoutMs, keepAliveMs: config.subscriptionKeepAliveMs, hooks: observability.upstreamHooks(), logger: logger.child({ component: 'upstream' }) });
   const roamExecutor = new RoamExecutor({ upstreams, coalesceInflight: config.coalesceInflight, logger: logger.child({ component: 'roam-executor' }) });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
   const executor: OperationExecutor = oracle ?? roamExecutor;
@@ -94,17 +101,19 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const persisted = createPersistedQueryStore(config.persistedQueries, logger);
   // The concerns on the pipeline, in the order their hooks run within each stage.
   const transportRules = transportRulesPlugin();
-  const persistedQueries = persistedQueriesPlugin({ mode: config.persistedQueries.mode, store: persisted.store, apqTtlSeconds: config.persistedQueries.apqTtlSeconds, logger });
-  const limits = limitsPlugin(limiter, limitsLogger);
+  const persistedQueries = persistedQueriesPlugin({ mode: config.persistedQueries.mode, store: persisted.store, apqTtlSeconds: config.persistedQueries.apqTtlSeconds, logger, onOutcome: observability.onPersistedQuery });
+  const limits = limitsPlugin(limiter, limitsLogger, observability.onLimits);
   const cacheControl = cacheControlPlugin(config.cacheHints);
-  const plugins: PipelinePlugin[] = [transportRules, persistedQueries, limits, cacheControl];
+  // operation facts (metrics, access log) first: its checkOperation records the operation before any check refuses
+  const facts = observability.plugin();
+  const plugins: PipelinePlugin[] = [facts, transportRules, persistedQueries, limits, cacheControl];
   const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger });
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
     hooks.resolveSubscriptionOperation || hooks.checkSubscriptionOperation
       ? new OperationPipeline({
           snapshot: () => snapshot,
-          plugins: [transportRules, frontDoorHooksPlugin({ resolve: hooks.resolveSubscriptionOperation, check: hooks.checkSubscriptionOperation }), ...(hooks.resolveSubscriptionOperation ? [] : [persistedQueries]), ...(hooks.checkSubscriptionOperation ? [] : [limits]), cacheControl],
+          plugins: [facts, transportRules, frontDoorHooksPlugin({ resolve: hooks.resolveSubscriptionOperation, check: hooks.checkSubscriptionOperation }), ...(hooks.resolveSubscriptionOperation ? [] : [persistedQueries]), ...(hooks.checkSubscriptionOperation ? [] : [limits]), cacheControl],
           executor,
           logger,
         })
@@ -136,7 +145,9 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxBodyBytes: largestBodyLimit(config.limits),
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
+    onExchange: observability.metrics || config.observability.accessLog !== 'off' ? observability.onHttpExchange : undefined,
   });
+  const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;
   const wsServer: SubscriptionServer = createSubscriptionServer({
     router: subscriptions,
     pipeline: wsPipeline,
@@ -147,9 +158,11 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxConnectionsPerClient: config.subscriptionMaxConnectionsPerClient,
     maxMessageBytes: config.maxBodyBytes,
     maxBufferedBytes: config.subscriptionMaxBufferedBytes,
+    observer: observability.websocket,
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);
+  observability.metrics?.observeSubscriptions({ connections: () => wsServer.connectionCount(), subscriptions: () => subscriptions.stats() });
 
   let closing: Promise<void> | undefined;
   return {
@@ -159,11 +172,14 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     supergraphVersion: () => snapshot?.version ?? 0,
     subscriptions,
     upstreams,
+    observability,
+    metricsUrl: () => metricsEndpoint?.url(),
     async listen() {
       watch = watchSupergraphFile(config.supergraphPath, config.supergraphPollIntervalMs, logger, install);
       install(watch.initialSdl);
       await persisted.start();
       await app.listen({ port: config.port, host: config.host });
+      await metricsEndpoint?.listen();
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       logger.info({ persistedQueries: config.persistedQueries.mode, store: config.persistedQueries.redisUrl ? 'redis' : 'memory', limits: config.limits.defaults.mode, executor: config.executor }, 'gateway settings in effect');
@@ -176,6 +192,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         await subscriptions.close();
         const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
         await Promise.race([app.close(), grace]);
+        await metricsEndpoint?.close();
         await oracle?.stop();
         await upstreams.close();
         await persisted.store.close();

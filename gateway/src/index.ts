@@ -17,3 +17,4 @@ export * from './persistedQueries/index';
 export * from './transportRules';
 export * from './cacheControl';
 export * from './subscriptions';
+export * from './observability';
