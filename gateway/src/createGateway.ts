@@ -1,9 +1,11 @@
+import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { cacheControlPlugin } from './cacheControl';
 import type { GatewayConfig } from './config';
 import { ApolloOracle } from './executor/ApolloOracle';
 import { RoamExecutor } from './executor/RoamExecutor';
+import { corsOptions } from './http/corsOptions';
 import { handleClientError } from './http/handleClientError';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
@@ -133,6 +135,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     clientErrorHandler: handleClientError,
   });
   registerErrorHandlers(app, logger);
+  // CORS (off unless CORS_ORIGINS is set): preflights are answered in its onRequest hook, before the 405 route
+  if (config.corsOrigins) void app.register(cors, corsOptions(config.corsOrigins));
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_request, reply) =>
     snapshot
