@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseRedisUrl } from '@roam/persisted-queries';
 import { z } from 'zod';
 import { LIMITS_ENV_SHAPE, limitsSettingsFromEnv, type LimitsSettings } from '@roam/operation-limits';
+import { CLIENT_VERSIONS_ENV_SHAPE, clientVersionSettingsFromEnv, type ClientVersionSettings } from './clientVersions/clientVersionsEnv';
 import { CORS_ENV_SHAPE, type CorsOrigins } from './http/corsOptions';
 import { OBSERVABILITY_ENV_SHAPE, observabilitySettingsFromEnv, type ObservabilitySettings } from './observability/observabilityEnv';
 
@@ -69,6 +70,8 @@ export interface GatewayConfig {
   readonly cacheHints: Readonly<Record<string, CacheHintConfig>>;
   /** Origins allowed to call the gateway from a browser (CORS): `*`, a list of origins, or undefined (off, `OPTIONS` → 405). `CORS_ORIGINS`; @default undefined */
   readonly corsOrigins: CorsOrigins;
+  /** App-version gating (README "App versions"): `MIN_CLIENT_VERSIONS`, `RECOMMENDED_CLIENT_VERSIONS`, `CLIENT_UPGRADE_URLS`. */
+  readonly clientVersions: ClientVersionSettings;
   /** Metrics and access log (README "Observability"): `METRICS`, `METRICS_PORT`, `METRICS_CLIENT_NAMES`, `METRICS_MAX_CLIENT_VERSIONS`, `ACCESS_LOG`, `ACCESS_LOG_SAMPLE_RATE`. */
   readonly observability: ObservabilitySettings;
   /** Persisted queries (README "Persisted queries"). */
@@ -156,6 +159,7 @@ const schema = z.object({
   SUBSCRIPTION_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
   ...OBSERVABILITY_ENV_SHAPE,
   ...CORS_ENV_SHAPE,
+  ...CLIENT_VERSIONS_ENV_SHAPE,
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -219,6 +223,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     subscriptionMaxQueuedEvents: c.SUBSCRIPTION_MAX_QUEUED_EVENTS,
     subscriptionMaxBufferedBytes: c.SUBSCRIPTION_MAX_BUFFERED_BYTES,
     observability: observabilitySettingsFromEnv(c),
+    clientVersions: clientVersionSettingsFromEnv(c),
     corsOrigins: c.CORS_ORIGINS === undefined || (Array.isArray(c.CORS_ORIGINS) && c.CORS_ORIGINS.length === 0) ? undefined : c.CORS_ORIGINS === '*' ? '*' : Object.freeze([...c.CORS_ORIGINS]),
   });
 }

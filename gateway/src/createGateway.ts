@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { cacheControlPlugin } from './cacheControl';
+import { clientVersionConnectionCheck, clientVersionsPlugin } from './clientVersions/clientVersionsPlugin';
 import type { GatewayConfig } from './config';
 import { ApolloOracle } from './executor/ApolloOracle';
 import { RoamExecutor } from './executor/RoamExecutor';
@@ -108,14 +109,16 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const cacheControl = cacheControlPlugin(config.cacheHints);
   // operation facts (metrics, access log) first: its checkOperation records the operation before any check refuses
   const facts = observability.plugin();
-  const plugins: PipelinePlugin[] = [facts, transportRules, persistedQueries, limits, cacheControl];
+  // app-version gating refuses in resolveDocument, before any persisted-query lookup
+  const clientVersions = clientVersionsPlugin(config.clientVersions);
+  const plugins: PipelinePlugin[] = [facts, clientVersions, transportRules, persistedQueries, limits, cacheControl];
   const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger });
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
     hooks.resolveSubscriptionOperation || hooks.checkSubscriptionOperation
       ? new OperationPipeline({
           snapshot: () => snapshot,
-          plugins: [facts, transportRules, frontDoorHooksPlugin({ resolve: hooks.resolveSubscriptionOperation, check: hooks.checkSubscriptionOperation }), ...(hooks.resolveSubscriptionOperation ? [] : [persistedQueries]), ...(hooks.checkSubscriptionOperation ? [] : [limits]), cacheControl],
+          plugins: [facts, clientVersions, transportRules, frontDoorHooksPlugin({ resolve: hooks.resolveSubscriptionOperation, check: hooks.checkSubscriptionOperation }), ...(hooks.resolveSubscriptionOperation ? [] : [persistedQueries]), ...(hooks.checkSubscriptionOperation ? [] : [limits]), cacheControl],
           executor,
           logger,
         })
@@ -156,6 +159,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     router: subscriptions,
     pipeline: wsPipeline,
     authenticate: hooks.authenticateConnection,
+    checkConnection: clientVersionConnectionCheck(config.clientVersions),
     connectionInitTimeoutMs: config.subscriptionConnectionInitTimeoutMs,
     keepAliveMs: config.subscriptionKeepAliveMs,
     maxSubscriptionsPerConnection: config.subscriptionMaxPerConnection,

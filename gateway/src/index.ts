@@ -18,3 +18,4 @@ export * from './transportRules';
 export * from './cacheControl';
 export * from './subscriptions';
 export * from './observability';
+export * from './clientVersions';

@@ -48,6 +48,11 @@ export interface SubscriptionServerOptions {
   readonly maxMessageBytes: number;
   /** Most bytes waiting in one socket's send buffer; an event past it ends that subscription with `SUBSCRIPTION_OVERFLOW`. */
   readonly maxBufferedBytes: number;
+  /**
+   * Checks a well-formed `connection_init` before `authenticate` (app-version gating): a close code and reason
+   * refuse it (the socket is closed with them), undefined accepts. @default accept
+   */
+  readonly checkConnection?: (info: ConnectionInfo) => { readonly code: number; readonly reason: string } | undefined;
   /** Told about connections, operations, deliveries and drops (metrics, access log); must not throw. @default none */
   readonly observer?: SubscriptionServerObserver;
   readonly logger: Logger;
@@ -144,6 +149,12 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     onConnect: async (ctx) => {
       const info = connectionInfo(ctx.connectionParams ?? {}, ctx.extra.request);
       if (!info) return false;
+      const refusal = options.checkConnection?.(info);
+      if (refusal) {
+        logger.debug({ clientName: info.clientName, clientVersion: info.clientVersion, reason: refusal.reason }, 'subscription connection refused by the connection check');
+        ctx.extra.socket.close(refusal.code, refusal.reason);
+        return false;
+      }
       if (options.authenticate && !(await options.authenticate(info))) return false;
       // the socket may have closed while the hook ran; counting it now would never be undone
       if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
