@@ -12,7 +12,9 @@ import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
 import { largestBodyLimit, limitsPlugin, OperationLimiter } from './limits';
 import { Observability } from './observability/Observability';
+import { composeUpstreamHooks } from './observability/metricsUpstreamHooks';
 import { registerMetricsEndpoint } from './observability/registerMetricsEndpoint';
+import { Tracing } from './observability/Tracing';
 import { persistedQueriesPlugin } from './persistedQueries/persistedQueriesPlugin';
 import { createPersistedQueryStore } from './persistedQueries/createPersistedQueryStore';
 import { OperationPipeline, type OperationExecutor } from './pipeline/OperationPipeline';
@@ -85,7 +87,10 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   let snapshot: SupergraphSnapshot | undefined;
   let watch: SupergraphWatch | undefined;
   const observability = new Observability(config.observability, logger);
-  const upstreams = new Upstreams({ timeoutMs: config.subgraphTimeoutMs, keepAliveMs: config.subscriptionKeepAliveMs, hooks: observability.upstreamHooks(), logger: logger.child({ component: 'upstream' }) });
+  const { tracingOtlpUrl, tracingServiceName } = config.observability;
+  const tracing = tracingOtlpUrl ? new Tracing({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName }) : undefined;
+  const upstreamHooks = tracing ? composeUpstreamHooks(observability.upstreamHooks(), tracing.upstreamHooks()) : observability.upstreamHooks();
+  const upstreams = new Upstreams({ timeoutMs: config.subgraphTimeoutMs, keepAliveMs: config.subscriptionKeepAliveMs, hooks: upstreamHooks, logger: logger.child({ component: 'upstream' }) });
   const roamExecutor = new RoamExecutor({ upstreams, coalesceInflight: config.coalesceInflight, logger: logger.child({ component: 'roam-executor' }) });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
   const executor: OperationExecutor = oracle ?? roamExecutor;
@@ -109,9 +114,10 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const cacheControl = cacheControlPlugin(config.cacheHints);
   // operation facts (metrics, access log) first: its checkOperation records the operation before any check refuses
   const facts = observability.plugin();
+  const traced: PipelinePlugin[] = tracing ? [tracing.plugin()] : [];
   // app-version gating refuses in resolveDocument, before any persisted-query lookup
   const clientVersions = clientVersionsPlugin(config.clientVersions);
-  const plugins: PipelinePlugin[] = [facts, clientVersions, transportRules, persistedQueries, limits, cacheControl];
+  const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, transportRules, persistedQueries, limits, cacheControl];
   const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger });
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
@@ -153,6 +159,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
     onExchange: observability.metrics || config.observability.accessLog !== 'off' ? observability.onHttpExchange : undefined,
+    aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
   });
   const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;
   const wsServer: SubscriptionServer = createSubscriptionServer({
@@ -203,6 +210,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         await metricsEndpoint?.close();
         await oracle?.stop();
         await upstreams.close();
+        await tracing?.close();
         await persisted.store.close();
       })();
       return closing;

@@ -30,6 +30,8 @@ export interface GraphQLRouteOptions {
   readonly limitsFor: (clientName: string | undefined) => { readonly maxBatchSize: number; readonly maxBodyBytes: number; readonly mode: LimitsMode };
   /** Told about every finished `/graphql` exchange (metrics, access log), after the response was written; must not throw. @default none */
   readonly onExchange?: (exchange: GraphQLExchange) => void;
+  /** Runs each request's handler (tracing: inside the request's span); `statusOf` gives the response status once it returned. @default run directly */
+  readonly aroundHandler?: <T>(request: FastifyRequest, run: () => Promise<T>, statusOf: () => number) => Promise<T>;
 }
 
 /** What the handler learns about an exchange, completed by the `onSend` and `onResponse` hooks. */
@@ -199,10 +201,11 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
     return reply.send(encoded.body);
   };
   const onExchange = options.onExchange;
+  const around = options.aroundHandler;
   app.route({
     method: ['GET', 'POST'],
     url: '/graphql',
-    handler,
+    handler: around ? (request: FastifyRequest, reply: FastifyReply) => around(request, () => handler(request, reply), () => reply.statusCode) : handler,
     ...(onExchange && {
       onSend: async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
         const state = stateOf(request);

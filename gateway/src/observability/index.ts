@@ -6,3 +6,4 @@ export * from './Observability';
 export * from './observabilityEnv';
 export * from './operationFacts';
 export * from './registerMetricsEndpoint';
+export * from './Tracing';

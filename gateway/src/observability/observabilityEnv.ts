@@ -14,7 +14,9 @@ const nameList = z
  * `METRICS` (`on` | `off`, on), `METRICS_PORT` (a separate port for `/metrics`; unset = the main port),
  * `METRICS_CLIENT_NAMES` (comma-separated client names kept as label values; others become `other`; none),
  * `METRICS_MAX_CLIENT_VERSIONS` (distinct versions kept per known client before `other`, 20),
- * `ACCESS_LOG` (`off` or a pino level, off), `ACCESS_LOG_SAMPLE_RATE` (0–1, share of requests logged, 1).
+ * `ACCESS_LOG` (`off` or a pino level, off), `ACCESS_LOG_SAMPLE_RATE` (0–1, share of requests logged, 1),
+ * `TRACING_OTLP_URL` (OTLP/HTTP traces endpoint, e.g. `http://collector:4318/v1/traces`; unset = no tracing),
+ * `TRACING_SERVICE_NAME` (`service.name` of the spans, roam-gateway).
  */
 export const OBSERVABILITY_ENV_SHAPE = {
   METRICS: z.enum(['on', 'off']).default('on'),
@@ -23,6 +25,8 @@ export const OBSERVABILITY_ENV_SHAPE = {
   METRICS_MAX_CLIENT_VERSIONS: int(0, 1000).default(20),
   ACCESS_LOG: z.enum(['off', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('off'),
   ACCESS_LOG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
+  TRACING_OTLP_URL: z.url().optional(),
+  TRACING_SERVICE_NAME: z.string().min(1).default('roam-gateway'),
 };
 
 const observabilityEnvSchema = z.object(OBSERVABILITY_ENV_SHAPE);
@@ -44,6 +48,10 @@ export interface ObservabilitySettings {
   readonly accessLog: 'off' | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Share of requests that get an access-log line, 0–1 (errors too). `ACCESS_LOG_SAMPLE_RATE`; @default 1 */
   readonly accessLogSampleRate: number;
+  /** OTLP/HTTP (JSON) endpoint spans are exported to; undefined = tracing off. `TRACING_OTLP_URL`; @default undefined */
+  readonly tracingOtlpUrl: string | undefined;
+  /** `service.name` resource attribute of the spans. `TRACING_SERVICE_NAME`; @default "roam-gateway" */
+  readonly tracingServiceName: string;
 }
 
 /**
@@ -58,5 +66,7 @@ export function observabilitySettingsFromEnv(env: ObservabilityEnv): Observabili
     metricsMaxClientVersions: env.METRICS_MAX_CLIENT_VERSIONS,
     accessLog: env.ACCESS_LOG,
     accessLogSampleRate: env.ACCESS_LOG_SAMPLE_RATE,
+    tracingOtlpUrl: env.TRACING_OTLP_URL,
+    tracingServiceName: env.TRACING_SERVICE_NAME,
   });
 }
