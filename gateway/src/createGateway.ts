@@ -12,7 +12,7 @@ import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
 import { largestBodyLimit, limitsPlugin, OperationLimiter } from './limits';
 import { Observability } from './observability/Observability';
-import { composeUpstreamHooks } from './observability/metricsUpstreamHooks';
+import { composeUpstreamHooks } from './observability/composeUpstreamHooks';
 import { registerMetricsEndpoint } from './observability/registerMetricsEndpoint';
 import { Tracing } from './observability/Tracing';
 import { persistedQueriesPlugin } from './persistedQueries/persistedQueriesPlugin';

@@ -1,5 +1,6 @@
 export * from './accessLogLine';
 export * from './clientLabels';
+export * from './composeUpstreamHooks';
 export * from './GatewayMetrics';
 export * from './metricsUpstreamHooks';
 export * from './Observability';
