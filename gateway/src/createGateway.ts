@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { cacheControlPlugin } from './cacheControl';
-import { clientVersionConnectionCheck, clientVersionsPlugin } from './clientVersions/clientVersionsPlugin';
+import { clientVersionAckPayload, clientVersionConnectionCheck, clientVersionsPlugin } from './clientVersions/clientVersionsPlugin';
 import type { GatewayConfig } from './config';
 import { ApolloOracle } from './executor/ApolloOracle';
 import { RoamExecutor } from './executor/RoamExecutor';
@@ -167,6 +167,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     pipeline: wsPipeline,
     authenticate: hooks.authenticateConnection,
     checkConnection: clientVersionConnectionCheck(config.clientVersions),
+    ackPayload: clientVersionAckPayload(config.clientVersions),
     connectionInitTimeoutMs: config.subscriptionConnectionInitTimeoutMs,
     keepAliveMs: config.subscriptionKeepAliveMs,
     maxSubscriptionsPerConnection: config.subscriptionMaxPerConnection,

@@ -77,7 +77,7 @@ describe('app-version gating', () => {
     }
   });
 
-  it('closes a WebSocket whose connection_init names an old version with 4426 and a JSON reason; accepts a current one', async () => {
+  it('closes a WebSocket whose connection_init names an old version with 4426 and a JSON reason; acks a deprecated one with the warning, a current one without', async () => {
     const old = await openRaw(url);
     old.send({ type: 'connection_init', payload: { headers: as('ios', '2.0.0') } });
     const closed = await old.closed;
@@ -85,9 +85,15 @@ describe('app-version gating', () => {
     expect(JSON.parse(closed.reason)).toEqual({ code: 'CLIENT_VERSION_UNSUPPORTED', minimumVersion: '3.0.0', upgradeUrl: UPGRADE });
     expect(old.messages).toEqual([]);
 
+    const deprecated = await openRaw(url);
+    deprecated.send({ type: 'connection_init', payload: { headers: as('ios', '3.0.0') } });
+    const ack = await deprecated.waitMessage((m) => m.type === 'connection_ack', 'connection_ack');
+    expect(ack.payload).toEqual({ clientVersion: { deprecated: true, recommendedVersion: '3.2.0', upgradeUrl: UPGRADE } });
+    deprecated.ws.close();
+
     const current = await openRaw(url);
-    current.send({ type: 'connection_init', payload: { headers: as('ios', '3.0.0') } });
-    await current.waitMessage((m) => m.type === 'connection_ack', 'connection_ack');
+    current.send({ type: 'connection_init', payload: { headers: as('ios', '3.2.0') } });
+    expect((await current.waitMessage((m) => m.type === 'connection_ack', 'connection_ack')).payload).toBeUndefined();
     current.ws.close();
   });
 

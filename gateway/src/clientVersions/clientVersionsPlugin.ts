@@ -38,11 +38,26 @@ export function clientVersionsPlugin(settings: ClientVersionSettings): PipelineP
       const verdict = checkClientVersion(settings, request.clientName, request.clientVersion);
       if (verdict.kind !== 'deprecated') return;
       result.headers.set(RECOMMENDED_VERSION_HEADER, verdict.recommendedVersion);
-      result.body.extensions = {
-        ...result.body.extensions,
-        clientVersion: { deprecated: true, recommendedVersion: verdict.recommendedVersion, ...(verdict.upgradeUrl !== undefined ? { upgradeUrl: verdict.upgradeUrl } : {}) },
-      };
+      result.body.extensions = { ...result.body.extensions, clientVersion: deprecation(verdict) };
     },
+  };
+}
+
+/** @returns the `extensions.clientVersion` value of a version below the recommended one. */
+function deprecation(verdict: ClientVersionVerdict & { kind: 'deprecated' }): Record<string, unknown> {
+  return { deprecated: true, recommendedVersion: verdict.recommendedVersion, ...(verdict.upgradeUrl !== undefined ? { upgradeUrl: verdict.upgradeUrl } : {}) };
+}
+
+/**
+ * The `connection_ack` payload of the graphql-ws server: `{ clientVersion: { deprecated: true, recommendedVersion, upgradeUrl } }`
+ * for a version below `RECOMMENDED_CLIENT_VERSIONS`, so a subscription-only client sees the warning too.
+ *
+ * @returns the payload builder (undefined = no payload).
+ */
+export function clientVersionAckPayload(settings: ClientVersionSettings): (info: ConnectionInfo) => Record<string, unknown> | undefined {
+  return (info) => {
+    const verdict = checkClientVersion(settings, info.sentClientName, info.clientVersion);
+    return verdict.kind === 'deprecated' ? { clientVersion: deprecation(verdict) } : undefined;
   };
 }
 

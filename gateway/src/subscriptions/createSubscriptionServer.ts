@@ -53,6 +53,8 @@ export interface SubscriptionServerOptions {
    * refuse it (the socket is closed with them), undefined accepts. @default accept
    */
   readonly checkConnection?: (info: ConnectionInfo) => { readonly code: number; readonly reason: string } | undefined;
+  /** The `connection_ack` payload of an accepted connection (e.g. a recommended-version warning); undefined sends none. @default none */
+  readonly ackPayload?: (info: ConnectionInfo) => Record<string, unknown> | undefined;
   /** Told about connections, operations, deliveries and drops (metrics, access log); must not throw. @default none */
   readonly observer?: SubscriptionServerObserver;
   readonly logger: Logger;
@@ -171,7 +173,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       state.client = client;
       state.counted = true;
       options.observer?.connected(info);
-      return true;
+      return options.ackPayload?.(info) ?? true;
     },
     onClose: (ctx) => {
       const state = states.get(ctx.extra.socket);
