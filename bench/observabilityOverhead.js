@@ -44,7 +44,11 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, env] of Object.entries(variants)) {
       const port = await freePort();
-      const proc = await startProcess(join(ROOT, 'gateway/dist/bin.js'), { PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', NODE_ENV: 'production', ...env }, `http://127.0.0.1:${port}/ready`);
+      const proc = await startProcess(
+        join(ROOT, 'gateway/dist/bin.js'),
+        { PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', NODE_ENV: 'production', ...env },
+        `http://127.0.0.1:${port}/ready`,
+      );
       const url = `http://127.0.0.1:${port}/graphql`;
       try {
         await load({ url, body, connections: CONNECTIONS, durationS: 3 });

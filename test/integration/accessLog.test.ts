@@ -3,11 +3,9 @@ import pino from 'pino';
 import { request } from 'undici';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { sha256Hex } from '@roam/persisted-queries';
-import { waitFor } from '@roam/testkit';
-import { postGraphQL } from '../support/graphql';
+import { openAcked, postGraphQL, waitFor } from '@roam/testkit';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { writeSupergraph } from '../support/stack';
-import { openAcked } from '../support/ws';
 
 /** A pino logger writing JSON lines into `lines`. */
 function capturingLogger(level: pino.Level): { logger: pino.Logger; lines: any[] } {

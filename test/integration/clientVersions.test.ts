@@ -2,10 +2,9 @@ import pino from 'pino';
 import { CLOSE_CODES } from '@roam/errors';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { sha256Hex } from '@roam/persisted-queries';
-import { postGraphQL } from '../support/graphql';
+import { openRaw, postGraphQL } from '@roam/testkit';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { writeSupergraph } from '../support/stack';
-import { openRaw } from '../support/ws';
 
 const UPGRADE = 'https://apps.apple.com/app/id1234567890';
 const as = (name: string, version?: string) => ({ 'apollographql-client-name': name, ...(version !== undefined ? { 'apollographql-client-version': version } : {}) });
@@ -38,7 +37,12 @@ describe('app-version gating', () => {
     const res = await postGraphQL(url, { query: '{ me { id } }' }, as('ios', '2.9.9'));
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
-      errors: [{ message: 'Version 2.9.9 of this app is no longer supported; the minimum is 3.0.0. Please upgrade.', extensions: { code: 'CLIENT_VERSION_UNSUPPORTED', clientVersion: '2.9.9', minimumVersion: '3.0.0', upgradeUrl: UPGRADE } }],
+      errors: [
+        {
+          message: 'Version 2.9.9 of this app is no longer supported; the minimum is 3.0.0. Please upgrade.',
+          extensions: { code: 'CLIENT_VERSION_UNSUPPORTED', clientVersion: '2.9.9', minimumVersion: '3.0.0', upgradeUrl: UPGRADE },
+        },
+      ],
     });
     const android = await postGraphQL(url, { query: '{ me { id } }' }, as('android', '3.0.5'));
     expect(android.status).toBe(400);

@@ -2,12 +2,10 @@ import pino from 'pino';
 import { request } from 'undici';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { sha256Hex } from '@roam/persisted-queries';
-import { waitFor } from '@roam/testkit';
-import { postGraphQL } from '../support/graphql';
+import { openAcked, postGraphQL, waitFor } from '@roam/testkit';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { sample, scrape } from '../support/metrics';
 import { BENCHMARK_QUERY, writeSupergraph } from '../support/stack';
-import { openAcked } from '../support/ws';
 
 // Issue 15 item 1: GET /metrics from a real gateway (real subgraphs in-process on port 0) and the values move
 // with real traffic over HTTP and WebSocket.
@@ -20,7 +18,16 @@ describe('metrics: GET /metrics on a real gateway', () => {
 
   beforeAll(async () => {
     subgraphs = await startInProcessSubgraphs();
-    const config = readConfig({ PORT: '0', HOST: '127.0.0.1', SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()), LOG_LEVEL: 'silent', MAX_ALIASES: '2', METRICS_CLIENT_NAMES: 'ios,android', METRICS_MAX_CLIENT_VERSIONS: '2', SHUTDOWN_GRACE_MS: '2000' });
+    const config = readConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
+      LOG_LEVEL: 'silent',
+      MAX_ALIASES: '2',
+      METRICS_CLIENT_NAMES: 'ios,android',
+      METRICS_MAX_CLIENT_VERSIONS: '2',
+      SHUTDOWN_GRACE_MS: '2000',
+    });
     gateway = createGateway(config, pino({ level: 'silent' }));
     url = await gateway.listen();
     metricsUrl = url.replace(/\/graphql$/, '/metrics');
@@ -89,7 +96,10 @@ describe('metrics: GET /metrics on a real gateway', () => {
   it('counts limit refusals by code, also a batch over the limit refused before the pipeline', async () => {
     const aliased = await postGraphQL(url, { query: '{ a: me { id } b: me { id } c: me { id } }' }, ios);
     expect(aliased.body.errors[0].extensions.code).toBe('MAX_ALIASES_LIMIT');
-    const batch = await postGraphQL(url, Array.from({ length: 21 }, () => ({ query: '{ me { id } }' })));
+    const batch = await postGraphQL(
+      url,
+      Array.from({ length: 21 }, () => ({ query: '{ me { id } }' })),
+    );
     expect(batch.body.errors[0].extensions.code).toBe('BATCH_LIMIT_EXCEEDED');
     const text = await scrape(metricsUrl);
     expect(sample(text, 'roam_limits_refusals_total', { code: 'MAX_ALIASES_LIMIT', client_name: 'ios' })).toBe(1);
@@ -105,7 +115,13 @@ describe('metrics: GET /metrics on a real gateway', () => {
     expect(sample(text, 'roam_websocket_connections')).toBe(1);
     expect(sample(text, 'roam_websocket_connections_opened_total', { client_name: 'android' })).toBe(1);
     expect(sample(text, 'roam_requests_total', { transport: 'ws', operation_type: 'subscription', code: 'none', client_name: 'android' })).toBe(1);
-    await waitFor(async () => (await postGraphQL(url, { query: 'mutation { addReview(input: { authorId: "1", productUpc: "1", body: "m" }) { id } }' })).status === 200 && socket.messages.some((m) => m.type === 'next'), 'an event', 15_000, 200);
+    await waitFor(
+      async () =>
+        (await postGraphQL(url, { query: 'mutation { addReview(input: { authorId: "1", productUpc: "1", body: "m" }) { id } }' })).status === 200 && socket.messages.some((m) => m.type === 'next'),
+      'an event',
+      15_000,
+      200,
+    );
     text = await scrape(metricsUrl);
     expect(sample(text, 'roam_subscription_events_delivered_total')).toBeGreaterThanOrEqual(1);
     socket.ws.close();

@@ -16,7 +16,7 @@ import { ClientConfigError, readClientConfig, type ExampleClientConfig } from '.
 async function main(): Promise<void> {
   let config: ExampleClientConfig;
   try {
-    config = readClientConfig();
+    config = readClientConfig(process.env);
   } catch (error) {
     if (!(error instanceof ClientConfigError)) throw error;
     process.stderr.write(`roam-example-client: ${error.message}\n`);

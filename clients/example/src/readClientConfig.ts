@@ -22,14 +22,14 @@ export class ClientConfigError extends Error {
 const ENCODINGS: readonly WireEncoding[] = ['json', 'msgpack'];
 
 /**
- * Reads the example client's settings; the only place of the client that reads the environment.
+ * Reads the example client's settings from an environment; the one place they are parsed and checked.
  * Empty values count as unset.
  *
- * @param env - the environment, `process.env` by default.
+ * @param env - the environment (the entry point passes `process.env`).
  * @returns the settings.
  * @throws ClientConfigError for an encoding other than `json`/`msgpack` or a `GATEWAY_URL` that is not an http(s) URL.
  */
-export function readClientConfig(env: NodeJS.ProcessEnv = process.env): ExampleClientConfig {
+export function readClientConfig(env: NodeJS.ProcessEnv): ExampleClientConfig {
   const get = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
   const encoding = (name: string): WireEncoding => {
     const value = get(name) ?? 'json';

@@ -32,10 +32,8 @@ export const CLIENT_VERSIONS_ENV_SHAPE = {
   CLIENT_UPGRADE_URLS: urls.default({}),
 };
 
-const clientVersionsEnvSchema = z.object(CLIENT_VERSIONS_ENV_SHAPE);
-
 /** The parsed values of {@link CLIENT_VERSIONS_ENV_SHAPE}. */
-export type ClientVersionsEnv = z.output<typeof clientVersionsEnvSchema>;
+export type ClientVersionsEnv = z.output<z.ZodObject<typeof CLIENT_VERSIONS_ENV_SHAPE>>;
 
 /** App-version gating per client name (`apollographql-client-name`). */
 export interface ClientVersionSettings {
@@ -52,5 +50,9 @@ export interface ClientVersionSettings {
  * @returns the frozen settings.
  */
 export function clientVersionSettingsFromEnv(env: ClientVersionsEnv): ClientVersionSettings {
-  return Object.freeze({ minimum: Object.freeze({ ...env.MIN_CLIENT_VERSIONS }), recommended: Object.freeze({ ...env.RECOMMENDED_CLIENT_VERSIONS }), upgradeUrls: Object.freeze({ ...env.CLIENT_UPGRADE_URLS }) });
+  return Object.freeze({
+    minimum: Object.freeze({ ...env.MIN_CLIENT_VERSIONS }),
+    recommended: Object.freeze({ ...env.RECOMMENDED_CLIENT_VERSIONS }),
+    upgradeUrls: Object.freeze({ ...env.CLIENT_UPGRADE_URLS }),
+  });
 }

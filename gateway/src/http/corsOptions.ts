@@ -10,7 +10,10 @@ export const CORS_ENV_SHAPE = {
   CORS_ORIGINS: z
     .string()
     .transform((text, ctx) => {
-      const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const items = text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
       if (items.length === 1 && items[0] === '*') return '*' as const;
       for (const item of items) {
         let origin: string | undefined;

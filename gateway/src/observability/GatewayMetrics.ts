@@ -53,24 +53,99 @@ export class GatewayMetrics {
   constructor(options: GatewayMetricsOptions) {
     this.clients = new ClientLabels(options.clientNames, options.maxClientVersions);
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'roam_requests_total', help: 'GraphQL requests by transport, operation type, HTTP status and first error code (none when no error).', labelNames: ['transport', 'operation_type', 'status', 'code', 'client_name', 'client_version'], registers });
-    this.requestDuration = new Histogram({ name: 'roam_request_duration_seconds', help: 'Time from a request\'s arrival to its response (HTTP) or to its subscription start or refusal (WebSocket), in seconds.', labelNames: ['transport', 'operation_type'], buckets: SECONDS_BUCKETS, registers });
-    this.requestBytes = new Histogram({ name: 'roam_http_request_bytes', help: 'HTTP request body size on the wire (before decompression), in bytes.', labelNames: ['client_name'], buckets: BYTES_BUCKETS, registers });
-    this.responseBytes = new Histogram({ name: 'roam_http_response_bytes', help: 'HTTP response body size on the wire (after compression), in bytes.', labelNames: ['encoding', 'client_name', 'client_version'], buckets: BYTES_BUCKETS, registers });
-    this.compressionRatio = new Histogram({ name: 'roam_http_response_compression_ratio', help: 'Uncompressed over compressed size of compressed HTTP responses.', labelNames: ['encoding'], buckets: RATIO_BUCKETS, registers });
+    this.requests = new Counter({
+      name: 'roam_requests_total',
+      help: 'GraphQL requests by transport, operation type, HTTP status and first error code (none when no error).',
+      labelNames: ['transport', 'operation_type', 'status', 'code', 'client_name', 'client_version'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'roam_request_duration_seconds',
+      help: "Time from a request's arrival to its response (HTTP) or to its subscription start or refusal (WebSocket), in seconds.",
+      labelNames: ['transport', 'operation_type'],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    this.requestBytes = new Histogram({
+      name: 'roam_http_request_bytes',
+      help: 'HTTP request body size on the wire (before decompression), in bytes.',
+      labelNames: ['client_name'],
+      buckets: BYTES_BUCKETS,
+      registers,
+    });
+    this.responseBytes = new Histogram({
+      name: 'roam_http_response_bytes',
+      help: 'HTTP response body size on the wire (after compression), in bytes.',
+      labelNames: ['encoding', 'client_name', 'client_version'],
+      buckets: BYTES_BUCKETS,
+      registers,
+    });
+    this.compressionRatio = new Histogram({
+      name: 'roam_http_response_compression_ratio',
+      help: 'Uncompressed over compressed size of compressed HTTP responses.',
+      labelNames: ['encoding'],
+      buckets: RATIO_BUCKETS,
+      registers,
+    });
     this.responses = new Counter({ name: 'roam_http_responses_total', help: 'HTTP responses by Content-Encoding and media type.', labelNames: ['encoding', 'media_type'], registers });
-    this.persistedQueries = new Counter({ name: 'roam_persisted_queries_total', help: 'Persisted-query outcomes: hit (id resolved), miss (APQ id unknown), registered (APQ text stored), refused (safelist refusal, hash mismatch, not supported).', labelNames: ['outcome', 'client_name', 'client_version'], registers });
+    this.persistedQueries = new Counter({
+      name: 'roam_persisted_queries_total',
+      help: 'Persisted-query outcomes: hit (id resolved), miss (APQ id unknown), registered (APQ text stored), refused (safelist refusal, hash mismatch, not supported).',
+      labelNames: ['outcome', 'client_name', 'client_version'],
+      registers,
+    });
     this.limitRefusals = new Counter({ name: 'roam_limits_refusals_total', help: 'Operations refused by a limit, by error code.', labelNames: ['code', 'client_name'], registers });
     this.operationCost = new Histogram({ name: 'roam_operation_cost', help: 'Estimated cost of checked operations (cost units).', labelNames: ['client_name'], buckets: COST_BUCKETS, registers });
-    this.subgraphFetchDuration = new Histogram({ name: 'roam_subgraph_fetch_duration_seconds', help: 'Subgraph HTTP fetches by subgraph and outcome (success, error, coalesced), in seconds.', labelNames: ['subgraph', 'outcome'], buckets: SECONDS_BUCKETS, registers });
-    this.subgraphFetchErrors = new Counter({ name: 'roam_subgraph_fetch_errors_total', help: 'Subgraph fetches that failed at the transport level, by subgraph and error code.', labelNames: ['subgraph', 'code'], registers });
-    this.websocketConnectionsOpened = new Counter({ name: 'roam_websocket_connections_opened_total', help: 'WebSocket connections acknowledged (connection_ack); its rate against the open count shows reconnects.', labelNames: ['client_name'], registers });
+    this.subgraphFetchDuration = new Histogram({
+      name: 'roam_subgraph_fetch_duration_seconds',
+      help: 'Subgraph HTTP fetches by subgraph and outcome (success, error, coalesced), in seconds.',
+      labelNames: ['subgraph', 'outcome'],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    this.subgraphFetchErrors = new Counter({
+      name: 'roam_subgraph_fetch_errors_total',
+      help: 'Subgraph fetches that failed at the transport level, by subgraph and error code.',
+      labelNames: ['subgraph', 'code'],
+      registers,
+    });
+    this.websocketConnectionsOpened = new Counter({
+      name: 'roam_websocket_connections_opened_total',
+      help: 'WebSocket connections acknowledged (connection_ack); its rate against the open count shows reconnects.',
+      labelNames: ['client_name'],
+      registers,
+    });
     this.subscriptionEventsDelivered = new Counter({ name: 'roam_subscription_events_delivered_total', help: 'Subscription events written to client sockets.', registers });
-    this.subscriptionEventsDropped = new Counter({ name: 'roam_subscription_events_dropped_total', help: 'Subscription events not delivered because the client read too slowly (the subscription ends with SUBSCRIPTION_OVERFLOW).', registers });
+    this.subscriptionEventsDropped = new Counter({
+      name: 'roam_subscription_events_dropped_total',
+      help: 'Subscription events not delivered because the client read too slowly (the subscription ends with SUBSCRIPTION_OVERFLOW).',
+      registers,
+    });
     const sources = () => this.sources;
-    new Gauge({ name: 'roam_websocket_connections', help: 'Open client WebSocket connections.', registers, collect() { this.set(sources()?.connections() ?? 0); } });
-    new Gauge({ name: 'roam_subscriptions_active', help: 'Running client subscriptions.', registers, collect() { this.set(sources()?.subscriptions().subscribers ?? 0); } });
-    new Gauge({ name: 'roam_subscription_upstreams', help: 'Shared upstream subscriptions serving the client subscriptions.', registers, collect() { this.set(sources()?.subscriptions().upstreams ?? 0); } });
+    new Gauge({
+      name: 'roam_websocket_connections',
+      help: 'Open client WebSocket connections.',
+      registers,
+      collect() {
+        this.set(sources()?.connections() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'roam_subscriptions_active',
+      help: 'Running client subscriptions.',
+      registers,
+      collect() {
+        this.set(sources()?.subscriptions().subscribers ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'roam_subscription_upstreams',
+      help: 'Shared upstream subscriptions serving the client subscriptions.',
+      registers,
+      collect() {
+        this.set(sources()?.subscriptions().upstreams ?? 0);
+      },
+    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
   }
 

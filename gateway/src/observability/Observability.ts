@@ -79,13 +79,21 @@ export class Observability {
     if (metrics) {
       const { clientName, clientVersion } = metrics.clients.of(exchange.clientName, exchange.clientVersion);
       const operationType = exchange.batchSize > 0 ? 'batch' : (facts?.operationType ?? 'unknown');
-      metrics.requests.inc({ transport: 'http', operation_type: operationType, status: String(exchange.status), code: exchange.code ?? 'none', client_name: clientName, client_version: clientVersion });
+      metrics.requests.inc({
+        transport: 'http',
+        operation_type: operationType,
+        status: String(exchange.status),
+        code: exchange.code ?? 'none',
+        client_name: clientName,
+        client_version: clientVersion,
+      });
       metrics.requestDuration.observe({ transport: 'http', operation_type: operationType }, exchange.durationMs / 1000);
       if (exchange.method === 'POST') metrics.requestBytes.observe({ client_name: clientName }, exchange.requestBytes);
       if (exchange.status !== 304) {
         metrics.responseBytes.observe({ encoding: exchange.contentEncoding, client_name: clientName, client_version: clientVersion }, exchange.responseBytes);
         metrics.responses.inc({ encoding: exchange.contentEncoding, media_type: exchange.mediaType });
-        if (exchange.contentEncoding !== 'identity' && exchange.responseBytes > 0) metrics.compressionRatio.observe({ encoding: exchange.contentEncoding }, exchange.uncompressedBytes / exchange.responseBytes);
+        if (exchange.contentEncoding !== 'identity' && exchange.responseBytes > 0)
+          metrics.compressionRatio.observe({ encoding: exchange.contentEncoding }, exchange.uncompressedBytes / exchange.responseBytes);
       }
       if (exchange.code !== undefined && HTTP_LIMIT_CODES.has(exchange.code)) metrics.limitRefusals.inc({ code: exchange.code, client_name: clientName });
     }

@@ -115,7 +115,15 @@ export class Tracing {
         const parent = this.contexts.active();
         if (!trace.getSpan(parent)) return;
         const end = Date.now();
-        const span = this.tracer.startSpan(`subgraph ${info.serviceName}`, { kind: SpanKind.CLIENT, startTime: end - outcome.durationMs, attributes: { 'roam.subgraph': info.serviceName, 'graphql.operation.type': info.operationType, 'roam.coalesced': outcome.coalesced } }, parent);
+        const span = this.tracer.startSpan(
+          `subgraph ${info.serviceName}`,
+          {
+            kind: SpanKind.CLIENT,
+            startTime: end - outcome.durationMs,
+            attributes: { 'roam.subgraph': info.serviceName, 'graphql.operation.type': info.operationType, 'roam.coalesced': outcome.coalesced },
+          },
+          parent,
+        );
         if (outcome.error) span.setStatus({ code: SpanStatusCode.ERROR, message: String(outcome.error.extensions.code ?? outcome.error.message) });
         span.end(end);
       },

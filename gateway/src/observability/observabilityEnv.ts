@@ -6,7 +6,14 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const nameList = z
   .string()
   .regex(/^[\w.@/ ,-]*$/, 'expected comma-separated client names, e.g. "ios,android"')
-  .transform((text) => [...new Set(text.split(',').map((s) => s.trim()).filter((s) => s !== ''))]);
+  .transform((text) => [
+    ...new Set(
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ]);
 
 /**
  * The zod shape of the environment variables of metrics and the access log (README "Observability"), spread
@@ -29,10 +36,8 @@ export const OBSERVABILITY_ENV_SHAPE = {
   TRACING_SERVICE_NAME: z.string().min(1).default('roam-gateway'),
 };
 
-const observabilityEnvSchema = z.object(OBSERVABILITY_ENV_SHAPE);
-
 /** The parsed values of {@link OBSERVABILITY_ENV_SHAPE}. */
-export type ObservabilityEnv = z.output<typeof observabilityEnvSchema>;
+export type ObservabilityEnv = z.output<z.ZodObject<typeof OBSERVABILITY_ENV_SHAPE>>;
 
 /** Metrics and access-log settings (README "Observability"). */
 export interface ObservabilitySettings {

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
+import { QueryPlanner, type PlanNode } from '@apollo/query-planner';
+import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, STACK_NAMES, startGateway, writeSupergraph, type GatewayProcess } from '../support/stack';
+import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
+import { postGraphQL } from '@roam/testkit';
+
+/** Counts the query plan's fetches per subgraph. */
+function fetchesPerSubgraph(node: PlanNode | undefined, counts: Record<string, number> = {}): Record<string, number> {
+  if (!node) return counts;
+  switch (node.kind) {
+    case 'Fetch':
+      counts[node.serviceName] = (counts[node.serviceName] ?? 0) + 1;
+      break;
+    case 'Flatten':
+      fetchesPerSubgraph(node.node, counts);
+      break;
+    case 'Sequence':
+    case 'Parallel':
+      for (const n of node.nodes) fetchesPerSubgraph(n, counts);
+      break;
+    default:
+      throw new Error(`unexpected plan node ${node.kind}`);
+  }
+  return counts;
+}
+
+describe('DataLoader batching: the benchmark query makes at most one batched call per entity type per query-plan fetch', () => {
+  let subgraphs: InProcessSubgraphs;
+  let gateway: GatewayProcess;
+  let fetches: Record<string, number>;
+
+  beforeAll(async () => {
+    subgraphs = await startInProcessSubgraphs();
+    const path = writeSupergraph(subgraphs.definitions());
+    gateway = await startGateway(path);
+    const supergraph = Supergraph.build(readFileSync(path, 'utf8'));
+    const plan = new QueryPlanner(supergraph).buildQueryPlan(operationFromDocument(supergraph.schema, parse(BENCHMARK_QUERY)));
+    fetches = fetchesPerSubgraph(plan.node as PlanNode | undefined);
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await subgraphs?.close();
+  });
+
+  it('answers expected.json while each repository method is called at most once per fetch to its subgraph', async () => {
+    for (const repo of Object.values(subgraphs.repositories)) repo.calls.reset();
+    const before = Object.fromEntries(STACK_NAMES.map((n) => [n, subgraphs.servers[n].requestCount()]));
+    const res = await postGraphQL(gateway.url, { query: BENCHMARK_QUERY });
+    expect(res.body).toEqual(BENCHMARK_EXPECTED);
+
+    for (const name of STACK_NAMES) {
+      const planned = fetches[name] ?? 0;
+      // the gateway sent exactly the planned fetches to this subgraph
+      expect({ name, requests: subgraphs.servers[name].requestCount() - before[name]! }).toEqual({ name, requests: planned });
+      const calls = subgraphs.repositories[name].calls.snapshot();
+      for (const [method, count] of Object.entries(calls)) {
+        expect({ name, method, withinOnePerFetch: count <= planned }).toEqual({ name, method, withinOnePerFetch: true });
+      }
+    }
+    // the benchmark resolves hundreds of entities; without batching these counts would be far higher
+    expect(subgraphs.repositories.reviews.calls.get()).toBeGreaterThan(0);
+    // inventory fetches that only ask for shippingEstimate (computed from @requires inputs) read no stock rows
+    expect(subgraphs.repositories.inventory.calls.get('findByUpcs')).toBeGreaterThan(0);
+    expect(subgraphs.repositories.inventory.calls.get('findByUpcs')).toBeLessThanOrEqual(fetches.inventory!);
+  });
+});
