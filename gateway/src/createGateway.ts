@@ -7,6 +7,7 @@ import { RoamExecutor } from './executor/RoamExecutor';
 import { handleClientError } from './http/handleClientError';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
+import { shedLoad } from './http/shedLoad';
 import { largestBodyLimit, limitsPlugin, OperationLimiter } from './limits';
 import { persistedQueriesPlugin } from './persistedQueries/persistedQueriesPlugin';
 import { createPersistedQueryStore } from './persistedQueries/createPersistedQueryStore';
@@ -75,7 +76,7 @@ export interface RoamGateway {
 export function createGateway(config: GatewayConfig, logger: Logger, hooks: GatewayHooks = {}): RoamGateway {
   let snapshot: SupergraphSnapshot | undefined;
   let watch: SupergraphWatch | undefined;
-  const upstreams = new Upstreams({ timeoutMs: config.subgraphTimeoutMs, keepAliveMs: config.subscriptionKeepAliveMs, logger: logger.child({ component: 'upstream' }) });
+  const upstreams = new Upstreams({ timeoutMs: config.subgraphTimeoutMs, policies: config.subgraphPolicies, keepAliveMs: config.subscriptionKeepAliveMs, logger: logger.child({ component: 'upstream' }) });
   const roamExecutor = new RoamExecutor({ upstreams, coalesceInflight: config.coalesceInflight, logger: logger.child({ component: 'roam-executor' }) });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
   const executor: OperationExecutor = oracle ?? roamExecutor;
@@ -124,10 +125,11 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     clientErrorHandler: handleClientError,
   });
   registerErrorHandlers(app, logger);
+  if (config.maxInflightRequests > 0) shedLoad(app, { maxInflightRequests: config.maxInflightRequests });
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_request, reply) =>
     snapshot
-      ? { status: 'ready', supergraphVersion: snapshot.version, subscriptions: { connections: wsServer.connectionCount(), ...subscriptions.stats() } }
+      ? { status: 'ready', supergraphVersion: snapshot.version, subscriptions: { connections: wsServer.connectionCount(), ...subscriptions.stats() }, subgraphs: upstreams.breakerStates() }
       : reply.code(503).send({ status: 'loading' }),
   );
   registerGraphQLRoute(app, {
