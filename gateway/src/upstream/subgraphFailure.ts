@@ -37,7 +37,7 @@ export const CIRCUIT_OPEN_REASON = 'circuit open';
 export function describeFetchError(error: unknown): string {
   const code = errorCode(error);
   if (isTimeout(error)) return 'timed out';
-  if (error instanceof SyntaxError) return 'the body is not JSON';
+  if (errorName(error) === 'SyntaxError') return 'the body is not JSON';
   switch (code) {
     case 'ECONNREFUSED':
       return 'connection refused';
@@ -56,9 +56,9 @@ export function describeFetchError(error: unknown): string {
 
 /** @returns whether `error` is a deadline (undici's timeout codes, an aborted or timed-out signal). */
 export function isTimeout(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
   const code = errorCode(error);
-  return error.name === 'TimeoutError' || error.name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_ABORTED';
+  const name = errorName(error);
+  return name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_ABORTED';
 }
 
 /**
@@ -68,7 +68,7 @@ export function isTimeout(error: unknown): boolean {
  * @param error - what undici (or the JSON parser) threw.
  */
 export function fetchErrorDetail(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+  if (!isErrorLike(error)) return String(error);
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const code = (error as { code?: string }).code;
   if (code && /^E[A-Z]+$/.test(code)) return `${code}${error.message ? ` (${error.message})` : ''}`;
@@ -76,8 +76,18 @@ export function fetchErrorDetail(error: unknown): string {
   return `${code ? `${code} ` : ''}${error.message.split('\n')[0] ?? 'unknown error'}`;
 }
 
+// Duck-typed, not `instanceof Error`: Node's socket errors and DOMExceptions come from another realm under
+// Jest's VM sandbox (and DOMException is not an Error subclass everywhere).
+function isErrorLike(error: unknown): error is { name?: unknown; message: string; code?: unknown; cause?: unknown } {
+  return typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string';
+}
+
+function errorName(error: unknown): string | undefined {
+  return isErrorLike(error) && typeof error.name === 'string' ? error.name : undefined;
+}
+
 function errorCode(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
+  if (!isErrorLike(error)) return undefined;
   const code = (error as { code?: unknown }).code;
   const cause = (error as { cause?: { code?: unknown } }).cause;
   if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
