@@ -6,6 +6,7 @@ import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inP
 import { startFaultySubgraph, type FaultMode, type FaultySubgraph } from '../support/faultySubgraph';
 import { postGraphQL } from '../support/graphql';
 import { SUBGRAPH_NAMES, subgraphSdl, writeSupergraph } from '../support/stack';
+import { client as wsClient, record } from '../support/ws';
 
 // The fault suite (issue 11): a real HTTP server steered by the test stands in for `inventory` in front of the
 // real inventory subgraph; products, accounts and reviews are real. Small timeouts keep it quick.
@@ -108,6 +109,15 @@ async function expectBreakerCycle(r: Running, maxQueries: number): Promise<void>
   expect(performance.now() - started).toBeLessThan(5);
   expectPartial(await postGraphQL(r.url, QUERY(2)), /^circuit open$/);
   expect(faulty.requests).toBe(before);
+  // Subscriptions consult the same breaker: no WebSocket is opened to inventory while its circuit is open.
+  const upgrades = faulty.upgrades;
+  const ws = wsClient(r.url);
+  const outcome = await record(ws, 'subscription { stockChanged(upc: "1") { upc inStock } }').done;
+  await ws.dispose();
+  expect(outcome.kind).toBe('error');
+  expect(JSON.stringify(outcome)).toContain('SUBSCRIPTION_UPSTREAM_ERROR');
+  expect(JSON.stringify(outcome)).toContain('circuit open');
+  expect(faulty.upgrades).toBe(upgrades);
   // Recovery: the subgraph heals; after halfOpenAfterMs one probe goes through and closes the circuit.
   faulty.mode = 'ok';
   await faulty.revive().catch(() => undefined);

@@ -24,6 +24,8 @@ export interface FaultySubgraph {
   delayMs: number;
   /** Requests received (POST bodies read) since start or the last {@link FaultySubgraph.resetCount}. */
   readonly requests: number;
+  /** WebSocket upgrade requests received (each is refused: this stand-in serves HTTP only). */
+  readonly upgrades: number;
   /** Bodies of the requests received, in order. */
   readonly bodies: string[];
   resetCount(): void;
@@ -40,6 +42,7 @@ export interface FaultySubgraph {
  */
 export async function startFaultySubgraph(targetUrl: string): Promise<FaultySubgraph> {
   let requests = 0;
+  let upgrades = 0;
   let flakyTurn = 0;
   const bodies: string[] = [];
   const forward = async (body: string, res: ServerResponse): Promise<void> => {
@@ -91,6 +94,10 @@ export async function startFaultySubgraph(targetUrl: string): Promise<FaultySubg
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => handle(req, res, body));
   });
+  server.on('upgrade', (_req, socket) => {
+    upgrades++;
+    socket.destroy();
+  });
   const listen = (port: number) => new Promise<void>((resolve, reject) => {
     if (server.listening) return resolve();
     server.once('error', reject);
@@ -114,6 +121,9 @@ export async function startFaultySubgraph(targetUrl: string): Promise<FaultySubg
     delayMs: 2000,
     get requests() {
       return requests;
+    },
+    get upgrades() {
+      return upgrades;
     },
     bodies,
     resetCount() {
