@@ -104,9 +104,16 @@ async function expectBreakerCycle(r: Running, maxQueries: number): Promise<void>
   // Open: no network, well under a millisecond at the client.
   const before = faulty.requests;
   const client = r.gateway.upstreams.client('inventory', faulty.url);
-  const started = performance.now();
-  await expect(client.fetch({ query: '{ __typename }', variables: {} }, { operationType: 'query', coalesce: false })).rejects.toMatchObject({ extensions: { code: 'SUBREQUEST_HTTP_ERROR', reason: 'circuit open' } });
-  expect(performance.now() - started).toBeLessThan(5);
+  // The median of 21 refused fetches (a median, so one GC pause on a busy machine does not decide it).
+  const durationsMs: number[] = [];
+  const reasons = new Set<unknown>();
+  for (let i = 0; i < 21; i++) {
+    const started = performance.now();
+    await client.fetch({ query: '{ __typename }', variables: {} }, { operationType: 'query', coalesce: false }).catch((error: { extensions: Record<string, unknown> }) => reasons.add(`${String(error.extensions.code)}: ${String(error.extensions.reason)}`));
+    durationsMs.push(performance.now() - started);
+  }
+  expect([...reasons]).toEqual(['SUBREQUEST_HTTP_ERROR: circuit open']);
+  expect(durationsMs.sort((a, b) => a - b)[10]).toBeLessThan(1);
   expectPartial(await postGraphQL(r.url, QUERY(2)), /^circuit open$/);
   expect(faulty.requests).toBe(before);
   // Subscriptions consult the same breaker: no WebSocket is opened to inventory while its circuit is open.
