@@ -5,8 +5,8 @@ import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { startFaultySubgraph, type FaultMode, type FaultySubgraph } from '../support/faultySubgraph';
 import { postGraphQL } from '../support/graphql';
-import { SUBGRAPH_NAMES, subgraphSdl, writeSupergraph } from '../support/stack';
-import { client as wsClient, record } from '../support/ws';
+import { startGateway as startGatewayProcess, SUBGRAPH_NAMES, subgraphSdl, writeSupergraph } from '../support/stack';
+import { client as wsClient, openAcked, record } from '../support/ws';
 
 // The fault suite (issue 11): a real HTTP server steered by the test stands in for `inventory` in front of the
 // real inventory subgraph; products, accounts and reviews are real. Small timeouts keep it quick.
@@ -266,5 +266,23 @@ describe('load shedding and drain', () => {
     await expect(postGraphQL(r.url, QUERY(1))).rejects.toThrow();
     expectComplete(await inflight);
     await closing;
+  });
+
+  it('SIGTERM on the gateway process: the slow request in flight gets its 200, WebSockets close with 1001, the process exits 0', async () => {
+    const gateway = await startGatewayProcess(supergraphPath, { SHUTDOWN_GRACE_MS: '5000', SUBGRAPH_POLICIES: JSON.stringify({ inventory: { ...POLICY, timeoutMs: 3000 } }) });
+    try {
+      const socket = await openAcked(gateway.url);
+      faulty.mode = 'slow';
+      faulty.delayMs = 700;
+      const inflight = postGraphQL(gateway.url, QUERY(2));
+      while (faulty.requests < 1) await sleep(10);
+      const exited = new Promise<number | null>((resolve) => gateway.child.once('exit', (code) => resolve(code)));
+      gateway.child.kill('SIGTERM');
+      expect((await socket.closed).code).toBe(1001);
+      expectComplete(await inflight);
+      expect(await exited).toBe(0);
+    } finally {
+      await gateway.stop();
+    }
   });
 });
