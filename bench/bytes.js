@@ -15,10 +15,11 @@ const zlib = require('node:zlib');
 const { request } = require('undici');
 const { pack } = require('msgpackr');
 const { composeSupergraph } = require('@roam/gateway');
+const { SUBGRAPHS: REGISTRY, subgraphByName, repoPath, readSchema } = require('@roam/subgraph-registry');
 const { freePort, startProcess } = require('@roam/testkit');
 
 const ROOT = join(__dirname, '..');
-const SUBGRAPHS = ['accounts', 'products', 'inventory', 'reviews'];
+const SUBGRAPHS = REGISTRY.map((s) => s.name); // the reference subgraphs, from subgraphs/registry/registry.json
 const BENCHMARK_QUERY = readFileSync(join(ROOT, 'test/fixtures/federation-benchmark/query.graphql'), 'utf8');
 const MOBILE_QUERY = `query MobileUserReviews($id: ID!) {
   user(id: $id) {
@@ -47,13 +48,13 @@ const VARIANTS = [
 async function startStack() {
   const ports = await Promise.all(SUBGRAPHS.map(() => freePort()));
   const subgraphs = await Promise.all(
-    SUBGRAPHS.map((name, i) => startProcess(join(ROOT, 'subgraphs', name, 'dist/index.js'), { PORT: String(ports[i]), LOG_LEVEL: 'warn' }, `http://127.0.0.1:${ports[i]}/health`)),
+    SUBGRAPHS.map((name, i) => startProcess(repoPath(subgraphByName(name).main), { PORT: String(ports[i]), LOG_LEVEL: 'warn' }, `http://127.0.0.1:${ports[i]}/health`)),
   );
   const dir = mkdtempSync(join(tmpdir(), 'roam-bytes-'));
   const supergraphPath = join(dir, 'supergraph.graphql');
   writeFileSync(
     supergraphPath,
-    composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8') }))),
+    composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readSchema(subgraphByName(name)) }))),
   );
   const port = await freePort();
   // Threshold 0 so that even the small response is compressed and its compressed size shows.

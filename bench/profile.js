@@ -11,10 +11,11 @@ const { join, relative } = require('node:path');
 const { request } = require('undici');
 const { freePort, startProcess } = require('@roam/testkit');
 const { composeSupergraph } = require('@roam/gateway');
+const { SUBGRAPHS: REGISTRY, subgraphByName, repoPath, readSchema } = require('@roam/subgraph-registry');
 const { load } = require('./lib/load');
 
 const ROOT = join(__dirname, '..');
-const SUBGRAPHS = ['accounts', 'products', 'inventory', 'reviews'];
+const SUBGRAPHS = REGISTRY.map((s) => s.name); // the reference subgraphs, from subgraphs/registry/registry.json
 const QUERY = readFileSync(join(ROOT, 'test/fixtures/federation-benchmark/query.graphql'), 'utf8');
 const connections = Number(process.env.PROFILE_CONNECTIONS || 10);
 const durationS = Number(process.env.PROFILE_DURATION_S || 10);
@@ -50,12 +51,12 @@ function packageOf(url) {
 async function main() {
   const ports = await Promise.all(SUBGRAPHS.map(() => freePort()));
   const subgraphs = await Promise.all(
-    SUBGRAPHS.map((name, i) => startProcess(join(ROOT, 'subgraphs', name, 'dist/index.js'), { PORT: String(ports[i]), NODE_ENV: 'production' }, `http://127.0.0.1:${ports[i]}/health`)),
+    SUBGRAPHS.map((name, i) => startProcess(repoPath(subgraphByName(name).main), { PORT: String(ports[i]), NODE_ENV: 'production' }, `http://127.0.0.1:${ports[i]}/health`)),
   );
   const outDir = join(__dirname, 'results');
   mkdirSync(outDir, { recursive: true });
   const supergraph = join(outDir, 'profile-supergraph.graphql');
-  writeFileSync(supergraph, composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8') }))));
+  writeFileSync(supergraph, composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readSchema(subgraphByName(name)) }))));
   const port = await freePort();
   const profDir = join(outDir, `profile-${Date.now()}`);
   const spawnedAt = Date.now();

@@ -4,19 +4,20 @@
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
-const { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } = require('node:fs');
+const { mkdirSync, mkdtempSync, readFileSync, writeFileSync } = require('node:fs');
 const { cpus, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { isDeepStrictEqual } = require('node:util');
 const { request } = require('undici');
 const { freePort, startProcess, startRedis } = require('@roam/testkit');
 const { composeSupergraph } = require('@roam/gateway');
+const { SUBGRAPHS: REGISTRY, subgraphByName, repoPath, readSchema } = require('@roam/subgraph-registry');
 const { cpuMs, rssBytes, rssSampler } = require('./lib/procstat');
 const { load } = require('./lib/load');
 const { chartSvg } = require('./lib/chart');
 
 const ROOT = join(__dirname, '..');
-const SUBGRAPHS = ['accounts', 'products', 'inventory', 'reviews'];
+const SUBGRAPHS = REGISTRY.map((s) => s.name); // the reference subgraphs, from subgraphs/registry/registry.json
 
 // ---------- settings (environment) ----------
 const env = process.env;
@@ -252,14 +253,14 @@ async function main() {
   const ports = await Promise.all(SUBGRAPHS.map(() => freePort()));
   const subgraphs = await Promise.all(
     SUBGRAPHS.map((name, i) =>
-      startProcess(join(ROOT, 'subgraphs', name, 'dist/index.js'), { PORT: String(ports[i]), NODE_ENV: 'production', LOG_LEVEL: 'warn' }, `http://127.0.0.1:${ports[i]}/health`),
+      startProcess(repoPath(subgraphByName(name).main), { PORT: String(ports[i]), NODE_ENV: 'production', LOG_LEVEL: 'warn' }, `http://127.0.0.1:${ports[i]}/health`),
     ),
   );
   const dir = mkdtempSync(join(tmpdir(), 'roam-bench-'));
   const supergraph = join(dir, 'supergraph.graphql');
   writeFileSync(
     supergraph,
-    composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8') }))),
+    composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readSchema(subgraphByName(name)) }))),
   );
   const ctx = { supergraph };
 

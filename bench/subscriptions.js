@@ -21,6 +21,7 @@ const WebSocket = require('ws');
 const { request } = require('undici');
 const { freePort, startProcess, startRedis, waitFor } = require('../testkit/dist');
 const { composeSupergraph } = require('../gateway/dist');
+const { SUBGRAPHS: REGISTRY, subgraphByName, repoPath, readSchema } = require('@roam/subgraph-registry');
 const { mkdtempSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 
@@ -38,7 +39,7 @@ const USE_REDIS = arg('redis', false) === true;
 const DATASET = String(arg('dataset', 'benchmark')); // benchmark: products 1-9; large: products 1-2000
 if (DATASET === 'benchmark' && DISTINCT > 9) throw new Error('--distinct above 9 needs --dataset large (the benchmark dataset has 9 products)');
 const root = join(__dirname, '..');
-const NAMES = ['accounts', 'products', 'inventory', 'reviews'];
+const NAMES = REGISTRY.map((s) => s.name); // the reference subgraphs, from subgraphs/registry/registry.json
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function percentile(sorted, p) {
@@ -50,11 +51,11 @@ async function main() {
   const redis = USE_REDIS ? await startRedis() : undefined;
   const env = { LOG_LEVEL: 'error', DATASET, ...(redis ? { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix } : {}) };
   const ports = await Promise.all(NAMES.map(() => freePort()));
-  const subgraphs = await Promise.all(NAMES.map((n, i) => startProcess(join(root, 'subgraphs', n, 'dist/index.js'), { PORT: String(ports[i]), ...env }, `http://127.0.0.1:${ports[i]}/health`)));
+  const subgraphs = await Promise.all(NAMES.map((n, i) => startProcess(repoPath(subgraphByName(n).main), { PORT: String(ports[i]), ...env }, `http://127.0.0.1:${ports[i]}/health`)));
   const urls = Object.fromEntries(NAMES.map((n, i) => [n, `http://127.0.0.1:${ports[i]}/graphql`]));
   const dir = mkdtempSync(join(tmpdir(), 'roam-bench-'));
   const supergraphPath = join(dir, 'supergraph.graphql');
-  writeFileSync(supergraphPath, composeSupergraph(NAMES.map((name) => ({ name, url: urls[name], sdl: readFileSync(join(root, 'subgraphs', name, 'schema.graphql'), 'utf8') }))));
+  writeFileSync(supergraphPath, composeSupergraph(NAMES.map((name) => ({ name, url: urls[name], sdl: readSchema(subgraphByName(name)) }))));
   const gatewayPort = await freePort();
   const gateway = await startProcess(process.env.BENCH_GATEWAY_PROFILE ? join(__dirname, 'profileGateway.js') : join(root, 'gateway/dist/bin.js'), {
     PORT: String(gatewayPort),

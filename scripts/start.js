@@ -1,31 +1,58 @@
 #!/usr/bin/env node
-// `npm start`: composes the supergraph when a subgraph schema is newer than it, starts the four
-// reference subgraphs and the gateway as child processes, prints the URLs, and stops every child on
-// Ctrl-C or SIGTERM. Needs no Redis or other service. Ports: PORT (gateway, 4000) and the subgraphs'
-// ACCOUNTS_PORT/PRODUCTS_PORT/INVENTORY_PORT/REVIEWS_PORT (4001-4004). A subgraph that exits is
-// reported and the rest keep running; the gateway exiting stops everything.
+// `npm start`: starts every reference subgraph of the registry (subgraphs/registry/registry.json) and
+// the gateway as child processes, composing the supergraph first when a subgraph schema is newer than
+// it or its URLs differ, prints the URLs, and stops every child on Ctrl-C, SIGTERM or SIGHUP. Needs no
+// Redis or other service. Every setting is validated before anything starts: the gateway's through its
+// own readConfig, each `<NAME>_PORT`/`<NAME>_URL` through readStackSettings (the module
+// `npm run compose` uses, so both name the same supergraph file). Ports: PORT (gateway, 4000) and each
+// subgraph's `<NAME>_PORT` (registry default). A subgraph that exits is reported and the rest keep
+// running; the gateway exiting stops everything. No process outlives its parent: each child gets an
+// IPC channel and stops when it closes (this process died, even by SIGKILL; see the kit's onParentExit
+// and gateway/src/bin.ts), and this process stops its children when its own parent goes away (npm
+// forwards SIGTERM/SIGINT to its `sh -c`, which dies without passing it on).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
-const { existsSync, mkdirSync, readFileSync, statSync } = require('node:fs');
+const { existsSync, statSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const http = require('node:http');
+const { repoPath } = require('../subgraphs/registry');
+const { readStackSettings, StackSettingsError } = require('../subgraphs/registry/stackSettings');
 
 const root = join(__dirname, '..');
-const subgraphs = [
-  { name: 'accounts', port: Number(process.env.ACCOUNTS_PORT || 4001), defaultPort: 4001 },
-  { name: 'products', port: Number(process.env.PRODUCTS_PORT || 4002), defaultPort: 4002 },
-  { name: 'inventory', port: Number(process.env.INVENTORY_PORT || 4003), defaultPort: 4003 },
-  { name: 'reviews', port: Number(process.env.REVIEWS_PORT || 4004), defaultPort: 4004 },
-];
-const gatewayPort = Number(process.env.PORT || 4000);
-const host = process.env.HOST || '127.0.0.1';
-const urlEnv = Object.fromEntries(subgraphs.map((s) => [`${s.name.toUpperCase()}_URL`, process.env[`${s.name.toUpperCase()}_URL`] || `http://127.0.0.1:${s.port}/graphql`]));
-const defaultUrls = subgraphs.every((s) => urlEnv[`${s.name.toUpperCase()}_URL`] === `http://127.0.0.1:${s.defaultPort}/graphql`);
-// The tracked supergraph.graphql only ever holds the default URLs (127.0.0.1:4001-4004). Other ports or
-// URLs compose into an untracked file under .roam/ (gitignored), named after the ports, unless
-// SUPERGRAPH_PATH names a file.
-const supergraph = process.env.SUPERGRAPH_PATH
-  || (defaultUrls ? join(root, 'supergraph.graphql') : join(root, '.roam', `supergraph.${subgraphs.map((s) => s.port).join('-')}.graphql`));
+
+/** Validates every setting before anything starts. @returns { settings, gateway } or exits 1 naming each bad variable and its value. */
+function readSettings() {
+  const problems = [];
+  let settings;
+  try {
+    settings = readStackSettings(process.env);
+  } catch (error) {
+    if (!(error instanceof StackSettingsError)) throw error;
+    problems.push(error.message);
+  }
+  const gatewayEnv = { ...process.env, HOST: process.env.HOST || '127.0.0.1', SUPERGRAPH_PATH: settings ? settings.supergraphPath : 'supergraph.graphql' };
+  let gateway;
+  try {
+    gateway = require(join(root, 'gateway/dist/config.js')).readConfig(gatewayEnv);
+  } catch (error) {
+    if (error.name !== 'ConfigError') throw error;
+    problems.push(error.message);
+  }
+  if (gateway && settings) {
+    if (gateway.port === 0) problems.push(`Invalid Roam stack settings:\n  PORT=${JSON.stringify(process.env.PORT)}: npm start needs a fixed gateway port, 1 to 65535`);
+    const clash = settings.subgraphs.find((s) => s.port === gateway.port);
+    if (clash) problems.push(`Invalid Roam stack settings:\n  PORT=${JSON.stringify(String(gateway.port))}: the same port as ${clash.entry.portVariable}`);
+  }
+  if (problems.length > 0) {
+    process.stderr.write(`[roam] npm start: nothing was started.\n${problems.join('\n')}\n`);
+    process.exit(1);
+  }
+  return { settings, gateway, gatewayEnv };
+}
+
+const { settings, gateway, gatewayEnv } = readSettings();
+const subgraphs = settings.subgraphs;
+const supergraph = settings.supergraphPath;
 
 /** The subgraph URLs a supergraph file routes to, by subgraph name (from its `@join__graph` values). */
 function urlsIn(file) {
@@ -37,14 +64,14 @@ function urlsIn(file) {
 function needsCompose() {
   if (!existsSync(supergraph)) return true;
   const built = statSync(supergraph).mtimeMs;
-  if (subgraphs.some((s) => statSync(join(root, 'subgraphs', s.name, 'schema.graphql')).mtimeMs > built)) return true;
+  if (subgraphs.some((s) => statSync(repoPath(s.entry.schema)).mtimeMs > built)) return true;
   const urls = urlsIn(supergraph);
-  return subgraphs.some((s) => urls[s.name] !== urlEnv[`${s.name.toUpperCase()}_URL`]);
+  return Object.keys(urls).length !== subgraphs.length || subgraphs.some((s) => urls[s.entry.name] !== s.url);
 }
 
 if (needsCompose()) {
-  if (!process.env.SUPERGRAPH_PATH && !defaultUrls) mkdirSync(join(root, '.roam'), { recursive: true });
-  const r = spawnSync(process.execPath, [join(root, 'gateway/dist/compose/cli.js'), '--out', supergraph], { stdio: 'inherit', env: { ...process.env, ...urlEnv } });
+  // Same variables, same module (readStackSettings): compose writes exactly `supergraph`.
+  const r = spawnSync(process.execPath, [join(root, 'gateway/dist/compose/cli.js')], { stdio: 'inherit', env: process.env });
   if (r.status !== 0) process.exit(r.status || 1);
 }
 
@@ -52,7 +79,7 @@ const children = [];
 let stopping = false;
 let running = false; // true once every child is healthy: before that, any exit stops the start
 function start(name, script, env) {
-  const child = spawn(process.execPath, [script, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [script, ...process.argv.slice(2)], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
   child.on('exit', (code, signal) => {
     if (stopping) return;
     if (name === 'gateway' || !running) {
@@ -70,6 +97,7 @@ function waitHealthy(port, path, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const tryOnce = () => {
+      if (stopping) return reject(new Error('stopping'));
       const req = http.get({ host: '127.0.0.1', port, path, timeout: 1000 }, (res) => {
         res.resume();
         if (res.statusCode === 200) return resolve();
@@ -85,32 +113,38 @@ function waitHealthy(port, path, timeoutMs) {
 function stop(code) {
   if (stopping) return;
   stopping = true;
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
   const timer = setTimeout(() => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     process.exit(code);
   }, 5000);
-  Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.on('exit', r))))).then(() => {
+  Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.on('exit', r))))).then(() => {
     clearTimeout(timer);
     process.exit(code);
   });
 }
-process.on('SIGINT', () => stop(0));
-process.on('SIGTERM', () => stop(0));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stop(0));
+require(join(root, 'subgraphs/kit/dist/onParentExit.js')).onParentExit((reason) => {
+  console.error(`[roam] ${reason}; stopping everything`);
+  stop(0);
+});
 
 (async () => {
-  for (const s of subgraphs) start(s.name, join(root, 'subgraphs', s.name, 'dist/index.js'), { PORT: String(s.port), HOST: '127.0.0.1' });
+  for (const s of subgraphs) start(s.entry.name, repoPath(s.entry.main), { PORT: String(s.port), HOST: '127.0.0.1' });
   try {
     await Promise.all(subgraphs.map((s) => waitHealthy(s.port, '/health', 30000)));
-    start('gateway', join(root, 'gateway/dist/bin.js'), { PORT: String(gatewayPort), HOST: host, SUPERGRAPH_PATH: supergraph });
-    await waitHealthy(gatewayPort, '/ready', 30000);
+    if (stopping) return;
+    start('gateway', join(root, 'gateway/dist/bin.js'), { PORT: String(gateway.port), HOST: gatewayEnv.HOST, SUPERGRAPH_PATH: supergraph });
+    await waitHealthy(gateway.port, '/ready', 30000);
   } catch (error) {
+    if (stopping) return;
     console.error(`[roam] start failed: ${error.message}`);
     return stop(1);
   }
   running = true;
+  const host = gatewayEnv.HOST;
   console.log('\nRoam is running:');
-  console.log(`  gateway    http://${host}:${gatewayPort}/graphql   (ws://${host}:${gatewayPort}/graphql)`);
-  for (const s of subgraphs) console.log(`  ${s.name.padEnd(10)} http://127.0.0.1:${s.port}/graphql`);
+  console.log(`  gateway    http://${host}:${gateway.port}/graphql   (ws://${host}:${gateway.port}/graphql)`);
+  for (const s of subgraphs) console.log(`  ${s.entry.name.padEnd(10)} http://127.0.0.1:${s.port}/graphql`);
   console.log('Press Ctrl-C to stop.\n');
 })();

@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   TOO_MANY_SUBSCRIPTIONS: { status: 200, description: 'WebSocket `error` message: the connection already runs `SUBSCRIPTION_MAX_PER_CONNECTION` subscriptions.' },
   SUBSCRIPTION_OVERFLOW: { status: 200, description: 'WebSocket `error` message: the client read too slowly (its send buffer passed `SUBSCRIPTION_MAX_BUFFERED_BYTES`) or more than `SUBSCRIPTION_MAX_QUEUED_EVENTS` events waited for enrichment; resubscribe.' },
   COST_NOT_ESTIMATED: { status: 400, description: '`roam-pq verify`/`push` only: the cost of an operation in a manifest could not be estimated (e.g. more than 20000 selections); nothing is written. The gateway answers the same operation with `COST_ESTIMATED_TOO_EXPENSIVE`.' },
+  RESPONSE_TOO_LARGE: { status: 200, description: 'The response would hold more than `MAX_RESPONSE_FIELDS` fields (object keys and list items, counted while it is built, so it stops early); nothing of it is sent. Ask for less: fewer aliases, smaller pages; `extensions.limit` is the bound.' },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -6,7 +6,11 @@ import { createGateway } from './createGateway';
 /**
  * `roam-gateway` (`npx roam-gateway`): runs the gateway alone against `SUPERGRAPH_PATH` on `HOST:PORT`.
  * Exits 1 with a message naming the bad variable when the configuration is invalid, and when the
- * supergraph cannot be loaded. SIGINT/SIGTERM drain in-flight requests, then exit 0.
+ * supergraph cannot be loaded. SIGINT/SIGTERM/SIGHUP drain in-flight requests, then exit 0. The
+ * gateway never outlives the process that started it (issue 15): when its parent goes away (the `sh`
+ * of `npx roam-gateway` killed by npm's forwarded SIGTERM, `npm start` killed by SIGKILL) it drains and
+ * exits the same way; it notices through the IPC channel's `disconnect` when started with one, and by
+ * polling `process.ppid` every 500 ms (a re-parented process's ppid changes) otherwise.
  */
 async function main(): Promise<void> {
   let config;
@@ -34,6 +38,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGHUP'));
+  const parentPid = process.ppid;
+  if (process.channel) {
+    process.once('disconnect', () => stop('parent exited'));
+    process.channel.unref();
+  }
+  setInterval(() => process.ppid !== parentPid && stop('parent exited'), 500).unref();
 }
 
 void main();

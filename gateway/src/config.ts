@@ -48,6 +48,8 @@ export interface GatewayConfig {
   readonly executor: 'apollo' | 'roam';
   /** With `EXECUTOR=roam`: identical in-flight queries share one execution, identical subgraph query fetches one HTTP call. `COALESCE_INFLIGHT`; @default true */
   readonly coalesceInflight: boolean;
+  /** Most fields (object keys and list items) one response may hold; the executor stops building it past this with `RESPONSE_TOO_LARGE`. `MAX_RESPONSE_FIELDS`; @default 500000 */
+  readonly maxResponseFields: number;
   /**
    * Operation limits (README "Operation limits"). Defaults from `MAX_COST` (@default 1000000),
    * `MAX_DEPTH` (@default 15), `MAX_ALIASES` (@default 30), `MAX_ROOT_FIELDS` (@default 20),
@@ -148,6 +150,7 @@ const schema = z.object({
   ...LIMITS_ENV_SHAPE,
   EXECUTOR: z.enum(['apollo', 'roam']).default('roam'),
   COALESCE_INFLIGHT: z.enum(['true', 'false']).default('true'),
+  MAX_RESPONSE_FIELDS: int(1, 1_000_000_000).default(500_000),
   PERSISTED_QUERIES: z.enum(['off', 'apq', 'safelist']).default('apq'),
   REDIS_URL: z
     .string()
@@ -220,6 +223,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     limits: limitsSettingsFromEnv(c),
     executor: c.EXECUTOR,
     coalesceInflight: c.COALESCE_INFLIGHT === 'true',
+    maxResponseFields: c.MAX_RESPONSE_FIELDS,
     persistedQueries: Object.freeze({
       mode: c.PERSISTED_QUERIES,
       redisUrl: c.REDIS_URL,

@@ -6,7 +6,7 @@ import { Kind, validate, type DocumentNode, type FragmentDefinitionNode, type Gr
 export interface OperationShape {
   /** Deepest field nesting; root fields are depth 1, fragments add no level (Apollo Router `max_depth`). */
   readonly depth: number;
-  /** Aliased fields, fragments counted once per spread; `__typename` aliases are free (graphql-armor). */
+  /** Aliased fields, fragments counted once per spread; `__typename` aliases count too (issue 18: they multiply a response like any field). */
   readonly aliases: number;
   /** Fields selected on the root type, through fragments; `__typename` is not counted (Apollo Router `max_root_fields`). */
   readonly rootFields: number;
@@ -55,7 +55,7 @@ export function measureOperations(schema: GraphQLSchema, document: DocumentNode)
   const unlimited = Number.MAX_SAFE_INTEGER;
   validate(schema, document, [
     maxDepthRule({ n: unlimited, flattenFragments: true, ignoreIntrospection: false, propagateOnRejection: false, onAccept: [(_ctx, details: { n: number }) => depths.push(details.n)] }),
-    maxAliasesRule({ n: unlimited, propagateOnRejection: false, onAccept: [(_ctx, details: { n: number }) => aliases.push(details.n)] }),
+    maxAliasesRule({ n: unlimited, allowList: [], propagateOnRejection: false, onAccept: [(_ctx, details: { n: number }) => aliases.push(details.n)] }),
   ]);
   const result = new Map<OperationDefinitionNode, OperationShape>();
   operations.forEach((operation, i) => {

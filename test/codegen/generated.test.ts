@@ -3,7 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { execFile } from 'node:child_process';
 import { parse, print } from 'graphql';
 import { apiSchemaFromSupergraph, checkManifest, DEFAULT_CHECKS, parseManifest, sha256Hex } from '@roam/persisted-queries';
-import { documentHash, documentText, TopProductsQueryDocument, ViewerQueryDocument } from '@roam/example-client';
+import { documentHash, documentText, TopProductsQueryDocument, ViewerQueryDocument, type PersistedDocument } from '@roam/example-client';
 import { ROOT } from '../support/stack';
 
 const GENERATED = join(ROOT, 'clients/example/src/__generated__');
@@ -43,7 +43,7 @@ describe('codegen.yml output (clients/example/src/__generated__)', () => {
     expect(manifest.format).toBe('codegen');
     expect(manifest.entries).toHaveLength(2);
     for (const entry of manifest.entries) expect(entry.id).toBe(sha256Hex(entry.body));
-    for (const document of [ViewerQueryDocument, TopProductsQueryDocument]) {
+    for (const document of [ViewerQueryDocument, TopProductsQueryDocument] as PersistedDocument<unknown, unknown>[]) {
       const id = documentHash(document);
       expect(sha256Hex(documentText(document))).toBe(id);
       expect(raw[`sha256:${id}`]).toBe(documentText(document));

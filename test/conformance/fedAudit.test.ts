@@ -1,23 +1,39 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createGateway, readConfig } from '@roam/gateway';
-import { postGraphQL } from '../support/graphql';
 import { judgeAuditResponse, loadAuditSuites, startReplayServer, type AuditSuite, type ReplayServer } from '../support/fedAudit';
+import { postGraphQL } from '@roam/testkit';
 
 /**
  * The public federation gateway audit (graphql-hive/federation-gateway-audit, copied in
  * test/fixtures/fed-audit) run against Roam's gateway in-process. Subgraphs are replayed from the
- * recordings by a real loopback HTTP server. Apollo Gateway passes 193 of 199; Roam must never pass fewer.
+ * recordings by a real loopback HTTP server.
+ *
+ * The tests known to fail, as `<suite>#<test number, from 1>`, with their cause (issue 19). The audit
+ * fails when any other test fails, and also when one of these starts passing: then remove it here.
+ * The causes are in `@apollo/query-planner` 2.14.4 or in how its plans are run, so both executors
+ * fail the same six (Apollo Gateway passes 193 of 199 too).
  */
-const PASS_FLOOR = 193;
+const EXPECTED_FAILURES: readonly string[] = [
+  'keys-mashup#1', // a representation built from a key the subgraph cannot resolve: `b` is null
+  'non-resolvable-interface-object#2', // an empty plan answered as null data instead of a request error
+  'requires-with-argument#3', // a @requires field fetched under the client's response key: the client gets the required arguments' data
+  'requires-with-argument#4', // same cause
+  'requires-with-argument#5', // same cause
+  'requires-with-argument-conflict#1', // two @requires selections of one field with different arguments merged into one
+];
 
 interface SuiteResult {
   readonly id: string;
   readonly passed: number;
+  /** `<suite>#<n>: <reason>`, or `<suite>: gateway failed: ...` when the suite could not run at all. */
   readonly failures: string[];
 }
+
+/** @returns the test id (`<suite>#<n>`, or `<suite>` for a suite that could not run) of a failure line. */
+const failureId = (failure: string): string => failure.slice(0, failure.indexOf(':'));
 
 async function runSuite(suite: AuditSuite, replay: ReplayServer, dir: string, env: Record<string, string>): Promise<SuiteResult> {
   const supergraphPath = join(dir, `${suite.id}.graphql`);
@@ -52,36 +68,36 @@ async function runAudit(env: Record<string, string>): Promise<{ total: number; p
     for (const suite of suites) results.push(await runSuite(suite, replay, dir, env));
   } finally {
     await replay.close();
+    rmSync(dir, { recursive: true, force: true });
   }
   const total = suites.reduce((n, s) => n + s.tests.length, 0);
   return { total, passed: results.reduce((n, r) => n + r.passed, 0), results, misses: replay.misses };
 }
 
+/** Runs the audit through a gateway with `EXECUTOR=<executor>` and asserts exactly {@link EXPECTED_FAILURES} fail. */
+async function expectAuditResult(executor: 'apollo' | 'roam'): Promise<void> {
+  const { total, passed, results, misses } = await runAudit({ EXECUTOR: executor });
+  const failures = results.flatMap((r) => r.failures);
+  // The pass count and the failures are part of the test output on purpose.
+  console.log(
+    `fed-audit (EXECUTOR=${executor}): ${passed}/${total} passed\n` +
+      failures.join('\n') +
+      (misses.length ? `\nunrecorded subgraph requests: ${misses.length}\n${misses.slice(0, 20).join('\n')}` : ''),
+  );
+  expect(total).toBe(199);
+  const failing = failures.map(failureId).sort();
+  expect({ unexpectedFailures: failing.filter((id) => !EXPECTED_FAILURES.includes(id)), nowPassing: EXPECTED_FAILURES.filter((id) => !failing.includes(id)) }).toEqual({
+    unexpectedFailures: [],
+    nowPassing: [],
+  });
+  expect(failing).toEqual([...EXPECTED_FAILURES].sort());
+  expect(passed).toBe(total - EXPECTED_FAILURES.length);
+}
+
 describe('conformance: federation gateway audit (199 queries, 46 suites)', () => {
-  it(`passes at least ${PASS_FLOOR} of 199 through Apollo Gateway's executor (EXECUTOR=apollo)`, async () => {
-    const { total, passed, results, misses } = await runAudit({ EXECUTOR: 'apollo' });
-    const failing = results.filter((r) => r.failures.length > 0);
-    // The pass count and failing suites are part of the test output on purpose.
-    console.log(
-      `fed-audit (EXECUTOR=apollo): ${passed}/${total} passed; failing suites: ${failing.map((r) => r.id).join(', ') || 'none'}\n` +
-        failing.flatMap((r) => r.failures).join('\n') +
-        (misses.length ? `\nunrecorded subgraph requests: ${misses.length}\n${misses.slice(0, 20).join('\n')}` : ''),
-    );
-    expect(total).toBe(199);
-    expect(passed).toBeGreaterThanOrEqual(PASS_FLOOR);
-  }, 240_000);
+  it(`fails exactly the ${EXPECTED_FAILURES.length} expected tests through Apollo Gateway's executor (EXECUTOR=apollo)`, () => expectAuditResult('apollo'), 240_000);
 });
 
-describe('conformance: the same audit through Roam\'s own executor (EXECUTOR=roam)', () => {
-  it(`passes at least ${PASS_FLOOR} of 199`, async () => {
-    const { total, passed, results, misses } = await runAudit({ EXECUTOR: 'roam' });
-    const failing = results.filter((r) => r.failures.length > 0);
-    console.log(
-      `fed-audit (EXECUTOR=roam): ${passed}/${total} passed; failing suites: ${failing.map((r) => r.id).join(', ') || 'none'}\n` +
-        failing.flatMap((r) => r.failures).join('\n') +
-        (misses.length ? `\nunrecorded subgraph requests: ${misses.length}\n${misses.slice(0, 20).join('\n')}` : ''),
-    );
-    expect(total).toBe(199);
-    expect(passed).toBeGreaterThanOrEqual(PASS_FLOOR);
-  }, 240_000);
+describe("conformance: the same audit through Roam's own executor (EXECUTOR=roam)", () => {
+  it(`fails exactly the ${EXPECTED_FAILURES.length} expected tests`, () => expectAuditResult('roam'), 240_000);
 });

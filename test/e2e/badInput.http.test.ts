@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { request } from 'undici';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
-import { postGraphQL } from '../support/graphql';
+import { postGraphQL } from '@roam/testkit';
 
 const NO_STACK = /stacktrace|\n\s+at |\.ts:\d+|\.js:\d+/;
 

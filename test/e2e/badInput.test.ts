@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
-import { postGraphQL } from '../support/graphql';
+import { postGraphQL } from '@roam/testkit';
 
 const NO_STACK = /stacktrace|\n\s+at |\.ts:\d+|\.js:\d+/;
 

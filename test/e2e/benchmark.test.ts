@@ -1,5 +1,5 @@
 import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
-import { postGraphQL } from '../support/graphql';
+import { postGraphQL } from '@roam/testkit';
 
 describe('end to end: the federation benchmark query through real processes', () => {
   let subgraphs: SubgraphProcesses;

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { SUBGRAPHS } from '@roam/subgraph-registry';
 import { ROOT } from '../support/stack';
 
 // The README's `npx roam-*` commands must run this checkout's code, never fall through to the registry:
@@ -14,10 +15,8 @@ describe('workspace bins (npx roam-*)', () => {
   it.each([
     ['roam-pq', '@roam/persisted-queries/bin/roam-pq.js'],
     ['roam-gateway', '@roam/gateway/bin/roam-gateway.js'],
-    ['roam-subgraph-accounts', '@roam/subgraph-accounts/bin/roam-subgraph-accounts.js'],
-    ['roam-subgraph-products', '@roam/subgraph-products/bin/roam-subgraph-products.js'],
-    ['roam-subgraph-inventory', '@roam/subgraph-inventory/bin/roam-subgraph-inventory.js'],
-    ['roam-subgraph-reviews', '@roam/subgraph-reviews/bin/roam-subgraph-reviews.js'],
+    // every reference subgraph of the registry
+    ...SUBGRAPHS.map((s) => [s.bin, `${s.package}/bin/${s.bin}.js`]),
     ['roam-example-client', '@roam/example-client/bin/roam-example-client.js'],
   ])('node_modules/.bin/%s links the committed shim %s', (bin, target) => {
     expect(readlinkSync(join(ROOT, 'node_modules/.bin', bin))).toBe(`../${target}`);

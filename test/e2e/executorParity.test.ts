@@ -1,5 +1,5 @@
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
-import { postGraphQL } from '../support/graphql';
+import { postGraphQL } from '@roam/testkit';
 
 /**
  * The same requests through both executors (EXECUTOR=roam and EXECUTOR=apollo) on real subgraphs: data

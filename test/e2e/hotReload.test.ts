@@ -1,8 +1,7 @@
 import { parse } from 'graphql';
 import { createSubgraphServer, type SubgraphServer } from '@roam/subgraph-kit';
 import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
-import { postGraphQL } from '../support/graphql';
-import { waitFor } from '@roam/testkit';
+import { waitFor, postGraphQL } from '@roam/testkit';
 
 /** A new subgraph a team deploys: it adds `Product.fragile` (true for even UPCs). */
 function buildShippingSubgraph(): SubgraphServer {

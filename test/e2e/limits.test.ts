@@ -1,6 +1,5 @@
 import { request } from 'undici';
-import { waitFor } from '@roam/testkit';
-import { postGraphQL } from '../support/graphql';
+import { waitFor, postGraphQL } from '@roam/testkit';
 import { startGateway, writeSupergraph, type GatewayProcess } from '../support/stack';
 import { startSubgraphServers, type SubgraphServers } from '../support/subgraphServers';
 

@@ -1,6 +1,6 @@
-import { postGraphQL } from '../support/graphql';
 import { startGateway, writeSupergraph, type GatewayProcess } from '../support/stack';
 import { startSubgraphServers, type SubgraphServers } from '../support/subgraphServers';
+import { postGraphQL } from '@roam/testkit';
 
 // LIMITS_MODE=off (issue 6 item 6: price the limits): with tiny limits set, nothing is measured or rejected.
 // Costs by hand (README "Operation limits"): topProducts(first: 5) { reviews } = 5 × (1 + 20 × Review 1) = 105.

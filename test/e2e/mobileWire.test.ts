@@ -163,7 +163,7 @@ describe('mobile wire efficiency: encodings, batching, conditional requests (rea
     });
 
     it('treats */* and a missing Accept as application/json', async () => {
-      for (const headers of [{ accept: '*/*' }, {}]) {
+      for (const headers of [{ accept: '*/*' }, {}] as Record<string, string>[]) {
         const res = await postJson({ query: SMALL_QUERY }, headers);
         expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
       }

@@ -1,12 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
-import { freePort, waitFor } from '@roam/testkit';
+import { freePort, waitFor, postGraphQL } from '@roam/testkit';
+import { SUBGRAPHS } from '@roam/subgraph-registry';
 import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, ROOT } from '../support/stack';
-import { postGraphQL } from '../support/graphql';
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -16,9 +16,22 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+/** Free ports for the gateway (`PORT`) and each registry subgraph (`<NAME>_PORT`), never 4000–4004. */
+async function stackPorts(): Promise<Record<string, number>> {
+  const ports: Record<string, number> = { PORT: await freePort() };
+  for (const s of SUBGRAPHS) ports[s.portVariable] = await freePort();
+  return ports;
+}
+
 describe('npm start (scripts/start.js)', () => {
-  it('starts the four subgraphs and the gateway, serves the benchmark query, and stops every child on SIGTERM', async () => {
-    const ports = { PORT: await freePort(), ACCOUNTS_PORT: await freePort(), PRODUCTS_PORT: await freePort(), INVENTORY_PORT: await freePort(), REVIEWS_PORT: await freePort() };
+  // Files start.js writes under the repository (.roam/, gitignored): removed even when a test fails.
+  const written: string[] = [];
+  afterAll(() => {
+    for (const file of written) rmSync(file, { force: true });
+  });
+
+  it('starts the registry\'s subgraphs and the gateway, serves the benchmark query, and stops every child on SIGTERM', async () => {
+    const ports = await stackPorts();
     const env = { ...process.env, LOG_LEVEL: 'warn', SUPERGRAPH_PATH: join(mkdtempSync(join(tmpdir(), 'roam-start-')), 'supergraph.graphql'), ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
     const child = spawn(process.execPath, [join(ROOT, 'scripts/start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -26,9 +39,10 @@ describe('npm start (scripts/start.js)', () => {
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(() => out.includes('Roam is running'), `npm start to print its URLs (output so far: ${out})`, 30_000);
+      await waitFor(() => out.includes('Roam is running') && out.includes('Press Ctrl-C to stop.'), `npm start to print its URLs (output so far: ${out})`, 30_000);
       expect(out).toContain(`http://127.0.0.1:${ports.PORT}/graphql`);
       expect(out).toContain(`http://127.0.0.1:${ports.REVIEWS_PORT}/graphql`);
+      for (const s of SUBGRAPHS) expect(out).toContain(`${s.name.padEnd(10)} http://127.0.0.1:${ports[s.portVariable]}/graphql`);
       const res = await postGraphQL(`http://127.0.0.1:${ports.PORT}/graphql`, { query: BENCHMARK_QUERY });
       expect(res.body).toEqual(BENCHMARK_EXPECTED);
     } finally {
@@ -41,17 +55,18 @@ describe('npm start (scripts/start.js)', () => {
     const tracked = join(ROOT, 'supergraph.graphql');
     const trackedHash = () => createHash('sha256').update(readFileSync(tracked)).digest('hex');
     const before = trackedHash();
-    const ports = { PORT: await freePort(), ACCOUNTS_PORT: await freePort(), PRODUCTS_PORT: await freePort(), INVENTORY_PORT: await freePort(), REVIEWS_PORT: await freePort() };
+    const ports = await stackPorts();
     const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
     delete env.SUPERGRAPH_PATH;
-    const composed = join(ROOT, '.roam', `supergraph.${ports.ACCOUNTS_PORT}-${ports.PRODUCTS_PORT}-${ports.INVENTORY_PORT}-${ports.REVIEWS_PORT}.graphql`);
+    const composed = join(ROOT, '.roam', `supergraph.${SUBGRAPHS.map((s) => ports[s.portVariable]).join('-')}.graphql`);
+    written.push(composed);
     const child = spawn(process.execPath, [join(ROOT, 'scripts/start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(() => out.includes('Roam is running'), `npm start to print its URLs (output so far: ${out})`, 30_000);
+      await waitFor(() => out.includes('Roam is running') && out.includes('Press Ctrl-C to stop.'), `npm start to print its URLs (output so far: ${out})`, 30_000);
       expect(trackedHash()).toBe(before);
       expect(readFileSync(composed, 'utf8')).toContain(`url: "http://127.0.0.1:${ports.INVENTORY_PORT}/graphql"`);
 
@@ -72,6 +87,5 @@ describe('npm start (scripts/start.js)', () => {
     expect(await exited).toBe(0);
     expect(trackedHash()).toBe(before);
     for (const port of Object.values(ports)) expect({ port, open: await portOpen(port) }).toEqual({ port, open: false });
-    if (existsSync(composed)) rmSync(composed);
   });
 });

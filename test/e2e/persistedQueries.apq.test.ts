@@ -1,7 +1,6 @@
 import { request } from 'undici';
 import { sha256Hex } from '@roam/persisted-queries';
-import { startRedis, type TestRedis } from '@roam/testkit';
-import { postGraphQL } from '../support/graphql';
+import { startRedis, type TestRedis, postGraphQL } from '@roam/testkit';
 import { apqExtension } from '../support/roamPq';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
 
@@ -10,7 +9,7 @@ const ME = '{ me { id name } }';
 const ME_DATA = { data: { me: { id: '1', name: 'Mara Lindqvist' } } };
 
 async function get(url: string, params: Record<string, unknown>): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
-  const search = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  const search = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
   const res = await request(`${url}?${search}`, { headers: { 'apollo-require-preflight': 'true' } });
   return { status: res.statusCode, headers: res.headers, body: await res.body.json() };
 }

@@ -1,6 +1,5 @@
 import { sha256Hex } from '@roam/persisted-queries';
-import { startRedis, waitFor, type TestRedis } from '@roam/testkit';
-import { postGraphQL } from '../support/graphql';
+import { startRedis, waitFor, type TestRedis, postGraphQL } from '@roam/testkit';
 import { apqExtension, roamPq, writeCodegenManifest } from '../support/roamPq';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
 

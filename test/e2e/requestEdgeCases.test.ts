@@ -2,8 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { buildClientSchema, getIntrospectionQuery, isObjectType, type IntrospectionQuery } from 'graphql';
 import { request } from 'undici';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
-import { postGraphQL } from '../support/graphql';
-import { openAcked } from '../support/ws';
+import { postGraphQL, openAcked } from '@roam/testkit';
 
 const NO_STACK = /stacktrace|\n\s+at |\.ts:\d+|\.js:\d+|Maximum call stack|Cannot read properties/;
 

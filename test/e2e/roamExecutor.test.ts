@@ -1,6 +1,5 @@
 import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
-import { waitFor } from '@roam/testkit';
-import { postGraphQL } from '../support/graphql';
+import { waitFor, postGraphQL } from '@roam/testkit';
 
 describe('end to end: EXECUTOR=roam (Roam\'s own query-plan executor) on the benchmark query', () => {
   let subgraphs: SubgraphProcesses;

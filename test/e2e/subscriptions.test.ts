@@ -1,8 +1,7 @@
 import { request } from 'undici';
-import { waitFor } from '@roam/testkit';
+import { waitFor, postGraphQL, client, record } from '@roam/testkit';
+import { subgraphSubscriptions } from '../support/subgraphHealth';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
-import { postGraphQL } from '../support/graphql';
-import { client, record, subgraphSubscriptions } from '../support/ws';
 
 // Expected values come from subgraphs/kit/data/benchmark.json: user 1 "Mara Lindqvist"; product 1 "Table"
 // (price 899, weight 100, in stock) → shippingEstimate = round(100 / 2) = 50 (price <= 1000); product 2 "Couch".

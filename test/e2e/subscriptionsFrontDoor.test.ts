@@ -1,9 +1,7 @@
 import { sha256Hex } from '@roam/persisted-queries';
-import { startRedis, waitFor, type TestRedis } from '@roam/testkit';
-import { postGraphQL } from '../support/graphql';
+import { startRedis, waitFor, type TestRedis, postGraphQL, openAcked, type RawSocket } from '@roam/testkit';
 import { apqExtension, roamPq, writeCodegenManifest } from '../support/roamPq';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
-import { openAcked, type RawSocket } from '../support/ws';
 
 // Issue 5 item 2: a subscribe payload goes through the HTTP path's persisted-query step and operation limits.
 // Costs by the cost model (README "Operation limits"): ENRICHED = Review 1 + User 1 + Product 1 +

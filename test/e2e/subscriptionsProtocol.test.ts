@@ -1,8 +1,7 @@
 import WebSocket from 'ws';
-import { waitFor } from '@roam/testkit';
+import { waitFor, postGraphQL, openAcked, openRaw, wsUrl, type RawSocket } from '@roam/testkit';
+import { subgraphSubscriptions } from '../support/subgraphHealth';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
-import { postGraphQL } from '../support/graphql';
-import { openAcked, openRaw, subgraphSubscriptions, wsUrl, type RawSocket } from '../support/ws';
 
 // graphql-transport-ws (graphql-ws PROTOCOL.md) over raw WebSockets against a real gateway process.
 const SUB = 'subscription { reviewAdded { id } }';

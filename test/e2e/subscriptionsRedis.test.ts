@@ -1,7 +1,6 @@
-import { freePort, startRedis, waitFor, type TestProcess, type TestRedis } from '@roam/testkit';
+import { freePort, startRedis, waitFor, type TestProcess, type TestRedis, postGraphQL, client, record } from '@roam/testkit';
+import { subgraphSubscriptions } from '../support/subgraphHealth';
 import { startGateway, startSubgraph, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
-import { postGraphQL } from '../support/graphql';
-import { client, record, subgraphSubscriptions } from '../support/ws';
 
 describe('subscriptions across subgraph replicas through a real Redis', () => {
   let redis: TestRedis;

@@ -4,9 +4,8 @@ import { request } from 'undici';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { startFaultySubgraph, type FaultMode, type FaultySubgraph } from '../support/faultySubgraph';
-import { postGraphQL } from '../support/graphql';
 import { startGateway as startGatewayProcess, SUBGRAPH_NAMES, subgraphSdl, writeSupergraph } from '../support/stack';
-import { client as wsClient, openAcked, record } from '../support/ws';
+import { client as wsClient, openAcked, postGraphQL, record } from '@roam/testkit';
 
 // The fault suite (issue 11): a real HTTP server steered by the test stands in for `inventory` in front of the
 // real inventory subgraph; products, accounts and reviews are real. Small timeouts keep it quick.
@@ -22,7 +21,7 @@ let supergraphPath: string;
 beforeAll(async () => {
   subgraphs = await startInProcessSubgraphs();
   faulty = await startFaultySubgraph(subgraphs.urls.inventory);
-  supergraphPath = writeSupergraph(SUBGRAPH_NAMES.map((name) => ({ name, url: name === 'inventory' ? faulty.url : subgraphs.urls[name], sdl: subgraphSdl(name) })));
+  supergraphPath = writeSupergraph(SUBGRAPH_NAMES.map((name) => ({ name, url: name === 'inventory' ? faulty.url : subgraphs.urls[name]!, sdl: subgraphSdl(name) })));
 });
 afterAll(async () => {
   await faulty?.close();

@@ -2,10 +2,9 @@ import pino from 'pino';
 import { GraphQLError } from 'graphql';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { sha256Hex } from '@roam/persisted-queries';
-import { waitFor } from '@roam/testkit';
+import { waitFor, postGraphQL, openAcked, openRaw } from '@roam/testkit';
+import { subgraphSubscriptions } from '../support/subgraphHealth';
 import { startSubgraphs, writeSupergraph, type SubgraphProcesses } from '../support/stack';
-import { postGraphQL } from '../support/graphql';
-import { openAcked, openRaw, subgraphSubscriptions } from '../support/ws';
 
 // The front-door hooks of the WebSocket path, wired the way the persisted-query and limits modules will be.
 const QUERY = 'subscription { reviewAdded(upc: "1") { id author { name } } }';

@@ -1,45 +1,50 @@
-import { loadDataset, type SubgraphServer } from '@roam/subgraph-kit';
-import { buildAccountsSubgraph } from '@roam/subgraph-accounts/dist/server';
-import { buildProductsSubgraph } from '@roam/subgraph-products/dist/server';
-import { buildInventorySubgraph } from '@roam/subgraph-inventory/dist/server';
-import { buildReviewsSubgraph } from '@roam/subgraph-reviews/dist/server';
+import type { BuildSubgraph, CallCounter, SubgraphServer } from '@roam/subgraph-kit';
+import { repoPath, SUBGRAPHS } from '@roam/subgraph-registry';
 import { SUBGRAPH_NAMES, subgraphSdl, type SubgraphName } from './stack';
 import type { SubgraphDefinition } from '@roam/gateway';
 
-/** The four reference subgraphs built in this process, listening on free loopback ports. */
+/** Repositories by subgraph name, with their data-source call counts. */
+export type Repositories = Record<SubgraphName, { readonly calls: CallCounter }>;
+
+/** The registry's reference subgraphs built in this process, listening on free loopback ports. */
 export interface InProcessSubgraphs {
   readonly servers: Record<SubgraphName, SubgraphServer>;
   /** Repositories, to read data-source call counts. */
-  readonly repositories: ReturnType<typeof build>['repositories'];
+  readonly repositories: Repositories;
   readonly urls: Record<SubgraphName, string>;
   definitions(): SubgraphDefinition[];
   close(): Promise<void>;
 }
 
-function build() {
-  const data = loadDataset('benchmark');
-  const accounts = buildAccountsSubgraph(data);
-  const products = buildProductsSubgraph(data);
-  const inventory = buildInventorySubgraph(data);
-  const reviews = buildReviewsSubgraph(data);
-  return {
-    servers: { accounts: accounts.server, products: products.server, inventory: inventory.server, reviews: reviews.server },
-    repositories: { accounts: accounts.repository, products: products.repository, inventory: inventory.repository, reviews: reviews.repository },
-  };
+/**
+ * Builds every subgraph of the registry in this process with its `buildSubgraph` (the module named by
+ * the entry's `server`) over the benchmark dataset, without listening.
+ */
+export function buildRegistrySubgraphs(): { servers: Record<SubgraphName, SubgraphServer>; repositories: Repositories } {
+  const servers: Record<SubgraphName, SubgraphServer> = {};
+  const repositories: Repositories = {};
+  for (const entry of SUBGRAPHS) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is named by the registry
+    const { buildSubgraph } = require(repoPath(entry.server)) as { buildSubgraph: BuildSubgraph };
+    const built = buildSubgraph('benchmark');
+    servers[entry.name] = built.server;
+    repositories[entry.name] = built.repository;
+  }
+  return { servers, repositories };
 }
 
-/** Builds the four subgraphs in-process (real HTTP servers on port 0) over the benchmark dataset. */
+/** Builds the registry's subgraphs in-process (real HTTP servers on port 0) over the benchmark dataset. */
 export async function startInProcessSubgraphs(): Promise<InProcessSubgraphs> {
-  const { servers, repositories } = build();
+  const { servers, repositories } = buildRegistrySubgraphs();
   const urls = {} as Record<SubgraphName, string>;
-  for (const name of SUBGRAPH_NAMES) urls[name] = await servers[name].listen(0);
+  for (const name of SUBGRAPH_NAMES) urls[name] = await servers[name]!.listen(0);
   return {
     servers,
     repositories,
     urls,
-    definitions: () => SUBGRAPH_NAMES.map((name) => ({ name, url: urls[name], sdl: subgraphSdl(name) })),
+    definitions: () => SUBGRAPH_NAMES.map((name) => ({ name, url: urls[name]!, sdl: subgraphSdl(name) })),
     close: async () => {
-      await Promise.all(SUBGRAPH_NAMES.map((n) => servers[n].close()));
+      await Promise.all(SUBGRAPH_NAMES.map((n) => servers[n]!.close()));
     },
   };
 }

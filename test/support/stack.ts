@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { composeSupergraph, type SubgraphDefinition } from '@roam/gateway';
 import { freePort, startProcess, type TestProcess } from '@roam/testkit';
+import { readSchema, repoPath, subgraphByName, SUBGRAPHS } from '@roam/subgraph-registry';
 
 /** Repository root. */
 export const ROOT = resolve(__dirname, '..', '..');
-/** Names of the reference subgraphs, in composition order. */
-export const SUBGRAPH_NAMES = ['accounts', 'products', 'inventory', 'reviews'] as const;
-export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+/** Names of the reference subgraphs, in composition order (from subgraphs/registry/registry.json). */
+export const SUBGRAPH_NAMES: readonly string[] = SUBGRAPHS.map((s) => s.name);
+/** A reference subgraph's name (an entry of the registry). */
+export type SubgraphName = string;
 
 /** The benchmark query text and its exact expected response. */
 export const BENCHMARK_QUERY = readFileSync(join(ROOT, 'test/fixtures/federation-benchmark/query.graphql'), 'utf8');
@@ -25,15 +27,15 @@ export interface SubgraphProcesses {
 
 /** @returns the SDL text of a reference subgraph's `schema.graphql`. */
 export function subgraphSdl(name: SubgraphName): string {
-  return readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8');
+  return readSchema(subgraphByName(name));
 }
 
 /** Starts one reference subgraph process on `port` and waits for `/health`. */
 export function startSubgraph(name: SubgraphName, port: number, env: Record<string, string> = {}): Promise<TestProcess> {
-  return startProcess(join(ROOT, 'subgraphs', name, 'dist/index.js'), { PORT: String(port), ...env }, `http://127.0.0.1:${port}/health`);
+  return startProcess(repoPath(subgraphByName(name).main), { PORT: String(port), ...env }, `http://127.0.0.1:${port}/health`);
 }
 
-/** Starts the four reference subgraphs as processes on free ports. */
+/** Starts every reference subgraph of the registry as a process on a free port. */
 export async function startSubgraphs(env: Record<string, string> = {}): Promise<SubgraphProcesses> {
   const ports = await Promise.all(SUBGRAPH_NAMES.map(() => freePort()));
   const started = await Promise.all(SUBGRAPH_NAMES.map((name, i) => startSubgraph(name, ports[i]!, env)));

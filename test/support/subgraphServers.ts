@@ -1,17 +1,14 @@
 import type { SubgraphDefinition } from '@roam/gateway';
-import { loadDataset, type SubgraphServer } from '@roam/subgraph-kit';
-import { buildAccountsSubgraph } from '@roam/subgraph-accounts/dist/server';
-import { buildInventorySubgraph } from '@roam/subgraph-inventory/dist/server';
-import { buildProductsSubgraph } from '@roam/subgraph-products/dist/server';
-import { buildReviewsSubgraph } from '@roam/subgraph-reviews/dist/server';
+import type { SubgraphServer } from '@roam/subgraph-kit';
+import { buildRegistrySubgraphs } from './inProcessStack';
 import { SUBGRAPH_NAMES, subgraphSdl, type SubgraphName } from './stack';
 
-/** The four reference subgraphs as real HTTP servers on free loopback ports inside the test process. */
+/** The registry's reference subgraphs as real HTTP servers on free loopback ports inside the test process. */
 export interface SubgraphServers {
   readonly urls: Record<SubgraphName, string>;
   /** Subgraph definitions for composition; `sdl` may be rewritten per name with `overrides`. */
   definitions(overrides?: Partial<Record<SubgraphName, (sdl: string) => string>>): SubgraphDefinition[];
-  /** GraphQL requests served so far by all four subgraphs together. */
+  /** GraphQL requests served so far by all the subgraphs together. */
   requestCount(): number;
   stop(): Promise<void>;
 }
@@ -21,13 +18,7 @@ export interface SubgraphServers {
  * test can count the requests a gateway process sends them with `requestCount()`.
  */
 export async function startSubgraphServers(): Promise<SubgraphServers> {
-  const dataset = loadDataset('benchmark');
-  const servers: Record<SubgraphName, SubgraphServer> = {
-    accounts: buildAccountsSubgraph(dataset).server,
-    products: buildProductsSubgraph(dataset).server,
-    inventory: buildInventorySubgraph(dataset).server,
-    reviews: buildReviewsSubgraph(dataset).server,
-  };
+  const servers: Record<SubgraphName, SubgraphServer> = buildRegistrySubgraphs().servers;
   const urls = {} as Record<SubgraphName, string>;
   for (const name of SUBGRAPH_NAMES) urls[name] = await servers[name].listen(0);
   return {

@@ -18,6 +18,7 @@ export interface TestProcess {
  * @param env - merged over `process.env`.
  * @param healthUrl - polled until 200; skipped when omitted.
  * @param timeoutMs - how long to wait for health, in ms; @default 30000
+ * @param args - command-line arguments after the script.
  * @throws Error with the process output when it exits early or never becomes healthy.
  */
 export async function startProcess(script: string, env: Record<string, string>, healthUrl?: string, timeoutMs = 30_000, args: string[] = []): Promise<TestProcess> {

@@ -1,34 +1,35 @@
 #!/usr/bin/env node
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { readSchema } from '@roam/subgraph-registry';
+import { readStackSettings, StackSettingsError } from '@roam/subgraph-registry/stackSettings';
 import { composeSupergraph, CompositionError, type SubgraphDefinition } from './composeSupergraph';
 
-/** The reference subgraphs, their default ports, and the variable that overrides each URL. */
-export const REFERENCE_SUBGRAPHS = [
-  { name: 'accounts', port: 4001 },
-  { name: 'products', port: 4002 },
-  { name: 'inventory', port: 4003 },
-  { name: 'reviews', port: 4004 },
-] as const;
-
 /**
- * `npm run compose`: composes `subgraphs/<name>/schema.graphql` of the reference subgraphs into
- * `supergraph.graphql` at the repository root (or `--out FILE`). A subgraph's URL is
- * `<NAME>_URL` (e.g. `ACCOUNTS_URL`) or `http://127.0.0.1:<port>/graphql`. The file is written
- * atomically (temp file + rename), so a watching gateway never reads half a supergraph.
- * Exits 1 and lists the errors, each naming its subgraph, when composition fails.
+ * `npm run compose`: composes the `schema.graphql` of every subgraph in the registry
+ * (`subgraphs/registry/registry.json`) into the supergraph file the local stack reads, computed by the
+ * same module as `npm start` (`readStackSettings`) from the same variables: a subgraph's URL is
+ * `<NAME>_URL`, else `http://127.0.0.1:<NAME>_PORT/graphql`, else its registry port; the file is
+ * `--out FILE`, else `SUPERGRAPH_PATH`, else `supergraph.graphql` at the repository root when every URL
+ * is the default one, else `.roam/supergraph.<ports>.graphql` (what a running `npm start` with those
+ * ports watches). Written atomically (temp file + rename), so a watching gateway never reads half a
+ * supergraph. Exits 1 and lists the errors (each naming its subgraph, or the variable and the value
+ * given) when a variable is invalid or composition fails.
  */
 function main(): void {
-  const root = resolve(__dirname, '..', '..', '..');
+  let settings;
+  try {
+    settings = readStackSettings(process.env);
+  } catch (error) {
+    process.stderr.write(`${error instanceof StackSettingsError ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
   const outIndex = process.argv.indexOf('--out');
-  const out = resolve(outIndex >= 0 ? String(process.argv[outIndex + 1]) : join(root, 'supergraph.graphql'));
-  const subgraphs: SubgraphDefinition[] = REFERENCE_SUBGRAPHS.map(({ name, port }) => ({
-    name,
-    url: process.env[`${name.toUpperCase()}_URL`] || `http://127.0.0.1:${port}/graphql`,
-    sdl: readFileSync(join(root, 'subgraphs', name, 'schema.graphql'), 'utf8'),
-  }));
+  const out = outIndex >= 0 ? resolve(String(process.argv[outIndex + 1])) : settings.supergraphPath;
+  const subgraphs: SubgraphDefinition[] = settings.subgraphs.map(({ entry, url }) => ({ name: entry.name, url, sdl: readSchema(entry) }));
   try {
     const sdl = composeSupergraph(subgraphs);
+    mkdirSync(dirname(out), { recursive: true });
     writeFileSync(`${out}.tmp`, sdl);
     renameSync(`${out}.tmp`, out);
     process.stdout.write(`Composed ${subgraphs.length} subgraphs (${subgraphs.map((s) => s.name).join(', ')}) into ${out}\n`);

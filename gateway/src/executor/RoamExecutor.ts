@@ -40,6 +40,8 @@ export interface RoamExecutorOptions {
    * Mutations are never shared. @default true
    */
   readonly coalesceInflight?: boolean;
+  /** Most fields a response may hold ({@link shapeResponse}); past it the operation fails with `RESPONSE_TOO_LARGE`. @default Infinity */
+  readonly maxResponseFields?: number;
 }
 
 /**
@@ -62,7 +64,7 @@ export class RoamExecutor {
    * @param scopeKey - everything besides the operation that can change the answer (credentials, cookies):
    *   requests share an execution only with the same key.
    * @returns data, errors (subgraph failures as `SUBREQUEST_*` / relayed subgraph errors with paths) and hints.
-   * @throws Error for a bug (the pipeline turns it into 500 `INTERNAL_SERVER_ERROR`).
+   * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`; Error for a bug (the pipeline turns it into 500 `INTERNAL_SERVER_ERROR`).
    */
   execute(snapshot: SupergraphSnapshot, op: ExecutableOperation, scopeKey: string): Promise<Execution> {
     const share = (this.options.coalesceInflight ?? true) && op.operation.operation === 'query';
@@ -89,7 +91,7 @@ export class RoamExecutor {
     const merged = Object.create(null) as Record<string, unknown>;
     deepMerge(merged, event.data);
     await executePlan(plan.rest, { supergraphSchema: snapshot.supergraphSchema, variables: op.coercedVariables, providedVariables: op.coercedVariables, call: this.caller(snapshot, 'subscription', false, hints), errors }, merged);
-    const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors);
+    const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors, this.options.maxResponseFields);
     return { data, errors, hints };
   }
 
@@ -127,7 +129,7 @@ export class RoamExecutor {
       Object.assign(merged, result.data ?? {});
       if (result.errors) errors.push(...result.errors);
     }
-    const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors);
+    const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors, this.options.maxResponseFields);
     return { data, errors, hints };
   }
 }

@@ -1,3 +1,4 @@
+import { roamError } from '@roam/errors';
 import {
   GraphQLError,
   Kind,
@@ -75,27 +76,43 @@ function hasVariableDirective(document: DocumentNode): boolean {
  * @param variables - coerced variables (for `@skip`/`@include`).
  * @param data - merged data from {@link executePlan}.
  * @param errors - receives shaping errors.
+ * @param maxFields - most fields (every key of every object, list items included) the response may hold; the
+ *   shaping stops as soon as it would pass it, before the rest of the response is built (issue 18 item 8:
+ *   a few hundred aliases must not build a response of tens of megabytes). @default Infinity
  * @returns the response `data` (null when a non-null root field is null).
+ * @throws RoamError `RESPONSE_TOO_LARGE` past `maxFields`.
  */
-export function shapeResponse(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, data: Obj, errors: GraphQLError[]): Obj | null {
+export function shapeResponse(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, data: Obj, errors: GraphQLError[], maxFields = Number.POSITIVE_INFINITY): Obj | null {
   const rootType = schema.getRootType(operation.operation);
   if (!rootType) return null;
-  const shaper = new Shaper(schema, infoOf(document), variables, errors);
+  const shaper = new Shaper(schema, infoOf(document), variables, errors, maxFields);
   const out = shaper.object(rootType, [operation.selectionSet], data, []);
   return out === BUBBLE ? null : out;
 }
 
 class Shaper {
+  /** Fields shaped so far (object keys and list items). */
+  private fields = 0;
+
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly info: DocumentInfo,
     private readonly variables: Record<string, unknown>,
     private readonly errors: GraphQLError[],
+    private readonly maxFields: number,
   ) {}
+
+  private count(n: number): void {
+    this.fields += n;
+    if (this.fields > this.maxFields) {
+      throw roamError('RESPONSE_TOO_LARGE', `The response would hold more than ${this.maxFields} fields, the limit; ask for less (fewer aliases, smaller pages).`, { limit: this.maxFields });
+    }
+  }
 
   object(type: ShapeType, selectionSets: readonly SelectionSetNode[], source: Obj, path: (string | number)[]): Obj | typeof BUBBLE {
     const out: Obj = {};
     const fields = selectionSets.length === 1 ? this.collect(type, selectionSets[0]!) : this.collectMany(type, selectionSets);
+    this.count(fields.length);
     const typeFields = type.getFields();
     for (const f of fields) {
       if (f.name === '__typename') {
@@ -129,6 +146,7 @@ class Shaper {
     if (value === null || value === undefined) return null;
     if (isListType(type)) {
       if (!Array.isArray(value)) return null;
+      this.count(value.length);
       const out = new Array<unknown>(value.length);
       for (let i = 0; i < value.length; i++) {
         path.push(i);

@@ -10,7 +10,7 @@ import { preventCsrf } from './preventCsrf';
 import { encodeResponseBody, type CompressionOptions } from './encodeResponseBody';
 import { etagOf, ifNoneMatchMatches } from './etag';
 import { negotiateContentEncoding } from './negotiateContentEncoding';
-import { negotiateMediaType, type ResponseMediaType } from './negotiateMediaType';
+import { negotiateMediaType } from './negotiateMediaType';
 import { registerBodyParsers } from './registerBodyParsers';
 
 /** What {@link registerGraphQLRoute} needs. */

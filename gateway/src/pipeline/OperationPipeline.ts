@@ -1,4 +1,4 @@
-import { roamError } from '@roam/errors';
+import { isRoamError, roamError } from '@roam/errors';
 import { getOperationAST, getVariableValues, type GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { ExecutableOperation, Execution } from '../executor/RoamExecutor';
@@ -131,7 +131,16 @@ export class OperationPipeline {
    */
   async execute({ ctx, op }: PreparedOperation): Promise<OperationResult> {
     const scopeKey = SCOPE_HEADERS.map((h) => ctx.request.headers.get(h) ?? '').join('\u0000');
-    const execution = await this.options.executor.execute(ctx.snapshot, op, scopeKey, ctx.request);
+    let execution: Execution;
+    try {
+      execution = await this.options.executor.execute(ctx.snapshot, op, scopeKey, ctx.request);
+    } catch (error) {
+      // A deliberate stop of the whole operation (e.g. RESPONSE_TOO_LARGE) answers with its own code; anything else is a bug (500).
+      if (!isRoamError(error)) throw error;
+      const result = errorResult([error], this.options.logger);
+      for (const plugin of this.options.plugins) plugin.willSendResult?.(ctx, result, [], false);
+      return result;
+    }
     const body: OperationResult['body'] = { data: execution.data };
     if (execution.errors.length > 0) body.errors = formatErrors(execution.errors, this.options.logger);
     const result: OperationResult = { status: 200, headers: new Map(), body };

@@ -20,8 +20,8 @@ describe('measureOperations (graphql-armor depth and aliases, own root-field cou
     expect(shapeOf('{ me { ...U } } fragment U on User { posts { ... on Post { author { id } } } }')[0]!.depth).toBe(4);
   });
 
-  it('counts aliases through fragments, __typename aliases free', () => {
-    expect(shapeOf('{ a: me { id } b: me { n: name t: __typename } }')[0]!.aliases).toBe(3);
+  it('counts aliases through fragments, __typename aliases included (issue 18: graphql-armor\'s allowList emptied)', () => {
+    expect(shapeOf('{ a: me { id } b: me { n: name t: __typename } }')[0]!.aliases).toBe(4);
     expect(shapeOf('{ me { ...U } } fragment U on User { x: id y: name }')[0]!.aliases).toBe(2);
   });
 

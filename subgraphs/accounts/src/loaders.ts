@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
-import type { UserRow } from '@roam/subgraph-kit';
+import type { UserRow } from './seed';
 import type { UserRepository } from './repository';
 
 /** Per-request DataLoaders of the accounts subgraph. */

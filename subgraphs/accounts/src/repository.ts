@@ -1,4 +1,5 @@
-import { CallCounter, type UserRow } from '@roam/subgraph-kit';
+import { CallCounter } from '@roam/subgraph-kit';
+import type { UserRow } from './seed';
 
 /** Data access of the accounts subgraph; an in-memory seed now, a database later. */
 export interface UserRepository {

@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 import { runSubgraph } from '@roam/subgraph-kit';
-import { buildInventorySubgraph } from './server';
+import { buildSubgraph } from './server';
 
-/** Port of the inventory subgraph when `PORT` is unset. */
-export const INVENTORY_PORT = 4003;
-
-void runSubgraph('inventory', INVENTORY_PORT, (dataset, logger, pubsub) => buildInventorySubgraph(dataset, logger, pubsub).server);
+// Default port and the rest of this subgraph's listing: subgraphs/registry/registry.json.
+void runSubgraph('inventory', buildSubgraph);

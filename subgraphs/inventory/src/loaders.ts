@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { InventoryRow } from '@roam/subgraph-kit';
+import type { InventoryRow } from './seed';
 import type { InventoryRepository } from './repository';
 
 /** Per-request DataLoaders of the inventory subgraph. */

@@ -1,4 +1,5 @@
-import { CallCounter, type InventoryRow } from '@roam/subgraph-kit';
+import { CallCounter } from '@roam/subgraph-kit';
+import type { InventoryRow } from './seed';
 
 /** Data access of the inventory subgraph; an in-memory seed now, a database later. */
 export interface InventoryRepository {

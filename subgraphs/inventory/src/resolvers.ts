@@ -1,7 +1,8 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { eventIterator, type InventoryRow, type PubSub } from '@roam/subgraph-kit';
+import { eventIterator, type PubSub } from '@roam/subgraph-kit';
 import type { InventoryContext } from './loaders';
 import { shippingEstimate } from './shippingEstimate';
+import type { InventoryRow } from './seed';
 
 /** A `Product` reference as the gateway sends it: the key plus the `@requires` fields when asked. */
 interface ProductReference { readonly upc: string; readonly price?: number | null; readonly weight?: number | null; readonly inStock?: boolean | null }

@@ -1,21 +1,24 @@
 import pino from 'pino';
+import { subgraphByName } from '@roam/subgraph-registry';
 import { readSubgraphConfig } from './subgraphConfig';
-import { loadDataset, type Dataset } from './dataset';
-import type { SubgraphServer } from './createSubgraphServer';
-import type { Logger } from 'pino';
-import { createPubSub, type PubSub } from './pubsub';
+import type { BuildSubgraph } from './buildSubgraph';
+import { createPubSub } from './pubsub';
+import { onParentExit } from './onParentExit';
 
 /**
- * The body of every subgraph's `index.ts`: reads the configuration, loads the dataset, builds the
- * server with `build`, listens, and closes cleanly on SIGINT/SIGTERM. Exits with code 1 and a message
- * (no stack) when the configuration is invalid or the port is taken.
+ * The body of every subgraph's `index.ts`: reads the configuration, builds the server with `build`
+ * over the chosen dataset, listens, and closes cleanly on SIGINT/SIGTERM/SIGHUP and when its parent
+ * process goes away ({@link onParentExit}: no subgraph outlives `npm start`). Exits with code 1 and a
+ * message (no stack) when the configuration is invalid or the port is taken.
  *
- * @param name - subgraph name for logs.
- * @param defaultPort - documented port, used when `PORT` is unset.
- * @param build - builds the server from the dataset, a logger and the event bus (Redis pub/sub when
- *   `REDIS_URL` is set, in-memory otherwise).
+ * @param name - subgraph name, as in `subgraphs/registry/registry.json` (its `port` is the default
+ *   when `PORT` is unset); also the name in logs.
+ * @param build - the subgraph's `buildSubgraph`; gets the event bus (Redis pub/sub when `REDIS_URL`
+ *   is set, in-memory otherwise).
+ * @throws Error (synchronously, before anything starts) when the registry has no subgraph `name`.
  */
-export async function runSubgraph(name: string, defaultPort: number, build: (dataset: Dataset, logger: Logger, pubsub: PubSub) => SubgraphServer | Promise<SubgraphServer>): Promise<void> {
+export async function runSubgraph(name: string, build: BuildSubgraph): Promise<void> {
+  const defaultPort = subgraphByName(name).port;
   let config;
   try {
     config = readSubgraphConfig(defaultPort);
@@ -25,7 +28,7 @@ export async function runSubgraph(name: string, defaultPort: number, build: (dat
   }
   const logger = pino({ level: config.logLevel, base: { subgraph: name } });
   const pubsub = createPubSub(config.redisUrl, config.redisPrefix, logger);
-  const server = await build(loadDataset(config.dataset), logger, pubsub);
+  const { server } = build(config.dataset, logger, pubsub);
   try {
     const url = await server.listen(config.port, config.host);
     logger.info({ url, dataset: config.dataset }, `${name} subgraph ready`);
@@ -42,4 +45,6 @@ export async function runSubgraph(name: string, defaultPort: number, build: (dat
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGHUP'));
+  onParentExit(stop);
 }

@@ -3,7 +3,7 @@ import type { DatasetName } from './dataset';
 
 /** A subgraph process's settings, read once at start. */
 export interface SubgraphConfig {
-  /** TCP port of the subgraph's HTTP (and WebSocket) endpoint. `PORT`; default per subgraph (4001–4004). */
+  /** TCP port of the subgraph's HTTP (and WebSocket) endpoint. `PORT`; default: the subgraph's `port` in subgraphs/registry/registry.json. */
   readonly port: number;
   /** Interface to listen on. `HOST`; @default "127.0.0.1" */
   readonly host: string;

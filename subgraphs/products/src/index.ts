@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 import { runSubgraph } from '@roam/subgraph-kit';
-import { buildProductsSubgraph } from './server';
+import { buildSubgraph } from './server';
 
-/** Port of the products subgraph when `PORT` is unset. */
-export const PRODUCTS_PORT = 4002;
-
-void runSubgraph('products', PRODUCTS_PORT, (dataset, logger) => buildProductsSubgraph(dataset, logger).server);
+// Default port and the rest of this subgraph's listing: subgraphs/registry/registry.json.
+void runSubgraph('products', buildSubgraph);

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
-import type { ProductRow } from '@roam/subgraph-kit';
+import type { ProductRow } from './seed';
 import type { ProductRepository } from './repository';
 
 /** Per-request DataLoaders of the products subgraph. */

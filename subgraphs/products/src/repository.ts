@@ -1,4 +1,5 @@
-import { CallCounter, type ProductRow } from '@roam/subgraph-kit';
+import { CallCounter } from '@roam/subgraph-kit';
+import type { ProductRow } from './seed';
 
 /** Data access of the products subgraph; an in-memory seed now, a database later. */
 export interface ProductRepository {

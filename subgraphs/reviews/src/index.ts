@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 import { runSubgraph } from '@roam/subgraph-kit';
-import { buildReviewsSubgraph } from './server';
+import { buildSubgraph } from './server';
 
-/** Port of the reviews subgraph when `PORT` is unset. */
-export const REVIEWS_PORT = 4004;
-
-void runSubgraph('reviews', REVIEWS_PORT, (dataset, logger, pubsub) => buildReviewsSubgraph(dataset, logger, pubsub).server);
+// Default port and the rest of this subgraph's listing: subgraphs/registry/registry.json.
+void runSubgraph('reviews', buildSubgraph);

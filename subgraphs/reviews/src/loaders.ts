@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
-import type { ReviewRow } from '@roam/subgraph-kit';
+import type { ReviewRow } from './seed';
 import type { ReviewRepository } from './repository';
 
 /** Per-request DataLoaders of the reviews subgraph. */

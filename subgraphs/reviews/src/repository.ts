@@ -1,4 +1,5 @@
-import { CallCounter, type ReviewRow } from '@roam/subgraph-kit';
+import { CallCounter } from '@roam/subgraph-kit';
+import type { ReviewRow } from './seed';
 
 /** Data access of the reviews subgraph; an in-memory seed now, a database later. */
 export interface ReviewRepository {

@@ -1,7 +1,8 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError } from 'graphql';
-import { connectionFromRows, eventIterator, type PubSub, type ReviewRow, nullWhenNotFound } from '@roam/subgraph-kit';
+import { connectionFromRows, eventIterator, type PubSub, nullWhenNotFound } from '@roam/subgraph-kit';
 import type { ReviewsContext } from './loaders';
+import type { ReviewRow } from './seed';
 
 /** Longest review body accepted by `addReview`, in characters. */
 export const MAX_REVIEW_BODY_LENGTH = 5000;

@@ -1,10 +1,10 @@
 import { execute, parse } from 'graphql';
-import { loadDataset } from '@roam/subgraph-kit';
+import { seedAccounts } from '../seed';
 import { buildAccountsSubgraph } from '../server';
 import { createLoaders } from '../loaders';
 
 describe('accounts resolvers', () => {
-  const { server, repository } = buildAccountsSubgraph(loadDataset('benchmark'));
+  const { server, repository } = buildAccountsSubgraph(seedAccounts('benchmark'));
   const run = (query: string, variables?: Record<string, unknown>) =>
     execute({ schema: server.schema, document: parse(query), variableValues: variables, contextValue: { repository, loaders: createLoaders(repository) } });
 

@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startRedis, waitFor, type TestRedis } from '@roam/testkit';
-import { CachedPersistedQueryStore } from '../store/CachedPersistedQueryStore';
-import { RedisPersistedQueryStore } from '../store/RedisPersistedQueryStore';
-import { describeStoreContract } from './storeContract';
+import { CachedPersistedQueryStore } from '../../src/store/CachedPersistedQueryStore';
+import { RedisPersistedQueryStore } from '../../src/store/RedisPersistedQueryStore';
+import { describeStoreContract } from '../../src/__tests__/storeContract';
 
 // The Sentinel and Cluster forms of REDIS_URL against real servers: one redis-server in Sentinel
 // mode watching a master, and a one-node Redis Cluster owning all 16384 slots.

@@ -1,11 +1,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import Redis from 'ioredis';
 import { freePort, startRedis, waitFor, type TestRedis } from '@roam/testkit';
-import { sha256Hex } from '../sha256Hex';
-import { CachedPersistedQueryStore } from '../store/CachedPersistedQueryStore';
-import { RedisPersistedQueryStore } from '../store/RedisPersistedQueryStore';
-import { StoreUnavailableError } from '../store/types';
-import { describeStoreContract } from './storeContract';
+import { sha256Hex } from '../../src/sha256Hex';
+import { CachedPersistedQueryStore } from '../../src/store/CachedPersistedQueryStore';
+import { RedisPersistedQueryStore } from '../../src/store/RedisPersistedQueryStore';
+import { StoreUnavailableError } from '../../src/store/types';
+import { describeStoreContract } from '../../src/__tests__/storeContract';
 
 let redis: TestRedis;
 let run = 0;

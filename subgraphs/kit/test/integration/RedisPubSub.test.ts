@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { startRedis, waitFor, type TestRedis } from '@roam/testkit';
-import { RedisPubSub } from '../RedisPubSub';
-import { eventIterator } from '../eventIterator';
+import { RedisPubSub } from '../../src/pubsub/RedisPubSub';
+import { eventIterator } from '../../src/pubsub/eventIterator';
 
 describe('RedisPubSub with a real redis-server', () => {
   let redis: TestRedis;

@@ -1,13 +1,13 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { request } from 'undici';
-import { loadDataset } from '@roam/subgraph-kit';
+import { seedReviews } from '../../src/seed';
 import { waitFor } from '@roam/testkit';
-import { buildReviewsSubgraph } from '../server';
+import { buildReviewsSubgraph } from '../../src/server';
 
 // The reviews subgraph serves graphql-ws on its own port and counts its subscriptions.
 describe('reviews subgraph: Subscription.reviewAdded over graphql-ws', () => {
-  const { server } = buildReviewsSubgraph(loadDataset('benchmark'));
+  const { server } = buildReviewsSubgraph(seedReviews('benchmark'));
   let url: string;
   beforeAll(async () => {
     url = await server.listen(0);

@@ -4,7 +4,7 @@ import { operationFromDocument, Supergraph } from '@apollo/federation-internals'
 import { QueryPlanner, type PlanNode } from '@apollo/query-planner';
 import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, SUBGRAPH_NAMES, startGateway, writeSupergraph, type GatewayProcess } from '../support/stack';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
-import { postGraphQL } from '../support/graphql';
+import { postGraphQL } from '@roam/testkit';
 
 /** Counts the query plan's fetches per subgraph. */
 function fetchesPerSubgraph(node: PlanNode | undefined, counts: Record<string, number> = {}): Record<string, number> {
@@ -37,7 +37,7 @@ describe('DataLoader batching: the benchmark query makes at most one batched cal
     gateway = await startGateway(path);
     const supergraph = Supergraph.build(readFileSync(path, 'utf8'));
     const plan = new QueryPlanner(supergraph).buildQueryPlan(operationFromDocument(supergraph.schema, parse(BENCHMARK_QUERY)));
-    fetches = fetchesPerSubgraph(plan.node);
+    fetches = fetchesPerSubgraph(plan.node as PlanNode | undefined);
   });
   afterAll(async () => {
     await gateway?.stop();
