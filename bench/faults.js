@@ -61,7 +61,19 @@ function startSwitch(target, port) {
       }
     });
   });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({ state, close: () => { for (const r of held) r.destroy(); server.closeAllConnections(); server.close(); return agent.close(); } })));
+  return new Promise((resolve) =>
+    server.listen(port, '127.0.0.1', () =>
+      resolve({
+        state,
+        close: () => {
+          for (const r of held) r.destroy();
+          server.closeAllConnections();
+          server.close();
+          return agent.close();
+        },
+      }),
+    ),
+  );
 }
 
 async function post(url, query) {
@@ -71,21 +83,32 @@ async function post(url, query) {
 
 async function main() {
   const ports = await Promise.all(NAMES.map(() => freePort()));
-  const subgraphs = await Promise.all(NAMES.map((n, i) => startProcess(join(root, 'subgraphs', n, 'dist/index.js'), { PORT: String(ports[i]), LOG_LEVEL: 'error' }, `http://127.0.0.1:${ports[i]}/health`)));
+  const subgraphs = await Promise.all(
+    NAMES.map((n, i) => startProcess(join(root, 'subgraphs', n, 'dist/index.js'), { PORT: String(ports[i]), LOG_LEVEL: 'error' }, `http://127.0.0.1:${ports[i]}/health`)),
+  );
   const urls = Object.fromEntries(NAMES.map((n, i) => [n, `http://127.0.0.1:${ports[i]}/graphql`]));
   const switchPort = await freePort();
   const inventory = await startSwitch(urls.inventory, switchPort);
   const dir = mkdtempSync(join(tmpdir(), 'roam-bench-faults-'));
   const supergraphPath = join(dir, 'supergraph.graphql');
-  writeFileSync(supergraphPath, composeSupergraph(NAMES.map((name) => ({ name, url: name === 'inventory' ? `http://127.0.0.1:${switchPort}/graphql` : urls[name], sdl: readFileSync(join(root, 'subgraphs', name, 'schema.graphql'), 'utf8') }))));
+  writeFileSync(
+    supergraphPath,
+    composeSupergraph(
+      NAMES.map((name) => ({ name, url: name === 'inventory' ? `http://127.0.0.1:${switchPort}/graphql` : urls[name], sdl: readFileSync(join(root, 'subgraphs', name, 'schema.graphql'), 'utf8') })),
+    ),
+  );
   const gatewayPort = await freePort();
-  const gateway = await startProcess(join(root, 'gateway/dist/bin.js'), {
-    PORT: String(gatewayPort),
-    HOST: '127.0.0.1',
-    SUPERGRAPH_PATH: supergraphPath,
-    LOG_LEVEL: 'error',
-    SUBGRAPH_POLICIES: JSON.stringify({ inventory: { timeoutMs: TIMEOUT_MS, breaker: { halfOpenAfterMs: HALF_OPEN_AFTER_MS } } }),
-  }, `http://127.0.0.1:${gatewayPort}/ready`);
+  const gateway = await startProcess(
+    join(root, 'gateway/dist/bin.js'),
+    {
+      PORT: String(gatewayPort),
+      HOST: '127.0.0.1',
+      SUPERGRAPH_PATH: supergraphPath,
+      LOG_LEVEL: 'error',
+      SUBGRAPH_POLICIES: JSON.stringify({ inventory: { timeoutMs: TIMEOUT_MS, breaker: { halfOpenAfterMs: HALF_OPEN_AFTER_MS } } }),
+    },
+    `http://127.0.0.1:${gatewayPort}/ready`,
+  );
   const url = `http://127.0.0.1:${gatewayPort}/graphql`;
   const run = (query, durationS = SECONDS) => load({ url, body: JSON.stringify({ query }), connections: CONNECTIONS, durationS });
   const result = { settings: { seconds: SECONDS, connections: CONNECTIONS, inventoryTimeoutMs: TIMEOUT_MS, halfOpenAfterMs: HALF_OPEN_AFTER_MS } };

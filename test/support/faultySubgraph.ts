@@ -98,14 +98,15 @@ export async function startFaultySubgraph(targetUrl: string): Promise<FaultySubg
     upgrades++;
     socket.destroy();
   });
-  const listen = (port: number) => new Promise<void>((resolve, reject) => {
-    if (server.listening) return resolve();
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      if (server.listening) return resolve();
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
   await listen(0);
   const port = (server.address() as AddressInfo).port;
   const kill = async (): Promise<void> => {

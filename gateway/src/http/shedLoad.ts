@@ -26,7 +26,12 @@ export function shedLoad(app: FastifyInstance, options: ShedLoadOptions): () => 
   app.addHook('onRequest', (request, reply, done) => {
     if (!request.url.startsWith('/graphql')) return done();
     if (inflight >= options.maxInflightRequests) {
-      void reply.code(503).header('retry-after', String(options.retryAfterSeconds ?? 1)).header('cache-control', NO_STORE).header('content-type', 'application/json; charset=utf-8').send(body);
+      void reply
+        .code(503)
+        .header('retry-after', String(options.retryAfterSeconds ?? 1))
+        .header('cache-control', NO_STORE)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(body);
       return;
     }
     inflight++;

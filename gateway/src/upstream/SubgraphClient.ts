@@ -140,7 +140,10 @@ export class SubgraphClient {
       const roam = error as RoamError;
       // Only a non-2xx status makes decode fail without a malformed body: 502/503/504 are safe to retry.
       const retryable = RETRYABLE_STATUS.has(raw.status);
-      this.guard.failures.warn({ subgraph: this.name, url: this.url, reason: roam.extensions.reason, status: raw.status, attempt }, `subgraph '${this.name}' fetch failed: ${String(roam.extensions.reason)}`);
+      this.guard.failures.warn(
+        { subgraph: this.name, url: this.url, reason: roam.extensions.reason, status: raw.status, attempt },
+        `subgraph '${this.name}' fetch failed: ${String(roam.extensions.reason)}`,
+      );
       throw new AttemptFailure(roam, retryable);
     }
   }

@@ -46,7 +46,13 @@ export class Upstreams {
     this.policies = options.policies ?? { defaults: defaultSubgraphPolicy(t), bySubgraph: {} };
     this.logger = options.logger;
     // Subscriptions consult the same breakers: no WebSocket is opened to a subgraph whose circuit is open.
-    this.ws = new UpstreamPool({ connectTimeoutMs: t, keepAliveMs: options.keepAliveMs, logger: options.logger, hooks: this.hooks, admit: (service) => (this.guards.get(service)?.state === 'open' ? CIRCUIT_OPEN_REASON : undefined) });
+    this.ws = new UpstreamPool({
+      connectTimeoutMs: t,
+      keepAliveMs: options.keepAliveMs,
+      logger: options.logger,
+      hooks: this.hooks,
+      admit: (service) => (this.guards.get(service)?.state === 'open' ? CIRCUIT_OPEN_REASON : undefined),
+    });
   }
 
   /**

@@ -16,14 +16,20 @@ async function states(breaker: ReturnType<typeof circuitBreaker>, calls: (() => 
 
 describe('EitherBreaker: opens on consecutive failures or on a failure ratio', () => {
   it('consecutive: opens at the n-th failure in a row; a success in between resets the count', async () => {
-    const breaker = circuitBreaker(handleAll, { halfOpenAfter: 60_000, breaker: new EitherBreaker({ consecutiveFailures: 3, failureRatio: 0.99, minimumRequests: 1000, windowMs: 10_000, halfOpenAfterMs: 60_000 }) });
+    const breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: 60_000,
+      breaker: new EitherBreaker({ consecutiveFailures: 3, failureRatio: 0.99, minimumRequests: 1000, windowMs: 10_000, halfOpenAfterMs: 60_000 }),
+    });
     const { Closed, Open } = CircuitState;
     expect(await states(breaker, [fail, fail, ok, fail, fail])).toEqual([Closed, Closed, Closed, Closed, Closed]);
     expect(await states(breaker, [fail])).toEqual([Open]);
   });
 
   it('ratio: with consecutive off, opens once more than failureRatio of at least minimumRequests attempts failed', async () => {
-    const breaker = circuitBreaker(handleAll, { halfOpenAfter: 60_000, breaker: new EitherBreaker({ consecutiveFailures: 0, failureRatio: 0.5, minimumRequests: 6, windowMs: 10_000, halfOpenAfterMs: 60_000 }) });
+    const breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: 60_000,
+      breaker: new EitherBreaker({ consecutiveFailures: 0, failureRatio: 0.5, minimumRequests: 6, windowMs: 10_000, halfOpenAfterMs: 60_000 }),
+    });
     const { Closed, Open } = CircuitState;
     // 5 attempts are below minimumRequests however many failed; the 6th attempt (4 of 6 failed) opens it.
     expect(await states(breaker, [fail, ok, fail, ok, fail])).toEqual([Closed, Closed, Closed, Closed, Closed]);
@@ -31,7 +37,10 @@ describe('EitherBreaker: opens on consecutive failures or on a failure ratio', (
   });
 
   it('half-open: after halfOpenAfter one probe goes through; its success closes the circuit', async () => {
-    const breaker = circuitBreaker(handleAll, { halfOpenAfter: 50, breaker: new EitherBreaker({ consecutiveFailures: 1, failureRatio: 0.5, minimumRequests: 100, windowMs: 10_000, halfOpenAfterMs: 50 }) });
+    const breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: 50,
+      breaker: new EitherBreaker({ consecutiveFailures: 1, failureRatio: 0.5, minimumRequests: 100, windowMs: 10_000, halfOpenAfterMs: 50 }),
+    });
     await breaker.execute(fail).catch(() => undefined);
     expect(breaker.state).toBe(CircuitState.Open);
     await new Promise((resolve) => setTimeout(resolve, 60));

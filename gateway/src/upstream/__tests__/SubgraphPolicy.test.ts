@@ -3,7 +3,10 @@ import { defaultSubgraphPolicy, policyFor } from '../SubgraphPolicy';
 
 describe('SUBGRAPH_POLICIES: defaults, "*" and per-subgraph overrides', () => {
   it('defaults follow SUBGRAPH_TIMEOUT_MS; "*" changes every subgraph; a subgraph entry wins field by field', () => {
-    const config = readConfig({ SUBGRAPH_TIMEOUT_MS: '2000', SUBGRAPH_POLICIES: JSON.stringify({ '*': { retry: { maxRetries: 1 } }, inventory: { timeoutMs: 800, breaker: { halfOpenAfterMs: 100 } } }) });
+    const config = readConfig({
+      SUBGRAPH_TIMEOUT_MS: '2000',
+      SUBGRAPH_POLICIES: JSON.stringify({ '*': { retry: { maxRetries: 1 } }, inventory: { timeoutMs: 800, breaker: { halfOpenAfterMs: 100 } } }),
+    });
     expect(config.subgraphPolicies.defaults).toEqual(defaultSubgraphPolicy(2000));
     expect(config.subgraphPolicies.defaults.connectTimeoutMs).toBe(2000);
     const inventory = policyFor(config.subgraphPolicies, 'inventory');
