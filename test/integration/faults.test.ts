@@ -9,7 +9,7 @@ import { client as wsClient, postGraphQL, record } from '@roam/testkit';
 
 // The fault suite (issue 11): a real HTTP server steered by the test stands in for `inventory` in front of the
 // real inventory subgraph; products, accounts and reviews are real. Small timeouts keep it quick.
-const HALF_OPEN_AFTER_MS = 300;
+const HALF_OPEN_AFTER_MS = 500;
 const TIMEOUT_MS = 400;
 const POLICY = { connectTimeoutMs: 200, timeoutMs: TIMEOUT_MS, retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20 }, breaker: { consecutiveFailures: 5, halfOpenAfterMs: HALF_OPEN_AFTER_MS } };
 const QUERY = (first: number) => ({ query: `{ topProducts(first: ${first}) { upc name inStock } }` });
@@ -107,6 +107,15 @@ function expectComplete(res: { status: number; body: any }): void {
 async function expectBreakerCycle(r: Running, maxQueries: number): Promise<void> {
   for (let i = 0; i < maxQueries && inventoryGuard(r).state !== 'open'; i++) await postGraphQL(r.url, QUERY(2 + (i % 3)));
   expect(inventoryGuard(r).state).toBe('open');
+  // Subscriptions consult the same breaker: no WebSocket is opened to inventory while its circuit is open.
+  const upgrades = faulty.upgrades;
+  const ws = wsClient(r.url);
+  const outcome = await record(ws, 'subscription { stockChanged(upc: "1") { upc inStock } }').done;
+  await ws.dispose();
+  expect(outcome.kind).toBe('error');
+  expect(JSON.stringify(outcome)).toContain('SUBSCRIPTION_UPSTREAM_ERROR');
+  expect(JSON.stringify(outcome)).toContain('circuit open');
+  expect(faulty.upgrades).toBe(upgrades);
   expect((await request(r.url.replace('/graphql', '/ready')).then((res) => res.body.json())) as any).toMatchObject({ subgraphs: { inventory: 'open', products: 'closed' } });
   // Open: no network, well under a millisecond at the client.
   const before = faulty.requests;
@@ -125,15 +134,6 @@ async function expectBreakerCycle(r: Running, maxQueries: number): Promise<void>
   expect(durationsMs.sort((a, b) => a - b)[10]).toBeLessThan(1);
   expectPartial(await postGraphQL(r.url, QUERY(2)), /^circuit open$/);
   expect(faulty.requests).toBe(before);
-  // Subscriptions consult the same breaker: no WebSocket is opened to inventory while its circuit is open.
-  const upgrades = faulty.upgrades;
-  const ws = wsClient(r.url);
-  const outcome = await record(ws, 'subscription { stockChanged(upc: "1") { upc inStock } }').done;
-  await ws.dispose();
-  expect(outcome.kind).toBe('error');
-  expect(JSON.stringify(outcome)).toContain('SUBSCRIPTION_UPSTREAM_ERROR');
-  expect(JSON.stringify(outcome)).toContain('circuit open');
-  expect(faulty.upgrades).toBe(upgrades);
   // Recovery: the subgraph heals; after halfOpenAfterMs one probe goes through and closes the circuit.
   faulty.mode = 'ok';
   await faulty.revive().catch(() => undefined);
@@ -250,6 +250,21 @@ describe('fault suite: inventory fails, the rest of the answer does not wait or 
     expectPartial(await postGraphQL(r.url, QUERY(2)), /^the body is not JSON$/, 'SUBREQUEST_MALFORMED_RESPONSE');
     expect(faulty.requests).toBe(1);
     await expectBreakerCycle(r, 6);
+  });
+
+  it('subscriptions feed the same breaker: WebSockets the subgraph drops open it, then no WebSocket is tried', async () => {
+    const r = await startGateway();
+    const outcomes: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const ws = wsClient(r.url);
+      outcomes.push(JSON.stringify(await record(ws, 'subscription { stockChanged(upc: "1") { upc inStock } }').done));
+      await ws.dispose();
+    }
+    // The stand-in drops every upgrade: five transport failures in a row open the circuit.
+    expect(faulty.upgrades).toBe(5);
+    expect(outcomes.slice(0, 5).every((o) => o.includes('SUBSCRIPTION_UPSTREAM_ERROR') && !o.includes('circuit open') && !o.includes(String(faulty.port)))).toBe(true);
+    expect(outcomes[5]).toContain('circuit open');
+    expect(inventoryGuard(r).state).toBe('open');
   });
 });
 

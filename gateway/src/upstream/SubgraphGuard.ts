@@ -25,6 +25,7 @@ export class SubgraphGuard {
   /** Retries sent so far (tests, metrics). */
   retries = 0;
   private readonly listeners: { dispose(): void }[];
+  private openedAt = 0;
 
   /**
    * @param name - subgraph name.
@@ -41,6 +42,7 @@ export class SubgraphGuard {
     this.budget = new RetryBudget(policy.retry.budgetRatio, policy.retry.budgetMinRetries, policy.retry.budgetWindowMs);
     this.failures = new FailureLog(logger);
     this.listeners = [
+      this.breaker.onBreak(() => (this.openedAt = Date.now())),
       this.breaker.onBreak(() => logger.warn({ subgraph: name, breaker: 'open', halfOpenAfterMs: policy.breaker.halfOpenAfterMs }, `subgraph '${name}': circuit opened, fetches fail at once`)),
       this.breaker.onHalfOpen(() => logger.info({ subgraph: name, breaker: 'half-open' }, `subgraph '${name}': circuit half-open, probing`)),
       this.breaker.onReset(() => logger.info({ subgraph: name, breaker: 'closed' }, `subgraph '${name}': circuit closed`)),
@@ -57,6 +59,26 @@ export class SubgraphGuard {
       default:
         return 'open';
     }
+  }
+
+  /**
+   * Whether a new subscription stream to this subgraph is refused now: the circuit is open and
+   * `halfOpenAfterMs` has not passed since it opened (after that a stream may open and act as the probe, so
+   * a subgraph that only serves subscriptions does not stay refused until an HTTP fetch probes it).
+   */
+  refusesStreams(): boolean {
+    return this.state === 'open' && Date.now() - this.openedAt < this.policy.breaker.halfOpenAfterMs;
+  }
+
+  /**
+   * Counts the outcome of something that did not go through {@link SubgraphGuard.breaker}'s `execute`
+   * (a subscription WebSocket opening or failing) in the breaker, as an attempt would. While the circuit is open
+   * nothing is counted; in half-open a success closes it and a failure opens it again.
+   *
+   * @param ok - whether it succeeded.
+   */
+  record(ok: boolean): void {
+    void this.breaker.execute(() => (ok ? undefined : Promise.reject(new Error('subscription upstream failed')))).catch(() => undefined);
   }
 
   /** Closes the HTTP pool and drops the breaker listeners. */

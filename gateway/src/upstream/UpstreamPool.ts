@@ -31,6 +31,8 @@ export interface UpstreamPoolOptions {
   readonly hooks?: UpstreamHooks;
   /** Says why a subscription to `service` may not open now (its circuit breaker is open), or `undefined` to allow it. @default always allow */
   readonly admit?: (service: string) => string | undefined;
+  /** Told whether a WebSocket to `service` opened (`connection_ack`) or failed at the transport level (refused, dropped); feeds its breaker. @default nothing */
+  readonly report?: (service: string, ok: boolean) => void;
 }
 
 /**
@@ -98,7 +100,10 @@ export class UpstreamPool {
         connectionAckWaitTimeout: this.options.connectTimeoutMs,
         connectionParams,
         on: {
-          connected: (s) => (socket = s as WebSocket),
+          connected: (s) => {
+            socket = s as WebSocket;
+            this.options.report?.(service, true);
+          },
           ping: (received) => {
             if (received || this.options.keepAliveMs <= 0) return;
             clearTimeout(pongTimer);
@@ -125,6 +130,8 @@ export class UpstreamPool {
         if (ended) return;
         ended = true;
         const mapped = toUpstreamError(service, error);
+        // GraphQL errors are the subgraph's answer; anything else is a transport failure its breaker counts.
+        if (!Array.isArray(error) && !this.closed) this.options.report?.(service, false);
         // The detail (socket text, host, port) goes to the log only; the client's reason is generic.
         this.options.logger.warn({ subgraph: service, url, code: mapped.extensions.code, reason: mapped.extensions.reason, detail: error instanceof Error ? error.message : undefined }, 'upstream subscription failed');
         sink.error(mapped);

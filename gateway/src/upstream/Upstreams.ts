@@ -51,7 +51,8 @@ export class Upstreams {
       keepAliveMs: options.keepAliveMs,
       logger: options.logger,
       hooks: this.hooks,
-      admit: (service) => (this.guards.get(service)?.state === 'open' ? CIRCUIT_OPEN_REASON : undefined),
+      admit: (service) => (this.guards.get(service)?.refusesStreams() ? CIRCUIT_OPEN_REASON : undefined),
+      report: (service, ok) => this.guard(service).record(ok),
     });
   }
 
