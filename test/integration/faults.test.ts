@@ -266,6 +266,21 @@ describe('fault suite: inventory fails, the rest of the answer does not wait or 
     expect(outcomes[5]).toContain('circuit open');
     expect(inventoryGuard(r).state).toBe('open');
   });
+
+  it('past maxConcurrentRequests: a fetch fails at once without touching the subgraph', async () => {
+    const r = await startGateway({}, { ...POLICY, maxConcurrentRequests: 1 });
+    faulty.mode = 'hang';
+    const client = r.gateway.upstreams.client('inventory', faulty.url);
+    const first = client
+      .fetch({ query: '{ __typename }', variables: {} }, { operationType: 'query', coalesce: false })
+      .catch((error: { extensions: Record<string, unknown> }) => error.extensions.reason);
+    while (faulty.requests < 1) await sleep(5);
+    await expect(client.fetch({ query: '{ __typename }', variables: {} }, { operationType: 'query', coalesce: false })).rejects.toMatchObject({
+      extensions: { code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'inventory', reason: 'too many concurrent requests' },
+    });
+    expect(faulty.requests).toBe(1);
+    expect(await first).toBe('timed out');
+  });
 });
 
 describe('load shedding and drain', () => {
