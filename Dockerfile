@@ -7,16 +7,19 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json tsconfig.build.json ./
 COPY errors ./errors
 COPY testkit ./testkit
+COPY redis ./redis
 COPY subgraphs/registry ./subgraphs/registry
 COPY subgraphs/kit ./subgraphs/kit
 COPY subgraphs/accounts ./subgraphs/accounts
 COPY subgraphs/products ./subgraphs/products
 COPY subgraphs/inventory ./subgraphs/inventory
 COPY subgraphs/reviews ./subgraphs/reviews
+COPY subgraphs/lists ./subgraphs/lists
 COPY operation-limits ./operation-limits
 COPY persisted-queries ./persisted-queries
 COPY gateway ./gateway
 COPY clients/example ./clients/example
+COPY clients/sync ./clients/sync
 RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -18,6 +18,8 @@ const SUBGRAPH_OWN_CODES = ['subgraphs/*/src/**/*.ts'];
 const ENV_READERS = [
   'gateway/src/config.ts',
   'operation-limits/src/limitsEnv.ts',
+  'subgraphs/lists/src/listsConfig.ts',
+  'subgraphs/lists/src/storage/vmModules.ts',
   'subgraphs/kit/src/subgraphConfig.ts',
   'gateway/src/compose/cli.ts', // CLI entry point: `npm run compose`
   'persisted-queries/src/cli/bin.ts', // CLI entry point: `roam-pq`

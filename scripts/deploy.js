@@ -39,8 +39,22 @@ function renderDockerCompose() {
     '      test: ["CMD", "redis-cli", "ping"]',
     '      <<: *http-health',
   ];
+  // Subgraphs whose data must last (registry `databaseUrlVariable`) get one PostgreSQL service.
+  if (SUBGRAPHS.some((s) => s.databaseUrlVariable)) {
+    lines.push(
+      '',
+      '  postgres:',
+      '    image: postgres:16',
+      '    environment: { POSTGRES_HOST_AUTH_METHOD: trust, POSTGRES_DB: roam }',
+      '    ports: ["5432:5432"]',
+      '    healthcheck:',
+      '      test: ["CMD", "pg_isready", "-U", "postgres"]',
+      '      <<: *http-health',
+    );
+  }
   for (const s of SUBGRAPHS) {
-    const env = [`PORT: "${s.port}"`, 'HOST: "0.0.0.0"', 'DATASET: "benchmark"', 'LOG_LEVEL: "info"', ...(s.redis ? ['REDIS_URL: "redis://redis:6379"'] : [])];
+    const env = [`PORT: "${s.port}"`, 'HOST: "0.0.0.0"', 'DATASET: "benchmark"', 'LOG_LEVEL: "info"', ...(s.redis ? ['REDIS_URL: "redis://redis:6379"'] : []), ...(s.databaseUrlVariable ? [`${s.databaseUrlVariable}: "postgres://postgres@postgres:5432/roam"`] : [])];
+    const deps = [...(s.redis ? ['redis: { condition: service_healthy }'] : []), ...(s.databaseUrlVariable ? ['postgres: { condition: service_healthy }'] : [])];
     lines.push(
       '',
       `  ${s.name}:`,
@@ -48,7 +62,7 @@ function renderDockerCompose() {
       `    command: ["node", "${s.main}"]`,
       `    environment: { ${env.join(', ')} }`,
       `    ports: ["${s.port}:${s.port}"]`,
-      ...(s.redis ? ['    depends_on: { redis: { condition: service_healthy } }'] : []),
+      ...(deps.length > 0 ? [`    depends_on: { ${deps.join(', ')} }`] : []),
       '    healthcheck:',
       `      test: ${healthTest(s.port, '/health')}`,
       '      <<: *http-health',

@@ -24,6 +24,14 @@ export interface SubgraphEntry {
   readonly owns: string;
   /** Whether it publishes events and so gets `REDIS_URL` in docker-compose.yml. */
   readonly redis: boolean;
+  /**
+   * Whether tests may build it inside the Jest process (`buildSubgraph`); `false` for a subgraph whose storage
+   * cannot run there (the lists subgraph's embedded PGlite needs `--experimental-vm-modules`): such a subgraph
+   * runs only as a process. @default true
+   */
+  readonly inProcess: boolean;
+  /** Variable naming its PostgreSQL URL, when its data must last (docker-compose then runs PostgreSQL for it), e.g. `LISTS_DATABASE_URL`. */
+  readonly databaseUrlVariable?: string;
 }
 
 /** Absolute path of the repository root. */

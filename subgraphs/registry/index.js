@@ -31,6 +31,7 @@ function parseRegistry(raw) {
     const name = str('name', NAME);
     if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) throw new Error(`${where}.port: expected an integer 1-65535, got ${JSON.stringify(e.port)}`);
     if (typeof e.redis !== 'boolean') throw new Error(`${where}.redis: expected true or false, got ${JSON.stringify(e.redis)}`);
+    if (e.inProcess !== undefined && typeof e.inProcess !== 'boolean') throw new Error(`${where}.inProcess: expected true or false when given, got ${JSON.stringify(e.inProcess)}`);
     const entry = {
       name,
       package: str('package'),
@@ -43,6 +44,8 @@ function parseRegistry(raw) {
       main: str('main'),
       server: str('server'),
       owns: str('owns'),
+      inProcess: e.inProcess ?? true,
+      ...(e.databaseUrlVariable !== undefined ? { databaseUrlVariable: str('databaseUrlVariable', VARIABLE) } : {}),
       redis: e.redis,
     };
     unique('name', entry.name, name);

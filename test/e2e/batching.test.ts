@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner, type PlanNode } from '@apollo/query-planner';
-import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, SUBGRAPH_NAMES, startGateway, writeSupergraph, type GatewayProcess } from '../support/stack';
+import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, STACK_NAMES, startGateway, writeSupergraph, type GatewayProcess } from '../support/stack';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { postGraphQL } from '@roam/testkit';
 
@@ -46,11 +46,11 @@ describe('DataLoader batching: the benchmark query makes at most one batched cal
 
   it('answers expected.json while each repository method is called at most once per fetch to its subgraph', async () => {
     for (const repo of Object.values(subgraphs.repositories)) repo.calls.reset();
-    const before = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphs.servers[n].requestCount()]));
+    const before = Object.fromEntries(STACK_NAMES.map((n) => [n, subgraphs.servers[n].requestCount()]));
     const res = await postGraphQL(gateway.url, { query: BENCHMARK_QUERY });
     expect(res.body).toEqual(BENCHMARK_EXPECTED);
 
-    for (const name of SUBGRAPH_NAMES) {
+    for (const name of STACK_NAMES) {
       const planned = fetches[name] ?? 0;
       // the gateway sent exactly the planned fetches to this subgraph
       expect({ name, requests: subgraphs.servers[name].requestCount() - before[name]! }).toEqual({ name, requests: planned });

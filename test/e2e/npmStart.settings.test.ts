@@ -20,6 +20,9 @@ function runStart(vars: Record<string, string>): { status: number | null; stderr
 
 // Issue 15: `PORT=abc npm start` reported "NaN" after starting the four subgraphs, and `ACCOUNTS_PORT=abc`
 // was reported as PORT. Every setting is validated before anything starts, naming the variable and value.
+// npm start builds nothing here but starts the whole registry (the lists subgraph's embedded PGlite takes seconds): generous timeouts.
+jest.setTimeout(180_000);
+
 describe('npm start validates every setting before starting anything', () => {
   let ports: Record<string, string>;
   beforeAll(async () => {

@@ -43,6 +43,9 @@ async function startStack(command: string, args: string[]): Promise<{ child: Chi
   return { child, output, pids };
 }
 
+// npm start builds nothing here but starts the whole registry (the lists subgraph's embedded PGlite takes seconds): generous timeouts.
+jest.setTimeout(180_000);
+
 describe('no process outlives its parent', () => {
   let started: ChildProcess | undefined;
   let pids: number[] = [];

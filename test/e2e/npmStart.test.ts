@@ -23,6 +23,9 @@ async function stackPorts(): Promise<Record<string, number>> {
   return ports;
 }
 
+// npm start builds nothing here but starts the whole registry (the lists subgraph's embedded PGlite takes seconds): generous timeouts.
+jest.setTimeout(180_000);
+
 describe('npm start (scripts/start.js)', () => {
   // Files start.js writes under the repository (.roam/, gitignored): removed even when a test fails.
   const written: string[] = [];
@@ -39,7 +42,7 @@ describe('npm start (scripts/start.js)', () => {
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(() => out.includes('Roam is running') && out.includes('Press Ctrl-C to stop.'), `npm start to print its URLs (output so far: ${out})`, 30_000);
+      await waitFor(() => out.includes('Roam is running') && out.includes('Press Ctrl-C to stop.'), `npm start to print its URLs (output so far: ${out})`, 90_000);
       expect(out).toContain(`http://127.0.0.1:${ports.PORT}/graphql`);
       expect(out).toContain(`http://127.0.0.1:${ports.REVIEWS_PORT}/graphql`);
       for (const s of SUBGRAPHS) expect(out).toContain(`${s.name.padEnd(10)} http://127.0.0.1:${ports[s.portVariable]}/graphql`);
@@ -66,7 +69,7 @@ describe('npm start (scripts/start.js)', () => {
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(() => out.includes('Roam is running') && out.includes('Press Ctrl-C to stop.'), `npm start to print its URLs (output so far: ${out})`, 30_000);
+      await waitFor(() => out.includes('Roam is running') && out.includes('Press Ctrl-C to stop.'), `npm start to print its URLs (output so far: ${out})`, 90_000);
       expect(trackedHash()).toBe(before);
       expect(readFileSync(composed, 'utf8')).toContain(`url: "http://127.0.0.1:${ports.INVENTORY_PORT}/graphql"`);
 

@@ -1,6 +1,6 @@
 import type { BuildSubgraph, CallCounter, SubgraphServer } from '@roam/subgraph-kit';
 import { repoPath, SUBGRAPHS } from '@roam/subgraph-registry';
-import { SUBGRAPH_NAMES, subgraphSdl, type SubgraphName } from './stack';
+import { subgraphSdl, type SubgraphName } from './stack';
 import type { SubgraphDefinition } from '@roam/gateway';
 
 /** Repositories by subgraph name, with their data-source call counts. */
@@ -16,6 +16,9 @@ export interface InProcessSubgraphs {
   close(): Promise<void>;
 }
 
+/** The registry subgraphs that can be built inside the test process (`inProcess`; not lists, whose PGlite needs a process). */
+export const IN_PROCESS_NAMES: readonly string[] = SUBGRAPHS.filter((e) => e.inProcess).map((e) => e.name);
+
 /**
  * Builds every subgraph of the registry in this process with its `buildSubgraph` (the module named by
  * the entry's `server`) over the benchmark dataset, without listening.
@@ -23,7 +26,7 @@ export interface InProcessSubgraphs {
 export function buildRegistrySubgraphs(): { servers: Record<SubgraphName, SubgraphServer>; repositories: Repositories } {
   const servers: Record<SubgraphName, SubgraphServer> = {};
   const repositories: Repositories = {};
-  for (const entry of SUBGRAPHS) {
+  for (const entry of SUBGRAPHS.filter((e) => e.inProcess)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is named by the registry
     const { buildSubgraph } = require(repoPath(entry.server)) as { buildSubgraph: BuildSubgraph };
     const built = buildSubgraph('benchmark');
@@ -37,14 +40,14 @@ export function buildRegistrySubgraphs(): { servers: Record<SubgraphName, Subgra
 export async function startInProcessSubgraphs(): Promise<InProcessSubgraphs> {
   const { servers, repositories } = buildRegistrySubgraphs();
   const urls = {} as Record<SubgraphName, string>;
-  for (const name of SUBGRAPH_NAMES) urls[name] = await servers[name]!.listen(0);
+  for (const name of IN_PROCESS_NAMES) urls[name] = await servers[name]!.listen(0);
   return {
     servers,
     repositories,
     urls,
-    definitions: () => SUBGRAPH_NAMES.map((name) => ({ name, url: urls[name]!, sdl: subgraphSdl(name) })),
+    definitions: () => IN_PROCESS_NAMES.map((name) => ({ name, url: urls[name]!, sdl: subgraphSdl(name) })),
     close: async () => {
-      await Promise.all(SUBGRAPH_NAMES.map((n) => servers[n]!.close()));
+      await Promise.all(IN_PROCESS_NAMES.map((n) => servers[n]!.close()));
     },
   };
 }

@@ -35,16 +35,22 @@ export function startSubgraph(name: SubgraphName, port: number, env: Record<stri
   return startProcess(repoPath(subgraphByName(name).main), { PORT: String(port), ...env }, `http://127.0.0.1:${port}/health`);
 }
 
-/** Starts every reference subgraph of the registry as a process on a free port. */
-export async function startSubgraphs(env: Record<string, string> = {}): Promise<SubgraphProcesses> {
-  const ports = await Promise.all(SUBGRAPH_NAMES.map(() => freePort()));
-  const started = await Promise.all(SUBGRAPH_NAMES.map((name, i) => startSubgraph(name, ports[i]!, env)));
-  const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n, i) => [n, `http://127.0.0.1:${ports[i]}/graphql`])) as Record<SubgraphName, string>;
-  const processes = Object.fromEntries(SUBGRAPH_NAMES.map((n, i) => [n, started[i]])) as Record<SubgraphName, TestProcess>;
+/**
+ * The subgraphs the shared e2e stack starts: every registry entry that can also run in-process (`inProcess`).
+ * The lists subgraph (embedded PGlite, seconds to start) is started by its own tests (`listsStack.ts`).
+ */
+export const STACK_NAMES: readonly string[] = SUBGRAPHS.filter((s) => s.inProcess).map((s) => s.name);
+
+/** Starts the subgraphs `names` (default {@link STACK_NAMES}) of the registry as processes on free ports. */
+export async function startSubgraphs(env: Record<string, string> = {}, names: readonly string[] = STACK_NAMES): Promise<SubgraphProcesses> {
+  const ports = await Promise.all(names.map(() => freePort()));
+  const started = await Promise.all(names.map((name, i) => startSubgraph(name, ports[i]!, env)));
+  const urls = Object.fromEntries(names.map((n, i) => [n, `http://127.0.0.1:${ports[i]}/graphql`])) as Record<SubgraphName, string>;
+  const processes = Object.fromEntries(names.map((n, i) => [n, started[i]])) as Record<SubgraphName, TestProcess>;
   return {
     urls,
     processes,
-    definitions: () => SUBGRAPH_NAMES.map((name) => ({ name, url: urls[name], sdl: subgraphSdl(name) })),
+    definitions: () => names.map((name) => ({ name, url: urls[name]!, sdl: subgraphSdl(name) })),
     stop: async () => {
       await Promise.all(Object.values(processes).map((p) => p.stop()));
     },

@@ -1,7 +1,7 @@
 import type { SubgraphDefinition } from '@roam/gateway';
 import type { SubgraphServer } from '@roam/subgraph-kit';
-import { buildRegistrySubgraphs } from './inProcessStack';
-import { SUBGRAPH_NAMES, subgraphSdl, type SubgraphName } from './stack';
+import { buildRegistrySubgraphs, IN_PROCESS_NAMES } from './inProcessStack';
+import { subgraphSdl, type SubgraphName } from './stack';
 
 /** The registry's reference subgraphs as real HTTP servers on free loopback ports inside the test process. */
 export interface SubgraphServers {
@@ -20,13 +20,13 @@ export interface SubgraphServers {
 export async function startSubgraphServers(): Promise<SubgraphServers> {
   const servers: Record<SubgraphName, SubgraphServer> = buildRegistrySubgraphs().servers;
   const urls = {} as Record<SubgraphName, string>;
-  for (const name of SUBGRAPH_NAMES) urls[name] = await servers[name].listen(0);
+  for (const name of IN_PROCESS_NAMES) urls[name] = await servers[name].listen(0);
   return {
     urls,
-    definitions: (overrides = {}) => SUBGRAPH_NAMES.map((name) => ({ name, url: urls[name], sdl: (overrides[name] ?? ((s: string) => s))(subgraphSdl(name)) })),
-    requestCount: () => SUBGRAPH_NAMES.reduce((sum, name) => sum + servers[name].requestCount(), 0),
+    definitions: (overrides = {}) => IN_PROCESS_NAMES.map((name) => ({ name, url: urls[name], sdl: (overrides[name] ?? ((s: string) => s))(subgraphSdl(name)) })),
+    requestCount: () => IN_PROCESS_NAMES.reduce((sum, name) => sum + servers[name].requestCount(), 0),
     stop: async () => {
-      await Promise.all(SUBGRAPH_NAMES.map((name) => servers[name].close()));
+      await Promise.all(IN_PROCESS_NAMES.map((name) => servers[name].close()));
     },
   };
 }

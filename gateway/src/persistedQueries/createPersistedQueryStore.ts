@@ -15,21 +15,12 @@ export interface GatewayPersistedQueryStore {
  * ids in front, every call bounded by `PERSISTED_QUERIES_TIMEOUT_MS`.
  *
  * @param config - `config.persistedQueries`.
- * @param logger - Redis connection errors are logged at `warn`, at most once per second.
+ * @param logger - gets one line per Redis connection state change (`@roam/redis`: ready, unreachable,
+ *   lost, reconnected), never a stack trace per reconnect attempt.
  */
 export function createPersistedQueryStore(config: GatewayConfig['persistedQueries'], logger: Logger): GatewayPersistedQueryStore {
   if (!config.redisUrl) return { store: new MemoryPersistedQueryStore(), start: async () => undefined };
-  let lastLog = 0;
-  const redis = new RedisPersistedQueryStore({
-    url: config.redisUrl,
-    keyPrefix: config.keyPrefix,
-    timeoutMs: config.timeoutMs,
-    onError: (error) => {
-      if (Date.now() - lastLog < 1000) return;
-      lastLog = Date.now();
-      logger.warn({ err: error }, 'persisted query store: Redis connection error');
-    },
-  });
+  const redis = new RedisPersistedQueryStore({ url: config.redisUrl, keyPrefix: config.keyPrefix, timeoutMs: config.timeoutMs, logger });
   const store = new CachedPersistedQueryStore(redis, { maxEntries: config.cacheSize });
   return {
     store,
@@ -38,7 +29,8 @@ export function createPersistedQueryStore(config: GatewayConfig['persistedQuerie
       try {
         await redis.waitUntilReady(readyTimeoutMs);
       } catch (error) {
-        logger.warn({ err: error }, 'persisted query store: Redis not ready at start; retrying in the background');
+        // one line, no stack: the Redis layer has already logged the cause (refused, unreachable…)
+        logger.warn({ detail: (error as Error).message }, 'persisted query store: Redis not ready at start; retrying in the background');
       }
     },
   };

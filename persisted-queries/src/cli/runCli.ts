@@ -109,7 +109,12 @@ export async function runCli(argv: readonly string[], io: CliIo, options: CliOpt
       const url = values['redis-url'] ?? io.env.REDIS_URL;
       if (!url) throw new UsageError('REDIS_URL (or --redis-url) is required: the gateways read persisted operations from Redis');
       store = new RedisPersistedQueryStore({ url, keyPrefix: values.prefix ?? io.env.PERSISTED_QUERIES_KEY_PREFIX ?? 'roam:pq:', timeoutMs });
-      await store.waitUntilReady(timeoutMs);
+      // fail fast: a refused port or unknown host is reported at once ("connection refused at host:port")
+      try {
+        await store.waitUntilReady(timeoutMs, { failFast: true });
+      } catch (error) {
+        throw new Error(`cannot reach Redis: ${(error as Error).message}`);
+      }
       return store;
     };
     const readChecked = async (file: string | undefined): Promise<{ manifest: Manifest; problems: EntryProblem[]; measurements: EntryMeasurements[]; supergraph: string }> => {

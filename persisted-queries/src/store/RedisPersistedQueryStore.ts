@@ -1,20 +1,20 @@
-import { Cluster, type ChainableCommander } from 'ioredis';
-import { createRedisClient, type RedisClient } from './createRedisClient';
-import { parseRedisUrl } from './parseRedisUrl';
-import { redisKeys, type RedisKeys } from './redisKeys';
+import type { ChainableCommander } from 'ioredis';
+import { createRedisConnections, RedisChannels, RedisUnavailableError, type RedisClient, type RedisConnections, type RedisLogger, type WaitUntilReadyOptions } from '@roam/redis';
+import { redisKeys, REVOCATION_CHANNEL, type RedisKeys } from './redisKeys';
 import { compareScopes, parseScopeToken, scopeToken } from './scopeToken';
 import { ConflictingOperationError, StoreUnavailableError, type ClientScope, type LookupResult, type PersistedOperationInput, type PersistedQueryStore, type PushResult, type RevocationListener, type StoredOperation } from './types';
-import { withDeadline } from './withDeadline';
 
 /** Options of {@link RedisPersistedQueryStore}. */
 export interface RedisStoreOptions {
-  /** `REDIS_URL`: standalone, Sentinel or Cluster form ({@link parseRedisUrl}). */
+  /** `REDIS_URL`: standalone, TLS, Sentinel or Cluster form (`parseRedisUrl` of `@roam/redis`). */
   readonly url: string;
   /** Prefix of every key and channel. @default "roam:pq:" */
   readonly keyPrefix?: string;
   /** Deadline of every call, in ms; past it the call rejects with StoreUnavailableError. @default 100 */
   readonly timeoutMs?: number;
-  /** Called with connection errors (ioredis `error` events), which are otherwise swallowed. */
+  /** Gets one line per connection state change (ready, unreachable, lost, reconnected). @default silent */
+  readonly logger?: RedisLogger;
+  /** Called with every connection error (ioredis `error` events), besides the state log. */
   readonly onError?: (error: Error) => void;
 }
 
@@ -30,32 +30,34 @@ function results(exec: ExecResult): unknown[] {
 
 /**
  * The shared store: operations in Redis under one key prefix ({@link redisKeys}), revocations
- * broadcast on a pub/sub channel read by a separate subscriber connection. Multi-key writes go in one
- * MULTI transaction; reads of several keys in one pipeline. Every call has a deadline and never
- * waits in ioredis's offline queue: while the connection is not ready a call fails at once with
- * {@link StoreUnavailableError}, and the client reconnects in the background (at most 1 s apart).
+ * broadcast on a pub/sub channel read by a separate subscriber connection, both through the shared
+ * Redis layer (`@roam/redis`: {@link createRedisConnections}, {@link RedisChannels}). Multi-key writes
+ * go in one MULTI transaction; reads of several keys in one pipeline. Every call has a deadline and
+ * never waits in ioredis's offline queue: while the connection is not ready a call fails at once with
+ * {@link StoreUnavailableError}, and the client reconnects in the background (at most 1 s apart),
+ * logging one line per state change.
  */
 export class RedisPersistedQueryStore implements PersistedQueryStore {
-  private readonly client: RedisClient;
-  private subscriber: RedisClient | undefined;
+  private readonly connections: RedisConnections;
+  private readonly channels: RedisChannels;
   private readonly keys: RedisKeys;
-  private readonly timeoutMs: number;
   private readonly listeners = new Set<RevocationListener>();
-  private readonly onError: (error: Error) => void;
+  private subscribed: Promise<void> | undefined;
 
+  /** @throws Error when the URL is malformed or the prefix empty. */
   constructor(options: RedisStoreOptions) {
-    const cluster = parseRedisUrl(options.url).kind === 'cluster';
-    this.keys = redisKeys(options.keyPrefix ?? 'roam:pq:', cluster);
-    this.timeoutMs = options.timeoutMs ?? 100;
-    this.onError = options.onError ?? (() => undefined);
-    this.client = createRedisClient(options.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: this.timeoutMs,
-      connectTimeout: Math.max(1000, this.timeoutMs),
-      retryStrategy: (times) => Math.min(times * 100, 1000),
+    this.connections = createRedisConnections(options.url, {
+      commandTimeoutMs: options.timeoutMs ?? 100,
+      name: 'persisted queries',
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.onError ? { onError: options.onError } : {}),
     });
-    this.client.on('error', (error: Error) => this.onError(error));
+    this.keys = redisKeys(options.keyPrefix ?? 'roam:pq:', this.connections.isCluster);
+    this.channels = new RedisChannels(this.connections, this.keys.keyspace, { name: 'persisted queries', ...(options.logger ? { logger: options.logger } : {}) });
+  }
+
+  private get client(): RedisClient {
+    return this.connections.command;
   }
 
   /** The key builder in use (tests read keys through it). */
@@ -66,16 +68,23 @@ export class RedisPersistedQueryStore implements PersistedQueryStore {
   /**
    * Waits until the command connection is ready.
    * @param timeoutMs - how long to wait, in ms.
-   * @throws StoreUnavailableError when it is not ready in time.
+   * @param options - `failFast`: reject at the first connection failure (e.g. `connection refused at host:port`), for `roam-pq`.
+   * @throws StoreUnavailableError when it is not ready in time (or, with `failFast`, at the first failure).
    */
-  async waitUntilReady(timeoutMs: number): Promise<void> {
-    if (this.client.status === 'ready') return;
-    await withDeadline(new Promise<void>((resolve) => this.client.once('ready', () => resolve())), timeoutMs, 'connection');
+  async waitUntilReady(timeoutMs: number, options: WaitUntilReadyOptions = {}): Promise<void> {
+    try {
+      await this.connections.waitUntilReady(timeoutMs, options);
+    } catch (error) {
+      throw toStoreError(error);
+    }
   }
 
-  private run<T>(what: string, work: () => Promise<T>): Promise<T> {
-    if (this.client.status !== 'ready') return Promise.reject(new StoreUnavailableError(`Redis is not connected (${this.client.status}); ${what} not attempted`));
-    return withDeadline(work(), this.timeoutMs, what, (e) => e instanceof ConflictingOperationError);
+  private async run<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.connections.call(what, work, (e) => e instanceof ConflictingOperationError);
+    } catch (error) {
+      throw toStoreError(error);
+    }
   }
 
   lookup(id: string): Promise<LookupResult> {
@@ -177,50 +186,49 @@ export class RedisPersistedQueryStore implements PersistedQueryStore {
   }
 
   private async publish(ids: readonly string[]): Promise<void> {
-    await this.client.publish(this.keys.revocationChannel(), JSON.stringify({ ids }));
+    await this.channels.publish(REVOCATION_CHANNEL, { ids });
   }
 
   /**
-   * Subscribes (on a separate connection, opened on first use) to the revocation channel. After the
-   * subscriber reconnects, listeners get `'all'`: revocations sent while it was away are lost, so
-   * caches must be dropped.
+   * Subscribes (on the separate subscriber connection, opened on first use) to the revocation
+   * channel. After the subscriber reconnects, listeners get `'all'`: revocations sent while it was
+   * away are lost, so caches must be dropped. An unreadable message also means `'all'` (safe side).
    */
   async onRevoke(listener: RevocationListener): Promise<() => Promise<void>> {
     this.listeners.add(listener);
-    if (!this.subscriber) {
-      // Its own offline queue and no per-command deadline: SUBSCRIBE waits for the connection.
-      const sub = this.client instanceof Cluster ? this.client.duplicate([], { enableOfflineQueue: true }) : this.client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
-      this.subscriber = sub;
-      sub.on('error', (error: Error) => this.onError(error));
-      let readyOnce = false;
-      sub.on('ready', () => {
-        if (readyOnce) for (const l of this.listeners) l('all');
-        readyOnce = true;
-      });
-      sub.on('message', (channel: string, message: string) => {
-        if (channel !== this.keys.revocationChannel()) return;
-        let ids: readonly string[] | 'all' = 'all';
-        try {
-          const parsed = JSON.parse(message) as { ids?: unknown };
-          if (Array.isArray(parsed.ids) && parsed.ids.every((x) => typeof x === 'string')) ids = parsed.ids as string[];
-        } catch {
-          // an unreadable message drops every cache entry: safe side
-        }
-        for (const l of this.listeners) l(ids);
-      });
-      // Waits for the subscription at most 1 s: with Redis down it stays queued and completes on reconnect.
-      await withDeadline(sub.subscribe(this.keys.revocationChannel()), Math.max(this.timeoutMs, 1000), 'subscribe').catch((error: Error) => this.onError(error));
-    }
+    this.subscribed ??= this.subscribeRevocations();
+    await this.subscribed;
     return async () => {
       this.listeners.delete(listener);
     };
   }
 
+  private async subscribeRevocations(): Promise<void> {
+    const notify = (ids: readonly string[] | 'all'): void => {
+      for (const l of [...this.listeners]) l(ids);
+    };
+    this.channels.onReconnect(() => notify('all'));
+    // Waits for the subscription at most 1 s: with Redis down it stays queued and completes on reconnect.
+    await this.channels.subscribe(
+      REVOCATION_CHANNEL,
+      (payload) => {
+        const ids = (payload as { ids?: unknown } | null)?.ids;
+        notify(Array.isArray(ids) && ids.every((x) => typeof x === 'string') ? (ids as string[]) : 'all');
+      },
+      () => notify('all'),
+    );
+  }
+
   async close(): Promise<void> {
     this.listeners.clear();
-    const clients = [this.client, this.subscriber].filter((c): c is RedisClient => c !== undefined);
-    await Promise.all(clients.map((c) => (c.status === 'ready' ? c.quit().catch(() => c.disconnect()) : Promise.resolve(c.disconnect()))));
+    this.channels.close();
+    await this.connections.close();
   }
+}
+
+/** Maps the Redis layer's failure to the store's retryable error; other errors pass unchanged. */
+function toStoreError(error: unknown): unknown {
+  return error instanceof RedisUnavailableError ? new StoreUnavailableError(error.message, { cause: error }) : error;
 }
 
 function toStored(id: string, hash: Record<string, string>, tokens: string[]): StoredOperation | undefined {

@@ -1,7 +1,11 @@
+import { redisKeyspace, type RedisKeyspace } from '@roam/redis';
+
 /**
- * Every Redis key and channel name the persisted-query store uses, built in this one place under a
- * required prefix (the BullMQ `QueueKeys` habit). In Redis Cluster mode the prefix is wrapped in a hash
- * tag (`{roam:pq:}`) so every key lands in one slot and multi-key transactions stay legal.
+ * Every Redis key and channel name the persisted-query store uses, built on the shared key builder
+ * (`@roam/redis` {@link redisKeyspace}) under a required prefix: by default the `pq` namespace of the
+ * root prefix, `roam:pq:` (see `REDIS_NAMESPACES` in `@roam/redis` for the whole layout). In Redis
+ * Cluster mode the prefix is wrapped in a hash tag (`{roam:pq:}`) so every key lands in one slot and
+ * multi-key transactions stay legal.
  *
  * Layout (`P` = prefix):
  * - `P op:<id>` hash `{body, name?, type?}`: a registered operation;
@@ -12,7 +16,10 @@
  * - `P revoked` pub/sub channel: `{"ids":[…]}` per revocation.
  */
 export interface RedisKeys {
+  /** The prefix in use, hash tag included. */
   readonly prefix: string;
+  /** The shared keyspace the names are built in (channels are `keyspace.key(name)`). */
+  readonly keyspace: RedisKeyspace;
   operation(id: string): string;
   operationClients(id: string): string;
   operations(): string;
@@ -22,22 +29,26 @@ export interface RedisKeys {
   revocationChannel(): string;
 }
 
+/** Name of the revocation channel inside the persisted-query keyspace. */
+export const REVOCATION_CHANNEL = 'revoked';
+
 /**
  * @param prefix - non-empty, e.g. `roam:pq:`; every key starts with it.
  * @param hashTag - wrap the prefix in `{…}` (Redis Cluster).
+ * @returns the persisted-query key names.
  * @throws Error when `prefix` is empty.
  */
 export function redisKeys(prefix: string, hashTag = false): RedisKeys {
-  if (prefix.length === 0) throw new Error('The persisted-query key prefix must not be empty.');
-  const p = hashTag && !/\{[^}]+\}/.test(prefix) ? `{${prefix}}` : prefix;
+  const keyspace = redisKeyspace(prefix, { hashTag });
   return {
-    prefix: p,
-    operation: (id) => `${p}op:${id}`,
-    operationClients: (id) => `${p}op:${id}:clients`,
-    operations: () => `${p}ops`,
-    scopes: () => `${p}scopes`,
-    scope: (token) => `${p}scope:${token}`,
-    automatic: (id) => `${p}apq:${id}`,
-    revocationChannel: () => `${p}revoked`,
+    prefix: keyspace.prefix,
+    keyspace,
+    operation: (id) => keyspace.key('op', id),
+    operationClients: (id) => keyspace.key('op', id, 'clients'),
+    operations: () => keyspace.key('ops'),
+    scopes: () => keyspace.key('scopes'),
+    scope: (token) => keyspace.key('scope', token),
+    automatic: (id) => keyspace.key('apq', id),
+    revocationChannel: () => keyspace.key(REVOCATION_CHANNEL),
   };
 }

@@ -15,3 +15,9 @@ import type { PubSub } from './pubsub';
  * @returns the server and the subgraph's repository, whose `calls` count data-source calls per method (tests read them).
  */
 export type BuildSubgraph = (dataset: DatasetName, logger?: Logger, pubsub?: PubSub) => { readonly server: SubgraphServer; readonly repository: { readonly calls: CallCounter } };
+
+/**
+ * A {@link BuildSubgraph} whose storage opens asynchronously (the lists subgraph migrates and seeds its database
+ * first): it resolves to the server. Only processes run it (`runSubgraph`), never in-process test stacks.
+ */
+export type BuildSubgraphAsync = (dataset: DatasetName, logger?: Logger, pubsub?: PubSub) => Promise<{ readonly server: SubgraphServer }>;

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { subgraphByName } from '@roam/subgraph-registry';
 import { readSubgraphConfig } from './subgraphConfig';
-import type { BuildSubgraph } from './buildSubgraph';
+import type { BuildSubgraph, BuildSubgraphAsync } from './buildSubgraph';
 import { createPubSub } from './pubsub';
 import { onParentExit } from './onParentExit';
 
@@ -13,11 +13,11 @@ import { onParentExit } from './onParentExit';
  *
  * @param name - subgraph name, as in `subgraphs/registry/registry.json` (its `port` is the default
  *   when `PORT` is unset); also the name in logs.
- * @param build - the subgraph's `buildSubgraph`; gets the event bus (Redis pub/sub when `REDIS_URL`
+ * @param build - the subgraph's `buildSubgraph` (or an async one that opens storage first); gets the event bus (Redis pub/sub when `REDIS_URL`
  *   is set, in-memory otherwise).
  * @throws Error (synchronously, before anything starts) when the registry has no subgraph `name`.
  */
-export async function runSubgraph(name: string, build: BuildSubgraph): Promise<void> {
+export async function runSubgraph(name: string, build: BuildSubgraph | BuildSubgraphAsync): Promise<void> {
   const defaultPort = subgraphByName(name).port;
   let config;
   try {
@@ -28,7 +28,13 @@ export async function runSubgraph(name: string, build: BuildSubgraph): Promise<v
   }
   const logger = pino({ level: config.logLevel, base: { subgraph: name } });
   const pubsub = createPubSub(config.redisUrl, config.redisPrefix, logger);
-  const { server } = build(config.dataset, logger, pubsub);
+  let server;
+  try {
+    ({ server } = await build(config.dataset, logger, pubsub));
+  } catch (error) {
+    logger.fatal(`${name} subgraph could not start: ${(error as Error).message}`);
+    process.exit(1);
+  }
   try {
     const url = await server.listen(config.port, config.host);
     logger.info({ url, dataset: config.dataset }, `${name} subgraph ready`);

@@ -1,3 +1,4 @@
+import { parseRedisUrl, redactRedisUrl } from '@roam/redis';
 import { z } from 'zod';
 import type { DatasetName } from './dataset';
 
@@ -11,9 +12,9 @@ export interface SubgraphConfig {
   readonly dataset: DatasetName;
   /** pino level. `LOG_LEVEL`; @default "info" */
   readonly logLevel: string;
-  /** Redis for pub/sub between replicas. `REDIS_URL`; @default undefined (in-memory pub/sub, one replica only) */
+  /** Redis for pub/sub between replicas: `redis://…`, `rediss://…`, `redis+sentinel://…/master`, `redis+cluster://…`. `REDIS_URL`; @default undefined (in-memory pub/sub, one replica only) */
   readonly redisUrl: string | undefined;
-  /** Prefix of every Redis channel name. `REDIS_PREFIX`; @default "roam:" */
+  /** Root prefix of every Redis channel name (channels are `<prefix>events:<name>`). `REDIS_PREFIX`; @default "roam:" */
   readonly redisPrefix: string;
 }
 
@@ -22,7 +23,18 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATASET: z.enum(['benchmark', 'large']).default('benchmark'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://host:port').optional(),
+  // the gateway's forms: redis://, rediss:// (TLS), redis+sentinel://…/master, redis+cluster://…
+  REDIS_URL: z
+    .string()
+    .optional()
+    .superRefine((url, ctx) => {
+      if (url === undefined) return;
+      try {
+        parseRedisUrl(url);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
   REDIS_PREFIX: z.string().min(1).default('roam:'),
 });
 
@@ -51,7 +63,11 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
   };
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify((input as Record<string, unknown>)[String(i.path[0])])})`);
+    const given = (name: string): unknown => {
+      const value = (input as Record<string, unknown>)[name];
+      return name === 'REDIS_URL' && typeof value === 'string' ? redactRedisUrl(value) : value; // never echo a password
+    };
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(given(String(i.path[0])))})`);
     throw new Error(`Invalid subgraph configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;

@@ -1,19 +1,20 @@
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
-import { parseRedisUrl } from './parseRedisUrl';
+import type { RedisTarget } from './parseRedisUrl';
 
 /** An ioredis connection (standalone/Sentinel) or cluster. */
 export type RedisClient = Redis | Cluster;
 
 /**
- * Opens an ioredis client for a `REDIS_URL` in any of the forms {@link parseRedisUrl} reads.
+ * Opens one ioredis client for a parsed `REDIS_URL`. Prefer {@link createRedisConnections}, which sets
+ * the request-path options, tracks the connection state and adds the subscriber connection.
  *
- * @param url - standalone, Sentinel or Cluster URL.
- * @param options - ioredis options merged over the URL's (deadlines, offline queue, retry strategy).
+ * @param target - from {@link parseRedisUrl}.
+ * @param options - ioredis options merged over the URL's (deadlines, offline queue, retry strategy). For
+ *   a cluster, `enableOfflineQueue` and `retryStrategy` apply to the cluster (`clusterRetryStrategy`) and
+ *   the rest to every node connection.
  * @returns a client that connects in the background (or on `connect()` with `lazyConnect`).
- * @throws Error when the URL is malformed.
  */
-export function createRedisClient(url: string, options: RedisOptions = {}): RedisClient {
-  const target = parseRedisUrl(url);
+export function createRedisClient(target: RedisTarget, options: RedisOptions = {}): RedisClient {
   switch (target.kind) {
     case 'standalone':
       return new Redis(target.url, options);

@@ -1,4 +1,6 @@
-/** A Redis deployment described by a `REDIS_URL`. */
+import { redactRedisUrl as redact } from './redactRedisUrl';
+
+/** A Redis deployment described by a `REDIS_URL` (see {@link parseRedisUrl}). */
 export type RedisTarget =
   | { readonly kind: 'standalone'; readonly url: string }
   | { readonly kind: 'sentinel'; readonly sentinels: readonly HostPort[]; readonly masterName: string; readonly username?: string; readonly password?: string; readonly db: number; readonly tls: boolean }
@@ -16,10 +18,6 @@ function hosts(list: string, defaultPort: number, url: string): HostPort[] {
     if (!m) throw new Error(`Invalid host "${part}" in REDIS_URL ${redact(url)}`);
     return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : defaultPort };
   });
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
 /**

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Committed shim so `npm install` can link this bin before `npm run build` creates dist/.
+'use strict';
+try {
+  require.resolve('../dist/index.js');
+} catch {
+  process.stderr.write('roam-subgraph-lists: ../dist/index.js is missing; run `npm run build` first\n');
+  process.exit(1);
+}
+require('../dist/index.js');

@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore, SyncEngine, type FetchLike } from '@roam/sync-client';
+import { createPostgresTestDatabase, type TestDatabase } from '@roam/subgraph-lists/dist/storage/testDatabases';
+import { postGraphQL } from '@roam/testkit';
+import { ROOT } from '../support/stack';
+import { startListsStack, type ListsStack } from '../support/listsStack';
+
+// Faults on real processes: the lists subgraph killed with SIGKILL in the middle of a push, and a client process
+// killed with SIGKILL with changes queued. Storage is a fresh PostgreSQL database when 127.0.0.1:5432 answers,
+// otherwise PGlite in a temporary directory (both survive the subgraph's restart).
+
+let pg: TestDatabase | undefined;
+let stack: ListsStack;
+beforeAll(async () => {
+  pg = await createPostgresTestDatabase();
+  if (pg) await pg.db.close();
+  stack = await startListsStack(pg?.url ? { LISTS_DATABASE_URL: pg.url } : { LISTS_PGLITE_DIR: mkdtempSync(join(tmpdir(), 'roam-lists-')) });
+}, 120_000);
+afterAll(async () => {
+  await stack?.stop();
+  if (pg) {
+    const { Client } = await import('pg');
+    const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${pg.url!.split('/').pop()} WITH (FORCE)`);
+    await admin.end();
+  }
+});
+
+async function serverList(id: string): Promise<{ items: { upc: string; quantity: number }[]; title: string } | null> {
+  const res = await postGraphQL(stack.gateway.url, { query: `{ shoppingList(id: "${id}") { title items { upc quantity } } }` });
+  return res.body.data?.shoppingList ?? null;
+}
+
+async function changesOf(clientId: string): Promise<number[]> {
+  const ids: number[] = [];
+  let since: string | null = null;
+  for (;;) {
+    const res = await postGraphQL(stack.gateway.url, { query: 'query($s: String) { pullChanges(since: $s, limit: 1000) { cursor hasMore changes { clientId id } } }', variables: { s: since } });
+    const page = res.body.data.pullChanges;
+    ids.push(...page.changes.filter((c: { clientId: string }) => c.clientId === clientId).map((c: { id: number }) => c.id));
+    since = page.cursor;
+    if (!page.hasMore) return ids;
+  }
+}
+
+it('a subgraph killed mid-push loses nothing and applies nothing twice', async () => {
+  let pushes = 0;
+  let killed: Promise<void> | undefined;
+  const fetchFn: FetchLike = async (url, init) => {
+    if (init.body.includes('PushChanges') && ++pushes === 4 && !killed) {
+      const response = fetch(url, init);
+      stack.lists.child.kill('SIGKILL'); // while the fourth batch is on its way or in its transaction
+      killed = stack.restartLists();
+      return response;
+    }
+    return fetch(url, init);
+  };
+  const engine = new SyncEngine({ url: stack.gateway.url, store: new SqliteStore(':memory:'), fetch: fetchFn, pushBatchSize: 50, attempts: 60, retryBaseDelayMs: 50, retryMaxDelayMs: 1000 });
+  const id = engine.createList('Big shop');
+  engine.addItem(id, '1', 0);
+  for (let i = 0; i < 400; i++) engine.incrementQuantity(id, '1', 1);
+  await engine.sync();
+  await killed;
+  expect(pushes).toBeGreaterThan(4);
+  expect(engine.pending()).toEqual([]);
+  expect(await serverList(id)).toEqual({ title: 'Big shop', items: [{ upc: '1', quantity: 400 }] });
+  expect(await changesOf(engine.clientId)).toEqual(Array.from({ length: 402 }, (_, i) => i + 1));
+  expect(engine.list(id)?.items).toEqual([{ upc: '1', quantity: 400, checked: false }]);
+}, 120_000);
+
+it('a client killed with changes queued resumes from its SQLite file: no loss, no duplicate', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'roam-device-')), 'device.db');
+  // The child queues 200 changes, says so, starts syncing, and is killed with SIGKILL at once.
+  const script = `
+    const { SqliteStore, SyncEngine } = require(${JSON.stringify(join(ROOT, 'clients/sync/dist/index.js'))});
+    const engine = new SyncEngine({ url: ${JSON.stringify(stack.gateway.url)}, store: new SqliteStore(${JSON.stringify(file)}), pushBatchSize: 20 });
+    const id = engine.createList('Offline list', 'killed-client-list');
+    engine.addItem(id, '2', 0);
+    for (let i = 0; i < 198; i++) engine.incrementQuantity(id, '2', 1);
+    process.stdout.write('queued ' + engine.clientId + '\\n');
+    engine.sync().catch(() => undefined);
+  `;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const clientId = await new Promise<string>((resolve) => child.stdout.on('data', (d: Buffer) => {
+    const m = /queued (\S+)/.exec(d.toString());
+    if (m) {
+      setTimeout(() => child.kill('SIGKILL'), 30);
+      resolve(m[1]!);
+    }
+  }));
+  await new Promise((r) => child.once('exit', r));
+  const engine = new SyncEngine({ url: stack.gateway.url, store: new SqliteStore(file) });
+  expect(engine.clientId).toBe(clientId);
+  expect(engine.list('killed-client-list')?.items).toEqual([{ upc: '2', quantity: 198, checked: false }]);
+  await engine.sync();
+  expect(engine.pending()).toEqual([]);
+  expect(await serverList('killed-client-list')).toEqual({ title: 'Offline list', items: [{ upc: '2', quantity: 198 }] });
+  expect(await changesOf(clientId)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+}, 120_000);
+
+it('PostgreSQL dropping every connection mid-sync (as in a server restart) loses nothing and applies nothing twice', async () => {
+  if (!pg) return console.warn('PostgreSQL not reachable on 127.0.0.1:5432: skipped the connection-drop fault');
+  const { Client } = await import('pg');
+  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  const dbName = pg.url!.split('/').pop();
+  let pushes = 0;
+  let terminated = 0;
+  const fetchFn: FetchLike = async (url, init) => {
+    if (init.body.includes('PushChanges') && ++pushes % 3 === 0) {
+      const response = fetch(url, init);
+      const { rows } = await admin.query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName]);
+      terminated += rows[0].n;
+      return response;
+    }
+    return fetch(url, init);
+  };
+  const engine = new SyncEngine({ url: stack.gateway.url, store: new SqliteStore(':memory:'), fetch: fetchFn, pushBatchSize: 25, attempts: 30, retryBaseDelayMs: 20, retryMaxDelayMs: 500 });
+  const id = engine.createList('Reconnect');
+  engine.addItem(id, '3', 0);
+  for (let i = 0; i < 200; i++) engine.incrementQuantity(id, '3', i % 2 === 0 ? 2 : -1);
+  try {
+    await engine.sync();
+  } finally {
+    await admin.end();
+  }
+  expect(terminated).toBeGreaterThan(0);
+  expect(engine.pending()).toEqual([]);
+  expect(await serverList(id)).toEqual({ title: 'Reconnect', items: [{ upc: '3', quantity: 100 }] });
+  expect(await changesOf(engine.clientId)).toEqual(Array.from({ length: 202 }, (_, i) => i + 1));
+}, 120_000);
