@@ -10,6 +10,7 @@ import { client as wsClient, postGraphQL, record } from '@roam/testkit';
 // The fault suite (issue 11): a real HTTP server steered by the test stands in for `inventory` in front of the
 // real inventory subgraph; products, accounts and reviews are real. Small timeouts keep it quick.
 const HALF_OPEN_AFTER_MS = 500;
+// Timing bounds allow 800 ms of scheduling delay on a loaded machine; they still tell a 400 ms deadline from a 2 s answer.
 const TIMEOUT_MS = 400;
 const POLICY = { connectTimeoutMs: 200, timeoutMs: TIMEOUT_MS, retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20 }, breaker: { consecutiveFailures: 5, halfOpenAfterMs: HALF_OPEN_AFTER_MS } };
 const QUERY = (first: number) => ({ query: `{ topProducts(first: ${first}) { upc name inStock } }` });
@@ -179,7 +180,7 @@ describe('fault suite: inventory fails, the rest of the answer does not wait or 
     const elapsed = performance.now() - started;
     expectPartial(res, /^timed out$/);
     expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
-    expect(elapsed).toBeLessThan(TIMEOUT_MS + 300);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + 800);
     expect(faulty.requests).toBe(1);
     expectFailureLogs(r, /^timed out$/);
     await expectBreakerCycle(r, 6);
@@ -190,7 +191,7 @@ describe('fault suite: inventory fails, the rest of the answer does not wait or 
     faulty.mode = 'slow';
     const started = performance.now();
     expectPartial(await postGraphQL(r.url, QUERY(2)), /^timed out$/);
-    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 300);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 800);
     expect(faulty.requests).toBe(1);
     await expectBreakerCycle(r, 6);
   });
