@@ -3,6 +3,9 @@ import { parseRedisUrl } from '@roam/persisted-queries';
 import { z } from 'zod';
 import { LIMITS_ENV_SHAPE, limitsSettingsFromEnv, type LimitsSettings } from '@roam/operation-limits';
 import { defaultSubgraphPolicy, SUBGRAPH_POLICIES_SCHEMA, type SubgraphPolicies } from './upstream/SubgraphPolicy';
+import { CLIENT_VERSIONS_ENV_SHAPE, clientVersionSettingsFromEnv, type ClientVersionSettings } from './clientVersions/clientVersionsEnv';
+import { CORS_ENV_SHAPE, type CorsOrigins } from './http/corsOptions';
+import { OBSERVABILITY_ENV_SHAPE, observabilitySettingsFromEnv, type ObservabilitySettings } from './observability/observabilityEnv';
 
 /** Roam gateway settings, read once at start from the environment. The README lists each with its default. */
 export interface GatewayConfig {
@@ -76,6 +79,12 @@ export interface GatewayConfig {
    * supergraph. `CACHE_HINTS` (a JSON object); @default {} (every query response is `private, no-cache`)
    */
   readonly cacheHints: Readonly<Record<string, CacheHintConfig>>;
+  /** Origins allowed to call the gateway from a browser (CORS): `*`, a list of origins, or undefined (off, `OPTIONS` → 405). `CORS_ORIGINS`; @default undefined */
+  readonly corsOrigins: CorsOrigins;
+  /** App-version gating (README "App versions"): `MIN_CLIENT_VERSIONS`, `RECOMMENDED_CLIENT_VERSIONS`, `CLIENT_UPGRADE_URLS`. */
+  readonly clientVersions: ClientVersionSettings;
+  /** Metrics and access log (README "Observability"): `METRICS`, `METRICS_PORT`, `METRICS_CLIENT_NAMES`, `METRICS_MAX_CLIENT_VERSIONS`, `ACCESS_LOG`, `ACCESS_LOG_SAMPLE_RATE`. */
+  readonly observability: ObservabilitySettings;
   /** Persisted queries (README "Persisted queries"). */
   readonly persistedQueries: {
     /** `off` | `apq` (Apollo's automatic persisted queries) | `safelist` (only pushed operations run). `PERSISTED_QUERIES`; @default "apq" */
@@ -173,6 +182,9 @@ const schema = z.object({
   SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: int(1, 10_000_000).default(1_000),
   SUBSCRIPTION_MAX_QUEUED_EVENTS: int(1, 1_000_000).default(100),
   SUBSCRIPTION_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  ...OBSERVABILITY_ENV_SHAPE,
+  ...CORS_ENV_SHAPE,
+  ...CLIENT_VERSIONS_ENV_SHAPE,
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -238,5 +250,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     subscriptionMaxConnectionsPerClient: c.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT,
     subscriptionMaxQueuedEvents: c.SUBSCRIPTION_MAX_QUEUED_EVENTS,
     subscriptionMaxBufferedBytes: c.SUBSCRIPTION_MAX_BUFFERED_BYTES,
+    observability: observabilitySettingsFromEnv(c),
+    clientVersions: clientVersionSettingsFromEnv(c),
+    corsOrigins: c.CORS_ORIGINS === undefined || (Array.isArray(c.CORS_ORIGINS) && c.CORS_ORIGINS.length === 0) ? undefined : c.CORS_ORIGINS === '*' ? '*' : Object.freeze([...c.CORS_ORIGINS]),
   });
 }

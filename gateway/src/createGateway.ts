@@ -1,14 +1,21 @@
+import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { cacheControlPlugin } from './cacheControl';
+import { clientVersionAckPayload, clientVersionConnectionCheck, clientVersionsPlugin } from './clientVersions/clientVersionsPlugin';
 import type { GatewayConfig } from './config';
 import { ApolloOracle } from './executor/ApolloOracle';
 import { RoamExecutor } from './executor/RoamExecutor';
+import { corsOptions } from './http/corsOptions';
 import { handleClientError } from './http/handleClientError';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
 import { shedLoad } from './http/shedLoad';
 import { largestBodyLimit, limitsPlugin, OperationLimiter } from './limits';
+import { Observability } from './observability/Observability';
+import { composeUpstreamHooks } from './observability/composeUpstreamHooks';
+import { registerMetricsEndpoint } from './observability/registerMetricsEndpoint';
+import { Tracing } from './observability/Tracing';
 import { persistedQueriesPlugin } from './persistedQueries/persistedQueriesPlugin';
 import { createPersistedQueryStore } from './persistedQueries/createPersistedQueryStore';
 import { OperationPipeline, type OperationExecutor } from './pipeline/OperationPipeline';
@@ -49,6 +56,10 @@ export interface RoamGateway {
   readonly subscriptions: SubscriptionRouter;
   /** The upstream layer (subgraph clients, coalescing counters). */
   readonly upstreams: Upstreams;
+  /** Metrics (`observability.metrics`, undefined with `METRICS=off`) and the access log. */
+  readonly observability: Observability;
+  /** @returns the separate metrics listener's URL (`METRICS_PORT`), once listening; undefined when `/metrics` is on the main port or off. */
+  metricsUrl(): string | undefined;
   /**
    * Loads the supergraph and listens on `config.port`/`config.host`.
    * @returns the GraphQL endpoint URL, e.g. `http://127.0.0.1:4000/graphql`.
@@ -76,7 +87,11 @@ export interface RoamGateway {
 export function createGateway(config: GatewayConfig, logger: Logger, hooks: GatewayHooks = {}): RoamGateway {
   let snapshot: SupergraphSnapshot | undefined;
   let watch: SupergraphWatch | undefined;
-  const upstreams = new Upstreams({ timeoutMs: config.subgraphTimeoutMs, policies: config.subgraphPolicies, keepAliveMs: config.subscriptionKeepAliveMs, logger: logger.child({ component: 'upstream' }) });
+  const observability = new Observability(config.observability, logger);
+  const { tracingOtlpUrl, tracingServiceName } = config.observability;
+  const tracing = tracingOtlpUrl ? new Tracing({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName }) : undefined;
+  const upstreamHooks = tracing ? composeUpstreamHooks(observability.upstreamHooks(), tracing.upstreamHooks()) : observability.upstreamHooks();
+  const upstreams = new Upstreams({ timeoutMs: config.subgraphTimeoutMs, policies: config.subgraphPolicies, keepAliveMs: config.subscriptionKeepAliveMs, hooks: upstreamHooks, logger: logger.child({ component: 'upstream' }) });
   const roamExecutor = new RoamExecutor({ upstreams, coalesceInflight: config.coalesceInflight, maxResponseFields: config.maxResponseFields, logger: logger.child({ component: 'roam-executor' }) });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
   const executor: OperationExecutor = oracle ?? roamExecutor;
@@ -95,17 +110,22 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const persisted = createPersistedQueryStore(config.persistedQueries, logger);
   // The concerns on the pipeline, in the order their hooks run within each stage.
   const transportRules = transportRulesPlugin();
-  const persistedQueries = persistedQueriesPlugin({ mode: config.persistedQueries.mode, store: persisted.store, apqTtlSeconds: config.persistedQueries.apqTtlSeconds, logger });
-  const limits = limitsPlugin(limiter, limitsLogger);
+  const persistedQueries = persistedQueriesPlugin({ mode: config.persistedQueries.mode, store: persisted.store, apqTtlSeconds: config.persistedQueries.apqTtlSeconds, logger, onOutcome: observability.onPersistedQuery });
+  const limits = limitsPlugin(limiter, limitsLogger, observability.onLimits);
   const cacheControl = cacheControlPlugin(config.cacheHints);
-  const plugins: PipelinePlugin[] = [transportRules, persistedQueries, limits, cacheControl];
+  // operation facts (metrics, access log) first: its checkOperation records the operation before any check refuses
+  const facts = observability.plugin();
+  const traced: PipelinePlugin[] = tracing ? [tracing.plugin()] : [];
+  // app-version gating refuses in resolveDocument, before any persisted-query lookup
+  const clientVersions = clientVersionsPlugin(config.clientVersions);
+  const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, transportRules, persistedQueries, limits, cacheControl];
   const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger });
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
     hooks.resolveSubscriptionOperation || hooks.checkSubscriptionOperation
       ? new OperationPipeline({
           snapshot: () => snapshot,
-          plugins: [transportRules, frontDoorHooksPlugin({ resolve: hooks.resolveSubscriptionOperation, check: hooks.checkSubscriptionOperation }), ...(hooks.resolveSubscriptionOperation ? [] : [persistedQueries]), ...(hooks.checkSubscriptionOperation ? [] : [limits]), cacheControl],
+          plugins: [facts, clientVersions, transportRules, frontDoorHooksPlugin({ resolve: hooks.resolveSubscriptionOperation, check: hooks.checkSubscriptionOperation }), ...(hooks.resolveSubscriptionOperation ? [] : [persistedQueries]), ...(hooks.checkSubscriptionOperation ? [] : [limits]), cacheControl],
           executor,
           logger,
         })
@@ -125,6 +145,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     clientErrorHandler: handleClientError,
   });
   registerErrorHandlers(app, logger);
+  // CORS (off unless CORS_ORIGINS is set): preflights are answered in its onRequest hook, before the 405 route
+  if (config.corsOrigins) void app.register(cors, corsOptions(config.corsOrigins));
   if (config.maxInflightRequests > 0) shedLoad(app, { maxInflightRequests: config.maxInflightRequests });
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_request, reply) =>
@@ -138,20 +160,27 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxBodyBytes: largestBodyLimit(config.limits),
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
+    onExchange: observability.metrics || config.observability.accessLog !== 'off' ? observability.onHttpExchange : undefined,
+    aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
   });
+  const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;
   const wsServer: SubscriptionServer = createSubscriptionServer({
     router: subscriptions,
     pipeline: wsPipeline,
     authenticate: hooks.authenticateConnection,
+    checkConnection: clientVersionConnectionCheck(config.clientVersions),
+    ackPayload: clientVersionAckPayload(config.clientVersions),
     connectionInitTimeoutMs: config.subscriptionConnectionInitTimeoutMs,
     keepAliveMs: config.subscriptionKeepAliveMs,
     maxSubscriptionsPerConnection: config.subscriptionMaxPerConnection,
     maxConnectionsPerClient: config.subscriptionMaxConnectionsPerClient,
     maxMessageBytes: config.maxBodyBytes,
     maxBufferedBytes: config.subscriptionMaxBufferedBytes,
+    observer: observability.websocket,
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);
+  observability.metrics?.observeSubscriptions({ connections: () => wsServer.connectionCount(), subscriptions: () => subscriptions.stats() });
 
   let closing: Promise<void> | undefined;
   return {
@@ -161,11 +190,14 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     supergraphVersion: () => snapshot?.version ?? 0,
     subscriptions,
     upstreams,
+    observability,
+    metricsUrl: () => metricsEndpoint?.url(),
     async listen() {
       watch = watchSupergraphFile(config.supergraphPath, config.supergraphPollIntervalMs, logger, install);
       install(watch.initialSdl);
       await persisted.start();
       await app.listen({ port: config.port, host: config.host });
+      await metricsEndpoint?.listen();
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       logger.info({ persistedQueries: config.persistedQueries.mode, store: config.persistedQueries.redisUrl ? 'redis' : 'memory', limits: config.limits.defaults.mode, executor: config.executor }, 'gateway settings in effect');
@@ -178,8 +210,10 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         await subscriptions.close();
         const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
         await Promise.race([app.close(), grace]);
+        await metricsEndpoint?.close();
         await oracle?.stop();
         await upstreams.close();
+        await tracing?.close();
         await persisted.store.close();
       })();
       return closing;

@@ -17,3 +17,5 @@ export * from './persistedQueries/index';
 export * from './transportRules';
 export * from './cacheControl';
 export * from './subscriptions';
+export * from './observability';
+export * from './clientVersions';

@@ -36,7 +36,8 @@ describe('clients against the persisted-query gateway', () => {
     redis = await startRedis();
     subgraphs = await startSubgraphs();
     const supergraph = writeSupergraph(subgraphs.definitions());
-    env = { REDIS_URL: redis.url, PERSISTED_QUERIES_KEY_PREFIX: redis.prefix, SUPERGRAPH_PATH: supergraph };
+    // The 100 ms Redis deadline is not what this file checks (persistedQueries.outage does): a loaded machine can pass it.
+    env = { REDIS_URL: redis.url, PERSISTED_QUERIES_KEY_PREFIX: redis.prefix, SUPERGRAPH_PATH: supergraph, PERSISTED_QUERIES_TIMEOUT_MS: '2000' };
     // apq on the embedded in-memory store (no REDIS_URL, as with `npm start`); safelist on Redis
     [apq, safelist] = await Promise.all([startGateway(supergraph, { PERSISTED_QUERIES: 'apq', REDIS_URL: '' }), startGateway(supergraph, { ...env, PERSISTED_QUERIES: 'safelist' })]);
   });

@@ -2,3 +2,4 @@ export * from './persistedDocument';
 export * from './createPersistedClient';
 export * from './wireEncoding';
 export * from './__generated__/graphql';
+export * from './readClientConfig';

@@ -1,30 +1,29 @@
 #!/usr/bin/env node
 import { createPersistedClient } from './createPersistedClient';
 import { TopProductsQueryDocument, ViewerQueryDocument } from './__generated__/graphql';
-import type { WireEncoding } from './wireEncoding';
+import { ClientConfigError, readClientConfig, type ExampleClientConfig } from './readClientConfig';
 
 /**
  * `roam-example-client`: runs the example operations against `GATEWAY_URL`
- * (@default http://127.0.0.1:4000/graphql) as client `CLIENT_NAME` (@default "example"), hash-only first,
- * with responses in `RESPONSE_ENCODING` and request bodies in `REQUEST_ENCODING` (`json` | `msgpack`, @default "json"),
- * and prints one JSON line per operation: `{"operation", "sentText", "status", "data", "errors"}`.
+ * (@default http://127.0.0.1:4000/graphql) as client `CLIENT_NAME` (@default "example") version `CLIENT_VERSION`
+ * (@default "1.0.0"), hash-only first, with responses in `RESPONSE_ENCODING` and request bodies in
+ * `REQUEST_ENCODING` (`json` | `msgpack`, @default "json"), and prints one JSON line per operation:
+ * `{"operation", "sentText", "status", "data", "errors"}`.
  * Exits 1 when any operation fails: the gateway cannot be reached, answers non-2xx, without `data`, or with
  * `errors` (each failure is still printed as a line, `{"operation","error"}` when there was no response).
+ * Exits 2 with one line on stderr (no stack trace) when a setting is invalid ({@link readClientConfig}).
  */
-function encoding(name: string): WireEncoding {
-  const value = process.env[name] ?? 'json';
-  if (value !== 'json' && value !== 'msgpack') throw new Error(`${name} must be json or msgpack; got ${value}`);
-  return value;
-}
-
 async function main(): Promise<void> {
-  const client = createPersistedClient({
-    endpoint: process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql',
-    clientName: process.env.CLIENT_NAME ?? 'example',
-    clientVersion: '1.0.0',
-    responseEncoding: encoding('RESPONSE_ENCODING'),
-    requestEncoding: encoding('REQUEST_ENCODING'),
-  });
+  let config: ExampleClientConfig;
+  try {
+    config = readClientConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ClientConfigError)) throw error;
+    process.stderr.write(`roam-example-client: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const client = createPersistedClient(config);
   const operations = [
     ['ViewerQuery', () => client.execute(ViewerQueryDocument, {})],
     ['TopProductsQuery', () => client.execute(TopProductsQueryDocument, { first: 3 })],

@@ -24,6 +24,8 @@ export interface EncodedBody {
   readonly contentType: string;
   /** `br`, `gzip`, or `undefined` when sent uncompressed. */
   readonly contentEncoding: 'br' | 'gzip' | undefined;
+  /** Size of the body before compression (JSON or MessagePack), in bytes. */
+  readonly uncompressedBytes: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function encodeResponseBody(
   const msgpack = mediaType === 'application/msgpack';
   const raw = msgpack ? packMsgpack(value) : Buffer.from(jsonText, 'utf8');
   const contentType = msgpack ? 'application/msgpack' : `${mediaType}; charset=utf-8`;
-  if (encoding === 'identity' || raw.length < options.minBytes) return { body: raw, contentType, contentEncoding: undefined };
+  if (encoding === 'identity' || raw.length < options.minBytes) return { body: raw, contentType, contentEncoding: undefined, uncompressedBytes: raw.length };
   if (encoding === 'br') {
     const body = await brotliAsync(raw, {
       params: {
@@ -55,7 +57,7 @@ export async function encodeResponseBody(
         [constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
       },
     });
-    return { body, contentType, contentEncoding: 'br' };
+    return { body, contentType, contentEncoding: 'br', uncompressedBytes: raw.length };
   }
-  return { body: await gzipAsync(raw, { level: options.gzipLevel }), contentType, contentEncoding: 'gzip' };
+  return { body: await gzipAsync(raw, { level: options.gzipLevel }), contentType, contentEncoding: 'gzip', uncompressedBytes: raw.length };
 }

@@ -6,6 +6,7 @@ import { errorResult } from '../pipeline/errorResult';
 import type { OperationPipeline } from '../pipeline/OperationPipeline';
 import { runBatch } from '../pipeline/runBatch';
 import type { OperationResult, RequestInfo } from '../pipeline/types';
+import type { GraphQLExchange } from './GraphQLExchange';
 import { preventCsrf } from './preventCsrf';
 import { encodeResponseBody, type CompressionOptions } from './encodeResponseBody';
 import { etagOf, ifNoneMatchMatches } from './etag';
@@ -27,6 +28,29 @@ export interface GraphQLRouteOptions {
    * the batch limit (400 `BATCH_LIMIT_EXCEEDED`) only in `enforce` mode.
    */
   readonly limitsFor: (clientName: string | undefined) => { readonly maxBatchSize: number; readonly maxBodyBytes: number; readonly mode: LimitsMode };
+  /** Told about every finished `/graphql` exchange (metrics, access log), after the response was written; must not throw. @default none */
+  readonly onExchange?: (exchange: GraphQLExchange) => void;
+  /** Runs each request's handler (tracing: inside the request's span); `statusOf` gives the response status once it returned. @default run directly */
+  readonly aroundHandler?: <T>(request: FastifyRequest, run: () => Promise<T>, statusOf: () => number) => Promise<T>;
+}
+
+/** What the handler learns about an exchange, completed by the `onSend` and `onResponse` hooks. */
+interface ExchangeState {
+  request?: RequestInfo;
+  code?: string;
+  uncompressedBytes?: number;
+  contentEncoding?: string;
+  batchSize: number;
+  responseBytes: number;
+}
+
+/** @returns `extensions.code` of the first error in a response body (a result, or a batch's results). */
+function firstErrorCode(body: unknown): string | undefined {
+  for (const result of Array.isArray(body) ? body : [body]) {
+    const code = (result as { errors?: { extensions?: { code?: unknown } }[] } | undefined)?.errors?.[0]?.extensions?.code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
 }
 
 /** The response varies by these request headers (RFC 9110 §12.5.5). */
@@ -86,8 +110,15 @@ function headerMap(request: FastifyRequest): Map<string, string> {
  */
 export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRouteOptions): void {
   registerBodyParsers(app, options.maxBodyBytes);
+  const exchanges = new WeakMap<FastifyRequest, ExchangeState>();
+  const stateOf = (request: FastifyRequest): ExchangeState => {
+    let state = exchanges.get(request);
+    if (!state) exchanges.set(request, (state = { batchSize: 0, responseBytes: 0 }));
+    return state;
+  };
 
   const sendError = (reply: FastifyReply, code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) => {
+    if (options.onExchange) stateOf(reply.request).code = code;
     const result = errorResult([roamError(code, message, extensions)]);
     return reply.code(result.status).header('content-type', 'application/json; charset=utf-8').header('cache-control', NO_STORE).header('vary', VARY).send(JSON.stringify(result.body));
   };
@@ -140,13 +171,16 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
         return sendError(reply, 'BATCH_LIMIT_EXCEEDED', `The batch has ${raw.length} operations, over the limit of ${limits.maxBatchSize}.`, { measured: raw.length, limit: limits.maxBatchSize });
       }
       const info: RequestInfo = { ...base, inBatch: true };
+      if (options.onExchange) Object.assign(stateOf(request), { request: info, batchSize: raw.length });
       const results = await runBatch(options.pipeline, raw, info);
       status = 200;
       body = results.map((r) => r.body);
       jsonText = JSON.stringify(body);
       cacheControl = combineCacheControl(results.map((r) => r.headers.get('cache-control')));
     } else {
-      const result: OperationResult = await options.pipeline.run(raw, { ...base, inBatch: false });
+      const info: RequestInfo = { ...base, inBatch: false };
+      if (options.onExchange) stateOf(request).request = info;
+      const result: OperationResult = await options.pipeline.run(raw, info);
       for (const [name, value] of result.headers) if (!OWN_HEADERS.has(name)) void reply.header(name, value);
       status = result.status;
       body = result.body;
@@ -161,11 +195,53 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       if (ifNoneMatchMatches(header(request.headers['if-none-match']), etag)) return reply.code(304).send();
     }
     const encoded = await encodeResponseBody(jsonText, body, mediaType, negotiateContentEncoding(header(request.headers['accept-encoding'])), options.compression);
+    if (options.onExchange) Object.assign(stateOf(request), { code: firstErrorCode(body), uncompressedBytes: encoded.uncompressedBytes, contentEncoding: encoded.contentEncoding ?? 'identity' });
     void reply.code(status).header('content-type', encoded.contentType);
     if (encoded.contentEncoding) void reply.header('content-encoding', encoded.contentEncoding);
     return reply.send(encoded.body);
   };
-  app.route({ method: ['GET', 'POST'], url: '/graphql', handler });
+  const onExchange = options.onExchange;
+  const around = options.aroundHandler;
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/graphql',
+    handler: around ? (request: FastifyRequest, reply: FastifyReply) => around(request, () => handler(request, reply), () => reply.statusCode) : handler,
+    ...(onExchange && {
+      onSend: async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+        const state = stateOf(request);
+        state.responseBytes = typeof payload === 'string' || Buffer.isBuffer(payload) ? Buffer.byteLength(payload) : 0;
+        // errors answered outside the handler (body parsers, error handlers): read the code from the JSON body
+        if (state.code === undefined && reply.statusCode >= 400 && typeof payload === 'string') {
+          try {
+            state.code = firstErrorCode(JSON.parse(payload));
+          } catch {
+            // not JSON: no code
+          }
+        }
+        return payload;
+      },
+      onResponse: async (request: FastifyRequest, reply: FastifyReply) => {
+        const state = stateOf(request);
+        const contentType = reply.getHeader('content-type');
+        const declared = Number(header(request.headers['content-length']));
+        onExchange({
+          request: state.request,
+          clientName: header(request.headers['apollographql-client-name']),
+          clientVersion: header(request.headers['apollographql-client-version']),
+          method: request.method === 'GET' || request.method === 'HEAD' ? 'GET' : 'POST',
+          status: reply.statusCode,
+          code: state.code,
+          requestBytes: Number.isFinite(declared) ? declared : 0,
+          responseBytes: state.responseBytes,
+          uncompressedBytes: state.uncompressedBytes ?? state.responseBytes,
+          contentEncoding: state.contentEncoding ?? 'identity',
+          mediaType: typeof contentType === 'string' ? contentType.split(';')[0]!.trim() : '',
+          batchSize: state.batchSize,
+          durationMs: reply.elapsedTime,
+        });
+      },
+    }),
+  });
   app.route({
     method: ['PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     url: '/graphql',

@@ -34,6 +34,14 @@ function costExtension(check: OperationCheck): CostExtension {
   };
 }
 
+/** What the limits concern tells an observer (metrics) about one checked entry. */
+export interface LimitsOutcome {
+  /** The estimated cost, when the operation was measured. */
+  readonly cost?: number;
+  /** The code of the refusal (`enforce` mode), when a limit refused the entry. */
+  readonly refusedCode?: string;
+}
+
 /**
  * The operation limits as a pipeline concern, for every transport, with the client's limits (per
  * `apollographql-client-name`, or the client a WebSocket named in `connection_init`):
@@ -46,12 +54,14 @@ function costExtension(check: OperationCheck): CostExtension {
  *
  * @param limiter - the shared limiter (the gateway gives it each supergraph snapshot's cost schema on load).
  * @param logger - where costs and rejections are logged.
+ * @param observe - told each measured cost and each refusal (metrics); must not throw. @default none
  */
-export function limitsPlugin(limiter: OperationLimiter, logger: Logger): PipelinePlugin {
+export function limitsPlugin(limiter: OperationLimiter, logger: Logger, observe?: (ctx: OperationContext, outcome: LimitsOutcome) => void): PipelinePlugin {
   const checks = new WeakMap<OperationContext, OperationCheck>();
   return {
     name: 'limits',
-    checkDocument({ entry, request }) {
+    checkDocument(ctx) {
+      const { entry, request } = ctx;
       if (entry.query === undefined) return undefined;
       const limits = limiter.limitsFor(request.clientName);
       if (limits.mode === 'off') return undefined;
@@ -63,6 +73,7 @@ export function limitsPlugin(limiter: OperationLimiter, logger: Logger): Pipelin
         return undefined;
       }
       limiter.stats.rejected++;
+      observe?.(ctx, { refusedCode: violation.code });
       return roamError(violation.code, violation.message, { measured: violation.measured, limit: violation.limit }, { status: 400 });
     },
     checkOperation(ctx) {
@@ -70,6 +81,7 @@ export function limitsPlugin(limiter: OperationLimiter, logger: Logger): Pipelin
       if (!document || !operation) return undefined;
       const result = checkOperationLimits(limiter, logger, { document, operation, variables: entry.variables, documentKey: ctx.documentHash, clientName: request.clientName });
       if (result.check) checks.set(ctx, result.check);
+      if (observe && (result.check || result.error)) observe(ctx, { cost: result.check?.estimate.cost, refusedCode: result.error?.extensions.code as string | undefined });
       return result.error;
     },
     willSendResult(ctx, result) {

@@ -14,7 +14,16 @@ export interface PersistedQueriesPluginOptions {
   /** TTL of APQ registrations, in seconds; 0 = no expiry. */
   readonly apqTtlSeconds: number;
   readonly logger: Logger;
+  /** Told each outcome of a persisted id or registration (metrics, access log); must not throw. @default none */
+  readonly onOutcome?: (ctx: OperationContext, outcome: PersistedQueryOutcome, id: string) => void;
 }
+
+/**
+ * What happened to a persisted-query request: `hit` (the id resolved to text), `miss` (APQ: unknown id),
+ * `registered` (APQ: the text was stored after every check), `refused` (safelist refusal, hash mismatch,
+ * persisted queries off).
+ */
+export type PersistedQueryOutcome = 'hit' | 'miss' | 'registered' | 'refused';
 
 /** Apollo APQ protocol: a miss must not be cached by any intermediary. */
 const NOT_FOUND_HEADERS = { 'cache-control': 'private, no-cache, must-revalidate' };
@@ -42,6 +51,7 @@ const unavailable = (): RoamError => roamError('PERSISTED_QUERY_STORE_UNAVAILABL
  */
 export function persistedQueriesPlugin(options: PersistedQueriesPluginOptions): PipelinePlugin {
   const { mode, store, logger } = options;
+  const tell = (ctx: OperationContext, outcome: PersistedQueryOutcome, id: string): void => options.onOutcome?.(ctx, outcome, id);
   /** APQ registrations waiting for the operation to pass every check: id per operation. */
   const pending = new WeakMap<OperationContext, string>();
 
@@ -59,13 +69,19 @@ export function persistedQueriesPlugin(options: PersistedQueriesPluginOptions): 
     const { entry, request } = ctx;
     if (entry.query === undefined) {
       const found = await lookup(id);
-      if (found === 'unavailable') return notFound();
-      const body = found.operation && isInScope(found.operation.clients, request.clientName) ? found.operation.body : found.automaticBody;
-      if (body === undefined) return notFound();
+      const body = found === 'unavailable' ? undefined : found.operation && isInScope(found.operation.clients, request.clientName) ? found.operation.body : found.automaticBody;
+      if (body === undefined) {
+        tell(ctx, 'miss', id);
+        return notFound();
+      }
+      tell(ctx, 'hit', id);
       ctx.entry = withQueryText(entry, body);
       return undefined;
     }
-    if (sha256Hex(entry.query) !== id) return mismatch();
+    if (sha256Hex(entry.query) !== id) {
+      tell(ctx, 'refused', id);
+      return mismatch();
+    }
     pending.set(ctx, id);
     ctx.entry = withQueryText(entry, entry.query);
     ctx.documentHash = id;
@@ -76,16 +92,25 @@ export function persistedQueriesPlugin(options: PersistedQueriesPluginOptions): 
     const { entry, request } = ctx;
     const text = entry.query;
     if (id === undefined && text === undefined) return undefined; // the pipeline answers 400 BAD_REQUEST: no query
-    const found = await lookup(id ?? sha256Hex(text!));
+    const key = id ?? sha256Hex(text!);
+    const found = await lookup(key);
     if (found === 'unavailable') return unavailable();
     const operation = found.operation && isInScope(found.operation.clients, request.clientName) ? found.operation : undefined;
     if (id === undefined) {
-      if (!operation || operation.body !== text) return roamError('QUERY_NOT_IN_SAFELIST', 'The operation body was not found in the persisted query safelist.');
+      if (!operation || operation.body !== text) {
+        tell(ctx, 'refused', key);
+        return roamError('QUERY_NOT_IN_SAFELIST', 'The operation body was not found in the persisted query safelist.');
+      }
+      tell(ctx, 'hit', key);
       ctx.entry = withQueryText(entry, text);
       return undefined;
     }
-    if (!operation) return roamError('PERSISTED_QUERY_NOT_IN_LIST', `Persisted query '${id}' not found in the persisted query list.`, entry.operationName ? { operationName: entry.operationName } : {});
-    if (text !== undefined && text !== operation.body) return mismatch();
+    if (!operation || (text !== undefined && text !== operation.body)) {
+      tell(ctx, 'refused', id);
+      if (!operation) return roamError('PERSISTED_QUERY_NOT_IN_LIST', `Persisted query '${id}' not found in the persisted query list.`, entry.operationName ? { operationName: entry.operationName } : {});
+      return mismatch();
+    }
+    tell(ctx, 'hit', id);
     ctx.entry = withQueryText(entry, operation.body);
     return undefined;
   };
@@ -100,7 +125,10 @@ export function persistedQueriesPlugin(options: PersistedQueriesPluginOptions): 
         case 'text':
           return mode === 'safelist' ? safelist(ctx, undefined) : undefined;
         case 'id':
-          if (mode === 'off') return roamError('PERSISTED_QUERY_NOT_SUPPORTED', 'PersistedQueryNotSupported');
+          if (mode === 'off') {
+            tell(ctx, 'refused', request.id);
+            return roamError('PERSISTED_QUERY_NOT_SUPPORTED', 'PersistedQueryNotSupported');
+          }
           return mode === 'apq' ? apq(ctx, request.id) : safelist(ctx, request.id);
         default: {
           const never: never = request;
@@ -113,6 +141,7 @@ export function persistedQueriesPlugin(options: PersistedQueriesPluginOptions): 
       if (id === undefined || ctx.entry.query === undefined) return;
       try {
         await store.putAutomatic(id, ctx.entry.query, options.apqTtlSeconds);
+        tell(ctx, 'registered', id);
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
         logger.warn({ err: error.message, id }, 'persisted query registration not stored');

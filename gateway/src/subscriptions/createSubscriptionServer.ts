@@ -48,7 +48,38 @@ export interface SubscriptionServerOptions {
   readonly maxMessageBytes: number;
   /** Most bytes waiting in one socket's send buffer; an event past it ends that subscription with `SUBSCRIPTION_OVERFLOW`. */
   readonly maxBufferedBytes: number;
+  /**
+   * Checks a well-formed `connection_init` before `authenticate` (app-version gating): a close code and reason
+   * refuse it (the socket is closed with them), undefined accepts. @default accept
+   */
+  readonly checkConnection?: (info: ConnectionInfo) => { readonly code: number; readonly reason: string } | undefined;
+  /** The `connection_ack` payload of an accepted connection (e.g. a recommended-version warning); undefined sends none. @default none */
+  readonly ackPayload?: (info: ConnectionInfo) => Record<string, unknown> | undefined;
+  /** Told about connections, operations, deliveries and drops (metrics, access log); must not throw. @default none */
+  readonly observer?: SubscriptionServerObserver;
   readonly logger: Logger;
+}
+
+/** How one graphql-ws `subscribe` ended at the front door. */
+export interface WebSocketOperationOutcome {
+  /** The request facts the pipeline saw for it. */
+  readonly request: RequestInfo;
+  /** The refusal's code, undefined when the operation started (a subscription running, a query executing). */
+  readonly code: string | undefined;
+  /** Time from the `subscribe` message to the start or refusal, in ms. */
+  readonly durationMs: number;
+}
+
+/** What the subscription server reports (metrics, access log). */
+export interface SubscriptionServerObserver {
+  /** A connection was acknowledged (`connection_ack`). */
+  connected(info: ConnectionInfo): void;
+  /** A `subscribe` passed the front door or was refused. */
+  operation(outcome: WebSocketOperationOutcome): void;
+  /** A subscription event was written to a client socket. */
+  delivered(): void;
+  /** A subscription event was not delivered: the socket's send buffer was over `maxBufferedBytes`. */
+  dropped(): void;
 }
 
 /** A running graphql-ws endpoint. */
@@ -120,6 +151,12 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     onConnect: async (ctx) => {
       const info = connectionInfo(ctx.connectionParams ?? {}, ctx.extra.request);
       if (!info) return false;
+      const refusal = options.checkConnection?.(info);
+      if (refusal) {
+        logger.debug({ clientName: info.clientName, clientVersion: info.clientVersion, reason: refusal.reason }, 'subscription connection refused by the connection check');
+        ctx.extra.socket.close(refusal.code, refusal.reason);
+        return false;
+      }
       if (options.authenticate && !(await options.authenticate(info))) return false;
       // the socket may have closed while the hook ran; counting it now would never be undone
       if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
@@ -135,7 +172,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       state.info = info;
       state.client = client;
       state.counted = true;
-      return true;
+      options.observer?.connected(info);
+      return options.ackPayload?.(info) ?? true;
     },
     onClose: (ctx) => {
       const state = states.get(ctx.extra.socket);
@@ -148,13 +186,22 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     onSubscribe: async (ctx, id, payload) => {
       const state = stateOf(ctx.extra);
       const info = state.info as ConnectionInfo;
+      const request = requestInfoOf(info);
+      const started = performance.now();
+      let outcome: ExecutionArgs | readonly GraphQLError[];
       try {
-        return await prepareOperation(payload as SubscribeRequest, info, state, directWriter(ctx.extra.socket, id));
+        outcome = await prepareOperation(payload as SubscribeRequest, request, state, directWriter(ctx.extra.socket, id));
       } catch (error) {
-        if (isRoamError(error)) return [error];
-        logger.error({ err: (error as Error).message }, 'subscription subscribe hook failed');
-        return [roamError('INTERNAL_SERVER_ERROR', 'Internal server error')];
+        if (isRoamError(error)) outcome = [error];
+        else {
+          logger.error({ err: (error as Error).message }, 'subscription subscribe hook failed');
+          outcome = [roamError('INTERNAL_SERVER_ERROR', 'Internal server error')];
+        }
       }
+      if (options.observer) {
+        options.observer.operation({ request, code: refusalCode(outcome), durationMs: performance.now() - started });
+      }
+      return outcome;
     },
     subscribe: (args: ExecutionArgs) => (args.contextValue as OperationContext & { kind: 'subscription' }).stream,
     execute: async (args: ExecutionArgs) => {
@@ -184,16 +231,21 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
     return (payloadJson) => {
       if (socket.readyState !== socket.OPEN) return true;
-      if (socket.bufferedAmount > options.maxBufferedBytes) return false;
+      if (socket.bufferedAmount > options.maxBufferedBytes) {
+        options.observer?.dropped();
+        return false;
+      }
       socket.send(`${prefix}${payloadJson}}`);
+      options.observer?.delivered();
       return true;
     };
   }
 
-  async function prepareOperation(payload: SubscribeRequest, info: ConnectionInfo, state: ConnectionState, write: (payloadJson: string) => boolean): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  async function prepareOperation(payload: SubscribeRequest, request: RequestInfo, state: ConnectionState, write: (payloadJson: string) => boolean): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const info = request.transportContext as ConnectionInfo;
     // graphql-ws needs `query` to be a string: a hash-only payload has "" (or omitted it, see the reviver)
     const entry = payload.query.trim() === '' ? { ...payload, query: undefined } : payload;
-    const prepared = await options.pipeline.prepare(entry, requestInfoOf(info));
+    const prepared = await options.pipeline.prepare(entry, request);
     if ('refused' in prepared) {
       // A query or mutation refused by an operation check answers with a result (`next` + `complete`), as
       // over HTTP; everything else refused is one `error` message.
@@ -251,6 +303,14 @@ function requestInfoOf(info: ConnectionInfo): RequestInfo {
   if (info.clientVersion !== undefined) headers.set('apollographql-client-version', info.clientVersion);
   if (info.authorization !== undefined) headers.set('authorization', info.authorization);
   return { transport: 'ws', method: 'POST', headers, clientName: info.sentClientName, clientVersion: info.clientVersion, inBatch: false, transportContext: info };
+}
+
+/** @returns the code of the first error refusing a `subscribe` (errors, or a refused query's context), undefined when it started. */
+function refusalCode(outcome: ExecutionArgs | readonly GraphQLError[]): string | undefined {
+  const context = Array.isArray(outcome) ? undefined : ((outcome as ExecutionArgs).contextValue as OperationContext | undefined);
+  const errors = Array.isArray(outcome) ? (outcome as readonly GraphQLError[]) : context?.kind === 'refused' ? context.errors : [];
+  const code = errors[0]?.extensions.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** Who a connection counts against: its credential (hashed) when it has one, else its client name. */

@@ -6,6 +6,7 @@ import { readLimitsSettings } from '@roam/operation-limits';
 import { runManifestChecks } from '../manifest/checkManifest';
 import { DEFAULT_CHECKS, type ManifestCheck } from '../manifest/checks';
 import { createOperationLimitsCheck } from '../manifest/createOperationLimitsCheck';
+import { describeOperation } from '../manifest/describeOperation';
 import { parseManifest } from '../manifest/parseManifest';
 import { MANIFEST_FORMATS, type EntryMeasurements, type EntryProblem, type Manifest, type ManifestFormat } from '../manifest/types';
 import { RedisPersistedQueryStore } from '../store/RedisPersistedQueryStore';
@@ -153,7 +154,11 @@ export async function runCli(argv: readonly string[], io: CliIo, options: CliOpt
           const entryScope: ClientScope = e.clientName !== undefined && scope.clientName === undefined ? { clientName: e.clientName } : scope;
           const key = JSON.stringify(entryScope);
           const group = groups.get(key) ?? { scope: entryScope, ops: [] };
-          group.ops.push({ id: e.id, body: e.body, ...(e.name ? { name: e.name } : {}), ...(e.type ? { type: e.type } : {}) });
+          // Code Generator manifests give no name or type: take them from the document, so `list` shows what `push` printed
+          const described = e.name && e.type ? {} : describeOperation(e.body);
+          const name = e.name ?? described.name;
+          const type = e.type ?? described.type;
+          group.ops.push({ id: e.id, body: e.body, ...(name ? { name } : {}), ...(type ? { type } : {}) });
           groups.set(key, group);
         }
         let added = 0;

@@ -4,3 +4,4 @@ export * from './checks';
 export * from './checkManifest';
 export * from './apiSchemaFromSupergraph';
 export * from './createOperationLimitsCheck';
+export * from './describeOperation';

@@ -1,0 +1,3 @@
+export * from './checkClientVersion';
+export * from './clientVersionsEnv';
+export * from './clientVersionsPlugin';
