@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   NOT_ACCEPTABLE: { status: 406, description: 'The `Accept` header allows none of `application/json`, `application/graphql-response+json`, `application/msgpack`.' },
   REQUEST_TIMEOUT: { status: 408, description: 'The client did not send the whole request (headers and body) within `REQUEST_TIMEOUT_MS`; the connection is closed.' },
   REQUEST_HEADER_FIELDS_TOO_LARGE: { status: 431, description: 'The request headers are larger than Node.js accepts (16 KiB in all); the connection is closed.' },
+  GATEWAY_OVERLOADED: { status: 503, description: 'More than `MAX_INFLIGHT_REQUESTS` requests were in flight; this one was refused before any work (no subgraph was called). Retry after the `Retry-After` seconds.' },
   SUPERGRAPH_NOT_READY: { status: 503, description: 'The gateway has not loaded a supergraph yet; retry shortly.' },
   METHOD_NOT_ALLOWED: { status: 405, description: 'A method other than GET or POST was used on `/graphql`; the `Allow` header lists what works. (A mutation over GET gets Apollo Server\'s 405 `BAD_REQUEST` with `Allow: POST`.)' },
   NOT_FOUND: { status: 404, description: 'No route at this path (the GraphQL endpoint is `/graphql`).' },

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseRedisUrl } from '@roam/persisted-queries';
 import { z } from 'zod';
 import { LIMITS_ENV_SHAPE, limitsSettingsFromEnv, type LimitsSettings } from '@roam/operation-limits';
+import { defaultSubgraphPolicy, SUBGRAPH_POLICIES_SCHEMA, type SubgraphPolicies } from './upstream/SubgraphPolicy';
 import { CLIENT_VERSIONS_ENV_SHAPE, clientVersionSettingsFromEnv, type ClientVersionSettings } from './clientVersions/clientVersionsEnv';
 import { CORS_ENV_SHAPE, type CorsOrigins } from './http/corsOptions';
 import { OBSERVABILITY_ENV_SHAPE, observabilitySettingsFromEnv, type ObservabilitySettings } from './observability/observabilityEnv';
@@ -18,6 +19,14 @@ export interface GatewayConfig {
   readonly supergraphPollIntervalMs: number;
   /** Deadline of one subgraph fetch, in ms; past it the fetch fails with `SUBREQUEST_HTTP_ERROR`. `SUBGRAPH_TIMEOUT_MS`; @default 10000 */
   readonly subgraphTimeoutMs: number;
+  /**
+   * Per-subgraph resilience policy (README "Resilience"): defaults from `SUBGRAPH_TIMEOUT_MS` and the built-in
+   * values, overridden by `SUBGRAPH_POLICIES` (JSON object: subgraph name, or `"*"` for all, → partial policy,
+   * e.g. `{"inventory":{"timeoutMs":800,"retry":{"maxRetries":0}}}`); @default {}
+   */
+  readonly subgraphPolicies: SubgraphPolicies;
+  /** Most HTTP requests on `/graphql` in flight at once; more get 503 `GATEWAY_OVERLOADED` with `Retry-After`. 0 turns shedding off. `MAX_INFLIGHT_REQUESTS`; @default 0 */
+  readonly maxInflightRequests: number;
   /** Largest request body accepted, in bytes; larger bodies get 413 `PAYLOAD_TOO_LARGE`. `MAX_BODY_BYTES`; @default 1048576 */
   readonly maxBodyBytes: number;
   /** pino log level. `LOG_LEVEL`; @default "info" */
@@ -110,6 +119,19 @@ const schema = z.object({
   SUPERGRAPH_PATH: z.string().min(1).default('supergraph.graphql'),
   SUPERGRAPH_POLL_INTERVAL_MS: int(50, 60_000).default(500),
   SUBGRAPH_TIMEOUT_MS: int(1, 300_000).default(10_000),
+  SUBGRAPH_POLICIES: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON object like {"inventory":{"timeoutMs":800}}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(SUBGRAPH_POLICIES_SCHEMA),
+  MAX_INFLIGHT_REQUESTS: int(0, 10_000_000).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   REQUEST_TIMEOUT_MS: int(0, 600_000).default(30_000),
@@ -200,6 +222,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     supergraphPath: resolve(c.SUPERGRAPH_PATH),
     supergraphPollIntervalMs: c.SUPERGRAPH_POLL_INTERVAL_MS,
     subgraphTimeoutMs: c.SUBGRAPH_TIMEOUT_MS,
+    subgraphPolicies: Object.freeze({ defaults: defaultSubgraphPolicy(c.SUBGRAPH_TIMEOUT_MS), bySubgraph: Object.freeze(c.SUBGRAPH_POLICIES) }),
+    maxInflightRequests: c.MAX_INFLIGHT_REQUESTS,
     maxBodyBytes: c.MAX_BODY_BYTES,
     logLevel: c.LOG_LEVEL,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,

@@ -10,6 +10,7 @@ import { corsOptions } from './http/corsOptions';
 import { handleClientError } from './http/handleClientError';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
+import { shedLoad } from './http/shedLoad';
 import { largestBodyLimit, limitsPlugin, OperationLimiter } from './limits';
 import { Observability } from './observability/Observability';
 import { composeUpstreamHooks } from './observability/composeUpstreamHooks';
@@ -90,7 +91,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const { tracingOtlpUrl, tracingServiceName } = config.observability;
   const tracing = tracingOtlpUrl ? new Tracing({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName }) : undefined;
   const upstreamHooks = tracing ? composeUpstreamHooks(observability.upstreamHooks(), tracing.upstreamHooks()) : observability.upstreamHooks();
-  const upstreams = new Upstreams({ timeoutMs: config.subgraphTimeoutMs, keepAliveMs: config.subscriptionKeepAliveMs, hooks: upstreamHooks, logger: logger.child({ component: 'upstream' }) });
+  const upstreams = new Upstreams({ timeoutMs: config.subgraphTimeoutMs, policies: config.subgraphPolicies, keepAliveMs: config.subscriptionKeepAliveMs, hooks: upstreamHooks, logger: logger.child({ component: 'upstream' }) });
   const roamExecutor = new RoamExecutor({ upstreams, coalesceInflight: config.coalesceInflight, maxResponseFields: config.maxResponseFields, logger: logger.child({ component: 'roam-executor' }) });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
   const executor: OperationExecutor = oracle ?? roamExecutor;
@@ -146,10 +147,11 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   registerErrorHandlers(app, logger);
   // CORS (off unless CORS_ORIGINS is set): preflights are answered in its onRequest hook, before the 405 route
   if (config.corsOrigins) void app.register(cors, corsOptions(config.corsOrigins));
+  if (config.maxInflightRequests > 0) shedLoad(app, { maxInflightRequests: config.maxInflightRequests });
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_request, reply) =>
     snapshot
-      ? { status: 'ready', supergraphVersion: snapshot.version, subscriptions: { connections: wsServer.connectionCount(), ...subscriptions.stats() } }
+      ? { status: 'ready', supergraphVersion: snapshot.version, subscriptions: { connections: wsServer.connectionCount(), ...subscriptions.stats() }, subgraphs: upstreams.breakerStates() }
       : reply.code(503).send({ status: 'loading' }),
   );
   registerGraphQLRoute(app, {

@@ -1,33 +1,58 @@
-import type { Dispatcher } from 'undici';
+import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { RoamError } from '@roam/errors';
 import { cacheHintOf } from './cacheHintOf';
 import type { InflightCoalescer } from './InflightCoalescer';
-import { parseSubgraphReply, postSubgraph, type RawSubgraphReply } from './postSubgraph';
-import { describeFetchError, subgraphHttpError, subgraphMalformedError } from './subgraphFailure';
+import { dispatchTarget, parseSubgraphReply, type RawSubgraphReply } from './postSubgraph';
+import { CIRCUIT_OPEN_REASON, describeFetchError, fetchErrorDetail, subgraphHttpError, subgraphMalformedError } from './subgraphFailure';
+import type { SubgraphGuard } from './SubgraphGuard';
 import type { FetchOptions, SubgraphRequest, SubgraphResponse, UpstreamHooks } from './types';
+
+/** What one successful send produced: the raw reply (shared by coalesced callers) and the leader's decoded response. */
+export interface SentReply {
+  readonly raw: RawSubgraphReply;
+  readonly response: SubgraphResponse;
+}
+
+/** One failed attempt: the client error, whether a retry is safe, and the detail for the log. */
+class AttemptFailure extends Error {
+  constructor(
+    readonly error: RoamError,
+    readonly retryable: boolean,
+  ) {
+    super(error.message);
+  }
+}
+
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+const HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
 
 /**
  * The one HTTP client of one subgraph: every query-plan fetch to it (queries, mutations, entity fetches of
  * subscription events) goes through {@link SubgraphClient.fetch}, which
- * - POSTs the GraphQL request over the shared keep-alive undici pool (its connect/headers/body timeouts are the deadline),
+ * - refuses at once past the subgraph's `maxConcurrentRequests`, or while its circuit breaker is open ("circuit open"),
+ * - POSTs the GraphQL request over the subgraph's keep-alive undici pool, each attempt bounded by what is
+ *   left of the fetch's deadline (`timeoutMs` of its {@link SubgraphGuard.policy}),
+ * - retries query fetches (never mutations or subscription fetches) on connection failures, timeouts before any
+ *   response byte and 502/503/504, with exponential backoff and full jitter, within the retry budget and the deadline,
  * - shares an identical in-flight query fetch when asked (`coalesce`; never for mutations),
- * - maps every transport failure to one error ({@link subgraphHttpError} / {@link subgraphMalformedError}),
+ * - maps every failure to one error ({@link subgraphHttpError} / {@link subgraphMalformedError}) whose reason is
+ *   generic (no URL, host, port or socket text); the detail goes to the rate-limited log,
  * - reads the reply's `Cache-Control` into a cache hint,
- * - runs the {@link UpstreamHooks} around the fetch (breakers, retries, metrics plug in there).
+ * - runs the {@link UpstreamHooks} around the fetch (metrics plug in there).
  */
 export class SubgraphClient {
   /**
    * @param name - subgraph name (as in the supergraph's `@join__graph`).
    * @param url - its GraphQL endpoint.
-   * @param dispatcher - the shared undici pool.
+   * @param guard - the subgraph's policy, pool, breaker, retry budget and failure log.
    * @param fetches - the shared coalescer of identical in-flight fetches.
-   * @param hooks - resilience/observability hooks.
+   * @param hooks - observability hooks.
    */
   constructor(
     readonly name: string,
     readonly url: string,
-    private readonly dispatcher: Dispatcher,
-    private readonly fetches: InflightCoalescer<RawSubgraphReply>,
+    private readonly guard: SubgraphGuard,
+    private readonly fetches: InflightCoalescer<SentReply>,
     private readonly hooks: UpstreamHooks,
   ) {}
 
@@ -35,44 +60,114 @@ export class SubgraphClient {
    * Sends one GraphQL request to the subgraph.
    *
    * @returns the subgraph's GraphQL response (its `errors` included as sent) and cache hint.
-   * @throws RoamError `SUBREQUEST_HTTP_ERROR` (refused, timed out, reset, non-2xx without a GraphQL body, or
-   *   refused by a `beforeFetch` hook) or `SUBREQUEST_MALFORMED_RESPONSE` (2xx that is not a GraphQL response).
+   * @throws RoamError `SUBREQUEST_HTTP_ERROR` (refused, timed out, reset, non-2xx without a GraphQL body, circuit open,
+   *   too many concurrent requests, or refused by a `beforeFetch` hook) or `SUBREQUEST_MALFORMED_RESPONSE`
+   *   (2xx that is not a GraphQL response).
    */
   async fetch(request: SubgraphRequest, options: FetchOptions): Promise<SubgraphResponse> {
     const info = { serviceName: this.name, operationType: options.operationType };
     this.hooks.beforeFetch?.(info);
     const started = performance.now();
+    const deadline = started + this.guard.policy.timeoutMs;
     const text = JSON.stringify(request);
     const coalesce = options.coalesce && options.operationType === 'query';
     const joinedBefore = this.fetches.joined;
-    let raw: RawSubgraphReply;
+    const retriesBefore = this.guard.retries;
+    let sent: SentReply;
     try {
-      raw = coalesce ? await this.fetches.run(`${this.url}\u0000${text}`, () => postSubgraph(this.dispatcher, this.url, text)) : await postSubgraph(this.dispatcher, this.url, text);
+      sent = coalesce ? await this.fetches.run(`${this.url}\u0000${text}`, () => this.send(text, options.operationType, deadline)) : await this.send(text, options.operationType, deadline);
     } catch (error) {
-      return this.fail(info, started, subgraphHttpError(this.name, describeFetchError(error)), coalesce && this.fetches.joined > joinedBefore);
+      const coalesced = coalesce && this.fetches.joined > joinedBefore;
+      this.hooks.afterFetch?.(info, { durationMs: performance.now() - started, error: error as RoamError, coalesced, retries: this.guard.retries - retriesBefore });
+      throw error;
     }
     const coalesced = coalesce && this.fetches.joined > joinedBefore;
+    this.hooks.afterFetch?.(info, { durationMs: performance.now() - started, coalesced, retries: this.guard.retries - retriesBefore });
+    // A caller that joined a shared fetch decodes its own copy (callers may write into their data).
+    return coalesced ? this.decode(sent.raw) : sent.response;
+  }
+
+  /** Attempts, retries and backoff of one fetch. @throws RoamError */
+  private async send(text: string, operationType: FetchOptions['operationType'], deadline: number): Promise<SentReply> {
+    const { policy, budget, breaker } = this.guard;
+    if (this.guard.inflight >= policy.maxConcurrentRequests) throw subgraphHttpError(this.name, 'too many concurrent requests');
+    this.guard.inflight++;
+    budget.recordRequest();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        let failure: AttemptFailure;
+        try {
+          return await breaker.execute(() => this.attempt(text, deadline, attempt));
+        } catch (error) {
+          if (error instanceof AttemptFailure) failure = error;
+          else if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) failure = new AttemptFailure(subgraphHttpError(this.name, CIRCUIT_OPEN_REASON), false);
+          else throw error;
+        }
+        if (operationType !== 'query' || !failure.retryable || attempt >= policy.retry.maxRetries) throw failure.error;
+        // Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"): a random wait up to the exponential cap.
+        const delayMs = Math.random() * Math.min(policy.retry.maxDelayMs, policy.retry.baseDelayMs * 2 ** attempt);
+        if (performance.now() + delayMs >= deadline || !budget.tryRetry()) throw failure.error;
+        this.guard.retries++;
+        if (delayMs >= 1) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    } finally {
+      this.guard.inflight--;
+    }
+  }
+
+  /** One POST, bounded by what is left of the deadline. @throws AttemptFailure */
+  private async attempt(text: string, deadline: number, attempt: number): Promise<SentReply> {
+    const remainingMs = Math.ceil(deadline - performance.now());
+    if (remainingMs <= 0) throw this.failed('timed out', 'the deadline passed before the attempt', false, attempt);
+    let response;
+    try {
+      response = await this.guard.agent.request({ ...dispatchTarget(this.url), method: 'POST', headers: HEADERS, body: text, signal: AbortSignal.timeout(remainingMs) });
+    } catch (error) {
+      // Nothing was received: safe to retry a query.
+      throw this.failed(describeFetchError(error), fetchErrorDetail(error), true, attempt);
+    }
+    let body: string;
+    try {
+      body = await response.body.text();
+    } catch (error) {
+      // The subgraph started answering: a retry could repeat its work.
+      throw this.failed(describeFetchError(error), fetchErrorDetail(error), false, attempt);
+    }
+    const raw: RawSubgraphReply = { status: response.statusCode, headers: response.headers, text: body };
+    try {
+      return { raw, response: this.decode(raw) };
+    } catch (error) {
+      const roam = error as RoamError;
+      // Only a non-2xx status makes decode fail without a malformed body: 502/503/504 are safe to retry.
+      const retryable = RETRYABLE_STATUS.has(raw.status);
+      this.guard.failures.warn(
+        { subgraph: this.name, url: this.url, reason: roam.extensions.reason, status: raw.status, attempt },
+        `subgraph '${this.name}' fetch failed: ${String(roam.extensions.reason)}`,
+      );
+      throw new AttemptFailure(roam, retryable);
+    }
+  }
+
+  private failed(reason: string, detail: string, retryable: boolean, attempt: number): AttemptFailure {
+    this.guard.failures.warn({ subgraph: this.name, url: this.url, reason, detail, attempt }, `subgraph '${this.name}' fetch failed: ${reason}`);
+    return new AttemptFailure(subgraphHttpError(this.name, reason), retryable);
+  }
+
+  /** Decodes a reply into a GraphQL response. @throws RoamError `SUBREQUEST_HTTP_ERROR` / `SUBREQUEST_MALFORMED_RESPONSE` */
+  private decode(raw: RawSubgraphReply): SubgraphResponse {
+    const ok = raw.status >= 200 && raw.status < 300;
     let body: unknown;
     try {
       body = parseSubgraphReply(raw).body;
-    } catch (error) {
-      return this.fail(info, started, raw.status >= 200 && raw.status < 300 ? subgraphMalformedError(this.name, `the body is not JSON (${describeFetchError(error)})`) : subgraphHttpError(this.name, `HTTP ${raw.status}`), coalesced);
+    } catch {
+      throw ok ? subgraphMalformedError(this.name, 'the body is not JSON') : subgraphHttpError(this.name, `HTTP ${raw.status}`);
     }
     const graphql = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as SubgraphResponse) : undefined;
-    const ok = raw.status >= 200 && raw.status < 300;
     // A GraphQL-over-HTTP error reply (4xx/5xx with a JSON body) still carries the subgraph's errors.
-    if (!ok && !(graphql && Array.isArray(graphql.errors))) return this.fail(info, started, subgraphHttpError(this.name, `HTTP ${raw.status}`), coalesced);
-    if (ok && (!graphql || (graphql.data === undefined && !Array.isArray(graphql.errors)))) {
-      return this.fail(info, started, subgraphMalformedError(this.name, 'the reply is not a GraphQL response (no "data" or "errors")'), coalesced);
-    }
-    this.hooks.afterFetch?.(info, { durationMs: performance.now() - started, coalesced });
+    if (!ok && !(graphql && Array.isArray(graphql.errors))) throw subgraphHttpError(this.name, `HTTP ${raw.status}`);
+    if (ok && (!graphql || (graphql.data === undefined && !Array.isArray(graphql.errors)))) throw subgraphMalformedError(this.name, 'the reply is not a GraphQL response (no "data" or "errors")');
     const header = raw.headers['cache-control'];
     const cacheHint = cacheHintOf(Array.isArray(header) ? header.join(', ') : header);
     return { data: graphql!.data, errors: graphql!.errors, ...(cacheHint ? { cacheHint } : {}) };
-  }
-
-  private fail(info: { serviceName: string; operationType: FetchOptions['operationType'] }, started: number, error: RoamError, coalesced: boolean): never {
-    this.hooks.afterFetch?.(info, { durationMs: performance.now() - started, error, coalesced });
-    throw error;
   }
 }

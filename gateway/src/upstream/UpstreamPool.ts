@@ -29,6 +29,10 @@ export interface UpstreamPoolOptions {
   readonly logger: Logger;
   /** The upstream layer's hooks (breakers, metrics); `beforeFetch` may refuse opening a subscription. @default none */
   readonly hooks?: UpstreamHooks;
+  /** Says why a subscription to `service` may not open now (its circuit breaker is open), or `undefined` to allow it. @default always allow */
+  readonly admit?: (service: string) => string | undefined;
+  /** Told whether a WebSocket to `service` opened (`connection_ack`) or failed at the transport level (refused, dropped); feeds its breaker. @default nothing */
+  readonly report?: (service: string, ok: boolean) => void;
 }
 
 /**
@@ -66,6 +70,11 @@ export class UpstreamPool {
       queueMicrotask(() => sink.error(upstreamError(service, 'the gateway is shutting down')));
       return () => undefined;
     }
+    const refusal = this.options.admit?.(service);
+    if (refusal !== undefined) {
+      queueMicrotask(() => sink.error(upstreamError(service, refusal)));
+      return () => undefined;
+    }
     try {
       this.options.hooks?.beforeFetch?.({ serviceName: service, operationType: 'subscription' });
     } catch (error) {
@@ -91,7 +100,10 @@ export class UpstreamPool {
         connectionAckWaitTimeout: this.options.connectTimeoutMs,
         connectionParams,
         on: {
-          connected: (s) => (socket = s as WebSocket),
+          connected: (s) => {
+            socket = s as WebSocket;
+            this.options.report?.(service, true);
+          },
           ping: (received) => {
             if (received || this.options.keepAliveMs <= 0) return;
             clearTimeout(pongTimer);
@@ -118,7 +130,10 @@ export class UpstreamPool {
         if (ended) return;
         ended = true;
         const mapped = toUpstreamError(service, error);
-        this.options.logger.warn({ subgraph: service, code: mapped.extensions.code, reason: mapped.extensions.reason }, 'upstream subscription failed');
+        // GraphQL errors are the subgraph's answer; anything else is a transport failure its breaker counts.
+        if (!Array.isArray(error) && !this.closed) this.options.report?.(service, false);
+        // The detail (socket text, host, port) goes to the log only; the client's reason is generic.
+        this.options.logger.warn({ subgraph: service, url, code: mapped.extensions.code, reason: mapped.extensions.reason, detail: error instanceof Error ? error.message : undefined }, 'upstream subscription failed');
         sink.error(mapped);
       },
       complete: () => {
@@ -156,8 +171,6 @@ function toUpstreamError(service: string, error: unknown): GraphQLError {
   }
   const close = error as { code?: unknown; reason?: unknown; message?: unknown; type?: unknown };
   if (typeof close.code === 'number') return upstreamError(service, `the subgraph WebSocket closed with code ${close.code}${close.reason ? ` (${String(close.reason)})` : ''}`);
-  if (error instanceof Error) return upstreamError(service, error.message);
-  const inner = (error as { error?: { message?: string; code?: string } }).error;
-  if (inner?.message || inner?.code) return upstreamError(service, `the subgraph could not be reached (${inner.code ?? inner.message})`);
+  // Socket errors name hosts and ports: clients get a generic reason (the pool logs the detail).
   return upstreamError(service, 'the subgraph could not be reached');
 }

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import { Agent } from 'undici';
 import { InflightCoalescer } from './InflightCoalescer';
-import type { RawSubgraphReply } from './postSubgraph';
-import { SubgraphClient } from './SubgraphClient';
+import { SubgraphClient, type SentReply } from './SubgraphClient';
+import { CIRCUIT_OPEN_REASON } from './subgraphFailure';
+import { SubgraphGuard, type BreakerState } from './SubgraphGuard';
+import { defaultSubgraphPolicy, policyFor, type SubgraphPolicies } from './SubgraphPolicy';
 import type { UpstreamHooks } from './types';
 import { UpstreamPool } from './UpstreamPool';
 
@@ -12,6 +14,8 @@ export interface UpstreamsOptions {
   readonly timeoutMs: number;
   /** Interval of graphql-ws pings to subgraphs, in ms; 0 turns them off. */
   readonly keepAliveMs: number;
+  /** Per-subgraph policies (deadlines, concurrency, retries, breaker). @default the built-in policy with `timeoutMs` for every subgraph */
+  readonly policies?: SubgraphPolicies;
   /** Hooks run around every fetch. @default none */
   readonly hooks?: UpstreamHooks;
   readonly logger: Logger;
@@ -25,18 +29,51 @@ export interface UpstreamsOptions {
  */
 export class Upstreams {
   /** Identical in-flight subgraph query fetches (shared by every client). */
-  readonly fetches = new InflightCoalescer<RawSubgraphReply>();
+  readonly fetches = new InflightCoalescer<SentReply>();
   /** graphql-ws clients to subgraphs (subscriptions' primary fetches). */
   readonly ws: UpstreamPool;
   private readonly agent: Agent;
   private readonly clients = new Map<string, SubgraphClient>();
+  private readonly guards = new Map<string, SubgraphGuard>();
   private readonly hooks: UpstreamHooks;
+  private readonly policies: SubgraphPolicies;
+  private readonly logger: Logger;
 
   constructor(options: UpstreamsOptions) {
     const t = options.timeoutMs;
     this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1, connectTimeout: t, headersTimeout: t, bodyTimeout: t });
     this.hooks = options.hooks ?? {};
-    this.ws = new UpstreamPool({ connectTimeoutMs: t, keepAliveMs: options.keepAliveMs, logger: options.logger, hooks: this.hooks });
+    this.policies = options.policies ?? { defaults: defaultSubgraphPolicy(t), bySubgraph: {} };
+    this.logger = options.logger;
+    // Subscriptions consult the same breakers: no WebSocket is opened to a subgraph whose circuit is open.
+    this.ws = new UpstreamPool({
+      connectTimeoutMs: t,
+      keepAliveMs: options.keepAliveMs,
+      logger: options.logger,
+      hooks: this.hooks,
+      admit: (service) => (this.guards.get(service)?.refusesStreams() ? CIRCUIT_OPEN_REASON : undefined),
+      report: (service, ok) => this.guard(service).record(ok),
+    });
+  }
+
+  /**
+   * @param name - subgraph name.
+   * @returns its resilience state (policy, breaker, retry budget), created on first use and kept across reloads.
+   */
+  guard(name: string): SubgraphGuard {
+    let guard = this.guards.get(name);
+    if (!guard) {
+      guard = new SubgraphGuard(name, policyFor(this.policies, name), this.logger);
+      this.guards.set(name, guard);
+    }
+    return guard;
+  }
+
+  /** @returns each subgraph's circuit breaker state (subgraphs fetched at least once), by name. */
+  breakerStates(): Record<string, BreakerState> {
+    const states: Record<string, BreakerState> = {};
+    for (const [name, guard] of this.guards) states[name] = guard.state;
+    return states;
   }
 
   /**
@@ -48,7 +85,7 @@ export class Upstreams {
     const key = `${name}\u0000${url}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new SubgraphClient(name, url, this.agent, this.fetches, this.hooks);
+      client = new SubgraphClient(name, url, this.guard(name), this.fetches, this.hooks);
       this.clients.set(key, client);
     }
     return client;
@@ -59,9 +96,9 @@ export class Upstreams {
     return this.agent;
   }
 
-  /** Closes the WebSocket clients and the HTTP pool. */
+  /** Closes the WebSocket clients and the HTTP pools. */
   async close(): Promise<void> {
     await this.ws.close();
-    await this.agent.close();
+    await Promise.all([this.agent.close(), ...[...this.guards.values()].map((g) => g.close())]);
   }
 }

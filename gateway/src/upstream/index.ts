@@ -6,3 +6,8 @@ export * from './postSubgraph';
 export * from './SubgraphClient';
 export * from './UpstreamPool';
 export * from './Upstreams';
+export * from './SubgraphPolicy';
+export * from './SubgraphGuard';
+export * from './RetryBudget';
+export * from './EitherBreaker';
+export * from './FailureLog';

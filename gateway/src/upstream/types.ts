@@ -51,6 +51,8 @@ export interface FetchOutcome {
   readonly error?: RoamError;
   /** Whether the caller joined an identical fetch in flight instead of sending one. */
   readonly coalesced: boolean;
+  /** Retries sent for this fetch (by this subgraph's client while it ran; approximate under concurrency). */
+  readonly retries?: number;
 }
 
 /**

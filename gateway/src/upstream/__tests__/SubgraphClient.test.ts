@@ -9,6 +9,7 @@ import { OperationPipeline } from '../../pipeline/OperationPipeline';
 import type { RequestInfo } from '../../pipeline/types';
 import { SupergraphSnapshot } from '../../supergraph/SupergraphSnapshot';
 import type { FetchInfo, FetchOutcome } from '../types';
+import { defaultSubgraphPolicy } from '../SubgraphPolicy';
 import { Upstreams } from '../Upstreams';
 
 // A real HTTP server on loopback that the test steers: each request is answered by `reply`.
@@ -31,8 +32,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  // These tests map one failure after another on the same subgraph: the breaker must not open in between
+  // (breakers have their own tests in faults.test.ts).
+  const policy = defaultSubgraphPolicy(2000);
   upstreams = new Upstreams({
     timeoutMs: 2000,
+    policies: { defaults: { ...policy, breaker: { ...policy.breaker, consecutiveFailures: 1000 } }, bySubgraph: {} },
     keepAliveMs: 0,
     logger,
     hooks: { beforeFetch: (info) => void events.push(['before', info, undefined]), afterFetch: (info, outcome) => void events.push(['after', info, outcome]) },
