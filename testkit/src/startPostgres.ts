@@ -58,11 +58,14 @@ function accepts(port: number): Promise<boolean> {
  * `postgres` OS user (`runuser -u postgres --`) and the dir is chowned to it. Unlike the shared server on 5432,
  * this one may be restarted or stopped by the test.
  *
- * @param bin - the directory of `initdb`/`pg_ctl`; @default {@link findPostgresBin}.
+ * @param options.bin - the directory of `initdb`/`pg_ctl`; @default {@link findPostgresBin}.
+ * @param options.settings - extra server settings (`-c name=value`), e.g. `{ synchronous_commit: 'off' }` to make a
+ *   crash lose the last acknowledged commits.
  * @returns the running cluster, or undefined when no PostgreSQL binaries are installed (the caller falls back).
  * @throws Error with initdb's/pg_ctl's output when a step fails, or when the server does not accept connections within 30 s.
  */
-export async function startPostgres(bin: string | undefined = findPostgresBin()): Promise<TestPostgres | undefined> {
+export async function startPostgres(options: { readonly bin?: string; readonly settings?: Readonly<Record<string, string>> } = {}): Promise<TestPostgres | undefined> {
+  const bin = options.bin ?? findPostgresBin();
   if (!bin) return undefined;
   const asRoot = process.getuid?.() === 0;
   const dataDir = mkdtempSync(join(tmpdir(), 'roam-pg-'));
@@ -81,11 +84,11 @@ export async function startPostgres(bin: string | undefined = findPostgresBin())
   const port = await freePort();
   const pgdata = join(dataDir, 'data');
   await run('initdb', ['-D', pgdata, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
-  const options = `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+  const serverOptions = `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off${Object.entries(options.settings ?? {}).map(([k, v]) => ` -c ${k}=${v}`).join('')}`;
   const log = join(dataDir, 'server.log');
   const ready = () => waitFor(() => accepts(port), `PostgreSQL on port ${port}`, 30_000, 50);
   const startServer = async () => {
-    await run('pg_ctl', ['start', '-D', pgdata, '-l', log, '-w', '-t', '30', '-o', options]);
+    await run('pg_ctl', ['start', '-D', pgdata, '-l', log, '-w', '-t', '30', '-o', serverOptions]);
     await ready();
   };
   const stopServer = () => run('pg_ctl', ['stop', '-D', pgdata, '-m', 'immediate', '-w', '-t', '30']);
@@ -95,7 +98,7 @@ export async function startPostgres(bin: string | undefined = findPostgresBin())
     port,
     dataDir,
     async restart() {
-      await run('pg_ctl', ['restart', '-D', pgdata, '-l', log, '-m', 'fast', '-w', '-t', '30', '-o', options]);
+      await run('pg_ctl', ['restart', '-D', pgdata, '-l', log, '-m', 'fast', '-w', '-t', '30', '-o', serverOptions]);
       await ready();
     },
     stopServer,

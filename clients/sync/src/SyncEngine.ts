@@ -7,7 +7,7 @@ import {
 } from '@roam/subgraph-lists/dist/crdt';
 import type { LocalStore, PendingChange, SyncMeta } from './LocalStore';
 import { LIST_CHANGES, PULL_CHANGES, PUSH_CHANGES, type PullData, type PushData } from './operations';
-import { type FetchLike, isRetryable, type PersistedMode, persistedQueryExtension, postGraphQL } from './transport';
+import { type FetchLike, isRetryable, type PersistedMode, persistedQueryExtension, postGraphQL, SyncRequestError } from './transport';
 
 /** Sync status of one list on this device. */
 export type ListSyncStatus = 'synced' | 'pending' | 'conflict';
@@ -206,7 +206,15 @@ export class SyncEngine {
       const batch = this.pendingChanges.filter((c) => c.id > this.pushedThrough).slice(0, batchSize);
       if (batch.length === 0) return;
       const changes = batch.map((c) => ({ id: c.id, listId: c.listId, hlc: c.hlc, ...changeOpFields(c.op) }));
-      const data = await postGraphQL<PushData>(this.fetchFn, this.options.url, PUSH_CHANGES, { clientId: this.meta.clientId, changes }, this.options.persistedQueries);
+      let data: PushData;
+      try {
+        data = await postGraphQL<PushData>(this.fetchFn, this.options.url, PUSH_CHANGES, { clientId: this.meta.clientId, changes }, this.options.persistedQueries);
+      } catch (error) {
+        // The server is missing changes it acknowledged before (e.g. lost in a database crash): the retry resends
+        // the whole queue (still held until a pull shows each change), and the server skips what it has.
+        if (error instanceof SyncRequestError && error.code === 'CHANGE_ID_GAP') this.pushedThrough = 0;
+        throw error;
+      }
       this.pushedThrough = Math.max(this.pushedThrough, data.pushChanges.lastChangeId);
     }
   }
