@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MemoryStore, SqliteStore, SyncEngine, type FetchLike, type LocalStore } from '@roam/sync-client';
+import { MemoryStore, SqliteStore, SyncEngine, syncManifest, type FetchLike, type LocalStore } from '@roam/sync-client';
 import type { ListView } from '@roam/subgraph-lists/dist/crdt';
 import { waitFor } from '@roam/testkit';
 import { postGraphQL } from '@roam/testkit';
@@ -189,6 +189,33 @@ function applyEdit(engine: SyncEngine, e: Edit, pick: number): void {
     case 'sync': return;
   }
 }
+
+describe('persisted operations in the gateway\'s default apq mode', () => {
+  it('a device sending ids only registers each operation on its first miss, then sends ids only', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    const fetchFn: FetchLike = (url, init) => {
+      bodies.push(JSON.parse(init.body) as Record<string, unknown>);
+      return fetch(url, init);
+    };
+    const a = new SyncEngine({ url: stack.gateway.url, store: new MemoryStore(), fetch: fetchFn, persistedQueries: 'hash' });
+    const b = new SyncEngine({ url: stack.gateway.url, store: new MemoryStore(), persistedQueries: 'hash' });
+    const id = a.createList('By hash');
+    a.addItem(id, '2', 1);
+    await a.sync();
+    await b.sync();
+    expect(b.list(id)).toEqual(a.list(id));
+    a.setTitle(id, 'By hash, again');
+    await a.sync();
+    expect(a.pending()).toEqual([]);
+    const ids = new Set(syncManifest().operations.map((o) => o.id));
+    for (const body of bodies) expect(ids.has((body.extensions as { persistedQuery: { sha256Hash: string } }).persistedQuery.sha256Hash)).toBe(true);
+    // Each operation's text went out at most once (on the miss that registered it), every later request by id only.
+    const withText = bodies.filter((body) => body.query !== undefined).map((body) => body.query);
+    expect(new Set(withText).size).toBe(withText.length);
+    expect(withText.length).toBeGreaterThan(0); // this device was the first to send ids: its first requests missed
+    expect(bodies.length - withText.length).toBeGreaterThanOrEqual(4);
+  });
+});
 
 describe('live changes through the gateway\'s graphql-ws', () => {
   it('listChanges resumes from a cursor: the backlog first, then each new push', async () => {

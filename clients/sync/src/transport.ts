@@ -37,6 +37,16 @@ export function persistedQueryExtension(query: string): { persistedQuery: { vers
   return { persistedQuery: { version: 1, sha256Hash: hash } };
 }
 
+/** @returns true when the answer `text` is an APQ miss (`PERSISTED_QUERY_NOT_FOUND`): the gateway wants the text. */
+function isPersistedQueryMiss(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { errors?: GraphQLErrorBody[] };
+    return body.errors?.some((e) => e.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND') ?? false;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * POSTs one GraphQL operation as JSON: its text, or with `mode` `hash` its persisted id (text resent on an APQ miss).
  * @returns `data`.
@@ -47,7 +57,7 @@ export async function postGraphQL<T>(fetchFn: FetchLike, url: string, query: str
   const send = (body: Record<string, unknown>) => fetchFn(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
   let res = await send(mode === 'hash' ? { variables, extensions: persistedQueryExtension(query) } : { query, variables });
   let text = await res.text();
-  if (mode === 'hash' && text.includes('PERSISTED_QUERY_NOT_FOUND')) {
+  if (mode === 'hash' && isPersistedQueryMiss(text)) {
     res = await send({ query, variables, extensions: persistedQueryExtension(query) });
     text = await res.text();
   }
