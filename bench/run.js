@@ -35,6 +35,8 @@ const S = {
   gatewayCpu: env.BENCH_GATEWAY_CPU || '0',
   otherCpus: env.BENCH_OTHER_CPUS || '1',
   scenarios: env.BENCH_SCENARIOS !== '0',
+  /** The offline-sync measurements of bench/lists.js (issue 13) unless BENCH_LISTS=0. */
+  lists: env.BENCH_LISTS !== '0',
   ceiling: env.BENCH_CEILING !== '0',
   roamEnv: json('BENCH_ROAM_ENV', {}),
   /** Roam in production settings (issue 6 item 1) unless BENCH_ROAM_PRODUCTION=0; each variable below still overrides. */
@@ -358,6 +360,12 @@ async function main() {
     await redis?.stop();
   }
 
+  if (S.lists) {
+    log('lists: offline sync (bench/lists.js: pull of 10,000 changes, delta vs whole, push of 1,000, 5 replicas converging)');
+    results.lists = runListsBench();
+    log(`  ${JSON.stringify(results.lists)}`);
+  }
+
   summarize(results, entries(S));
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const outDir = join(__dirname, 'results');
@@ -367,6 +375,20 @@ async function main() {
   writeFileSync(join(outDir, `${stamp}.svg`), chartSvg(chartRows, `${stamp} · ${S.rounds} rounds × ${S.durationS}s · pin ${S.pin ? `gateway cpu ${S.gatewayCpu}` : 'off'} · Node ${process.version}`));
   printTable(results);
   console.log(`\nwrote bench/results/${stamp}.json and bench/results/${stamp}.svg`);
+}
+
+/**
+ * Runs bench/lists.js in its own process (its own lists subgraph on a free port; LISTS_DATABASE_URL passes through).
+ * @returns its JSON figures, or `{ invalid }` with the reason when it fails.
+ */
+function runListsBench() {
+  const r = spawnSync(process.execPath, [join(__dirname, 'lists.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60_000 });
+  if (r.status !== 0) return { invalid: `bench/lists.js ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}` };
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return { invalid: `bench/lists.js printed no JSON: ${r.stdout.slice(0, 200)}` };
+  }
 }
 
 function entries(s) {
@@ -444,6 +466,17 @@ function printTable(results) {
     for (const [name, s] of Object.entries(results.scenarios)) {
       const f = (x) => (!x ? '-' : x.invalid ? `no figure (${x.invalid.slice(0, 80)})` : `${x.rps} req/s p99 ${x.p99} ms ${x.cpuMsPerRequest} ms CPU/req`);
       lines.push(`  ${name.padEnd(18)} mobile: ${f(s.mobile)} | mutation: ${f(s.mutation)}${s.invalid ? ` ${s.invalid.slice(0, 120)}` : ''}`);
+    }
+  }
+  if (results.lists) {
+    const l = results.lists;
+    lines.push(`\nOffline sync (lists subgraph on ${l.database ?? '?'}, bench/lists.js; BENCH_LISTS=0 skips):`);
+    if (l.invalid) lines.push(`  no figures: ${l.invalid}`);
+    else {
+      lines.push(`  pull of ${l.seed.changes} changes: ${l.pull10k.pages} pages, ${l.pull10k.msPerPage} ms/page, ${l.pull10k.totalMs} ms, ${l.pull10k.bytes} bytes; refetching the lists whole: ${l.refetchWhole.bytes} bytes`);
+      lines.push(`  delta pull after a 1% change (${l.deltaAfter1Percent.changes} changes): ${l.deltaAfter1Percent.bytes} bytes in ${l.deltaAfter1Percent.requests} request(s) = ${round(l.deltaAfter1Percent.ratioToWhole * 100, 2)}% of the whole (target ≤ 10%)`);
+      lines.push(`  push of 1,000 queued changes: ${l.push1000.pushRequests} round trips, ${l.push1000.pushMs} ms (sync with the pull after: ${l.push1000.syncMsWithPull} ms)`);
+      lines.push(`  5 replicas after a partition heals (${l.converge5.offlineEditsPerDevice} offline edits each): converged in ${l.converge5.ms} ms${l.converge5.converged ? '' : ' — NOT CONVERGED'}`);
     }
   }
   if (results.medians['roam-unprotected'] && results.medians.roam) {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { MemoryStore, SqliteStore, SyncEngine, type FetchLike, type LocalStore } from '@roam/sync-client';
+import { MemoryStore, SqliteStore, SyncEngine, syncManifest, type FetchLike, type LocalStore } from '@roam/sync-client';
+import type { ListView } from '@roam/subgraph-lists/dist/crdt';
 import { waitFor } from '@roam/testkit';
 import { postGraphQL } from '@roam/testkit';
 import { client as createWsClient, record, wsUrl } from '@roam/testkit';
@@ -189,6 +190,33 @@ function applyEdit(engine: SyncEngine, e: Edit, pick: number): void {
   }
 }
 
+describe('persisted operations in the gateway\'s default apq mode', () => {
+  it('a device sending ids only registers each operation on its first miss, then sends ids only', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    const fetchFn: FetchLike = (url, init) => {
+      bodies.push(JSON.parse(init.body) as Record<string, unknown>);
+      return fetch(url, init);
+    };
+    const a = new SyncEngine({ url: stack.gateway.url, store: new MemoryStore(), fetch: fetchFn, persistedQueries: 'hash' });
+    const b = new SyncEngine({ url: stack.gateway.url, store: new MemoryStore(), persistedQueries: 'hash' });
+    const id = a.createList('By hash');
+    a.addItem(id, '2', 1);
+    await a.sync();
+    await b.sync();
+    expect(b.list(id)).toEqual(a.list(id));
+    a.setTitle(id, 'By hash, again');
+    await a.sync();
+    expect(a.pending()).toEqual([]);
+    const ids = new Set(syncManifest().operations.map((o) => o.id));
+    for (const body of bodies) expect(ids.has((body.extensions as { persistedQuery: { sha256Hash: string } }).persistedQuery.sha256Hash)).toBe(true);
+    // Each operation's text went out at most once (on the miss that registered it), every later request by id only.
+    const withText = bodies.filter((body) => body.query !== undefined).map((body) => body.query);
+    expect(new Set(withText).size).toBe(withText.length);
+    expect(withText.length).toBeGreaterThan(0); // this device was the first to send ids: its first requests missed
+    expect(bodies.length - withText.length).toBeGreaterThanOrEqual(4);
+  });
+});
+
 describe('live changes through the gateway\'s graphql-ws', () => {
   it('listChanges resumes from a cursor: the backlog first, then each new push', async () => {
     const a = new SyncEngine({ url: stack.gateway.url, store: new MemoryStore() });
@@ -231,20 +259,151 @@ describe('live changes through the gateway\'s graphql-ws', () => {
   });
 });
 
+/** A change as a replica sent it (request body), keyed `clientId:id` (the server's change tag). */
+interface SentChange {
+  readonly clientId: string;
+  readonly id: number;
+  readonly listId: string;
+  readonly hlc: string;
+  readonly kind: string;
+  readonly [field: string]: unknown;
+}
+
+/** What the replicas sent and which outcomes the server's answers (the ones that reached a client) reported. */
+interface Ledger {
+  readonly sent: Map<string, SentChange>;
+  readonly acked: Map<string, Set<string>>;
+}
+
+/**
+ * Wraps a transport to record, on the client's side of the wire, every change sent and every push outcome
+ * that came back to the client (an answer lost on the way back is not an acknowledgement).
+ */
+function recordingFetch(inner: FetchLike, ledger: Ledger): FetchLike {
+  return async (url, init) => {
+    const body = JSON.parse(init.body) as { variables?: { clientId?: string; changes?: { id: number }[] } };
+    const clientId = body.variables?.clientId;
+    const changes = body.variables?.changes;
+    if (clientId && changes) for (const c of changes) ledger.sent.set(`${clientId}:${c.id}`, { ...(c as SentChange), clientId });
+    const res = await inner(url, init);
+    const text = await res.text();
+    if (clientId && changes) {
+      const outcomes = (JSON.parse(text) as { data?: { pushChanges?: { outcomes: { id: number; outcome: string }[] } } }).data?.pushChanges?.outcomes ?? [];
+      for (const o of outcomes) {
+        const key = `${clientId}:${o.id}`;
+        ledger.acked.set(key, (ledger.acked.get(key) ?? new Set()).add(o.outcome));
+      }
+    }
+    return { status: res.status, text: async () => text };
+  };
+}
+
+/**
+ * Checks that every acknowledged change (APPLIED, ALREADY_APPLIED or CONFLICT seen by a client) shows in the final
+ * lists unless one of the README's documented rules superseded it. Derived from the rules, not from the merge code:
+ * - delete wins: a deleted list shows no other effect; an acknowledged DELETE_LIST leaves the list deleted;
+ * - title / archived / checked are last-writer-wins by HLC (the encoded HLC orders as a string): the acknowledged
+ *   value shows unless a write to the same register carries a greater HLC;
+ * - items are add-wins: an acknowledged add shows unless a remove observed its tag (`clientId:id`);
+ * - a check or increment of an absent item is superseded, and removing an item resets it: checks and quantities
+ *   are only checked where no remove of the item was sent and the change was seen APPLIED (not just ALREADY_APPLIED);
+ * - quantity is a PN-counter: on a list this run created, where every add and increment of the item was seen APPLIED
+ *   and no remove was sent, the quantity is their sum (replicas also edit lists of earlier runs, whose history is
+ *   not in this run's ledger);
+ * - a note edit that conflicted stays a conflict (both sides) until a RESOLVE_CONFLICT for it; an applied note edit
+ *   is the note when no other note change was sent for that list.
+ * @returns the number of acknowledged changes whose effect was asserted (so a run that checks nothing shows).
+ */
+function expectAcknowledgedEffects(lists: readonly ListView[], ledger: Ledger): number {
+  const byId = new Map(lists.map((l) => [l.id, l]));
+  const sent = [...ledger.sent.entries()];
+  const others = (key: string, listId: string, kinds: string[], pred: (c: SentChange) => boolean = () => true) =>
+    sent.filter(([k, c]) => k !== key && c.listId === listId && kinds.includes(c.kind) && pred(c)).map(([, c]) => c);
+  let checked = 0;
+  for (const [key, outcomes] of ledger.acked) {
+    const c = ledger.sent.get(key)!;
+    const list = byId.get(c.listId);
+    if (outcomes.has('SUPERSEDED') && outcomes.size === 1) continue;
+    expect(list).toBeDefined(); // an acknowledged change's list exists everywhere (creation is never undone)
+    if (!list) continue;
+    const seenApplied = outcomes.has('APPLIED');
+    if (c.kind === 'DELETE_LIST') {
+      expect(list.deleted).toBe(true);
+      checked++;
+    }
+    if (list.deleted) continue; // delete wins
+    const later = (kinds: string[], pred?: (o: SentChange) => boolean) => others(key, c.listId, kinds, pred).some((o) => o.hlc > c.hlc);
+    const item = list.items.find((i) => i.upc === c.upc);
+    const removes = others(key, c.listId, ['REMOVE_ITEM'], (o) => o.upc === c.upc);
+    switch (c.kind) {
+      case 'CREATE_LIST':
+      case 'SET_TITLE':
+        if (!later(['SET_TITLE', 'CREATE_LIST'])) {
+          expect(list.title).toBe(c.title);
+          checked++;
+        }
+        break;
+      case 'SET_ARCHIVED':
+        if (!later(['SET_ARCHIVED'])) {
+          expect(list.archived).toBe(c.archived);
+          checked++;
+        }
+        break;
+      case 'ADD_ITEM':
+        if (!removes.some((r) => (r.observed as string[]).includes(key))) {
+          expect(item).toBeDefined();
+          checked++;
+        }
+        break;
+      case 'SET_CHECKED':
+        if (seenApplied && removes.length === 0 && !later(['SET_CHECKED'], (o) => o.upc === c.upc)) {
+          expect(item?.checked).toBe(c.checked);
+          checked++;
+        }
+        break;
+      case 'INCREMENT_QUANTITY': {
+        // Only on lists this run created: a list from an earlier run or test may carry quantities from changes not in the ledger.
+        const createdHere = sent.some(([, o]) => o.kind === 'CREATE_LIST' && o.listId === c.listId);
+        const contributions = sent.filter(([, o]) => o.listId === c.listId && o.upc === c.upc && (o.kind === 'ADD_ITEM' || o.kind === 'INCREMENT_QUANTITY'));
+        if (createdHere && seenApplied && removes.length === 0 && contributions.every(([k]) => ledger.acked.get(k)?.has('APPLIED'))) {
+          expect(item?.quantity).toBe(contributions.reduce((sum, [, o]) => sum + Number(o.kind === 'ADD_ITEM' ? o.quantity : o.delta), 0));
+          checked++;
+        }
+        break;
+      }
+      case 'EDIT_NOTE':
+        if (outcomes.has('CONFLICT') && !others(key, c.listId, ['RESOLVE_CONFLICT'], (o) => o.conflictId === key).length) {
+          expect(list.conflicts).toContainEqual(expect.objectContaining({ id: key, base: c.base, theirs: c.text }));
+          checked++;
+        } else if (seenApplied && others(key, c.listId, ['EDIT_NOTE', 'RESOLVE_CONFLICT']).length === 0) {
+          expect(list.note).toBe(c.text);
+          checked++;
+        }
+        break;
+    }
+  }
+  return checked;
+}
+
 describe('convergence property (real gateway and subgraph, faulty network)', () => {
-  it('every replica and the server hold identical lists after everyone syncs', async () => {
+  it('every replica and the server hold identical lists after everyone syncs, with every acknowledged change in effect', async () => {
+    let checkedEffects = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 3, max: 5 }),
         fc.array(fc.tuple(fc.nat(4), edit, fc.nat(20)), { minLength: 5, maxLength: 30 }),
         fc.integer(),
-        async (replicaCount, steps, seed) => {
+        // Clock skew per replica, within the server's allowed drift (LISTS_MAX_CLOCK_DRIFT_MS, 60 s by default).
+        fc.array(fc.integer({ min: -40_000, max: 40_000 }), { minLength: 5, maxLength: 5 }),
+        async (replicaCount, steps, seed, skewsMs) => {
           let faults = true;
           const stores: LocalStore[] = [];
+          const ledger: Ledger = { sent: new Map(), acked: new Map() };
           const engines = Array.from({ length: replicaCount }, (_, i) => {
             const store = i === 0 ? new SqliteStore(':memory:') : new MemoryStore();
             stores.push(store);
-            return new SyncEngine({ url: stack.gateway.url, store, fetch: faultyFetch(seed + i, () => faults), attempts: 8, retryBaseDelayMs: 5 });
+            const skewMs = skewsMs[i]!;
+            return new SyncEngine({ url: stack.gateway.url, store, fetch: recordingFetch(faultyFetch(seed + i, () => faults), ledger), nowMs: () => Date.now() + skewMs, attempts: 8, retryBaseDelayMs: 5 });
           });
           for (const [who, e, pick] of steps) {
             const engine = engines[who % replicaCount]!;
@@ -261,10 +420,14 @@ describe('convergence property (real gateway and subgraph, faulty network)', () 
             expect(engine.lists()).toEqual(reference);
           }
           for (const list of reference) expect(await serverView(list.id)).toEqual(list);
+          // Every change was acknowledged by the end (the healed syncs saw each outcome), and each one's effect shows.
+          for (const key of ledger.sent.keys()) expect(ledger.acked.has(key)).toBe(true);
+          checkedEffects += expectAcknowledgedEffects(reference, ledger);
           for (const s of stores) s.close();
         },
       ),
-      { numRuns: 8 },
+      { numRuns: 8, endOnFailure: true }, // no shrinking: a failure reports its counterexample at once instead of replaying for minutes
     );
+    expect(checkedEffects).toBeGreaterThan(0);
   }, 240_000);
 });

@@ -11,6 +11,8 @@ export interface ListsStack {
   lists: TestProcess;
   readonly listsPort: number;
   readonly gateway: GatewayProcess;
+  /** Path of the supergraph the gateway runs (for `roam-pq push --supergraph`). */
+  readonly supergraph: string;
   /** Restarts the lists process on the same port with the same environment. */
   restartLists(): Promise<void>;
   stop(): Promise<void>;
@@ -21,20 +23,21 @@ export function startListsSubgraph(port: number, env: Record<string, string> = {
   return startProcess(join(ROOT, 'subgraphs/lists/dist/index.js'), { PORT: String(port), ...env }, `http://127.0.0.1:${port}/health`, 60_000);
 }
 
-/** Starts the whole stack with the lists subgraph; `listsEnv` goes to the lists process only. */
-export async function startListsStack(listsEnv: Record<string, string> = {}): Promise<ListsStack> {
+/** Starts the whole stack with the lists subgraph; `listsEnv` goes to the lists process only, `gatewayEnv` to the gateway. */
+export async function startListsStack(listsEnv: Record<string, string> = {}, gatewayEnv: Record<string, string> = {}): Promise<ListsStack> {
   const listsPort = await freePort();
   const [subgraphs, lists] = await Promise.all([startSubgraphs(), startListsSubgraph(listsPort, listsEnv)]);
   const supergraph = writeSupergraph([
     ...subgraphs.definitions(),
     { name: 'lists', url: `http://127.0.0.1:${listsPort}/graphql`, sdl: readFileSync(join(ROOT, 'subgraphs/lists/schema.graphql'), 'utf8') },
   ]);
-  const gateway = await startGateway(supergraph);
+  const gateway = await startGateway(supergraph, gatewayEnv);
   const stack: ListsStack = {
     subgraphs,
     lists,
     listsPort,
     gateway,
+    supergraph,
     async restartLists() {
       await stack.lists.stop();
       stack.lists = await startListsSubgraph(listsPort, listsEnv);

@@ -3,6 +3,7 @@ export * from './waitFor';
 export * from './startProcess';
 export * from './runProcess';
 export * from './startRedis';
+export * from './startPostgres';
 export * from './postGraphQL';
 export * from './wsUrl';
 export * from './openRaw';

@@ -7,7 +7,7 @@ import {
 } from '@roam/subgraph-lists/dist/crdt';
 import type { LocalStore, PendingChange, SyncMeta } from './LocalStore';
 import { LIST_CHANGES, PULL_CHANGES, PUSH_CHANGES, type PullData, type PushData } from './operations';
-import { type FetchLike, isRetryable, postGraphQL } from './transport';
+import { type FetchLike, isRetryable, type PersistedMode, persistedQueryExtension, postGraphQL, SyncRequestError } from './transport';
 
 /** Sync status of one list on this device. */
 export type ListSyncStatus = 'synced' | 'pending' | 'conflict';
@@ -35,6 +35,8 @@ export interface SyncEngineOptions {
   readonly retryMaxDelayMs?: number;
   /** Period of the periodic trigger started by `start()`, in ms; @default 30000 */
   readonly syncIntervalMs?: number;
+  /** `hash` sends persisted ids (APQ, or the gateway's safelist after `roam-pq push clients/sync/persisted-operations.json`); @default "text" */
+  readonly persistedQueries?: PersistedMode;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -184,7 +186,7 @@ export class SyncEngine {
     let stopped = false;
     const subscribe = (): void => {
       if (stopped) return;
-      client.subscribe({ query: LIST_CHANGES, variables: { since: String(this.meta.cursor) } }, {
+      client.subscribe({ query: LIST_CHANGES, variables: { since: String(this.meta.cursor) }, ...(this.options.persistedQueries === 'hash' ? { extensions: persistedQueryExtension(LIST_CHANGES) } : {}) }, {
         next: () => void this.poke().catch(() => undefined),
         error: () => setTimeout(subscribe, 1000).unref(),
         complete: () => undefined,
@@ -204,7 +206,15 @@ export class SyncEngine {
       const batch = this.pendingChanges.filter((c) => c.id > this.pushedThrough).slice(0, batchSize);
       if (batch.length === 0) return;
       const changes = batch.map((c) => ({ id: c.id, listId: c.listId, hlc: c.hlc, ...changeOpFields(c.op) }));
-      const data = await postGraphQL<PushData>(this.fetchFn, this.options.url, PUSH_CHANGES, { clientId: this.meta.clientId, changes });
+      let data: PushData;
+      try {
+        data = await postGraphQL<PushData>(this.fetchFn, this.options.url, PUSH_CHANGES, { clientId: this.meta.clientId, changes }, this.options.persistedQueries);
+      } catch (error) {
+        // The server is missing changes it acknowledged before (e.g. lost in a database crash): the retry resends
+        // the whole queue (still held until a pull shows each change), and the server skips what it has.
+        if (error instanceof SyncRequestError && error.code === 'CHANGE_ID_GAP') this.pushedThrough = 0;
+        throw error;
+      }
       this.pushedThrough = Math.max(this.pushedThrough, data.pushChanges.lastChangeId);
     }
   }
@@ -213,7 +223,7 @@ export class SyncEngine {
   private async pull(): Promise<void> {
     for (;;) {
       const since = this.meta.cursor;
-      const { pullChanges: page } = await postGraphQL<PullData>(this.fetchFn, this.options.url, PULL_CHANGES, { clientId: this.meta.clientId, since: String(since), limit: this.options.pullPageSize ?? 500 });
+      const { pullChanges: page } = await postGraphQL<PullData>(this.fetchFn, this.options.url, PULL_CHANGES, { clientId: this.meta.clientId, since: String(since), limit: this.options.pullPageSize ?? 500 }, this.options.persistedQueries);
       if (this.meta.cursor !== since) continue; // another pull moved on meanwhile
       const touched = new Map<string, ListState>();
       let ownThrough = 0;

@@ -4,3 +4,4 @@ export * from './SqliteStore';
 export * from './SyncEngine';
 export * from './transport';
 export * from './operations';
+export * from './syncManifest';

@@ -1,0 +1,111 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'node:net';
+import { freePort } from './freePort';
+import { waitFor } from './waitFor';
+
+/** A PostgreSQL cluster of one test file's own (initdb in a temp dir, trust auth, loopback only). */
+export interface TestPostgres {
+  /** `postgres://postgres@127.0.0.1:<port>/postgres`. */
+  readonly url: string;
+  /** TCP port. */
+  readonly port: number;
+  /** Data directory (also holds the Unix socket). */
+  readonly dataDir: string;
+  /** `pg_ctl restart` (fast shutdown: every connection is cut), resolves when the server accepts connections again. */
+  restart(): Promise<void>;
+  /** `pg_ctl stop -m immediate` (no checkpoint, as a crash), resolves when stopped. */
+  stopServer(): Promise<void>;
+  /** `pg_ctl start`, resolves when the server accepts connections. */
+  startServer(): Promise<void>;
+  /** Stops the server and removes the data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * @returns the `bin` directory of the newest PostgreSQL under `/usr/lib/postgresql/<major>/bin` that has `initdb`
+ *   and `pg_ctl` (Debian/Ubuntu layout), or undefined when none is installed.
+ */
+export function findPostgresBin(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const majors = readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+  return majors.map((m) => join(root, m, 'bin')).find((bin) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl')));
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.setTimeout(500);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/**
+ * Starts a private PostgreSQL cluster for one test file, as {@link startRedis} starts a private `redis-server`:
+ * `initdb` (trust auth, user `postgres`) into a fresh temp dir, `pg_ctl start` on a free loopback port with the
+ * socket in that dir and fsync off (an OS crash could lose data; a PostgreSQL crash cannot: commits stay synchronous to the WAL, so `stopServer` followed by `startServer` is a real crash recovery). PostgreSQL refuses to run as root, so as root the binaries run as the
+ * `postgres` OS user (`runuser -u postgres --`) and the dir is chowned to it. Unlike the shared server on 5432,
+ * this one may be restarted or stopped by the test.
+ *
+ * @param options.bin - the directory of `initdb`/`pg_ctl`; @default {@link findPostgresBin}.
+ * @param options.settings - extra server settings (`-c name=value`), e.g. `{ synchronous_commit: 'off' }` to make a
+ *   crash lose the last acknowledged commits.
+ * @returns the running cluster, or undefined when no PostgreSQL binaries are installed (the caller falls back).
+ * @throws Error with initdb's/pg_ctl's output when a step fails, or when the server does not accept connections within 30 s.
+ */
+export async function startPostgres(options: { readonly bin?: string; readonly settings?: Readonly<Record<string, string>> } = {}): Promise<TestPostgres | undefined> {
+  const bin = options.bin ?? findPostgresBin();
+  if (!bin) return undefined;
+  const asRoot = process.getuid?.() === 0;
+  const dataDir = mkdtempSync(join(tmpdir(), 'roam-pg-'));
+  if (asRoot) {
+    const ids = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+    const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+    if (ids.status !== 0) throw new Error('running as root and there is no "postgres" OS user to run PostgreSQL as');
+    chownSync(dataDir, Number(ids.stdout.trim()), Number(gid.stdout.trim()));
+  }
+  chmodSync(dataDir, 0o700);
+  const run = (tool: string, args: string[]): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args];
+      execFile(cmd, argv, { timeout: 60_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${tool} ${args.join(' ')} failed: ${error.message}\n${stdout}${stderr}`)) : resolve()));
+    });
+  const port = await freePort();
+  const pgdata = join(dataDir, 'data');
+  await run('initdb', ['-D', pgdata, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+  const serverOptions = `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off${Object.entries(options.settings ?? {}).map(([k, v]) => ` -c ${k}=${v}`).join('')}`;
+  const log = join(dataDir, 'server.log');
+  const ready = () => waitFor(() => accepts(port), `PostgreSQL on port ${port}`, 30_000, 50);
+  const startServer = async () => {
+    await run('pg_ctl', ['start', '-D', pgdata, '-l', log, '-w', '-t', '30', '-o', serverOptions]);
+    await ready();
+  };
+  const stopServer = () => run('pg_ctl', ['stop', '-D', pgdata, '-m', 'immediate', '-w', '-t', '30']);
+  await startServer();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    async restart() {
+      await run('pg_ctl', ['restart', '-D', pgdata, '-l', log, '-m', 'fast', '-w', '-t', '30', '-o', serverOptions]);
+      await ready();
+    },
+    stopServer,
+    startServer,
+    async stop() {
+      await stopServer().catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
