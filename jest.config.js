@@ -9,7 +9,17 @@
 // `npm test` runs all three; `npm run test:unit`, `test:integration`, `test:e2e` run one.
 const ts = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json', diagnostics: false }] };
 const ignore = ['/node_modules/', '/dist/'];
-const roots = ['<rootDir>/errors', '<rootDir>/redis', '<rootDir>/gateway', '<rootDir>/clients', '<rootDir>/subgraphs', '<rootDir>/operation-limits', '<rootDir>/persisted-queries', '<rootDir>/testkit', '<rootDir>/test'];
+const roots = [
+  '<rootDir>/errors',
+  '<rootDir>/redis',
+  '<rootDir>/gateway',
+  '<rootDir>/clients',
+  '<rootDir>/subgraphs',
+  '<rootDir>/operation-limits',
+  '<rootDir>/persisted-queries',
+  '<rootDir>/testkit',
+  '<rootDir>/test',
+];
 
 /** @param {string} displayName @param {string[]} testMatch */
 const project = (displayName, testMatch) => ({

@@ -52,10 +52,7 @@ async function startStack() {
   );
   const dir = mkdtempSync(join(tmpdir(), 'roam-bytes-'));
   const supergraphPath = join(dir, 'supergraph.graphql');
-  writeFileSync(
-    supergraphPath,
-    composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readSchema(subgraphByName(name)) }))),
-  );
+  writeFileSync(supergraphPath, composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readSchema(subgraphByName(name)) }))));
   const port = await freePort();
   // Threshold 0 so that even the small response is compressed and its compressed size shows.
   const gateway = await startProcess(
@@ -125,7 +122,9 @@ async function main() {
     console.log('| --- | ---: | ---: |');
     console.log(`| gzip level 6 | ${zlib.gzipSync(json, { level: 6 }).length} | ${timeMs(() => zlib.gzipSync(json, { level: 6 }), 50).toFixed(3)} |`);
     for (const q of [1, 3, 4, 5, 6, 7, 9, 11]) {
-      const options = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: q, [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: json.length } };
+      const options = {
+        params: { [zlib.constants.BROTLI_PARAM_QUALITY]: q, [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: json.length },
+      };
       console.log(`| brotli quality ${q} | ${zlib.brotliCompressSync(json, options).length} | ${timeMs(() => zlib.brotliCompressSync(json, options), q >= 9 ? 5 : 50).toFixed(3)} |`);
     }
   } finally {

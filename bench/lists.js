@@ -58,7 +58,8 @@ async function main() {
 
     // Refetching the lists whole.
     const whole = meteredFetch();
-    const wholeQuery = '{ me: _entities(representations: [{ __typename: "User", id: "1" }]) { ... on User { lists { id title note archived deleted items { upc quantity checked } conflicts { id base ours theirs } members { id } } } } }';
+    const wholeQuery =
+      '{ me: _entities(representations: [{ __typename: "User", id: "1" }]) { ... on User { lists { id title note archived deleted items { upc quantity checked } conflicts { id base ours theirs } members { id } } } } }';
     await whole.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: wholeQuery }) });
 
     // A 1% change (100 changes), then a delta pull by the reader.

@@ -85,7 +85,10 @@ async function main() {
   await exited;
   await Promise.all(subgraphs.map((p) => p.stop()));
 
-  const file = join(profDir, readdirSync(profDir).find((f) => f.endsWith('.cpuprofile')));
+  const file = join(
+    profDir,
+    readdirSync(profDir).find((f) => f.endsWith('.cpuprofile')),
+  );
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const self = selfTimes(profile, measuredFromMs); // start-up and warm-up samples left out
   let total = 0;
@@ -106,10 +109,16 @@ async function main() {
   const idle = [...byFn].filter(([k]) => k.startsWith('(idle)')).reduce((n, [, v]) => n + v, 0);
   const busy = total - idle;
   const pct = (ms) => `${((ms / busy) * 100).toFixed(1).padStart(5)}%`;
-  console.log(`\nprofile: ${file}\nbusy ${busy.toFixed(0)} ms of ${total.toFixed(0)} ms sampled (${(busy / Math.max(1, r.requests)).toFixed(2)} ms per request, start-up and warm-up excluded)\n\nself time by package (share of busy time):`);
+  console.log(
+    `\nprofile: ${file}\nbusy ${busy.toFixed(0)} ms of ${total.toFixed(0)} ms sampled (${(busy / Math.max(1, r.requests)).toFixed(2)} ms per request, start-up and warm-up excluded)\n\nself time by package (share of busy time):`,
+  );
   for (const [k, v] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(v)}  ${k}`);
   console.log('\ntop functions by self time:');
-  for (const [k, v] of [...byFn].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`  ${pct(v)}  ${k}`);
+  for (const [k, v] of [...byFn]
+    .filter(([k]) => !k.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 40))
+    console.log(`  ${pct(v)}  ${k}`);
 }
 
 main().catch((error) => {

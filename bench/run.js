@@ -30,7 +30,10 @@ const S = {
   rounds: num('BENCH_ROUNDS', 3),
   port: num('BENCH_PORT', 4000),
   connections: (env.BENCH_CONNECTIONS || '50,1').split(',').map(Number),
-  gateways: (env.BENCH_GATEWAYS || 'roam,apollo,hive,hive-rust').split(',').map((s) => s.trim()).filter(Boolean),
+  gateways: (env.BENCH_GATEWAYS || 'roam,apollo,hive,hive-rust')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
   pin: env.BENCH_PIN === '0' ? false : env.BENCH_PIN === '1' ? true : haveTaskset && cpus().length >= 2,
   gatewayCpu: env.BENCH_GATEWAY_CPU || '0',
   otherCpus: env.BENCH_OTHER_CPUS || '1',
@@ -160,13 +163,16 @@ const GATEWAYS = {
    */
   'roam-baseline': (port, supergraph, ctx) => {
     if (!env.BENCH_BASELINE_DIR) throw new Error('roam-baseline needs BENCH_BASELINE_DIR: a built checkout of the Roam version to compare with');
-    return spawnPinned([join(env.BENCH_BASELINE_DIR, 'gateway/dist/bin.js')], { PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', ...substitute({ ...S.roamEnv, ...S.roamProtectionEnv }, ctx) }, S.gatewayCpu);
+    return spawnPinned(
+      [join(env.BENCH_BASELINE_DIR, 'gateway/dist/bin.js')],
+      { PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', ...substitute({ ...S.roamEnv, ...S.roamProtectionEnv }, ctx) },
+      S.gatewayCpu,
+    );
   },
   /** Roam with Apollo Gateway executing the plans (EXECUTOR=apollo), to price Roam's own executor. */
   'roam-apollo-executor': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, EXECUTOR: 'apollo' }, ctx),
   apollo: (port, supergraph) => spawnPinned([join(__dirname, 'gateways/apollo.js')], { PORT: String(port), SUPERGRAPH_PATH: supergraph }, S.gatewayCpu),
-  hive: (port, supergraph) =>
-    spawnPinned([HIVE_BIN, 'supergraph', supergraph, '--fork', '1', '--port', String(port), '--host', '127.0.0.1'], {}, S.gatewayCpu),
+  hive: (port, supergraph) => spawnPinned([HIVE_BIN, 'supergraph', supergraph, '--fork', '1', '--port', String(port), '--host', '127.0.0.1'], {}, S.gatewayCpu),
   'hive-rust': (port, supergraph) =>
     spawnPinned([HIVE_BIN, 'supergraph', supergraph, '--fork', '1', '--port', String(port), '--host', '127.0.0.1', '-c', join(__dirname, 'gateways/hive-rust.config.mjs')], {}, S.gatewayCpu),
 };
@@ -177,7 +183,10 @@ function roamProcess(port, supergraph, extra, ctx) {
 
 function substitute(obj, ctx) {
   const out = {};
-  for (const [k, v] of Object.entries(obj)) out[k] = String(v).replaceAll('{redisUrl}', ctx.redisUrl ?? '').replaceAll('{redisPrefix}', ctx.redisPrefix ?? '');
+  for (const [k, v] of Object.entries(obj))
+    out[k] = String(v)
+      .replaceAll('{redisUrl}', ctx.redisUrl ?? '')
+      .replaceAll('{redisPrefix}', ctx.redisPrefix ?? '');
   return out;
 }
 
@@ -254,16 +263,11 @@ async function main() {
   // Subgraphs: started once (they inherit this process's CPU affinity).
   const ports = await Promise.all(SUBGRAPHS.map(() => freePort()));
   const subgraphs = await Promise.all(
-    SUBGRAPHS.map((name, i) =>
-      startProcess(repoPath(subgraphByName(name).main), { PORT: String(ports[i]), NODE_ENV: 'production', LOG_LEVEL: 'warn' }, `http://127.0.0.1:${ports[i]}/health`),
-    ),
+    SUBGRAPHS.map((name, i) => startProcess(repoPath(subgraphByName(name).main), { PORT: String(ports[i]), NODE_ENV: 'production', LOG_LEVEL: 'warn' }, `http://127.0.0.1:${ports[i]}/health`)),
   );
   const dir = mkdtempSync(join(tmpdir(), 'roam-bench-'));
   const supergraph = join(dir, 'supergraph.graphql');
-  writeFileSync(
-    supergraph,
-    composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readSchema(subgraphByName(name)) }))),
-  );
+  writeFileSync(supergraph, composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readSchema(subgraphByName(name)) }))));
   const ctx = { supergraph };
 
   // Production settings for Roam: a real redis-server and a registration hook (see README).
@@ -291,7 +295,11 @@ async function main() {
   );
   if (S.roamRegister) {
     log(`registering operations: ${S.roamRegister}`);
-    const r = spawnSync('sh', ['-c', S.roamRegister], { cwd: ROOT, stdio: 'inherit', env: { ...env, REDIS_URL: ctx.redisUrl ?? env.REDIS_URL ?? '', BENCH_REDIS_PREFIX: ctx.redisPrefix ?? '', BENCH_MANIFEST: manifest, SUPERGRAPH_PATH: supergraph } });
+    const r = spawnSync('sh', ['-c', S.roamRegister], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...env, REDIS_URL: ctx.redisUrl ?? env.REDIS_URL ?? '', BENCH_REDIS_PREFIX: ctx.redisPrefix ?? '', BENCH_MANIFEST: manifest, SUPERGRAPH_PATH: supergraph },
+    });
     if (r.status !== 0) throw new Error('BENCH_ROAM_REGISTER failed');
   }
 
@@ -406,7 +414,14 @@ function summarize(results, names) {
       const runs = results.rounds.map((r) => r.gateways[name]?.[`c${c}`]).filter((x) => x && !x.invalid);
       const invalid = results.rounds.map((r) => r.gateways[name]?.[`c${c}`]?.invalid ?? r.gateways[name]?.invalid).filter(Boolean);
       m[`c${c}`] = runs.length
-        ? { rps: median(runs.map((x) => x.rps)), p50: median(runs.map((x) => x.p50)), p99: median(runs.map((x) => x.p99)), cpuMsPerRequest: median(runs.map((x) => x.cpuMsPerRequest)), errors: runs.reduce((n, x) => n + x.errors, 0), validRounds: runs.length }
+        ? {
+            rps: median(runs.map((x) => x.rps)),
+            p50: median(runs.map((x) => x.p50)),
+            p99: median(runs.map((x) => x.p99)),
+            cpuMsPerRequest: median(runs.map((x) => x.cpuMsPerRequest)),
+            errors: runs.reduce((n, x) => n + x.errors, 0),
+            validRounds: runs.length,
+          }
         : { rps: null, invalid };
     }
     m.rssEndMB = median(results.rounds.map((r) => r.gateways[name]?.rssEndMB));
@@ -438,7 +453,9 @@ function summarize(results, names) {
 function printTable(results) {
   const pad = (s, n) => String(s ?? '-').padStart(n);
   const lines = [];
-  lines.push(`\nBenchmark query, medians of ${S.rounds} interleaved round(s), ${S.durationS}s per run after ${S.warmupS}s warm-up; gateway pinned: ${S.pin ? `CPU ${S.gatewayCpu} (others ${S.otherCpus})` : 'no'}`);
+  lines.push(
+    `\nBenchmark query, medians of ${S.rounds} interleaved round(s), ${S.durationS}s per run after ${S.warmupS}s warm-up; gateway pinned: ${S.pin ? `CPU ${S.gatewayCpu} (others ${S.otherCpus})` : 'no'}`,
+  );
   lines.push(
     protectionsConfigured
       ? `roam: ${S.hashOnly ? 'hash-only requests' : 'full query text'}, env ${JSON.stringify(S.roamProtectionEnv)}${S.redis ? ', real redis-server' : ''}${S.roamRegister ? ', operations pushed before the rounds' : ''}; roam-unprotected: full query text, env ${JSON.stringify(S.roamOffEnv)}`
@@ -454,7 +471,20 @@ function printTable(results) {
         lines.push(`${name.padEnd(18)}${pad(c, 16)}  no figure: ${(x.invalid ?? []).join('; ').slice(0, 160)}`);
         continue;
       }
-      lines.push([name.padEnd(18), pad(c, 16), pad(x.rps, 16), pad(x.p50, 16), pad(x.p99, 16), pad(x.errors, 16), pad(x.cpuMsPerRequest, 16), pad(m.rssEndMB, 16), pad(m.rssPeakMB, 16), pad(ratio == null ? '' : `${ratio}x`, 16)].join(''));
+      lines.push(
+        [
+          name.padEnd(18),
+          pad(c, 16),
+          pad(x.rps, 16),
+          pad(x.p50, 16),
+          pad(x.p99, 16),
+          pad(x.errors, 16),
+          pad(x.cpuMsPerRequest, 16),
+          pad(m.rssEndMB, 16),
+          pad(m.rssPeakMB, 16),
+          pad(ratio == null ? '' : `${ratio}x`, 16),
+        ].join(''),
+      );
     }
   }
   if (Object.keys(results.ceiling).length) {
@@ -473,8 +503,12 @@ function printTable(results) {
     lines.push(`\nOffline sync (lists subgraph on ${l.database ?? '?'}, bench/lists.js; BENCH_LISTS=0 skips):`);
     if (l.invalid) lines.push(`  no figures: ${l.invalid}`);
     else {
-      lines.push(`  pull of ${l.seed.changes} changes: ${l.pull10k.pages} pages, ${l.pull10k.msPerPage} ms/page, ${l.pull10k.totalMs} ms, ${l.pull10k.bytes} bytes; refetching the lists whole: ${l.refetchWhole.bytes} bytes`);
-      lines.push(`  delta pull after a 1% change (${l.deltaAfter1Percent.changes} changes): ${l.deltaAfter1Percent.bytes} bytes in ${l.deltaAfter1Percent.requests} request(s) = ${round(l.deltaAfter1Percent.ratioToWhole * 100, 2)}% of the whole (target ≤ 10%)`);
+      lines.push(
+        `  pull of ${l.seed.changes} changes: ${l.pull10k.pages} pages, ${l.pull10k.msPerPage} ms/page, ${l.pull10k.totalMs} ms, ${l.pull10k.bytes} bytes; refetching the lists whole: ${l.refetchWhole.bytes} bytes`,
+      );
+      lines.push(
+        `  delta pull after a 1% change (${l.deltaAfter1Percent.changes} changes): ${l.deltaAfter1Percent.bytes} bytes in ${l.deltaAfter1Percent.requests} request(s) = ${round(l.deltaAfter1Percent.ratioToWhole * 100, 2)}% of the whole (target ≤ 10%)`,
+      );
       lines.push(`  push of 1,000 queued changes: ${l.push1000.pushRequests} round trips, ${l.push1000.pushMs} ms (sync with the pull after: ${l.push1000.syncMsWithPull} ms)`);
       lines.push(`  5 replicas after a partition heals (${l.converge5.offlineEditsPerDevice} offline edits each): converged in ${l.converge5.ms} ms${l.converge5.converged ? '' : ' — NOT CONVERGED'}`);
     }
@@ -483,7 +517,10 @@ function printTable(results) {
     const k = `c${S.connections[0]}`;
     const a = results.medians.roam[k]?.rps;
     const b = results.medians['roam-unprotected'][k]?.rps;
-    if (a && b) lines.push(`\nCost of protections (roam vs roam-unprotected: safelist lookup in Redis, hash-only requests${S.roamOffEnv.LIMITS_MODE === 'off' ? ', and the limits: roam-unprotected runs with LIMITS_MODE=off' : '; the limits run in both, since BENCH_ROAM_OFF_ENV does not set LIMITS_MODE=off'}) at ${S.connections[0]} connections: ${round((1 - a / b) * 100, 1)}% of req/s (target: under 5%; negative = roam was faster, i.e. noise)`);
+    if (a && b)
+      lines.push(
+        `\nCost of protections (roam vs roam-unprotected: safelist lookup in Redis, hash-only requests${S.roamOffEnv.LIMITS_MODE === 'off' ? ', and the limits: roam-unprotected runs with LIMITS_MODE=off' : '; the limits run in both, since BENCH_ROAM_OFF_ENV does not set LIMITS_MODE=off'}) at ${S.connections[0]} connections: ${round((1 - a / b) * 100, 1)}% of req/s (target: under 5%; negative = roam was faster, i.e. noise)`,
+      );
   } else if (S.gateways.includes('roam')) {
     lines.push('\nProtections off (BENCH_ROAM_PRODUCTION=0 and no BENCH_ROAM_PROTECTION_ENV / BENCH_ROAM_HASH_ONLY / BENCH_REDIS), so "roam" is already the unprotected configuration.');
   }

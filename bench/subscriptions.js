@@ -57,17 +57,19 @@ async function main() {
   const supergraphPath = join(dir, 'supergraph.graphql');
   writeFileSync(supergraphPath, composeSupergraph(NAMES.map((name) => ({ name, url: urls[name], sdl: readSchema(subgraphByName(name)) }))));
   const gatewayPort = await freePort();
-  const gateway = await startProcess(process.env.BENCH_GATEWAY_PROFILE ? join(__dirname, 'profileGateway.js') : join(root, 'gateway/dist/bin.js'), {
-    PORT: String(gatewayPort),
-    SUPERGRAPH_PATH: supergraphPath,
-    LOG_LEVEL: 'error',
-    SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: String(SUBSCRIBERS + 10),
-    SUBSCRIPTION_MAX_QUEUED_EVENTS: '10000',
-  }, `http://127.0.0.1:${gatewayPort}/ready`);
+  const gateway = await startProcess(
+    process.env.BENCH_GATEWAY_PROFILE ? join(__dirname, 'profileGateway.js') : join(root, 'gateway/dist/bin.js'),
+    {
+      PORT: String(gatewayPort),
+      SUPERGRAPH_PATH: supergraphPath,
+      LOG_LEVEL: 'error',
+      SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: String(SUBSCRIBERS + 10),
+      SUBSCRIPTION_MAX_QUEUED_EVENTS: '10000',
+    },
+    `http://127.0.0.1:${gatewayPort}/ready`,
+  );
   // with BENCH_GATEWAY_PROFILE the measured process is the wrapper's child (the real gateway)
-  const gatewayPid = process.env.BENCH_GATEWAY_PROFILE
-    ? Number(readFileSync(`/proc/${gateway.child.pid}/task/${gateway.child.pid}/children`, 'utf8').trim().split(' ')[0])
-    : gateway.child.pid;
+  const gatewayPid = process.env.BENCH_GATEWAY_PROFILE ? Number(readFileSync(`/proc/${gateway.child.pid}/task/${gateway.child.pid}/children`, 'utf8').trim().split(' ')[0]) : gateway.child.pid;
   const stopAll = async () => {
     await gateway.stop();
     await Promise.all(subgraphs.map((s) => s.stop()));
@@ -76,7 +78,9 @@ async function main() {
 
   try {
     // warm up: one query through the gateway so planner and pools exist before measuring memory
-    await (await request(`http://127.0.0.1:${gatewayPort}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ product(upc: "1") { name } }' }) })).body.dump();
+    await (
+      await request(`http://127.0.0.1:${gatewayPort}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ product(upc: "1") { name } }' }) })
+    ).body.dump();
     await sleep(500);
     const rssBefore = rssBytes(gatewayPid);
 
@@ -117,11 +121,15 @@ async function main() {
       sockets.push(...(await Promise.all(batch)));
     }
     const connectMs = Date.now() - connectStart;
-    await waitFor(async () => {
-      const res = await request(urls.reviews.replace('/graphql', '/health'));
-      const body = await res.body.json();
-      return body.subscriptions.active === Math.min(DISTINCT, SUBSCRIBERS);
-    }, 'upstream subscriptions', 60_000);
+    await waitFor(
+      async () => {
+        const res = await request(urls.reviews.replace('/graphql', '/health'));
+        const body = await res.body.json();
+        return body.subscriptions.active === Math.min(DISTINCT, SUBSCRIBERS);
+      },
+      'upstream subscriptions',
+      60_000,
+    );
     await sleep(1000);
     const rssAfter = rssBytes(gatewayPid);
 
@@ -139,7 +147,13 @@ async function main() {
         const upc = String(1 + (sent % DISTINCT));
         expected.push(upc);
         const body = `t ${performance.timeOrigin + performance.now()}`;
-        inflight.push(request(urls.reviews, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `mutation { addReview(input: { authorId: "1", productUpc: "${upc}", body: "${body}" }) { id } }` }) }).then((r) => r.body.dump()));
+        inflight.push(
+          request(urls.reviews, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: `mutation { addReview(input: { authorId: "1", productUpc: "${upc}", body: "${body}" }) { id } }` }),
+          }).then((r) => r.body.dump()),
+        );
         sent++;
       }
       await sleep(2);
@@ -152,7 +166,7 @@ async function main() {
     const expectedDeliveries = expected.reduce((n, upc) => n + (perUpc.get(upc) ?? 0), 0);
     await waitFor(() => received >= expectedDeliveries, 'deliveries', 30_000, 50).catch(() => undefined);
     const deliverSeconds = (Date.now() - start) / 1000;
-    const gatewayCpuPercent = +((100 * (cpuMs(gatewayPid) - gatewayCpuStartMs) / 1000) / deliverSeconds).toFixed(0);
+    const gatewayCpuPercent = +((100 * (cpuMs(gatewayPid) - gatewayCpuStartMs)) / 1000 / deliverSeconds).toFixed(0);
     const benchCpu = process.cpuUsage(benchCpuStart);
     const benchCpuPercent = +((100 * (benchCpu.user + benchCpu.system)) / 1e6 / deliverSeconds).toFixed(0);
     latencies.sort((a, b) => a - b);

@@ -53,7 +53,14 @@ function renderDockerCompose() {
     );
   }
   for (const s of SUBGRAPHS) {
-    const env = [`PORT: "${s.port}"`, 'HOST: "0.0.0.0"', 'DATASET: "benchmark"', 'LOG_LEVEL: "info"', ...(s.redis ? ['REDIS_URL: "redis://redis:6379"'] : []), ...(s.databaseUrlVariable ? [`${s.databaseUrlVariable}: "postgres://postgres@postgres:5432/roam"`] : [])];
+    const env = [
+      `PORT: "${s.port}"`,
+      'HOST: "0.0.0.0"',
+      'DATASET: "benchmark"',
+      'LOG_LEVEL: "info"',
+      ...(s.redis ? ['REDIS_URL: "redis://redis:6379"'] : []),
+      ...(s.databaseUrlVariable ? [`${s.databaseUrlVariable}: "postgres://postgres@postgres:5432/roam"`] : []),
+    ];
     const deps = [...(s.redis ? ['redis: { condition: service_healthy }'] : []), ...(s.databaseUrlVariable ? ['postgres: { condition: service_healthy }'] : [])];
     lines.push(
       '',

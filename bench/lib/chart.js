@@ -31,8 +31,18 @@ function chartSvg(rows, subtitle) {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="${h}" font-family="sans-serif">`,
     '<rect width="100%" height="100%" fill="white"/>',
-    panel('requests/s, 50 connections (median)', rows.map((r) => ({ label: r.label, value: r.rps50 })), 10, 'req/s'),
-    panel('gateway CPU ms per request, 1 connection (median)', rows.map((r) => ({ label: r.label, value: r.cpu1 })), 460, 'ms'),
+    panel(
+      'requests/s, 50 connections (median)',
+      rows.map((r) => ({ label: r.label, value: r.rps50 })),
+      10,
+      'req/s',
+    ),
+    panel(
+      'gateway CPU ms per request, 1 connection (median)',
+      rows.map((r) => ({ label: r.label, value: r.cpu1 })),
+      460,
+      'ms',
+    ),
     `<text x="10" y="${h - 10}" font-size="11" fill="#555">${esc(subtitle)}</text>`,
     '</svg>',
   ].join('\n');

@@ -9,44 +9,98 @@
  * inside a partial result or a WebSocket message).
  */
 export const ERROR_CODES = {
-  BAD_REQUEST: { status: 400, description: 'The HTTP request is not a GraphQL request: malformed JSON or MessagePack, a corrupt compressed body, missing `query`, a field of the wrong type, bad `variables`, `variables` or `extensions` nested deeper than 64 levels of objects/arrays (Apollo Server). Also sent with 405 for a mutation over GET.' },
+  BAD_REQUEST: {
+    status: 400,
+    description:
+      'The HTTP request is not a GraphQL request: malformed JSON or MessagePack, a corrupt compressed body, missing `query`, a field of the wrong type, bad `variables`, `variables` or `extensions` nested deeper than 64 levels of objects/arrays (Apollo Server). Also sent with 405 for a mutation over GET.',
+  },
   GRAPHQL_PARSE_FAILED: { status: 400, description: 'The document is not valid GraphQL syntax (Apollo Server).' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The document does not validate against the supergraph schema (Apollo Server).' },
   BAD_USER_INPUT: { status: 200, description: 'A variable or argument value was rejected (Apollo Server; 400 when variable coercion fails).' },
-  OPERATION_RESOLUTION_FAILURE: { status: 400, description: 'The requested `operationName` (also an empty one) is not in the document, or the document has several operations and none was named; graphql-js\'s message, e.g. `Unknown operation named "B".` (Apollo Server).' },
+  OPERATION_RESOLUTION_FAILURE: {
+    status: 400,
+    description:
+      'The requested `operationName` (also an empty one) is not in the document, or the document has several operations and none was named; graphql-js\'s message, e.g. `Unknown operation named "B".` (Apollo Server).',
+  },
   PERSISTED_QUERY_NOT_FOUND: { status: 200, description: 'APQ: the hash is not registered; resend with the query text (Apollo APQ protocol).' },
-  PERSISTED_QUERY_HASH_MISMATCH: { status: 400, description: 'APQ: `extensions.persistedQuery.sha256Hash` is not the SHA-256 of the `query` sent (or, in safelist mode, the text differs from the registered one); nothing ran or was stored.' },
+  PERSISTED_QUERY_HASH_MISMATCH: {
+    status: 400,
+    description: 'APQ: `extensions.persistedQuery.sha256Hash` is not the SHA-256 of the `query` sent (or, in safelist mode, the text differs from the registered one); nothing ran or was stored.',
+  },
   PERSISTED_QUERY_NOT_IN_LIST: { status: 404, description: 'Safelist: the id is not registered for this client (Apollo Router).' },
   QUERY_NOT_IN_SAFELIST: { status: 403, description: 'Safelist: free query text that is not a registered operation (Apollo Router).' },
-  PERSISTED_QUERY_STORE_UNAVAILABLE: { status: 503, description: 'Safelist: Redis did not answer within `PERSISTED_QUERIES_TIMEOUT_MS` and the id is not in the local cache; retry (`Retry-After: 1`).' },
+  PERSISTED_QUERY_STORE_UNAVAILABLE: {
+    status: 503,
+    description: 'Safelist: Redis did not answer within `PERSISTED_QUERIES_TIMEOUT_MS` and the id is not in the local cache; retry (`Retry-After: 1`).',
+  },
   PERSISTED_QUERY_NOT_SUPPORTED: { status: 400, description: 'Persisted queries are turned off on this gateway (Apollo Server).' },
-  SUBREQUEST_MALFORMED_RESPONSE: { status: 200, description: 'A subgraph answered 2xx but not with a GraphQL response the plan can use (not JSON, no `data` object, or `_entities` of the wrong length); the fields it owns are null and `extensions.serviceName` names it (Apollo Router).' },
+  SUBREQUEST_MALFORMED_RESPONSE: {
+    status: 200,
+    description:
+      'A subgraph answered 2xx but not with a GraphQL response the plan can use (not JSON, no `data` object, or `_entities` of the wrong length); the fields it owns are null and `extensions.serviceName` names it (Apollo Router).',
+  },
   SUBREQUEST_HTTP_ERROR: { status: 200, description: 'A subgraph could not be reached, timed out or answered with a non-2xx status; the fields it owns are null (Apollo Router).' },
   DOWNSTREAM_SERVICE_ERROR: { status: 200, description: 'A subgraph answered with a GraphQL error; its `extensions.serviceName` names the subgraph (Apollo Gateway).' },
-  PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body, or its decompressed content, is larger than `MAX_BODY_BYTES` or the client\'s override (Apollo Router).' },
-  COST_ESTIMATED_TOO_EXPENSIVE: { status: 400, description: 'The estimated cost of the operation (`@cost`/`@listSize`, demand-control rules) is over `MAX_COST`; `extensions` has `measured`, `limit`, `cost.estimated`, `cost.max` (Apollo Router).' },
+  PAYLOAD_TOO_LARGE: { status: 413, description: "The request body, or its decompressed content, is larger than `MAX_BODY_BYTES` or the client's override (Apollo Router)." },
+  COST_ESTIMATED_TOO_EXPENSIVE: {
+    status: 400,
+    description:
+      'The estimated cost of the operation (`@cost`/`@listSize`, demand-control rules) is over `MAX_COST`; `extensions` has `measured`, `limit`, `cost.estimated`, `cost.max` (Apollo Router).',
+  },
   MAX_DEPTH_LIMIT: { status: 400, description: 'The operation nests fields deeper than `MAX_DEPTH`; `extensions` has `measured` and `limit` (Apollo Router).' },
   MAX_ALIASES_LIMIT: { status: 400, description: 'The operation has more aliases than `MAX_ALIASES`; `extensions` has `measured` and `limit` (Apollo Router).' },
   MAX_ROOT_FIELDS_LIMIT: { status: 400, description: 'The operation selects more root fields than `MAX_ROOT_FIELDS`; `extensions` has `measured` and `limit` (Apollo Router).' },
   MAX_TOKENS_LIMIT: { status: 400, description: 'The document has more lexical tokens than `MAX_TOKENS` (parsing stops there); `extensions` has `measured` and `limit`.' },
   MAX_DOCUMENT_BYTES_LIMIT: { status: 400, description: 'The document text is longer than `MAX_DOCUMENT_BYTES` (UTF-8 bytes); `extensions` has `measured` and `limit`.' },
   BATCH_LIMIT_EXCEEDED: { status: 400, description: 'A batch (JSON array) has more entries than `MAX_BATCH_SIZE`; nothing in it runs; `extensions` has `measured` and `limit` (Apollo Router).' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request `Content-Type` is not `application/json` or `application/msgpack`, or its `Content-Encoding` is not gzip, br, deflate or identity.' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    description: 'The request `Content-Type` is not `application/json` or `application/msgpack`, or its `Content-Encoding` is not gzip, br, deflate or identity.',
+  },
   NOT_ACCEPTABLE: { status: 406, description: 'The `Accept` header allows none of `application/json`, `application/graphql-response+json`, `application/msgpack`.' },
   REQUEST_TIMEOUT: { status: 408, description: 'The client did not send the whole request (headers and body) within `REQUEST_TIMEOUT_MS`; the connection is closed.' },
   REQUEST_HEADER_FIELDS_TOO_LARGE: { status: 431, description: 'The request headers are larger than Node.js accepts (16 KiB in all); the connection is closed.' },
-  GATEWAY_OVERLOADED: { status: 503, description: 'More than `MAX_INFLIGHT_REQUESTS` requests were in flight; this one was refused before any work (no subgraph was called). Retry after the `Retry-After` seconds.' },
+  GATEWAY_OVERLOADED: {
+    status: 503,
+    description: 'More than `MAX_INFLIGHT_REQUESTS` requests were in flight; this one was refused before any work (no subgraph was called). Retry after the `Retry-After` seconds.',
+  },
   SUPERGRAPH_NOT_READY: { status: 503, description: 'The gateway has not loaded a supergraph yet; retry shortly.' },
-  METHOD_NOT_ALLOWED: { status: 405, description: 'A method other than GET or POST was used on `/graphql`; the `Allow` header lists what works. (A mutation over GET gets Apollo Server\'s 405 `BAD_REQUEST` with `Allow: POST`.)' },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    description: "A method other than GET or POST was used on `/graphql`; the `Allow` header lists what works. (A mutation over GET gets Apollo Server's 405 `BAD_REQUEST` with `Allow: POST`.)",
+  },
   NOT_FOUND: { status: 404, description: 'No route at this path (the GraphQL endpoint is `/graphql`).' },
   SUBSCRIPTION_REQUIRES_WEBSOCKET: { status: 400, description: 'A subscription was sent over HTTP; subscriptions are served over WebSocket (`graphql-transport-ws`) on the same `/graphql` path.' },
-  SUBSCRIPTION_SCHEMA_RELOAD: { status: 200, description: 'WebSocket `error` message: the supergraph was reloaded and this subscription no longer has the same plan (or no longer validates); resubscribe (Apollo Router).' },
-  SUBSCRIPTION_UPSTREAM_ERROR: { status: 200, description: 'WebSocket `error` message: the subgraph that owns the subscription field could not be reached or its stream broke; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.' },
+  SUBSCRIPTION_SCHEMA_RELOAD: {
+    status: 200,
+    description: 'WebSocket `error` message: the supergraph was reloaded and this subscription no longer has the same plan (or no longer validates); resubscribe (Apollo Router).',
+  },
+  SUBSCRIPTION_UPSTREAM_ERROR: {
+    status: 200,
+    description:
+      'WebSocket `error` message: the subgraph that owns the subscription field could not be reached or its stream broke; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.',
+  },
   TOO_MANY_SUBSCRIPTIONS: { status: 200, description: 'WebSocket `error` message: the connection already runs `SUBSCRIPTION_MAX_PER_CONNECTION` subscriptions.' },
-  SUBSCRIPTION_OVERFLOW: { status: 200, description: 'WebSocket `error` message: the client read too slowly (its send buffer passed `SUBSCRIPTION_MAX_BUFFERED_BYTES`) or more than `SUBSCRIPTION_MAX_QUEUED_EVENTS` events waited for enrichment; resubscribe.' },
-  COST_NOT_ESTIMATED: { status: 400, description: '`roam-pq verify`/`push` only: the cost of an operation in a manifest could not be estimated (e.g. more than 20000 selections); nothing is written. The gateway answers the same operation with `COST_ESTIMATED_TOO_EXPENSIVE`.' },
-  CLIENT_VERSION_UNSUPPORTED: { status: 400, description: 'The app version (`apollographql-client-version`) is older than `MIN_CLIENT_VERSIONS` allows for its client name; `extensions` has `clientVersion`, `minimumVersion` and, when configured, `upgradeUrl`. Over WebSocket, `connection_init` is refused with close 4426.' },
-  RESPONSE_TOO_LARGE: { status: 200, description: 'The response would hold more than `MAX_RESPONSE_FIELDS` fields (object keys and list items, counted while it is built, so it stops early); nothing of it is sent. Ask for less: fewer aliases, smaller pages; `extensions.limit` is the bound.' },
+  SUBSCRIPTION_OVERFLOW: {
+    status: 200,
+    description:
+      'WebSocket `error` message: the client read too slowly (its send buffer passed `SUBSCRIPTION_MAX_BUFFERED_BYTES`) or more than `SUBSCRIPTION_MAX_QUEUED_EVENTS` events waited for enrichment; resubscribe.',
+  },
+  COST_NOT_ESTIMATED: {
+    status: 400,
+    description:
+      '`roam-pq verify`/`push` only: the cost of an operation in a manifest could not be estimated (e.g. more than 20000 selections); nothing is written. The gateway answers the same operation with `COST_ESTIMATED_TOO_EXPENSIVE`.',
+  },
+  CLIENT_VERSION_UNSUPPORTED: {
+    status: 400,
+    description:
+      'The app version (`apollographql-client-version`) is older than `MIN_CLIENT_VERSIONS` allows for its client name; `extensions` has `clientVersion`, `minimumVersion` and, when configured, `upgradeUrl`. Over WebSocket, `connection_init` is refused with close 4426.',
+  },
+  RESPONSE_TOO_LARGE: {
+    status: 200,
+    description:
+      'The response would hold more than `MAX_RESPONSE_FIELDS` fields (object keys and list items, counted while it is built, so it stops early); nothing of it is sent. Ask for less: fewer aliases, smaller pages; `extensions.limit` is the bound.',
+  },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -91,13 +91,24 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const { tracingOtlpUrl, tracingServiceName } = config.observability;
   const tracing = tracingOtlpUrl ? new Tracing({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName }) : undefined;
   const upstreamHooks = tracing ? composeUpstreamHooks(observability.upstreamHooks(), tracing.upstreamHooks()) : observability.upstreamHooks();
-  const upstreams = new Upstreams({ timeoutMs: config.subgraphTimeoutMs, policies: config.subgraphPolicies, keepAliveMs: config.subscriptionKeepAliveMs, hooks: upstreamHooks, logger: logger.child({ component: 'upstream' }) });
+  const upstreams = new Upstreams({
+    timeoutMs: config.subgraphTimeoutMs,
+    policies: config.subgraphPolicies,
+    keepAliveMs: config.subscriptionKeepAliveMs,
+    hooks: upstreamHooks,
+    logger: logger.child({ component: 'upstream' }),
+  });
   const roamExecutor = new RoamExecutor({ upstreams, coalesceInflight: config.coalesceInflight, maxResponseFields: config.maxResponseFields, logger: logger.child({ component: 'roam-executor' }) });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
   const executor: OperationExecutor = oracle ?? roamExecutor;
   const limiter = new OperationLimiter({ settings: config.limits });
   const limitsLogger = logger.child({ component: 'limits' });
-  const subscriptions = new SubscriptionRouter({ pool: upstreams.ws, executor: roamExecutor, maxQueuedEvents: config.subscriptionMaxQueuedEvents, logger: logger.child({ component: 'subscriptions' }) });
+  const subscriptions = new SubscriptionRouter({
+    pool: upstreams.ws,
+    executor: roamExecutor,
+    maxQueuedEvents: config.subscriptionMaxQueuedEvents,
+    logger: logger.child({ component: 'subscriptions' }),
+  });
 
   /** Builds and swaps in the snapshot of a new supergraph. @throws when the SDL is not a valid supergraph. */
   const install = (sdl: string): void => {
@@ -110,7 +121,13 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const persisted = createPersistedQueryStore(config.persistedQueries, logger);
   // The concerns on the pipeline, in the order their hooks run within each stage.
   const transportRules = transportRulesPlugin();
-  const persistedQueries = persistedQueriesPlugin({ mode: config.persistedQueries.mode, store: persisted.store, apqTtlSeconds: config.persistedQueries.apqTtlSeconds, logger, onOutcome: observability.onPersistedQuery });
+  const persistedQueries = persistedQueriesPlugin({
+    mode: config.persistedQueries.mode,
+    store: persisted.store,
+    apqTtlSeconds: config.persistedQueries.apqTtlSeconds,
+    logger,
+    onOutcome: observability.onPersistedQuery,
+  });
   const limits = limitsPlugin(limiter, limitsLogger, observability.onLimits);
   const cacheControl = cacheControlPlugin(config.cacheHints);
   // operation facts (metrics, access log) first: its checkOperation records the operation before any check refuses
@@ -125,7 +142,15 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     hooks.resolveSubscriptionOperation || hooks.checkSubscriptionOperation
       ? new OperationPipeline({
           snapshot: () => snapshot,
-          plugins: [facts, clientVersions, transportRules, frontDoorHooksPlugin({ resolve: hooks.resolveSubscriptionOperation, check: hooks.checkSubscriptionOperation }), ...(hooks.resolveSubscriptionOperation ? [] : [persistedQueries]), ...(hooks.checkSubscriptionOperation ? [] : [limits]), cacheControl],
+          plugins: [
+            facts,
+            clientVersions,
+            transportRules,
+            frontDoorHooksPlugin({ resolve: hooks.resolveSubscriptionOperation, check: hooks.checkSubscriptionOperation }),
+            ...(hooks.resolveSubscriptionOperation ? [] : [persistedQueries]),
+            ...(hooks.checkSubscriptionOperation ? [] : [limits]),
+            cacheControl,
+          ],
           executor,
           logger,
         })
@@ -200,7 +225,10 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       await metricsEndpoint?.listen();
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
-      logger.info({ persistedQueries: config.persistedQueries.mode, store: config.persistedQueries.redisUrl ? 'redis' : 'memory', limits: config.limits.defaults.mode, executor: config.executor }, 'gateway settings in effect');
+      logger.info(
+        { persistedQueries: config.persistedQueries.mode, store: config.persistedQueries.redisUrl ? 'redis' : 'memory', limits: config.limits.defaults.mode, executor: config.executor },
+        'gateway settings in effect',
+      );
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
     },
     close() {

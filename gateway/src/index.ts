@@ -10,7 +10,31 @@ export * from './pipeline/types';
 export * from './pipeline/OperationPipeline';
 export * from './pipeline/errorResult';
 export * from './pipeline/runBatch';
-export { Upstreams, SubgraphClient, UpstreamPool, InflightCoalescer, subgraphHttpError, subgraphMalformedError, describeFetchError, cacheHintOf, SubgraphGuard, defaultSubgraphPolicy, policyFor, CIRCUIT_OPEN_REASON, type SubgraphPolicy, type SubgraphPolicies, type SubgraphPolicyOverride, type BreakerState, type UpstreamHooks, type FetchInfo, type FetchOutcome, type FetchOptions, type SubgraphRequest, type SubgraphResponse, type UpstreamEvent } from './upstream';
+export {
+  Upstreams,
+  SubgraphClient,
+  UpstreamPool,
+  InflightCoalescer,
+  subgraphHttpError,
+  subgraphMalformedError,
+  describeFetchError,
+  cacheHintOf,
+  SubgraphGuard,
+  defaultSubgraphPolicy,
+  policyFor,
+  CIRCUIT_OPEN_REASON,
+  type SubgraphPolicy,
+  type SubgraphPolicies,
+  type SubgraphPolicyOverride,
+  type BreakerState,
+  type UpstreamHooks,
+  type FetchInfo,
+  type FetchOutcome,
+  type FetchOptions,
+  type SubgraphRequest,
+  type SubgraphResponse,
+  type UpstreamEvent,
+} from './upstream';
 export * from './limits';
 export * from './executor';
 export * from './persistedQueries/index';

@@ -128,7 +128,13 @@ export class OperationLimiter {
    * @throws CostEstimationError when the variables do not coerce (the caller answers `BAD_USER_INPUT`)
    * @throws Error when no supergraph has been loaded.
    */
-  checkOperation(input: { document: DocumentNode; operation: OperationDefinitionNode; variables: Readonly<Record<string, unknown>> | undefined; documentKey: string | undefined; clientName: string | undefined }): OperationCheck {
+  checkOperation(input: {
+    document: DocumentNode;
+    operation: OperationDefinitionNode;
+    variables: Readonly<Record<string, unknown>> | undefined;
+    documentKey: string | undefined;
+    clientName: string | undefined;
+  }): OperationCheck {
     const schema = this.current;
     if (!schema) throw new Error('OperationLimiter: no supergraph loaded');
     const limits = this.limitsFor(input.clientName);

@@ -101,12 +101,24 @@ function staticVariables(schema: GraphQLSchema, document: DocumentNode, operatio
  *   required variables get stand-ins (see the README), so the cost is an upper estimate for lists.
  * @returns every problem of every operation, each with its measured value and limit; never throws.
  */
-export function checkDocument(schema: GraphQLSchema, source: string, limits: OperationLimits, options: { readonly defaultListSize?: number; readonly variables?: Readonly<Record<string, Readonly<Record<string, unknown>>>> } = {}): DocumentCheck {
+export function checkDocument(
+  schema: GraphQLSchema,
+  source: string,
+  limits: OperationLimits,
+  options: { readonly defaultListSize?: number; readonly variables?: Readonly<Record<string, Readonly<Record<string, unknown>>>> } = {},
+): DocumentCheck {
   const documentBytes = Buffer.byteLength(source, 'utf8');
   const counted = countTokens(source, limits.maxTokens);
   const tokens = counted.kind === 'syntax-error' ? 0 : counted.tokens;
   const problems = findViolations({ documentBytes, tokens }, limits);
-  const result = (errors: string[], operations: CheckedOperation[]): DocumentCheck => ({ errors, problems, tokens, documentBytes, operations, ok: errors.length === 0 && problems.length === 0 && operations.every((o) => o.problems.length === 0) });
+  const result = (errors: string[], operations: CheckedOperation[]): DocumentCheck => ({
+    errors,
+    problems,
+    tokens,
+    documentBytes,
+    operations,
+    ok: errors.length === 0 && problems.length === 0 && operations.every((o) => o.problems.length === 0),
+  });
   if (counted.kind === 'exceeded') return result([], []);
   let document: DocumentNode;
   try {
@@ -115,7 +127,11 @@ export function checkDocument(schema: GraphQLSchema, source: string, limits: Ope
     return result([(error as Error).message], []);
   }
   const errors = validate(schema, document);
-  if (errors.length > 0) return result(errors.map((e) => e.message), []);
+  if (errors.length > 0)
+    return result(
+      errors.map((e) => e.message),
+      [],
+    );
   const shapes = measureOperations(schema, document);
   const operations: CheckedOperation[] = [];
   for (const [operation, shape] of shapes) {

@@ -99,7 +99,10 @@ function stringListArg(directive: ConstDirectiveNode, name: string): string[] {
   return value.values.flatMap((v) => (v.kind === Kind.STRING ? [v.value] : []));
 }
 
-type WithDirectives = { readonly astNode?: { readonly directives?: readonly ConstDirectiveNode[] } | null | undefined; readonly extensionASTNodes?: readonly { readonly directives?: readonly ConstDirectiveNode[] }[] };
+type WithDirectives = {
+  readonly astNode?: { readonly directives?: readonly ConstDirectiveNode[] } | null | undefined;
+  readonly extensionASTNodes?: readonly { readonly directives?: readonly ConstDirectiveNode[] }[];
+};
 
 function directivesOf(element: WithDirectives): ConstDirectiveNode[] {
   return [...(element.astNode?.directives ?? []), ...(element.extensionASTNodes ?? []).flatMap((n) => n.directives ?? [])];

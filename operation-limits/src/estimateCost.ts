@@ -138,7 +138,14 @@ function isIncluded(node: { readonly directives?: readonly unknown[] } & Paramet
 }
 
 /** The executed field nodes of a selection set named in `names` (all when `names` is undefined), through fragments. */
-function collectFields(selectionSet: SelectionSetNode, names: ReadonlySet<string> | undefined, fragments: ReadonlyMap<string, FragmentDefinitionNode>, variables: Record<string, unknown>, out: FieldNode[], active = new Set<string>()): FieldNode[] {
+function collectFields(
+  selectionSet: SelectionSetNode,
+  names: ReadonlySet<string> | undefined,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+  out: FieldNode[],
+  active = new Set<string>(),
+): FieldNode[] {
   for (const selection of selectionSet.selections) {
     if (!isIncluded(selection, variables)) continue;
     if (selection.kind === Kind.FIELD) {
@@ -180,7 +187,11 @@ function collectFields(selectionSet: SelectionSetNode, names: ReadonlySet<string
  */
 export function estimateCost(schema: GraphQLSchema, document: DocumentNode, options: EstimateCostOptions = {}): CostEstimate {
   const operation = getOperationAST(document, options.operationName ?? undefined);
-  if (!operation) throw new CostEstimationError('OPERATION_NOT_FOUND', options.operationName ? `Unknown operation named "${options.operationName}".` : 'The document must contain exactly one operation when no operation name is given.');
+  if (!operation)
+    throw new CostEstimationError(
+      'OPERATION_NOT_FOUND',
+      options.operationName ? `Unknown operation named "${options.operationName}".` : 'The document must contain exactly one operation when no operation name is given.',
+    );
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], (options.variables ?? {}) as Record<string, unknown>);
   if (coerced.errors) throw new CostEstimationError('INVALID_VARIABLES', coerced.errors.map((e) => e.message).join(' '), coerced.errors);
   const variables = coerced.coerced;

@@ -79,7 +79,8 @@ export class RedisChannels {
       set.add(entry);
       await withDeadline(this.connections.subscriber.subscribe(name), this.options.subscribeWaitMs ?? 1000, 'subscribe').catch((error: RedisUnavailableError) => {
         // while Redis is down the monitor has already said so (one line per outage); a hung Redis gets this line
-        if (this.connections.monitor.state !== 'down') this.logger.warn({ redis: this.options.name ?? 'redis', channel: name, reason: error.reason, detail: error.message }, 'redis subscription not confirmed yet; it starts when Redis answers');
+        if (this.connections.monitor.state !== 'down')
+          this.logger.warn({ redis: this.options.name ?? 'redis', channel: name, reason: error.reason, detail: error.message }, 'redis subscription not confirmed yet; it starts when Redis answers');
       });
     } else set.add(entry);
     let done = false;

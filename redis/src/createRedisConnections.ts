@@ -114,7 +114,8 @@ export function createRedisConnections(url: string, options: RedisConnectionsOpt
     get subscriber(): RedisClient {
       if (!subscriber) {
         // Its own offline queue and no per-command deadline: SUBSCRIBE waits for the connection.
-        subscriber = command instanceof Cluster ? command.duplicate([], { enableOfflineQueue: true }) : command.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
+        subscriber =
+          command instanceof Cluster ? command.duplicate([], { enableOfflineQueue: true }) : command.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
         monitor.watch(subscriber);
         if (closed) subscriber.disconnect();
       }
@@ -125,7 +126,12 @@ export function createRedisConnections(url: string, options: RedisConnectionsOpt
         const last = monitor.lastError;
         return Promise.reject(new RedisUnavailableError('not-ready', `Redis at ${endpoint} is not connected (${command.status}${last ? `: ${last.detail}` : ''}); ${what} not attempted`));
       }
-      return withDeadline(Promise.resolve().then(() => work(command)), commandTimeoutMs, what, passThrough);
+      return withDeadline(
+        Promise.resolve().then(() => work(command)),
+        commandTimeoutMs,
+        what,
+        passThrough,
+      );
     },
     waitUntilReady(timeoutMs: number, wait: WaitUntilReadyOptions = {}): Promise<void> {
       if (command.status === 'ready') return Promise.resolve();
@@ -153,7 +159,16 @@ export function createRedisConnections(url: string, options: RedisConnectionsOpt
       closed = true;
       monitor.stop();
       const clients = [command, subscriber].filter((c): c is RedisClient => c !== undefined);
-      await Promise.all(clients.map((c) => (c.status === 'ready' ? c.quit().then(() => undefined, () => c.disconnect()) : Promise.resolve(c.disconnect()))));
+      await Promise.all(
+        clients.map((c) =>
+          c.status === 'ready'
+            ? c.quit().then(
+                () => undefined,
+                () => c.disconnect(),
+              )
+            : Promise.resolve(c.disconnect()),
+        ),
+      );
     },
   };
 }

@@ -3,7 +3,15 @@ import { redactRedisUrl as redact } from './redactRedisUrl';
 /** A Redis deployment described by a `REDIS_URL` (see {@link parseRedisUrl}). */
 export type RedisTarget =
   | { readonly kind: 'standalone'; readonly url: string }
-  | { readonly kind: 'sentinel'; readonly sentinels: readonly HostPort[]; readonly masterName: string; readonly username?: string; readonly password?: string; readonly db: number; readonly tls: boolean }
+  | {
+      readonly kind: 'sentinel';
+      readonly sentinels: readonly HostPort[];
+      readonly masterName: string;
+      readonly username?: string;
+      readonly password?: string;
+      readonly db: number;
+      readonly tls: boolean;
+    }
   | { readonly kind: 'cluster'; readonly nodes: readonly HostPort[]; readonly username?: string; readonly password?: string; readonly tls: boolean };
 
 /** One `host:port`. */

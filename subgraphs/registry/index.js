@@ -15,45 +15,49 @@ const VARIABLE = /^[A-Z][A-Z0-9_]*$/;
  * @throws Error naming the entry and field that is missing or wrong, or the duplicated name/port/variable.
  */
 function parseRegistry(raw) {
-  if (!raw || typeof raw !== 'object' || !Array.isArray(raw.subgraphs) || raw.subgraphs.length === 0) throw new Error('subgraphs/registry/registry.json: expected { "subgraphs": [ ...at least one entry ] }');
+  if (!raw || typeof raw !== 'object' || !Array.isArray(raw.subgraphs) || raw.subgraphs.length === 0)
+    throw new Error('subgraphs/registry/registry.json: expected { "subgraphs": [ ...at least one entry ] }');
   const seen = new Map();
   const unique = (kind, value, name) => {
     const key = `${kind}:${value}`;
     if (seen.has(key)) throw new Error(`subgraphs/registry/registry.json: ${kind} ${JSON.stringify(value)} is used by both "${seen.get(key)}" and "${name}"`);
     seen.set(key, name);
   };
-  return Object.freeze(raw.subgraphs.map((e, i) => {
-    const where = `subgraphs/registry/registry.json: subgraphs[${i}]${e && typeof e.name === 'string' ? ` ("${e.name}")` : ''}`;
-    const str = (field, re) => {
-      if (typeof e[field] !== 'string' || e[field].length === 0 || (re && !re.test(e[field]))) throw new Error(`${where}.${field}: expected ${re ? `a string matching ${re}` : 'a non-empty string'}, got ${JSON.stringify(e[field])}`);
-      return e[field];
-    };
-    const name = str('name', NAME);
-    if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) throw new Error(`${where}.port: expected an integer 1-65535, got ${JSON.stringify(e.port)}`);
-    if (typeof e.redis !== 'boolean') throw new Error(`${where}.redis: expected true or false, got ${JSON.stringify(e.redis)}`);
-    if (e.inProcess !== undefined && typeof e.inProcess !== 'boolean') throw new Error(`${where}.inProcess: expected true or false when given, got ${JSON.stringify(e.inProcess)}`);
-    const entry = {
-      name,
-      package: str('package'),
-      dir: str('dir'),
-      port: e.port,
-      portVariable: str('portVariable', VARIABLE),
-      urlVariable: str('urlVariable', VARIABLE),
-      schema: str('schema'),
-      bin: str('bin'),
-      main: str('main'),
-      server: str('server'),
-      owns: str('owns'),
-      inProcess: e.inProcess ?? true,
-      ...(e.databaseUrlVariable !== undefined ? { databaseUrlVariable: str('databaseUrlVariable', VARIABLE) } : {}),
-      redis: e.redis,
-    };
-    unique('name', entry.name, name);
-    unique('port', entry.port, name);
-    unique('variable', entry.portVariable, name);
-    unique('variable', entry.urlVariable, name);
-    return Object.freeze(entry);
-  }));
+  return Object.freeze(
+    raw.subgraphs.map((e, i) => {
+      const where = `subgraphs/registry/registry.json: subgraphs[${i}]${e && typeof e.name === 'string' ? ` ("${e.name}")` : ''}`;
+      const str = (field, re) => {
+        if (typeof e[field] !== 'string' || e[field].length === 0 || (re && !re.test(e[field])))
+          throw new Error(`${where}.${field}: expected ${re ? `a string matching ${re}` : 'a non-empty string'}, got ${JSON.stringify(e[field])}`);
+        return e[field];
+      };
+      const name = str('name', NAME);
+      if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) throw new Error(`${where}.port: expected an integer 1-65535, got ${JSON.stringify(e.port)}`);
+      if (typeof e.redis !== 'boolean') throw new Error(`${where}.redis: expected true or false, got ${JSON.stringify(e.redis)}`);
+      if (e.inProcess !== undefined && typeof e.inProcess !== 'boolean') throw new Error(`${where}.inProcess: expected true or false when given, got ${JSON.stringify(e.inProcess)}`);
+      const entry = {
+        name,
+        package: str('package'),
+        dir: str('dir'),
+        port: e.port,
+        portVariable: str('portVariable', VARIABLE),
+        urlVariable: str('urlVariable', VARIABLE),
+        schema: str('schema'),
+        bin: str('bin'),
+        main: str('main'),
+        server: str('server'),
+        owns: str('owns'),
+        inProcess: e.inProcess ?? true,
+        ...(e.databaseUrlVariable !== undefined ? { databaseUrlVariable: str('databaseUrlVariable', VARIABLE) } : {}),
+        redis: e.redis,
+      };
+      unique('name', entry.name, name);
+      unique('port', entry.port, name);
+      unique('variable', entry.portVariable, name);
+      unique('variable', entry.urlVariable, name);
+      return Object.freeze(entry);
+    }),
+  );
 }
 
 /** The reference subgraphs in composition order. */

@@ -1,7 +1,11 @@
 import type { SubgraphEntry } from './index';
 
 /** One subgraph of the local stack: its registry entry, the port `npm start` runs it on and the URL composed into the supergraph. */
-export interface StackSubgraph { readonly entry: SubgraphEntry; readonly port: number; readonly url: string }
+export interface StackSubgraph {
+  readonly entry: SubgraphEntry;
+  readonly port: number;
+  readonly url: string;
+}
 
 /** What `npm start` and `npm run compose` both derive from the same variables. */
 export interface StackSettings {

@@ -48,7 +48,9 @@ function readStackSettings(env) {
   const defaultUrls = subgraphs.every((s) => s.url === loopbackUrl(s.entry));
   const supergraphPath = env.SUPERGRAPH_PATH
     ? resolve(env.SUPERGRAPH_PATH)
-    : defaultUrls ? join(REPO_ROOT, 'supergraph.graphql') : join(REPO_ROOT, '.roam', `supergraph.${subgraphs.map((s) => s.port).join('-')}.graphql`);
+    : defaultUrls
+      ? join(REPO_ROOT, 'supergraph.graphql')
+      : join(REPO_ROOT, '.roam', `supergraph.${subgraphs.map((s) => s.port).join('-')}.graphql`);
   return Object.freeze({ subgraphs: Object.freeze(subgraphs), supergraphPath, defaultUrls });
 }
 

@@ -21,7 +21,9 @@ function generateInMemory(): Promise<{ filename: string; content: string }[]> {
       .then((outputs) => process.stdout.write(JSON.stringify(outputs.map(({ filename, content }) => ({ filename, content })))))
       .catch((error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); });`;
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, ['-e', script], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => (error ? reject(new Error(`codegen failed: ${stderr}`)) : resolvePromise(JSON.parse(stdout))));
+    execFile(process.execPath, ['-e', script], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`codegen failed: ${stderr}`)) : resolvePromise(JSON.parse(stdout)),
+    );
   });
 }
 

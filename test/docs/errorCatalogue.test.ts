@@ -21,7 +21,7 @@ function sources(dir: string): string[] {
 const files = PACKAGES.flatMap((p) => sources(join(ROOT, p))).map((path) => ({ path: relative(ROOT, path), text: readFileSync(path, 'utf8') }));
 
 describe('the error catalogue is closed', () => {
-  it('no source outside errors/ writes a code as a literal `code: \'…\'` (errors are built with roamError, codes named with CODE)', () => {
+  it("no source outside errors/ writes a code as a literal `code: '…'` (errors are built with roamError, codes named with CODE)", () => {
     const literals = files.filter((f) => !f.path.startsWith('errors/')).flatMap((f) => [...f.text.matchAll(/code:\s*'([A-Z][A-Z0-9_]+)'/g)].map((m) => `${f.path}: ${m[1]}`));
     expect(literals).toEqual([]);
   });

@@ -16,7 +16,7 @@ describe('README Ports section is the registry', () => {
     expect(rows.filter((r) => r.includes(' subgraph (')).length).toBe(SUBGRAPHS.length);
   });
 
-  it('the settings table lists each subgraph\'s default port', () => {
+  it("the settings table lists each subgraph's default port", () => {
     const line = readme.split('\n').find((l) => l.startsWith('| `PORT` / `--port` |'))!;
     for (const s of SUBGRAPHS) expect(line).toContain(`${s.port} ${s.name}`);
   });

@@ -7,7 +7,7 @@ import { loopbackUrl, readSchema, SUBGRAPHS } from '@roam/subgraph-registry';
 import { ROOT } from '../support/stack';
 
 describe('generated files are up to date', () => {
-  it('supergraph.graphql is what composing the registry\'s subgraphs at their default URLs makes', () => {
+  it("supergraph.graphql is what composing the registry's subgraphs at their default URLs makes", () => {
     const composed = composeSupergraph(SUBGRAPHS.map((s) => ({ name: s.name, url: loopbackUrl(s), sdl: readSchema(s) })));
     expect(readFileSync(join(ROOT, 'supergraph.graphql'), 'utf8')).toBe(composed);
   });
@@ -16,7 +16,10 @@ describe('generated files are up to date', () => {
     // --out keeps the tracked file untouched by the test; the URLs are the ones compose derives itself
     const out = join(mkdtempSync(join(tmpdir(), 'roam-compose-')), 'supergraph.graphql');
     const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const s of SUBGRAPHS) { delete env[s.portVariable]; delete env[s.urlVariable]; }
+    for (const s of SUBGRAPHS) {
+      delete env[s.portVariable];
+      delete env[s.urlVariable];
+    }
     delete env.SUPERGRAPH_PATH;
     const r = spawnSync(process.execPath, [join(ROOT, 'gateway/dist/compose/cli.js'), '--out', out], { env, encoding: 'utf8' });
     expect(r.status).toBe(0);

@@ -77,7 +77,12 @@ describe('bad input gets a clear error and loses nothing', () => {
     await subgraphs.processes.inventory.stop();
     const res = await postGraphQL(gateway.url, { query: '{ topProducts(first: 2) { upc name inStock } }' });
     expect(res.status).toBe(200);
-    expect(res.body.data).toEqual({ topProducts: [{ upc: '1', name: 'Table', inStock: null }, { upc: '2', name: 'Couch', inStock: null }] });
+    expect(res.body.data).toEqual({
+      topProducts: [
+        { upc: '1', name: 'Table', inStock: null },
+        { upc: '2', name: 'Couch', inStock: null },
+      ],
+    });
     expect(res.body.errors).toHaveLength(1);
     expect(res.body.errors[0].message).toMatch(/^HTTP fetch failed from 'inventory': /);
     expect(res.body.errors[0].extensions).toMatchObject({ code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'inventory' });

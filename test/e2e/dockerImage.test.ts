@@ -29,12 +29,16 @@ function copyFromContext(source: string, dest: string): void {
 
 /** What `npm ci` would install: every node_modules folder of the repository (root and workspaces), hard-linked. */
 function installLikeNpmCi(app: string): void {
-  const folders = ['node_modules', ...JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).workspaces.map((w: string) => join(w, 'node_modules'))]
-    .filter((f: string) => existsSync(join(ROOT, f)));
+  const folders = ['node_modules', ...JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).workspaces.map((w: string) => join(w, 'node_modules'))].filter((f: string) =>
+    existsSync(join(ROOT, f)),
+  );
   for (const folder of folders) execFileSync('nice', ['-n', '19', 'cp', '-al', join(ROOT, folder), join(app, folder)]);
   // npm rewrites this file in place: give the copy its own inode so the repository's stays untouched
   const lock = join(app, 'node_modules', '.package-lock.json');
-  if (existsSync(lock)) { unlinkSync(lock); copyFileSync(join(ROOT, 'node_modules', '.package-lock.json'), lock); }
+  if (existsSync(lock)) {
+    unlinkSync(lock);
+    copyFileSync(join(ROOT, 'node_modules', '.package-lock.json'), lock);
+  }
 }
 
 /** Starts `node <args>` in `cwd` (the image's WORKDIR) and waits until `healthUrl` answers 200. */
@@ -44,10 +48,15 @@ async function startIn(cwd: string, args: readonly string[], env: Record<string,
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`node ${args.join(' ')} exited ${child.exitCode}: ${out}`);
-    return (await fetch(healthUrl).catch(() => undefined))?.status === 200;
-  }, `node ${args.join(' ')} to answer ${healthUrl} (output so far: ${out})`, 60_000, 100);
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`node ${args.join(' ')} exited ${child.exitCode}: ${out}`);
+      return (await fetch(healthUrl).catch(() => undefined))?.status === 200;
+    },
+    `node ${args.join(' ')} to answer ${healthUrl} (output so far: ${out})`,
+    60_000,
+    100,
+  );
 }
 
 describe('Docker image (Dockerfile replayed without a Docker engine)', () => {
@@ -59,7 +68,16 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', () => {
     app = join(mkdtempSync(join(tmpdir(), 'roam-docker-')), 'app');
   });
   afterAll(async () => {
-    await Promise.all(started.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((resolve) => { c.once('exit', resolve); c.kill('SIGTERM'); }))));
+    await Promise.all(
+      started.map((c) =>
+        c.exitCode !== null || c.signalCode !== null
+          ? undefined
+          : new Promise((resolve) => {
+              c.once('exit', resolve);
+              c.kill('SIGTERM');
+            }),
+      ),
+    );
     if (app) rmSync(join(app, '..'), { recursive: true, force: true });
   });
 
@@ -71,7 +89,7 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', () => {
     for (const needed of [...workspaces, ...references, 'package-lock.json', 'tsconfig.build.json']) expect({ needed, copied: covered(needed) }).toEqual({ needed, copied: true });
   });
 
-  it('builds from exactly what the COPY lines copy, then serves /health from the image\'s CMD and each subgraph', async () => {
+  it("builds from exactly what the COPY lines copy, then serves /health from the image's CMD and each subgraph", async () => {
     const [build, final] = stages as [DockerStage, DockerStage];
     let workdir = '/';
     const env: NodeJS.ProcessEnv = { ...process.env, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };

@@ -10,7 +10,15 @@ function runClient(url: string, env: Record<string, string> = {}): Promise<{ sta
   return new Promise((resolve) => {
     execFile(process.execPath, [join(ROOT, 'clients/example/dist/main.js')], { env: { ...process.env, GATEWAY_URL: url, ...env }, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
       const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ status, lines: stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)), stderr });
+      resolve({
+        status,
+        lines: stdout
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l)),
+        stderr,
+      });
     });
   });
 }
@@ -27,17 +35,23 @@ describe('the example client exits 1 when operations fail', () => {
   it('every operation answered 404 without errors → exit 1, one line per operation', async () => {
     const run = await runClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`);
     expect(run.status).toBe(1);
-    expect(run.lines.map((l) => [l.operation, l.status])).toEqual([['ViewerQuery', 404], ['TopProductsQuery', 404]]);
+    expect(run.lines.map((l) => [l.operation, l.status])).toEqual([
+      ['ViewerQuery', 404],
+      ['TopProductsQuery', 404],
+    ]);
   });
 
   it('no gateway listening → exit 1, one error line per operation, no stack trace', async () => {
     const run = await runClient(`http://127.0.0.1:${await freePort()}/graphql`);
     expect(run.status).toBe(1);
-    expect(run.lines.map((l) => [l.operation, typeof l.error])).toEqual([['ViewerQuery', 'string'], ['TopProductsQuery', 'string']]);
+    expect(run.lines.map((l) => [l.operation, typeof l.error])).toEqual([
+      ['ViewerQuery', 'string'],
+      ['TopProductsQuery', 'string'],
+    ]);
   });
 });
 
-describe('the example client\'s settings (issue 15 rough edges)', () => {
+describe("the example client's settings (issue 15 rough edges)", () => {
   let server: Server;
   const seen: (string | undefined)[][] = [];
   beforeAll(async () => {

@@ -12,7 +12,11 @@ type ClientLine = { operation: string; sentText: boolean; status: number; data?:
 async function runExampleClient(url: string, env: Record<string, string> = {}): Promise<ClientLine[]> {
   const proc = await startProcess(join(ROOT, 'clients/example/dist/main.js'), { GATEWAY_URL: url, CLIENT_NAME: 'example', ...env });
   await new Promise<void>((resolve) => (proc.child.exitCode !== null ? resolve() : proc.child.once('exit', () => resolve())));
-  return proc.output().trim().split('\n').map((line) => JSON.parse(line) as ClientLine);
+  return proc
+    .output()
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as ClientLine);
 }
 
 /** What went over the wire for one request: headers both ways and the first byte of each body. */
@@ -32,7 +36,13 @@ function recordingFetch(log: Exchange[]): typeof fetch {
     const headers = new Headers(init?.headers);
     const body = init?.body;
     const requestBytes = typeof body === 'string' ? new TextEncoder().encode(body) : (body as Uint8Array);
-    log.push({ requestContentType: headers.get('content-type'), accept: headers.get('accept'), requestFirstByte: requestBytes[0]!, responseContentType: res.headers.get('content-type'), responseFirstByte: bytes[0]! });
+    log.push({
+      requestContentType: headers.get('content-type'),
+      accept: headers.get('accept'),
+      requestFirstByte: requestBytes[0]!,
+      responseContentType: res.headers.get('content-type'),
+      responseFirstByte: bytes[0]!,
+    });
     return res;
   };
 }
@@ -80,12 +90,18 @@ describe('the example client over MessagePack (issue 7 item 3)', () => {
     const json = await runExampleClient(gateway.url);
     const msgpackResponses = await runExampleClient(gateway.url, { RESPONSE_ENCODING: 'msgpack' });
     const msgpackBoth = await runExampleClient(gateway.url, { RESPONSE_ENCODING: 'msgpack', REQUEST_ENCODING: 'msgpack' });
-    expect(json.map((r) => [r.operation, r.status, r.errors])).toEqual([['ViewerQuery', 200, undefined], ['TopProductsQuery', 200, undefined]]);
+    expect(json.map((r) => [r.operation, r.status, r.errors])).toEqual([
+      ['ViewerQuery', 200, undefined],
+      ['TopProductsQuery', 200, undefined],
+    ]);
     expect(json[0]!.data).toEqual(VIEWER);
     expect(json[1]!.data.topProducts).toHaveLength(3);
     for (const run of [msgpackResponses, msgpackBoth]) {
       // registered by the first test: hash only, no text sent
-      expect(run.map((r) => [r.operation, r.status, r.sentText, r.errors])).toEqual([['ViewerQuery', 200, false, undefined], ['TopProductsQuery', 200, false, undefined]]);
+      expect(run.map((r) => [r.operation, r.status, r.sentText, r.errors])).toEqual([
+        ['ViewerQuery', 200, false, undefined],
+        ['TopProductsQuery', 200, false, undefined],
+      ]);
       expect(run.map((r) => r.data)).toEqual(json.map((r) => r.data));
     }
   });

@@ -21,7 +21,14 @@ describe('end to end: EXECUTOR=roam answers like EXECUTOR=apollo', () => {
   });
 
   const cases: [string, { query: string; variables?: Record<string, unknown> }][] = [
-    ['a user screen with a connection', { query: 'query ($id: ID!) { user(id: $id) { id name reviewsConnection(first: 2) { totalCount edges { cursor node { id product { upc name inStock shippingEstimate } } } pageInfo { hasNextPage endCursor } } } }', variables: { id: '2' } }],
+    [
+      'a user screen with a connection',
+      {
+        query:
+          'query ($id: ID!) { user(id: $id) { id name reviewsConnection(first: 2) { totalCount edges { cursor node { id product { upc name inStock shippingEstimate } } } pageInfo { hasNextPage endCursor } } } }',
+        variables: { id: '2' },
+      },
+    ],
     ['an unknown id', { query: '{ user(id: "999") { id name } product(upc: "999") { upc } }' }],
     ['aliases and __typename across subgraphs', { query: '{ a: topProducts(first: 2) { __typename upc n: name stock: inStock } me { __typename id r: reviews { id } } }' }],
     ['a missing required variable', { query: 'query ($id: ID!) { user(id: $id) { id } }', variables: {} }],

@@ -55,21 +55,42 @@ describe('hot reload: a recomposed supergraph is picked up with no restart and n
 
     await waitFor(() => sent >= 6, 'requests to flow before the reload');
     const shippingUrl = await shipping.listen(0);
-    writeSupergraph([...subgraphs.definitions(), { name: 'shipping', url: shippingUrl, sdl: `
+    writeSupergraph(
+      [
+        ...subgraphs.definitions(),
+        {
+          name: 'shipping',
+          url: shippingUrl,
+          sdl: `
       extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
       type Product @key(fields: "upc") { upc: String! fragile: Boolean }
-    ` }], supergraphPath);
+    `,
+        },
+      ],
+      supergraphPath,
+    );
 
-    const after = await waitFor(async () => {
-      const res = await postGraphQL(gateway.url, newFieldQuery);
-      return res.status === 200 ? res : undefined;
-    }, 'the new field to become queryable', 20_000);
+    const after = await waitFor(
+      async () => {
+        const res = await postGraphQL(gateway.url, newFieldQuery);
+        return res.status === 200 ? res : undefined;
+      },
+      'the new field to become queryable',
+      20_000,
+    );
     const sentAtSwap = sent;
     await waitFor(() => sent >= sentAtSwap + 6, 'requests to keep flowing after the reload');
     flowing = false;
     await load;
 
-    expect(after.body).toEqual({ data: { topProducts: [{ upc: '1', fragile: false }, { upc: '2', fragile: true }] } });
+    expect(after.body).toEqual({
+      data: {
+        topProducts: [
+          { upc: '1', fragile: false },
+          { upc: '2', fragile: true },
+        ],
+      },
+    });
     expect(failures).toEqual([]);
     expect(sent).toBeGreaterThanOrEqual(12);
     const { request } = await import('undici');

@@ -76,11 +76,7 @@ describe('end to end: operation limits are enforced before any subgraph call', (
   });
 
   it('costs each batch entry with its own variables; the over-limit entry fails alone, in its place', async () => {
-    const res = await send([
-      { query: TOP, variables: { withReviews: false } },
-      { query: TOP, variables: { withReviews: true } },
-      { query: '{ me { id } }' },
-    ]);
+    const res = await send([{ query: TOP, variables: { withReviews: false } }, { query: TOP, variables: { withReviews: true } }, { query: '{ me { id } }' }]);
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(3);
     expect(res.body[0].data.topProducts).toHaveLength(5);
@@ -98,7 +94,7 @@ describe('end to end: operation limits are enforced before any subgraph call', (
     expect(res.subgraphRequests).toBe(0);
   });
 
-  it('applies a client\'s body limit: 413 PAYLOAD_TOO_LARGE', async () => {
+  it("applies a client's body limit: 413 PAYLOAD_TOO_LARGE", async () => {
     const body = { query: `# ${'x'.repeat(1500)}\n{ me { id } }` };
     const res = await send(body, { 'apollographql-client-name': 'tiny' });
     expect(res.status).toBe(413);

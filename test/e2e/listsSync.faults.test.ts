@@ -85,13 +85,15 @@ it('a client killed with changes queued resumes from its SQLite file: no loss, n
     engine.sync().catch(() => undefined);
   `;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const clientId = await new Promise<string>((resolve) => child.stdout.on('data', (d: Buffer) => {
-    const m = /queued (\S+)/.exec(d.toString());
-    if (m) {
-      setTimeout(() => child.kill('SIGKILL'), 30);
-      resolve(m[1]!);
-    }
-  }));
+  const clientId = await new Promise<string>((resolve) =>
+    child.stdout.on('data', (d: Buffer) => {
+      const m = /queued (\S+)/.exec(d.toString());
+      if (m) {
+        setTimeout(() => child.kill('SIGKILL'), 30);
+        resolve(m[1]!);
+      }
+    }),
+  );
   await new Promise((r) => child.once('exit', r));
   const engine = new SyncEngine({ url: stack.gateway.url, store: new SqliteStore(file) });
   expect(engine.clientId).toBe(clientId);
@@ -151,7 +153,13 @@ it('PostgreSQL restarted (pg_ctl restart) and crashed (pg_ctl stop -m immediate,
       if (init.body.includes('PushChanges')) {
         pushes++;
         if (pushes === 3) faults.push(pgOwn.restart()); // fast shutdown: every session cut, then back up
-        if (pushes === 8) faults.push(pgOwn.stopServer().then(() => new Promise((r) => setTimeout(r, 500))).then(() => pgOwn.startServer())); // a crash: no checkpoint, recovery from WAL
+        if (pushes === 8)
+          faults.push(
+            pgOwn
+              .stopServer()
+              .then(() => new Promise((r) => setTimeout(r, 500)))
+              .then(() => pgOwn.startServer()),
+          ); // a crash: no checkpoint, recovery from WAL
       }
       return fetch(u, init);
     };

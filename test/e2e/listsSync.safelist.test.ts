@@ -36,14 +36,17 @@ function recorded(): { bodies: Record<string, unknown>[]; fetch: FetchLike } {
   };
 }
 
-it('the committed manifest is the engine\'s operations', () => {
+it("the committed manifest is the engine's operations", () => {
   expect(JSON.parse(readFileSync(join(ROOT, 'clients/sync/persisted-operations.json'), 'utf8'))).toEqual(syncManifest());
 });
 
 it('before the push the safelist refuses the engine; after `roam-pq push` two devices sync by id only', async () => {
   const early = new SyncEngine({ url: stack.gateway.url, store: new MemoryStore(), persistedQueries: 'hash', attempts: 1 });
   early.createList('Too early');
-  const refused = await early.sync().then(() => undefined, (e: unknown) => e);
+  const refused = await early.sync().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(refused).toBeInstanceOf(SyncRequestError);
   expect((refused as SyncRequestError).code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
   expect((refused as SyncRequestError).retryable).toBe(false);

@@ -21,18 +21,40 @@ async function serverView(id: string): Promise<unknown> {
   const res = await postGraphQL(stack.gateway.url, { query: `query($id: ID!) { shoppingList(id: $id) { ${LIST_FIELDS} } }`, variables: { id } });
   const l = res.body.data.shoppingList;
   if (!l) return undefined;
-  return { id: l.id, ownerId: l.owner.id, title: l.title, archived: l.archived, deleted: l.deleted, note: l.note, conflicts: l.conflicts, items: l.items, memberIds: l.members.map((m: { id: string }) => m.id) };
+  return {
+    id: l.id,
+    ownerId: l.owner.id,
+    title: l.title,
+    archived: l.archived,
+    deleted: l.deleted,
+    note: l.note,
+    conflicts: l.conflicts,
+    items: l.items,
+    memberIds: l.members.map((m: { id: string }) => m.id),
+  };
 }
 
 const push = (clientId: string, changes: unknown[]) =>
-  postGraphQL(stack.gateway.url, { query: 'mutation($c: ID!, $ch: [ChangeInput!]!) { pushChanges(clientId: $c, changes: $ch) { outcomes { id outcome } lastChangeId cursor } }', variables: { c: clientId, ch: changes } });
+  postGraphQL(stack.gateway.url, {
+    query: 'mutation($c: ID!, $ch: [ChangeInput!]!) { pushChanges(clientId: $c, changes: $ch) { outcomes { id outcome } lastChangeId cursor } }',
+    variables: { c: clientId, ch: changes },
+  });
 const hlc = (clientId: string, aheadMs = 0) => `${String(Date.now() + aheadMs).padStart(15, '0')}-00000-${clientId}`;
 
 describe('lists sync through the gateway', () => {
   it('serves the seeded lists with products resolved through federation, and hides lists of other users', async () => {
     const res = await postGraphQL(stack.gateway.url, { query: '{ me { id lists { id title items { quantity product { upc name } } } } hidden: shoppingList(id: "hardware") { id } }' });
     expect(res.body.errors).toBeUndefined();
-    expect(res.body.data.me.lists).toEqual([{ id: 'groceries', title: 'Weekly groceries', items: [{ quantity: 2, product: { upc: '1', name: 'Table' } }, { quantity: 1, product: { upc: '2', name: 'Couch' } }] }]);
+    expect(res.body.data.me.lists).toEqual([
+      {
+        id: 'groceries',
+        title: 'Weekly groceries',
+        items: [
+          { quantity: 2, product: { upc: '1', name: 'Table' } },
+          { quantity: 1, product: { upc: '2', name: 'Couch' } },
+        ],
+      },
+    ]);
     expect(res.body.data.hidden).toBeNull();
   });
 
@@ -174,23 +196,31 @@ function applyEdit(engine: SyncEngine, e: Edit, pick: number): void {
   }
   const list = lists[pick % lists.length]!;
   switch (e.k) {
-    case 'title': return engine.setTitle(list.id, e.title);
-    case 'archive': return engine.setArchived(list.id, e.v);
-    case 'delete': return pick % 4 === 0 ? engine.deleteList(list.id) : engine.setTitle(list.id, 'kept');
-    case 'add': return engine.addItem(list.id, e.upc, e.q);
-    case 'remove': return engine.removeItem(list.id, e.upc);
-    case 'inc': return engine.incrementQuantity(list.id, e.upc, e.d);
-    case 'check': return engine.setChecked(list.id, e.upc, e.v);
+    case 'title':
+      return engine.setTitle(list.id, e.title);
+    case 'archive':
+      return engine.setArchived(list.id, e.v);
+    case 'delete':
+      return pick % 4 === 0 ? engine.deleteList(list.id) : engine.setTitle(list.id, 'kept');
+    case 'add':
+      return engine.addItem(list.id, e.upc, e.q);
+    case 'remove':
+      return engine.removeItem(list.id, e.upc);
+    case 'inc':
+      return engine.incrementQuantity(list.id, e.upc, e.d);
+    case 'check':
+      return engine.setChecked(list.id, e.upc, e.v);
     case 'note': {
       const lines = (list.note || 'a\nb\nc\n').split('\n');
       lines[e.line] = e.text;
       return engine.editNote(list.id, lines.join('\n'));
     }
-    case 'sync': return;
+    case 'sync':
+      return;
   }
 }
 
-describe('persisted operations in the gateway\'s default apq mode', () => {
+describe("persisted operations in the gateway's default apq mode", () => {
   it('a device sending ids only registers each operation on its first miss, then sends ids only', async () => {
     const bodies: Record<string, unknown>[] = [];
     const fetchFn: FetchLike = (url, init) => {
@@ -217,7 +247,7 @@ describe('persisted operations in the gateway\'s default apq mode', () => {
   });
 });
 
-describe('live changes through the gateway\'s graphql-ws', () => {
+describe("live changes through the gateway's graphql-ws", () => {
   it('listChanges resumes from a cursor: the backlog first, then each new push', async () => {
     const a = new SyncEngine({ url: stack.gateway.url, store: new MemoryStore() });
     await a.sync();
@@ -403,11 +433,22 @@ describe('convergence property (real gateway and subgraph, faulty network)', () 
             const store = i === 0 ? new SqliteStore(':memory:') : new MemoryStore();
             stores.push(store);
             const skewMs = skewsMs[i]!;
-            return new SyncEngine({ url: stack.gateway.url, store, fetch: recordingFetch(faultyFetch(seed + i, () => faults), ledger), nowMs: () => Date.now() + skewMs, attempts: 8, retryBaseDelayMs: 5 });
+            return new SyncEngine({
+              url: stack.gateway.url,
+              store,
+              fetch: recordingFetch(
+                faultyFetch(seed + i, () => faults),
+                ledger,
+              ),
+              nowMs: () => Date.now() + skewMs,
+              attempts: 8,
+              retryBaseDelayMs: 5,
+            });
           });
           for (const [who, e, pick] of steps) {
             const engine = engines[who % replicaCount]!;
-            if (e.k === 'sync') await engine.sync().catch(() => undefined); // a sync may give up; its changes stay queued
+            if (e.k === 'sync')
+              await engine.sync().catch(() => undefined); // a sync may give up; its changes stay queued
             else applyEdit(engine, e, pick);
           }
           // The network heals: everyone syncs twice (the second round brings in what others pushed in the first).

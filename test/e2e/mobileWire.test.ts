@@ -42,8 +42,7 @@ describe('mobile wire efficiency: encodings, batching, conditional requests (rea
     await subgraphs?.stop();
   });
 
-  const postJson = (body: unknown, headers: Record<string, string> = {}) =>
-    send(gateway.url, { headers: { 'content-type': 'application/json', ...headers }, body: json(body) });
+  const postJson = (body: unknown, headers: Record<string, string> = {}) => send(gateway.url, { headers: { 'content-type': 'application/json', ...headers }, body: json(body) });
 
   describe('response encodings round-trip to the same data as plain JSON', () => {
     it.each([
@@ -69,7 +68,14 @@ describe('mobile wire efficiency: encodings, batching, conditional requests (rea
       expect(res.headers['content-encoding']).toBeUndefined();
       expect(res.headers.vary).toBe('Accept, Accept-Encoding');
       expect(res.bytes.length).toBeLessThan(1024);
-      expect(decode(res)).toEqual({ data: { topProducts: [{ upc: '1', name: expect.any(String) }, { upc: '2', name: expect.any(String) }] } });
+      expect(decode(res)).toEqual({
+        data: {
+          topProducts: [
+            { upc: '1', name: expect.any(String) },
+            { upc: '2', name: expect.any(String) },
+          ],
+        },
+      });
     });
 
     it('compresses a brotli response far below its JSON size', async () => {
@@ -174,7 +180,14 @@ describe('mobile wire efficiency: encodings, batching, conditional requests (rea
     it('returns one result per entry, in order, with an invalid entry failing alone (JSON and MessagePack)', async () => {
       const batch = [{ query: SMALL_QUERY }, { query: '{ topProducts { nope } }' }, 42, { query: '{ user(id: "3") { name } }' }];
       const expected = [
-        { data: { topProducts: [{ upc: '1', name: expect.any(String) }, { upc: '2', name: expect.any(String) }] } },
+        {
+          data: {
+            topProducts: [
+              { upc: '1', name: expect.any(String) },
+              { upc: '2', name: expect.any(String) },
+            ],
+          },
+        },
         { errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }) })] },
         { errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_REQUEST' }) })] },
         { data: { user: { name: 'Priya Raman' } } },

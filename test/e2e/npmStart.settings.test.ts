@@ -47,7 +47,7 @@ describe('npm start validates every setting before starting anything', () => {
     expect(r.stderr + r.stdout).not.toMatch(/NaN|subgraph ready|Composed/);
   });
 
-  it('reports every bad variable at once: subgraph ports, URLs, the gateway\'s own settings and port clashes', () => {
+  it("reports every bad variable at once: subgraph ports, URLs, the gateway's own settings and port clashes", () => {
     const r = runStart({ ...ports, PRODUCTS_PORT: '70000', REVIEWS_URL: 'not a url', MAX_BODY_BYTES: '-1', INVENTORY_PORT: ports.ACCOUNTS_PORT! });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/PRODUCTS_PORT="70000": expected a TCP port/);
@@ -106,9 +106,12 @@ describe('npm run compose recomposes what a running `npm start` reads', () => {
     if (existsSync(file)) rmSync(file);
   });
 
-  it('without port variables it writes the tracked supergraph.graphql with the registry\'s default URLs (the one way to rewrite it)', () => {
+  it("without port variables it writes the tracked supergraph.graphql with the registry's default URLs (the one way to rewrite it)", () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const s of SUBGRAPHS) { delete env[s.portVariable]; delete env[s.urlVariable]; }
+    for (const s of SUBGRAPHS) {
+      delete env[s.portVariable];
+      delete env[s.urlVariable];
+    }
     delete env.SUPERGRAPH_PATH;
     expect(readStackSettings(env).supergraphPath).toBe(join(ROOT, 'supergraph.graphql'));
     expect(readStackSettings(env).subgraphs.map((s) => s.url)).toEqual(SUBGRAPHS.map((s) => `http://127.0.0.1:${s.port}/graphql`));

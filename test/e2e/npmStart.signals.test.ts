@@ -88,7 +88,11 @@ describe('no process outlives its parent', () => {
 
   it('`npx roam-gateway` stops the gateway when npx gets SIGTERM', async () => {
     const env = await stackEnv();
-    const child = spawn('npx', ['--no-install', 'roam-gateway'], { cwd: ROOT, env: { ...env, SUPERGRAPH_PATH: join(ROOT, 'supergraph.graphql'), LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npx', ['--no-install', 'roam-gateway'], {
+      cwd: ROOT,
+      env: { ...env, SUPERGRAPH_PATH: join(ROOT, 'supergraph.graphql'), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     started = child;
     const output = collect(child);
     await waitFor(() => output().includes('Roam gateway ready'), `npx roam-gateway to start (output so far: ${output()})`, 60_000, 100);

@@ -11,7 +11,10 @@ import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, ROOT } from '../support/stack';
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }
@@ -33,9 +36,14 @@ describe('npm start (scripts/start.js)', () => {
     for (const file of written) rmSync(file, { force: true });
   });
 
-  it('starts the registry\'s subgraphs and the gateway, serves the benchmark query, and stops every child on SIGTERM', async () => {
+  it("starts the registry's subgraphs and the gateway, serves the benchmark query, and stops every child on SIGTERM", async () => {
     const ports = await stackPorts();
-    const env = { ...process.env, LOG_LEVEL: 'warn', SUPERGRAPH_PATH: join(mkdtempSync(join(tmpdir(), 'roam-start-')), 'supergraph.graphql'), ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+    const env = {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      SUPERGRAPH_PATH: join(mkdtempSync(join(tmpdir(), 'roam-start-')), 'supergraph.graphql'),
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    };
     const child = spawn(process.execPath, [join(ROOT, 'scripts/start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -75,7 +83,10 @@ describe('npm start (scripts/start.js)', () => {
 
       // Kill the inventory subgraph (a child of start.js): the gateway keeps answering the other fields.
       const inventoryPid = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' })
-        .split('\n').find((line) => line.includes('subgraphs/inventory/dist/index.js'))?.trim().split(/\s+/)[0];
+        .split('\n')
+        .find((line) => line.includes('subgraphs/inventory/dist/index.js'))
+        ?.trim()
+        .split(/\s+/)[0];
       expect(inventoryPid).toMatch(/^\d+$/);
       process.kill(Number(inventoryPid), 'SIGKILL');
       await waitFor(() => out.includes('subgraph inventory exited'), `start.js to report the inventory exit (output so far: ${out})`, 10_000);

@@ -12,7 +12,11 @@ const VIEWER = { me: { id: '1', name: 'Mara Lindqvist' } };
 async function runExampleClient(url: string, clientName = 'example'): Promise<{ operation: string; sentText: boolean; status: number; data?: any; errors?: any[] }[]> {
   const proc = await startProcess(join(ROOT, 'clients/example/dist/main.js'), { GATEWAY_URL: url, CLIENT_NAME: clientName });
   await new Promise<void>((resolve) => (proc.child.exitCode !== null ? resolve() : proc.child.once('exit', () => resolve())));
-  return proc.output().trim().split('\n').map((line) => JSON.parse(line));
+  return proc
+    .output()
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 /** A fetch that records every request body and the `extensions.code` of every answer. */
@@ -86,7 +90,10 @@ describe('clients against the persisted-query gateway', () => {
 
   it('the example client sends hashes only and falls back to the manifest text on a miss (apq)', async () => {
     const first = await runExampleClient(apq.url);
-    expect(first.map((r) => [r.operation, r.sentText, r.status])).toEqual([['ViewerQuery', true, 200], ['TopProductsQuery', true, 200]]);
+    expect(first.map((r) => [r.operation, r.sentText, r.status])).toEqual([
+      ['ViewerQuery', true, 200],
+      ['TopProductsQuery', true, 200],
+    ]);
     expect(first[0]!.data).toEqual(VIEWER);
     expect(first[1]!.data.topProducts).toHaveLength(3);
     const second = await runExampleClient(apq.url);
@@ -101,7 +108,10 @@ describe('clients against the persisted-query gateway', () => {
     expect(push.stdout).toContain('Pushed 2 operations for client example@1.0.0: 2 new, 0 already registered.');
     expect(push.code).toBe(0);
     const served = await runExampleClient(safelist.url);
-    expect(served.map((r) => [r.sentText, r.status, r.errors])).toEqual([[false, 200, undefined], [false, 200, undefined]]);
+    expect(served.map((r) => [r.sentText, r.status, r.errors])).toEqual([
+      [false, 200, undefined],
+      [false, 200, undefined],
+    ]);
     expect(served[0]!.data).toEqual(VIEWER);
     const otherClient = await runExampleClient(safelist.url, 'web');
     expect(otherClient.map((r) => r.status)).toEqual([404, 404]);

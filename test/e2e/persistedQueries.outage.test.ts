@@ -109,7 +109,13 @@ describe('persisted queries when Redis goes away', () => {
       redis = await startRedis(redis.port);
       expect((await roamPq(['push', writeCodegenManifest([UNCACHED])], env)).code).toBe(0);
       await waitFor(async () => (await post(safelist.url, { documentId: sha256Hex(UNCACHED) })).status === 200, 'safelist to read Redis again', 10_000);
-      await waitFor(async () => (await post(apq.url, { query: FRESH, extensions: apqExtension(FRESH) })).status === 200 && (await post(apq.url, { extensions: apqExtension(FRESH) })).body.data?.me?.username === 'mlindqvist', 'apq to store and serve again', 10_000);
+      await waitFor(
+        async () =>
+          (await post(apq.url, { query: FRESH, extensions: apqExtension(FRESH) })).status === 200 &&
+          (await post(apq.url, { extensions: apqExtension(FRESH) })).body.data?.me?.username === 'mlindqvist',
+        'apq to store and serve again',
+        10_000,
+      );
     });
   });
 
@@ -175,7 +181,13 @@ describe('persisted queries when Redis goes away', () => {
 
       proxy.thaw();
       await waitFor(async () => (await post(safelist.url, { documentId: sha256Hex(UNCACHED) })).status === 200, 'safelist to read Redis again', 10_000);
-      await waitFor(async () => (await post(apq.url, { query: FRESH, extensions: apqExtension(FRESH) })).status === 200 && (await post(apq.url, { extensions: apqExtension(FRESH) })).body.data?.me?.username === 'mlindqvist', 'apq to store and serve again', 10_000);
+      await waitFor(
+        async () =>
+          (await post(apq.url, { query: FRESH, extensions: apqExtension(FRESH) })).status === 200 &&
+          (await post(apq.url, { extensions: apqExtension(FRESH) })).body.data?.me?.username === 'mlindqvist',
+        'apq to store and serve again',
+        10_000,
+      );
     });
   });
 });

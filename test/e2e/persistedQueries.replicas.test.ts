@@ -35,7 +35,11 @@ describe('persisted queries across two gateway processes sharing Redis', () => {
     const revoke = await roamPq(['revoke', sha256Hex(text), '--json'], env);
     expect(JSON.parse(revoke.stdout)).toEqual({ ok: true, command: 'revoke', count: 1, revoked: [sha256Hex(text)] });
     for (const gateway of [one, two]) {
-      await waitFor(async () => (await postGraphQL(gateway.url, { extensions: apqExtension(text) })).body.errors?.[0]?.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND', 'the revocation to reach the replica', 1000);
+      await waitFor(
+        async () => (await postGraphQL(gateway.url, { extensions: apqExtension(text) })).body.errors?.[0]?.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND',
+        'the revocation to reach the replica',
+        1000,
+      );
     }
   });
 
@@ -46,7 +50,11 @@ describe('persisted queries across two gateway processes sharing Redis', () => {
     for (const gateway of [one, two]) expect((await postGraphQL(gateway.url, { documentId: sha256Hex(text) })).body).toEqual({ data: { me: { name: 'Mara Lindqvist' } } });
     expect((await roamPq(['revoke', sha256Hex(text)], env)).code).toBe(0);
     for (const gateway of [one, two]) {
-      await waitFor(async () => (await postGraphQL(gateway.url, { documentId: sha256Hex(text) })).body.errors?.[0]?.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND', 'the revocation to reach the replica', 1000);
+      await waitFor(
+        async () => (await postGraphQL(gateway.url, { documentId: sha256Hex(text) })).body.errors?.[0]?.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND',
+        'the revocation to reach the replica',
+        1000,
+      );
     }
   });
 });

@@ -37,7 +37,11 @@ describe('request edge cases on both executors', () => {
     await Promise.all([roam?.stop(), apollo?.stop()]);
     await subgraphs?.stop();
   });
-  const both = () => [['roam', roam], ['apollo', apollo]] as const;
+  const both = () =>
+    [
+      ['roam', roam],
+      ['apollo', apollo],
+    ] as const;
 
   describe('operationName that selects no operation → 400 OPERATION_RESOLUTION_FAILURE', () => {
     const cases: [string, Record<string, unknown>, string][] = [
@@ -56,7 +60,11 @@ describe('request edge cases on both executors', () => {
     it('over GET', async () => {
       for (const [executor, gateway] of both()) {
         const res = await request(`${gateway.url}?query=${encodeURIComponent('query A { me { id } }')}&operationName=B`, { headers: { 'apollo-require-preflight': '1' } });
-        expect({ executor, status: res.statusCode, body: await res.body.json() }).toEqual({ executor, status: 400, body: { errors: [{ message: 'Unknown operation named "B".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] } });
+        expect({ executor, status: res.statusCode, body: await res.body.json() }).toEqual({
+          executor,
+          status: 400,
+          body: { errors: [{ message: 'Unknown operation named "B".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] },
+        });
       }
     });
 
@@ -66,7 +74,9 @@ describe('request edge cases on both executors', () => {
         socket.send({ id: 'e', type: 'subscribe', payload: { query: 'query A { me { id } }', operationName: '' } });
         socket.send({ id: 'm', type: 'subscribe', payload: { query: 'query A { me { id } } query B { me { name } }' } });
         expect((await socket.waitMessage((m) => m.id === 'e', 'error for ""')).payload).toEqual([{ message: 'Unknown operation named "".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
-        expect((await socket.waitMessage((m) => m.id === 'm', 'error for two operations')).payload).toEqual([{ message: 'Must provide operation name if query contains multiple operations.', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
+        expect((await socket.waitMessage((m) => m.id === 'm', 'error for two operations')).payload).toEqual([
+          { message: 'Must provide operation name if query contains multiple operations.', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } },
+        ]);
       } finally {
         socket.ws.close();
       }
@@ -74,7 +84,10 @@ describe('request edge cases on both executors', () => {
 
     it('in a batch entry, next to an entry that runs', async () => {
       for (const [executor, gateway] of both()) {
-        const res = await postGraphQL(gateway.url, [{ query: 'query A { me { id } }', operationName: 'B' }, { query: 'query A { me { id } }', operationName: 'A' }]);
+        const res = await postGraphQL(gateway.url, [
+          { query: 'query A { me { id } }', operationName: 'B' },
+          { query: 'query A { me { id } }', operationName: 'A' },
+        ]);
         expect({ executor, body: res.body }).toEqual({
           executor,
           body: [{ errors: [{ message: 'Unknown operation named "B".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] }, { data: { me: { id: '1' } } }],
@@ -118,7 +131,10 @@ describe('request edge cases on both executors', () => {
       ['__schema', '{ __schema { queryType { name } } }'],
       ['__type', '{ __type(name: "User") { name kind fields { name } } }'],
       ['mixed with a federated field', '{ me { id } __schema { queryType { name } } }'],
-      ['aliases, fragments and __typename, in field order', 'query Q { t: __typename ...Root me { id } s: __schema { mutationType { name } } ... on Query { u: __type(name: "Product") { name } } } fragment Root on Query { __type(name: "Review") { name } }'],
+      [
+        'aliases, fragments and __typename, in field order',
+        'query Q { t: __typename ...Root me { id } s: __schema { mutationType { name } } ... on Query { u: __type(name: "Product") { name } } } fragment Root on Query { __type(name: "Review") { name } }',
+      ],
       ['skipped by @include', 'query ($yes: Boolean!) { __schema @include(if: $yes) { queryType { name } } me { id } }'],
     ];
     it.each(cases)('%s: the same answer as EXECUTOR=apollo', async (_name, query) => {
@@ -130,7 +146,7 @@ describe('request edge cases on both executors', () => {
       expect(Object.keys(a.body.data)).toEqual(Object.keys(b.body.data));
     });
 
-    it('a full introspection query gives a schema buildClientSchema accepts, with the supergraph\'s Query fields', async () => {
+    it("a full introspection query gives a schema buildClientSchema accepts, with the supergraph's Query fields", async () => {
       const res = await postGraphQL(roam.url, { query: getIntrospectionQuery() });
       expect(res.status).toBe(200);
       expect(res.body.errors).toBeUndefined();

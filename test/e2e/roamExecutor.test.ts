@@ -1,7 +1,7 @@
 import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
 import { waitFor, postGraphQL } from '@roam/testkit';
 
-describe('end to end: EXECUTOR=roam (Roam\'s own query-plan executor) on the benchmark query', () => {
+describe("end to end: EXECUTOR=roam (Roam's own query-plan executor) on the benchmark query", () => {
   let subgraphs: SubgraphProcesses;
   let gateway: GatewayProcess;
   let supergraphPath: string;
@@ -44,11 +44,15 @@ describe('end to end: EXECUTOR=roam (Roam\'s own query-plan executor) on the ben
     // Recompose with the products subgraph moved behind a different URL (same process, query string added).
     const defs = subgraphs.definitions().map((d) => (d.name === 'products' ? { ...d, url: `${d.url}?v=2` } : d));
     writeSupergraph(defs, supergraphPath);
-    await waitFor(async () => {
-      const r = await request(gateway.url.replace('/graphql', '/ready'));
-      const body = (await r.body.json()) as { supergraphVersion?: number };
-      return body.supergraphVersion === 2;
-    }, 'supergraph version 2', 10_000);
+    await waitFor(
+      async () => {
+        const r = await request(gateway.url.replace('/graphql', '/ready'));
+        const body = (await r.body.json()) as { supergraphVersion?: number };
+        return body.supergraphVersion === 2;
+      },
+      'supergraph version 2',
+      10_000,
+    );
     const res = await postGraphQL(gateway.url, { query: BENCHMARK_QUERY });
     expect(JSON.stringify(res.body) === JSON.stringify(BENCHMARK_EXPECTED)).toBe(true);
   });

@@ -108,7 +108,10 @@ describe('subscriptions end to end: federated events over graphql-ws through rea
     const changed = record(c, ENRICHED);
     await waitFor(async () => (await reviewsActive()) === 2, 'two upstream subscriptions');
     // recompose without inventory: `inStock`/`shippingEstimate` disappear, the accounts-only plan stays the same
-    writeSupergraph(subgraphs.definitions().filter((d) => d.name !== 'inventory'), supergraphPath);
+    writeSupergraph(
+      subgraphs.definitions().filter((d) => d.name !== 'inventory'),
+      supergraphPath,
+    );
     await waitFor(async () => {
       const res = await request(gateway.url.replace('/graphql', '/ready'));
       return ((await res.body.json()) as { supergraphVersion: number }).supergraphVersion === 2;
@@ -145,7 +148,11 @@ describe('subscriptions end to end: federated events over graphql-ws through rea
 
   it('ends every subscriber with one error when the owning subgraph dies mid-stream; the gateway stays up; a new subscribe gets an error with a code', async () => {
     const clients = [client(gateway.url), client(gateway.url)];
-    const subs = [record(clients[0]!, 'subscription { reviewAdded { id } }'), record(clients[1]!, 'subscription { reviewAdded { id } }'), record(clients[1]!, 'subscription { reviewAdded(upc: "5") { id } }')];
+    const subs = [
+      record(clients[0]!, 'subscription { reviewAdded { id } }'),
+      record(clients[1]!, 'subscription { reviewAdded { id } }'),
+      record(clients[1]!, 'subscription { reviewAdded(upc: "5") { id } }'),
+    ];
     await waitFor(async () => (await reviewsActive()) === 2, 'the upstream subscriptions');
     await subgraphs.processes.reviews.stop(0);
     for (const s of subs) {

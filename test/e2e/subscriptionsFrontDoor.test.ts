@@ -47,10 +47,7 @@ describe('subscriptions end to end: persisted queries and operation limits at th
     const supergraph = writeSupergraph(subgraphs.definitions());
     // The 100 ms Redis deadline is not what this file checks (persistedQueries.outage does): a loaded machine can pass it.
     env = { REDIS_URL: redis.url, PERSISTED_QUERIES_KEY_PREFIX: redis.prefix, SUPERGRAPH_PATH: supergraph, PERSISTED_QUERIES_TIMEOUT_MS: '2000' };
-    [apq, safelist] = await Promise.all([
-      startGateway(supergraph, { PERSISTED_QUERIES: 'apq', REDIS_URL: '', ...LIMITS }),
-      startGateway(supergraph, { ...env, PERSISTED_QUERIES: 'safelist' }),
-    ]);
+    [apq, safelist] = await Promise.all([startGateway(supergraph, { PERSISTED_QUERIES: 'apq', REDIS_URL: '', ...LIMITS }), startGateway(supergraph, { ...env, PERSISTED_QUERIES: 'safelist' })]);
   });
   afterEach(() => {
     for (const socket of open.splice(0)) socket.ws.close();
@@ -109,7 +106,7 @@ describe('subscriptions end to end: persisted queries and operation limits at th
     expect(overHttp.body.errors[0].extensions).toEqual({ code: 'COST_ESTIMATED_TOO_EXPENSIVE', measured: 5, limit: 4, 'cost.estimated': 5, 'cost.max': 4 });
   });
 
-  it('applies the connection_init client\'s limits: a higher limit, measure mode and off mode let the subscription run', async () => {
+  it("applies the connection_init client's limits: a higher limit, measure mode and off mode let the subscription run", async () => {
     for (const client of ['ios', 'canary', 'bench']) {
       const socket = await connect(apq, client);
       socket.send({ id: client, type: 'subscribe', payload: { query: ENRICHED } });
@@ -127,7 +124,9 @@ describe('subscriptions end to end: persisted queries and operation limits at th
     socket.send({ id: 'unknown', type: 'subscribe', payload: { extensions: apqExtension(ENRICHED) } });
     socket.send({ id: 'text', type: 'subscribe', payload: { query: ENRICHED } });
     socket.send({ id: 'scoped', type: 'subscribe', payload: { documentId: sha256Hex(IOS_ONLY) } });
-    expect((await errorOf(socket, 'unknown')).payload).toEqual([{ message: `Persisted query '${sha256Hex(ENRICHED)}' not found in the persisted query list.`, extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' } }]);
+    expect((await errorOf(socket, 'unknown')).payload).toEqual([
+      { message: `Persisted query '${sha256Hex(ENRICHED)}' not found in the persisted query list.`, extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' } },
+    ]);
     expect((await errorOf(socket, 'text')).payload).toEqual([{ message: 'The operation body was not found in the persisted query safelist.', extensions: { code: 'QUERY_NOT_IN_SAFELIST' } }]);
     expect((await errorOf(socket, 'scoped')).payload[0].extensions.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
     expect((await untilEvent(socket, 'hash')).payload.data.reviewAdded.author).toEqual({ name: 'Mara Lindqvist' });

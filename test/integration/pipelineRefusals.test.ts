@@ -16,7 +16,18 @@ describe('the pipeline: a refused request writes nothing', () => {
 
   beforeAll(async () => {
     subgraphs = await startInProcessSubgraphs();
-    const config = readConfig({ PORT: '0', HOST: '127.0.0.1', SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()), LOG_LEVEL: 'silent', MAX_DEPTH: '4', MAX_ALIASES: '2', MAX_ROOT_FIELDS: '3', MAX_TOKENS: '200', MAX_DOCUMENT_BYTES: '2000', MAX_COST: '500' });
+    const config = readConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
+      LOG_LEVEL: 'silent',
+      MAX_DEPTH: '4',
+      MAX_ALIASES: '2',
+      MAX_ROOT_FIELDS: '3',
+      MAX_TOKENS: '200',
+      MAX_DOCUMENT_BYTES: '2000',
+      MAX_COST: '500',
+    });
     gateway = createGateway(config, pino({ level: 'silent' }));
     url = await gateway.listen();
   });

@@ -36,7 +36,12 @@ describe('seed data owned by each subgraph', () => {
   it('large: deterministic across calls, sized as documented, and every reference points at an existing row', () => {
     const a = seeds('large');
     expect(seeds('large')).toEqual(a);
-    expect([a.users.length, a.products.length, a.inventory.length, a.reviews.length]).toEqual([LARGE_DATASET_SIZES.users, LARGE_DATASET_SIZES.products, LARGE_DATASET_SIZES.products, LARGE_DATASET_SIZES.reviews]);
+    expect([a.users.length, a.products.length, a.inventory.length, a.reviews.length]).toEqual([
+      LARGE_DATASET_SIZES.users,
+      LARGE_DATASET_SIZES.products,
+      LARGE_DATASET_SIZES.products,
+      LARGE_DATASET_SIZES.reviews,
+    ]);
     const users = new Set(a.users.map((u) => u.id));
     const products = new Set(a.products.map((p) => p.upc));
     expect(a.reviews.every((r) => users.has(r.authorId) && products.has(r.productUpc))).toBe(true);

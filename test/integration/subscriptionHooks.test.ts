@@ -46,7 +46,7 @@ describe('subscriptions: front-door hooks on an in-process gateway', () => {
     socket.ws.close();
   });
 
-  it('sends the hooks\' error codes as one error message', async () => {
+  it("sends the hooks' error codes as one error message", async () => {
     const socket = await openAcked(url);
     socket.send({ id: 'free', type: 'subscribe', payload: { query: QUERY } });
     socket.send({ id: 'unknown', type: 'subscribe', payload: { extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } } });

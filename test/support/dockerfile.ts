@@ -10,7 +10,11 @@ export type DockerInstruction =
   | { readonly op: 'USER'; readonly user: string };
 
 /** A `FROM` stage: its name (`AS x`) and instructions. */
-export interface DockerStage { readonly name: string | undefined; readonly image: string; readonly instructions: DockerInstruction[] }
+export interface DockerStage {
+  readonly name: string | undefined;
+  readonly image: string;
+  readonly instructions: DockerInstruction[];
+}
 
 /**
  * Parses the subset of Dockerfile syntax Roam's Dockerfile uses (FROM, WORKDIR, COPY [--from], RUN, ENV
@@ -50,9 +54,23 @@ export function parseDockerfile(file: string): DockerStage[] {
  * `**` any number of segments; a matching directory excludes everything under it).
  */
 export function dockerIgnore(patterns: readonly string[]): (relativePath: string) => boolean {
-  const regexes = patterns.map((p) => p.trim()).filter((p) => p !== '' && !p.startsWith('#')).map((p) => {
-    const body = p.replace(/^\/+/, '').split('/').map((seg) => (seg === '**' ? '(?:.*/)?' : `${seg.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}/`)).join('');
-    return new RegExp(`^${body.replace(/\/$/, '')}(?:/.*)?$`);
-  });
+  const regexes = patterns
+    .map((p) => p.trim())
+    .filter((p) => p !== '' && !p.startsWith('#'))
+    .map((p) => {
+      const body = p
+        .replace(/^\/+/, '')
+        .split('/')
+        .map((seg) =>
+          seg === '**'
+            ? '(?:.*/)?'
+            : `${seg
+                .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+                .replace(/\*/g, '[^/]*')
+                .replace(/\?/g, '[^/]')}/`,
+        )
+        .join('');
+      return new RegExp(`^${body.replace(/\/$/, '')}(?:/.*)?$`);
+    });
   return (relativePath) => regexes.some((r) => r.test(relativePath));
 }

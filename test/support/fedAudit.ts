@@ -169,4 +169,3 @@ export function judgeAuditResponse(test: AuditTest, body: { data?: unknown; erro
 function isDeepStrictEqual(a: unknown, b: unknown): boolean {
   return stableStringify(a) === stableStringify(b);
 }
-

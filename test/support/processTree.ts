@@ -3,10 +3,16 @@ import { execFileSync } from 'node:child_process';
 /** @returns the pids of every live descendant of `pid` (children, their children, …), read from `ps`. */
 export function descendants(pid: number): number[] {
   const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' })
-    .trim().split('\n').map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
   const out: number[] = [];
   const walk = (parent: number): void => {
-    for (const [child, ppid] of rows) if (ppid === parent) { out.push(child); walk(child); }
+    for (const [child, ppid] of rows)
+      if (ppid === parent) {
+        out.push(child);
+        walk(child);
+      }
   };
   walk(pid);
   return out;

@@ -75,6 +75,10 @@ export interface GatewayProcess extends TestProcess {
 /** Starts `gateway/dist/bin.js` on a free port against `supergraphPath` and waits for `/ready`. */
 export async function startGateway(supergraphPath: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
   const port = await freePort();
-  const proc = await startProcess(join(ROOT, 'gateway/dist/bin.js'), { PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath, SUPERGRAPH_POLL_INTERVAL_MS: '100', ...env }, `http://127.0.0.1:${port}/ready`);
+  const proc = await startProcess(
+    join(ROOT, 'gateway/dist/bin.js'),
+    { PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath, SUPERGRAPH_POLL_INTERVAL_MS: '100', ...env },
+    `http://127.0.0.1:${port}/ready`,
+  );
   return Object.assign(proc, { url: `http://127.0.0.1:${port}/graphql`, port });
 }

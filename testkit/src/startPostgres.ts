@@ -31,7 +31,9 @@ export interface TestPostgres {
 export function findPostgresBin(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const majors = readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(root)
+    .filter((d) => /^\d+$/.test(d))
+    .sort((a, b) => Number(b) - Number(a));
   return majors.map((m) => join(root, m, 'bin')).find((bin) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl')));
 }
 
@@ -84,7 +86,9 @@ export async function startPostgres(options: { readonly bin?: string; readonly s
   const port = await freePort();
   const pgdata = join(dataDir, 'data');
   await run('initdb', ['-D', pgdata, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
-  const serverOptions = `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off${Object.entries(options.settings ?? {}).map(([k, v]) => ` -c ${k}=${v}`).join('')}`;
+  const serverOptions = `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off${Object.entries(options.settings ?? {})
+    .map(([k, v]) => ` -c ${k}=${v}`)
+    .join('')}`;
   const log = join(dataDir, 'server.log');
   const ready = () => waitFor(() => accepts(port), `PostgreSQL on port ${port}`, 30_000, 50);
   const startServer = async () => {

@@ -40,12 +40,16 @@ export async function startProcess(script: string, env: Record<string, string>, 
   };
   if (healthUrl) {
     try {
-      await waitFor(async () => {
-        if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
-        const res = await request(healthUrl);
-        await res.body.dump();
-        return res.statusCode === 200;
-      }, `${script} to answer ${healthUrl}`, timeoutMs);
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
+          const res = await request(healthUrl);
+          await res.body.dump();
+          return res.statusCode === 200;
+        },
+        `${script} to answer ${healthUrl}`,
+        timeoutMs,
+      );
     } catch (error) {
       await proc.stop();
       throw new Error(`${(error as Error).message}\n--- output ---\n${out}`);

@@ -49,10 +49,14 @@ export async function startRedis(port?: number): Promise<TestRedis> {
   const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
   let failed: Error | undefined;
   child.once('error', (e) => (failed = e));
-  await waitFor(async () => {
-    if (failed) throw new Error(`redis-server could not start (${failed.message}); install it (apt-get install redis-server)`);
-    return ping(p);
-  }, `redis-server on port ${p}`, 10_000);
+  await waitFor(
+    async () => {
+      if (failed) throw new Error(`redis-server could not start (${failed.message}); install it (apt-get install redis-server)`);
+      return ping(p);
+    },
+    `redis-server on port ${p}`,
+    10_000,
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     url: `redis://127.0.0.1:${p}`,

@@ -1,7 +1,12 @@
 import type { ChangeOp, ListState } from '@roam/subgraph-lists/dist/crdt';
 
 /** A change made on this device and not yet acknowledged by the server. */
-export interface PendingChange { readonly id: number; readonly listId: string; readonly hlc: string; readonly op: ChangeOp }
+export interface PendingChange {
+  readonly id: number;
+  readonly listId: string;
+  readonly hlc: string;
+  readonly op: ChangeOp;
+}
 
 /** What a device keeps between runs. */
 export interface SyncMeta {

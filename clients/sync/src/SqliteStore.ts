@@ -27,10 +27,12 @@ export class SqliteStore implements LocalStore {
 
   confirmed(): Map<string, ListState> {
     const rows = this.db.prepare('SELECT state FROM lists').all() as { state: string }[];
-    return new Map(rows.map((r) => {
-      const s = JSON.parse(r.state) as ListState;
-      return [s.id, s];
-    }));
+    return new Map(
+      rows.map((r) => {
+        const s = JSON.parse(r.state) as ListState;
+        return [s.id, s];
+      }),
+    );
   }
 
   pending(): PendingChange[] {

@@ -2,8 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
-  applyChange, type Change, type ChangeOp, changeOpFields, encodeHlc, type Hlc, type ListState, type ListView, observedItemTags, observedMemberTags, parseChangeOp,
-  type ChangeOpFields, parseHlc, receiveHlc, tickHlc, UnknownListError, viewOf,
+  applyChange,
+  type Change,
+  type ChangeOp,
+  changeOpFields,
+  encodeHlc,
+  type Hlc,
+  type ListState,
+  type ListView,
+  observedItemTags,
+  observedMemberTags,
+  parseChangeOp,
+  type ChangeOpFields,
+  parseHlc,
+  receiveHlc,
+  tickHlc,
+  UnknownListError,
+  viewOf,
 } from '@roam/subgraph-lists/dist/crdt';
 import type { LocalStore, PendingChange, SyncMeta } from './LocalStore';
 import { LIST_CHANGES, PULL_CHANGES, PUSH_CHANGES, type PullData, type PushData } from './operations';
@@ -109,21 +124,39 @@ export class SyncEngine {
     this.mutate(listId, { kind: 'CREATE_LIST', title });
     return listId;
   }
-  setTitle(listId: string, title: string): void { this.mutate(listId, { kind: 'SET_TITLE', title }); }
-  setArchived(listId: string, archived: boolean): void { this.mutate(listId, { kind: 'SET_ARCHIVED', archived }); }
-  deleteList(listId: string): void { this.mutate(listId, { kind: 'DELETE_LIST' }); }
-  addItem(listId: string, upc: string, quantity = 1): void { this.mutate(listId, { kind: 'ADD_ITEM', upc, quantity }); }
+  setTitle(listId: string, title: string): void {
+    this.mutate(listId, { kind: 'SET_TITLE', title });
+  }
+  setArchived(listId: string, archived: boolean): void {
+    this.mutate(listId, { kind: 'SET_ARCHIVED', archived });
+  }
+  deleteList(listId: string): void {
+    this.mutate(listId, { kind: 'DELETE_LIST' });
+  }
+  addItem(listId: string, upc: string, quantity = 1): void {
+    this.mutate(listId, { kind: 'ADD_ITEM', upc, quantity });
+  }
   /** Removes the item as seen here (a concurrent add elsewhere survives). */
   removeItem(listId: string, upc: string): void {
     const state = this.localStates().get(listId);
     this.mutate(listId, { kind: 'REMOVE_ITEM', upc, observed: state ? observedItemTags(state, upc) : [] });
   }
-  incrementQuantity(listId: string, upc: string, delta: number): void { this.mutate(listId, { kind: 'INCREMENT_QUANTITY', upc, delta }); }
-  setChecked(listId: string, upc: string, checked: boolean): void { this.mutate(listId, { kind: 'SET_CHECKED', upc, checked }); }
+  incrementQuantity(listId: string, upc: string, delta: number): void {
+    this.mutate(listId, { kind: 'INCREMENT_QUANTITY', upc, delta });
+  }
+  setChecked(listId: string, upc: string, checked: boolean): void {
+    this.mutate(listId, { kind: 'SET_CHECKED', upc, checked });
+  }
   /** Replaces the note; merged three-way on the server against the note shown here now. */
-  editNote(listId: string, text: string): void { this.mutate(listId, { kind: 'EDIT_NOTE', base: this.list(listId)?.note ?? '', text }); }
-  resolveConflict(listId: string, conflictId: string, text: string): void { this.mutate(listId, { kind: 'RESOLVE_CONFLICT', conflictId, text }); }
-  addMember(listId: string, userId: string): void { this.mutate(listId, { kind: 'ADD_MEMBER', userId }); }
+  editNote(listId: string, text: string): void {
+    this.mutate(listId, { kind: 'EDIT_NOTE', base: this.list(listId)?.note ?? '', text });
+  }
+  resolveConflict(listId: string, conflictId: string, text: string): void {
+    this.mutate(listId, { kind: 'RESOLVE_CONFLICT', conflictId, text });
+  }
+  addMember(listId: string, userId: string): void {
+    this.mutate(listId, { kind: 'ADD_MEMBER', userId });
+  }
   removeMember(listId: string, userId: string): void {
     const state = this.localStates().get(listId);
     this.mutate(listId, { kind: 'REMOVE_MEMBER', userId, observed: state ? observedMemberTags(state, userId) : [] });
@@ -186,11 +219,14 @@ export class SyncEngine {
     let stopped = false;
     const subscribe = (): void => {
       if (stopped) return;
-      client.subscribe({ query: LIST_CHANGES, variables: { since: String(this.meta.cursor) }, ...(this.options.persistedQueries === 'hash' ? { extensions: persistedQueryExtension(LIST_CHANGES) } : {}) }, {
-        next: () => void this.poke().catch(() => undefined),
-        error: () => setTimeout(subscribe, 1000).unref(),
-        complete: () => undefined,
-      });
+      client.subscribe(
+        { query: LIST_CHANGES, variables: { since: String(this.meta.cursor) }, ...(this.options.persistedQueries === 'hash' ? { extensions: persistedQueryExtension(LIST_CHANGES) } : {}) },
+        {
+          next: () => void this.poke().catch(() => undefined),
+          error: () => setTimeout(subscribe, 1000).unref(),
+          complete: () => undefined,
+        },
+      );
     };
     subscribe();
     return async () => {
@@ -223,7 +259,13 @@ export class SyncEngine {
   private async pull(): Promise<void> {
     for (;;) {
       const since = this.meta.cursor;
-      const { pullChanges: page } = await postGraphQL<PullData>(this.fetchFn, this.options.url, PULL_CHANGES, { clientId: this.meta.clientId, since: String(since), limit: this.options.pullPageSize ?? 500 }, this.options.persistedQueries);
+      const { pullChanges: page } = await postGraphQL<PullData>(
+        this.fetchFn,
+        this.options.url,
+        PULL_CHANGES,
+        { clientId: this.meta.clientId, since: String(since), limit: this.options.pullPageSize ?? 500 },
+        this.options.persistedQueries,
+      );
       if (this.meta.cursor !== since) continue; // another pull moved on meanwhile
       const touched = new Map<string, ListState>();
       let ownThrough = 0;

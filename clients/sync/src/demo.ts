@@ -12,7 +12,9 @@ async function main(url: string): Promise<void> {
   const tablet = new SyncEngine({ url, store: new MemoryStore() });
   const show = (label: string, engine: SyncEngine, id: string): void => {
     const l = engine.list(id);
-    process.stdout.write(`${label.padEnd(34)} [${engine.status(id)}] ${JSON.stringify({ title: l?.title, items: l?.items.map((i) => `${i.upc}×${i.quantity}${i.checked ? ' ✓' : ''}`), note: l?.note, conflicts: l?.conflicts.length })}\n`);
+    process.stdout.write(
+      `${label.padEnd(34)} [${engine.status(id)}] ${JSON.stringify({ title: l?.title, items: l?.items.map((i) => `${i.upc}×${i.quantity}${i.checked ? ' ✓' : ''}`), note: l?.note, conflicts: l?.conflicts.length })}\n`,
+    );
   };
   const id = phone.createList('Saturday market');
   phone.addItem(id, '1', 2);

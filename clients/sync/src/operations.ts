@@ -24,5 +24,9 @@ export interface ChangeWire {
   readonly [field: string]: unknown;
 }
 
-export interface PullData { readonly pullChanges: { readonly changes: readonly ChangeWire[]; readonly cursor: string; readonly hasMore: boolean; readonly lastChangeId: number } }
-export interface PushData { readonly pushChanges: { readonly outcomes: readonly { id: number; outcome: string }[]; readonly lastChangeId: number; readonly cursor: string } }
+export interface PullData {
+  readonly pullChanges: { readonly changes: readonly ChangeWire[]; readonly cursor: string; readonly hasMore: boolean; readonly lastChangeId: number };
+}
+export interface PushData {
+  readonly pushChanges: { readonly outcomes: readonly { id: number; outcome: string }[]; readonly lastChangeId: number; readonly cursor: string };
+}

@@ -1,6 +1,9 @@
 import { operationHash } from './syncManifest';
 /** A GraphQL error as the gateway returns it. */
-export interface GraphQLErrorBody { readonly message: string; readonly extensions?: { readonly code?: string; readonly [key: string]: unknown } }
+export interface GraphQLErrorBody {
+  readonly message: string;
+  readonly extensions?: { readonly code?: string; readonly [key: string]: unknown };
+}
 
 /** Thrown for an answer with errors; `code` is the first error's `extensions.code`. */
 export class SyncRequestError extends Error {
@@ -15,7 +18,17 @@ export class SyncRequestError extends Error {
   }
 }
 
-const FINAL_CODES = new Set(['INVALID_CHANGE', 'LIST_NOT_VISIBLE', 'CLIENT_ID_TAKEN', 'INVALID_CURSOR', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_IN_LIST', 'QUERY_NOT_IN_SAFELIST', 'PERSISTED_QUERY_NOT_SUPPORTED']);
+const FINAL_CODES = new Set([
+  'INVALID_CHANGE',
+  'LIST_NOT_VISIBLE',
+  'CLIENT_ID_TAKEN',
+  'INVALID_CURSOR',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_IN_LIST',
+  'QUERY_NOT_IN_SAFELIST',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
 
 /** The `fetch` the engine uses (Node's global by default; tests wrap it to drop, delay or duplicate requests). */
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<{ status: number; text(): Promise<string> }>;

@@ -3,7 +3,16 @@ import { ConfigError, readConfig } from '../config';
 describe('readConfig', () => {
   it('applies the documented defaults', () => {
     const c = readConfig({});
-    expect(c).toMatchObject({ port: 4000, host: '127.0.0.1', supergraphPollIntervalMs: 500, subgraphTimeoutMs: 10000, maxBodyBytes: 1048576, logLevel: 'info', shutdownGraceMs: 10000, requestTimeoutMs: 30000 });
+    expect(c).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      supergraphPollIntervalMs: 500,
+      subgraphTimeoutMs: 10000,
+      maxBodyBytes: 1048576,
+      logLevel: 'info',
+      shutdownGraceMs: 10000,
+      requestTimeoutMs: 30000,
+    });
     expect(c.supergraphPath.endsWith('supergraph.graphql')).toBe(true);
     expect(Object.isFrozen(c)).toBe(true);
   });

@@ -78,12 +78,7 @@ function fieldHint(parent: GraphQLCompositeType, field: GraphQLField<unknown, un
  * @param document - the validated document (fragments are looked up in it).
  * @param operation - the operation to run, one of the document's definitions.
  */
-export function computeCachePolicy(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operation: OperationDefinitionNode,
-  hints: Readonly<Record<string, CacheHint>>,
-): CachePolicy {
+export function computeCachePolicy(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, hints: Readonly<Record<string, CacheHint>>): CachePolicy {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   const visitedFragments = new Set<string>();

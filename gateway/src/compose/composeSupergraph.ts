@@ -2,7 +2,11 @@ import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 
 /** One subgraph to compose: its name, the URL the gateway will fetch, and its SDL text. */
-export interface SubgraphDefinition { readonly name: string; readonly url: string; readonly sdl: string }
+export interface SubgraphDefinition {
+  readonly name: string;
+  readonly url: string;
+  readonly sdl: string;
+}
 
 /** Thrown when composition fails; `errors` has one line per problem, each naming its subgraph. */
 export class CompositionError extends Error {
@@ -32,12 +36,14 @@ export function composeSupergraph(subgraphs: readonly SubgraphDefinition[]): str
   if (errors.length > 0) throw new CompositionError(errors);
   const result = composeServices(services);
   if (result.errors) {
-    throw new CompositionError(result.errors.map((e) => {
-      const code = (e.extensions?.code as string | undefined) ?? 'COMPOSITION_ERROR';
-      const message = e.message;
-      const named = subgraphs.some((s) => message.includes(`"${s.name}"`) || message.startsWith(`[${s.name}]`));
-      return named ? `${code}: ${message}` : `${code}: ${message} (subgraphs: ${subgraphs.map((s) => s.name).join(', ')})`;
-    }));
+    throw new CompositionError(
+      result.errors.map((e) => {
+        const code = (e.extensions?.code as string | undefined) ?? 'COMPOSITION_ERROR';
+        const message = e.message;
+        const named = subgraphs.some((s) => message.includes(`"${s.name}"`) || message.startsWith(`[${s.name}]`));
+        return named ? `${code}: ${message}` : `${code}: ${message} (subgraphs: ${subgraphs.map((s) => s.name).join(', ')})`;
+      }),
+    );
   }
   return result.supergraphSdl;
 }

@@ -30,7 +30,12 @@ export class ApolloOracle implements OperationExecutor {
     const executor = await this.loaded.executor;
     const headers = new Map(request.headers);
     const result = await executor({
-      request: { query: op.document.loc?.source.body, operationName: op.operationName, variables: { ...op.variables }, http: { method: request.method, url: 'https://unknown-url.invalid/', headers: headers as never } },
+      request: {
+        query: op.document.loc?.source.body,
+        operationName: op.operationName,
+        variables: { ...op.variables },
+        http: { method: request.method, url: 'https://unknown-url.invalid/', headers: headers as never },
+      },
       response: { http: { headers: new Map() as never, status: undefined } },
       logger: this.logger,
       schema: snapshot.apiSchema,
@@ -45,7 +50,9 @@ export class ApolloOracle implements OperationExecutor {
       overallCachePolicy: { maxAge: undefined, scope: undefined, restrict: () => undefined, replace: () => undefined, policyIfCacheable: () => null } as never,
       requestIsBatched: request.inBatch,
     } as never);
-    const errors = ((result.errors ?? []) as readonly { message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[]).map((e) => (e instanceof GraphQLError ? e : new GraphQLError(e.message, { path: e.path, extensions: e.extensions })));
+    const errors = ((result.errors ?? []) as readonly { message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[]).map((e) =>
+      e instanceof GraphQLError ? e : new GraphQLError(e.message, { path: e.path, extensions: e.extensions }),
+    );
     return { data: (result.data ?? null) as Record<string, unknown> | null, errors, hints: [] };
   }
 

@@ -90,7 +90,11 @@ export class RoamExecutor {
     const hints: CacheHint[] = [];
     const merged = Object.create(null) as Record<string, unknown>;
     deepMerge(merged, event.data);
-    await executePlan(plan.rest, { supergraphSchema: snapshot.supergraphSchema, variables: op.coercedVariables, providedVariables: op.coercedVariables, call: this.caller(snapshot, 'subscription', false, hints), errors }, merged);
+    await executePlan(
+      plan.rest,
+      { supergraphSchema: snapshot.supergraphSchema, variables: op.coercedVariables, providedVariables: op.coercedVariables, call: this.caller(snapshot, 'subscription', false, hints), errors },
+      merged,
+    );
     const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors, this.options.maxResponseFields);
     return { data, errors, hints };
   }

@@ -40,7 +40,10 @@ export async function executePlan(node: PlanNode | undefined, context: PlanConte
 }
 
 /** An object found at a `Flatten` path, with its concrete path in the response (list indexes filled in). */
-interface Target { readonly obj: Obj; readonly at: readonly (string | number)[] }
+interface Target {
+  readonly obj: Obj;
+  readonly at: readonly (string | number)[];
+}
 
 async function run(node: PlanNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Target[]): Promise<void> {
   switch (node.kind) {

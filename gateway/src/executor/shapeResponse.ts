@@ -82,7 +82,15 @@ function hasVariableDirective(document: DocumentNode): boolean {
  * @returns the response `data` (null when a non-null root field is null).
  * @throws RoamError `RESPONSE_TOO_LARGE` past `maxFields`.
  */
-export function shapeResponse(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, data: Obj, errors: GraphQLError[], maxFields = Number.POSITIVE_INFINITY): Obj | null {
+export function shapeResponse(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  data: Obj,
+  errors: GraphQLError[],
+  maxFields = Number.POSITIVE_INFINITY,
+): Obj | null {
   const rootType = schema.getRootType(operation.operation);
   if (!rootType) return null;
   const shaper = new Shaper(schema, infoOf(document), variables, errors, maxFields);
@@ -257,7 +265,9 @@ class Shaper {
     return !!c && isAbstractType(c) && this.schema.isSubType(c, type as never);
   }
 
-  private included(sel: { directives?: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: { kind: string; value?: unknown; name?: { value: string } } }[] }[] }): boolean {
+  private included(sel: {
+    directives?: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: { kind: string; value?: unknown; name?: { value: string } } }[] }[];
+  }): boolean {
     if (!sel.directives?.length) return true;
     for (const d of sel.directives) {
       if (d.name.value !== 'skip' && d.name.value !== 'include') continue;
@@ -270,4 +280,3 @@ class Shaper {
     return true;
   }
 }
-

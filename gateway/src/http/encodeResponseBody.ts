@@ -38,13 +38,7 @@ export interface EncodedBody {
  * @param mediaType - the negotiated media type.
  * @param encoding - the negotiated content coding.
  */
-export async function encodeResponseBody(
-  jsonText: string,
-  value: unknown,
-  mediaType: ResponseMediaType,
-  encoding: ResponseContentEncoding,
-  options: CompressionOptions,
-): Promise<EncodedBody> {
+export async function encodeResponseBody(jsonText: string, value: unknown, mediaType: ResponseMediaType, encoding: ResponseContentEncoding, options: CompressionOptions): Promise<EncodedBody> {
   const msgpack = mediaType === 'application/msgpack';
   const raw = msgpack ? packMsgpack(value) : Buffer.from(jsonText, 'utf8');
   const contentType = msgpack ? 'application/msgpack' : `${mediaType}; charset=utf-8`;

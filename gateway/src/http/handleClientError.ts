@@ -34,7 +34,9 @@ export function handleClientError(err: Error & { code?: string }, socket: Duplex
     const code = codeFor(err.code);
     const status = ERROR_CODES[code].status;
     const body = JSON.stringify(errorBody(code, MESSAGES[code] ?? STATUS_CODES[status] ?? 'Client error'));
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nCache-Control: no-store\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nCache-Control: no-store\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
   }
   socket.destroy(err);
 }

@@ -51,5 +51,5 @@ function assertJsonCompatible(value: unknown, path: string, depth: number): void
     for (const [key, item] of Object.entries(value)) assertJsonCompatible(item, `${path}.${key}`, depth + 1);
     return;
   }
-  throw new Error(`${path} is a ${value === undefined ? 'undefined' : (value as object).constructor?.name ?? typeof value}, which a GraphQL request cannot hold.`);
+  throw new Error(`${path} is a ${value === undefined ? 'undefined' : ((value as object).constructor?.name ?? typeof value)}, which a GraphQL request cannot hold.`);
 }

@@ -52,7 +52,11 @@ export function negotiateMediaType(accept: string | undefined): ResponseMediaTyp
   const ranges = parseAccept(accept)
     .filter((r) => r.q > 0)
     .sort((a, b) => b.q - a.q || b.specificity - a.specificity || a.order - b.order);
-  const refused = new Set(parseAccept(accept).filter((r) => r.q === 0).map((r) => r.type));
+  const refused = new Set(
+    parseAccept(accept)
+      .filter((r) => r.q === 0)
+      .map((r) => r.type),
+  );
   for (const range of ranges) {
     const exact = PRODUCIBLE[range.type];
     if (exact) return exact;

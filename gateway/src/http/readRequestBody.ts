@@ -68,9 +68,7 @@ export function readRequestBody(stream: Readable, contentEncoding: string | unde
     const tooLarge = (decoded: boolean): RoamError =>
       roamError(
         'PAYLOAD_TOO_LARGE',
-        decoded
-          ? `The decompressed request body is larger than ${maxBytes} bytes.`
-          : `The request body is larger than ${maxBytes} bytes.`,
+        decoded ? `The decompressed request body is larger than ${maxBytes} bytes.` : `The request body is larger than ${maxBytes} bytes.`,
         decoded ? { limitBytes: maxBytes, decoded: true } : { limitBytes: maxBytes },
       );
     stream.on('data', (chunk: Buffer) => {

@@ -14,7 +14,10 @@ export function registerErrorHandlers(app: FastifyInstance, logger: Logger): voi
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, request, reply) => {
     if (error instanceof RoamError) {
       const { code: _code, ...extensions } = error.extensions as Record<string, unknown>;
-      return reply.code(error.status).header('cache-control', 'no-store').send(errorBody(error.code, error.message, extensions));
+      return reply
+        .code(error.status)
+        .header('cache-control', 'no-store')
+        .send(errorBody(error.code, error.message, extensions));
     }
     switch (error.code) {
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -33,7 +36,5 @@ export function registerErrorHandlers(app: FastifyInstance, logger: Logger): voi
         return reply.code(500).send(errorBody('INTERNAL_SERVER_ERROR', 'Internal server error.'));
     }
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; the GraphQL endpoint is /graphql.`)),
-  );
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; the GraphQL endpoint is /graphql.`)));
 }

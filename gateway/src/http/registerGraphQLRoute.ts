@@ -205,7 +205,14 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
   app.route({
     method: ['GET', 'POST'],
     url: '/graphql',
-    handler: around ? (request: FastifyRequest, reply: FastifyReply) => around(request, () => handler(request, reply), () => reply.statusCode) : handler,
+    handler: around
+      ? (request: FastifyRequest, reply: FastifyReply) =>
+          around(
+            request,
+            () => handler(request, reply),
+            () => reply.statusCode,
+          )
+      : handler,
     ...(onExchange && {
       onSend: async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
         const state = stateOf(request);
@@ -245,7 +252,6 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
   app.route({
     method: ['PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     url: '/graphql',
-    handler: async (_request, reply) =>
-      reply.code(405).header('allow', 'GET, POST').send(errorBody('METHOD_NOT_ALLOWED', 'The GraphQL endpoint accepts GET and POST.')),
+    handler: async (_request, reply) => reply.code(405).header('allow', 'GET, POST').send(errorBody('METHOD_NOT_ALLOWED', 'The GraphQL endpoint accepts GET and POST.')),
   });
 }

@@ -67,7 +67,10 @@ export function limitsPlugin(limiter: OperationLimiter, logger: Logger, observe?
       if (limits.mode === 'off') return undefined;
       const violation = limiter.checkSource(entry.query, limits);
       if (!violation) return undefined;
-      logger.info({ clientName: request.clientName, code: violation.code, measured: violation.measured, limit: violation.limit, mode: limits.mode }, limits.mode === 'enforce' ? 'document rejected by limits' : 'document over limits (measure mode: not rejected)');
+      logger.info(
+        { clientName: request.clientName, code: violation.code, measured: violation.measured, limit: violation.limit, mode: limits.mode },
+        limits.mode === 'enforce' ? 'document rejected by limits' : 'document over limits (measure mode: not rejected)',
+      );
       if (limits.mode === 'measure') {
         limiter.stats.measuredOverLimit++;
         return undefined;

@@ -107,7 +107,8 @@ export function persistedQueriesPlugin(options: PersistedQueriesPluginOptions): 
     }
     if (!operation || (text !== undefined && text !== operation.body)) {
       tell(ctx, 'refused', id);
-      if (!operation) return roamError('PERSISTED_QUERY_NOT_IN_LIST', `Persisted query '${id}' not found in the persisted query list.`, entry.operationName ? { operationName: entry.operationName } : {});
+      if (!operation)
+        return roamError('PERSISTED_QUERY_NOT_IN_LIST', `Persisted query '${id}' not found in the persisted query list.`, entry.operationName ? { operationName: entry.operationName } : {});
       return mismatch();
     }
     tell(ctx, 'hit', id);

@@ -28,7 +28,8 @@ export function readPersistedQueryRequest(entry: GraphQLRequestEntry): Persisted
     if (typeof pq !== 'object' || Array.isArray(pq)) return { kind: 'invalid', message: `Expected extensions.persistedQuery to be an object; got ${Array.isArray(pq) ? 'an array' : typeof pq}.` };
     const { version, sha256Hash } = pq as Record<string, unknown>;
     if (version !== 1) return { kind: 'invalid', message: `Unsupported persisted query version: expected 1; got ${JSON.stringify(version)}.` };
-    if (typeof sha256Hash !== 'string' || sha256Hash === '') return { kind: 'invalid', message: `Expected extensions.persistedQuery.sha256Hash to be a non-empty string; got ${JSON.stringify(sha256Hash)}.` };
+    if (typeof sha256Hash !== 'string' || sha256Hash === '')
+      return { kind: 'invalid', message: `Expected extensions.persistedQuery.sha256Hash to be a non-empty string; got ${JSON.stringify(sha256Hash)}.` };
     fromExtensions = sha256Hash;
   }
   let fromDocumentId: string | undefined;

@@ -45,7 +45,13 @@ export class SubscriptionHub {
    * @param scope - authorization scope key.
    * @param connectionParams - `connection_init` payload forwarded to the subgraph.
    */
-  constructor(readonly key: string, public operation: EventOperation, private readonly scope: string, private readonly connectionParams: Record<string, unknown>, private readonly context: HubContext) {}
+  constructor(
+    readonly key: string,
+    public operation: EventOperation,
+    private readonly scope: string,
+    private readonly connectionParams: Record<string, unknown>,
+    private readonly context: HubContext,
+  ) {}
 
   /** Number of client subscriptions on this hub. */
   get size(): number {
@@ -58,11 +64,18 @@ export class SubscriptionHub {
     const variables: Record<string, unknown> = {};
     const sent = this.operation.op.coercedVariables;
     for (const name of primary.variableUsages ?? []) if (name in sent) variables[name] = sent[name];
-    this.closeUpstream = this.context.pool.subscribe(primary.serviceName, primaryUrl, this.scope, this.connectionParams, { query: primary.operation, variables, operationName: primary.operationName }, {
-      next: (event) => this.onEvent(event),
-      error: (error) => this.enqueue(() => this.terminate(error)),
-      complete: () => this.enqueue(() => this.finish()),
-    });
+    this.closeUpstream = this.context.pool.subscribe(
+      primary.serviceName,
+      primaryUrl,
+      this.scope,
+      this.connectionParams,
+      { query: primary.operation, variables, operationName: primary.operationName },
+      {
+        next: (event) => this.onEvent(event),
+        error: (error) => this.enqueue(() => this.terminate(error)),
+        complete: () => this.enqueue(() => this.finish()),
+      },
+    );
   }
 
   /** Adds a subscriber; it receives events that arrive from now on. */

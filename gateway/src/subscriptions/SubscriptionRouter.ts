@@ -132,13 +132,19 @@ export class SubscriptionRouter {
 
 /** @returns a stable hash of the normalised document, operation name, variables and scope. */
 function sharingKey(operation: EventOperation, scope: string): string {
-  return createHash('sha256').update(JSON.stringify([operation.op.documentHash, operation.op.operationName ?? null, canonical(operation.op.coercedVariables), scope])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([operation.op.documentHash, operation.op.operationName ?? null, canonical(operation.op.coercedVariables), scope]))
+    .digest('hex');
 }
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }

@@ -257,7 +257,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     const base = { schema: ctx.snapshot.apiSchema, document: op.document, operationName: op.operationName, variableValues: op.coercedVariables };
     if (op.operation.operation !== 'subscription') return { ...base, contextValue: { kind: 'execute', prepared } satisfies OperationContext };
     if (state.activeSubscriptions >= options.maxSubscriptionsPerConnection) {
-      return [roamError('TOO_MANY_SUBSCRIPTIONS', `A connection may run at most ${options.maxSubscriptionsPerConnection} subscriptions; complete one first.`, { limit: options.maxSubscriptionsPerConnection })];
+      return [
+        roamError('TOO_MANY_SUBSCRIPTIONS', `A connection may run at most ${options.maxSubscriptionsPerConnection} subscriptions; complete one first.`, {
+          limit: options.maxSubscriptionsPerConnection,
+        }),
+      ];
     }
     const plan = ctx.snapshot.planSubscription(op.document, op.operationName, op.documentHash);
     state.activeSubscriptions++;
@@ -274,7 +278,13 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         if (requestPath !== path) return refuse(socket, 404, 'Not Found');
         if (draining) return refuse(socket, 503, 'Service Unavailable');
         const offered = request.headers['sec-websocket-protocol'];
-        if (offered !== undefined && !offered.split(',').map((p) => p.trim()).includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)) {
+        if (
+          offered !== undefined &&
+          !offered
+            .split(',')
+            .map((p) => p.trim())
+            .includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)
+        ) {
           return refuse(socket, 400, 'Bad Request', `Unsupported WebSocket subprotocol "${offered}"; use ${GRAPHQL_TRANSPORT_WS_PROTOCOL}.`);
         }
         wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));

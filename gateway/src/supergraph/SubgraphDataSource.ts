@@ -9,7 +9,10 @@ import { describeFetchError } from '../upstream/subgraphFailure';
  * fails at the HTTP level becomes the upstream layer's `SUBREQUEST_HTTP_ERROR` with a `path` into the client's query.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource {
-  constructor(readonly subgraphName: string, url: string) {
+  constructor(
+    readonly subgraphName: string,
+    url: string,
+  ) {
     super({ url });
   }
 
@@ -19,7 +22,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
     } catch (error) {
       const path = 'pathInIncomingRequest' in options ? options.pathInIncomingRequest?.filter((p) => p !== '@') : undefined;
       const reason = describeFetchError(error);
-      throw roamError('SUBREQUEST_HTTP_ERROR', `HTTP fetch failed from '${this.subgraphName}': ${reason}`, { serviceName: this.subgraphName, reason }, { path: path && path.length > 0 ? (path as (string | number)[]) : undefined });
+      throw roamError(
+        'SUBREQUEST_HTTP_ERROR',
+        `HTTP fetch failed from '${this.subgraphName}': ${reason}`,
+        { serviceName: this.subgraphName, reason },
+        { path: path && path.length > 0 ? (path as (string | number)[]) : undefined },
+      );
     }
   }
 }

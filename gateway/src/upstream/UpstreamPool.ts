@@ -65,7 +65,14 @@ export class UpstreamPool {
    * @param request - document text, variables and operation name of the primary fetch.
    * @returns a function that ends the subscription (sends `complete` upstream); idempotent.
    */
-  subscribe(service: string, httpUrl: string, scope: string, connectionParams: Record<string, unknown>, request: { query: string; variables: Record<string, unknown>; operationName?: string }, sink: UpstreamSink): () => void {
+  subscribe(
+    service: string,
+    httpUrl: string,
+    scope: string,
+    connectionParams: Record<string, unknown>,
+    request: { query: string; variables: Record<string, unknown>; operationName?: string },
+    sink: UpstreamSink,
+  ): () => void {
     if (this.closed) {
       queueMicrotask(() => sink.error(upstreamError(service, 'the gateway is shutting down')));
       return () => undefined;
@@ -133,7 +140,10 @@ export class UpstreamPool {
         // GraphQL errors are the subgraph's answer; anything else is a transport failure its breaker counts.
         if (!Array.isArray(error) && !this.closed) this.options.report?.(service, false);
         // The detail (socket text, host, port) goes to the log only; the client's reason is generic.
-        this.options.logger.warn({ subgraph: service, url, code: mapped.extensions.code, reason: mapped.extensions.reason, detail: error instanceof Error ? error.message : undefined }, 'upstream subscription failed');
+        this.options.logger.warn(
+          { subgraph: service, url, code: mapped.extensions.code, reason: mapped.extensions.reason, detail: error instanceof Error ? error.message : undefined },
+          'upstream subscription failed',
+        );
         sink.error(mapped);
       },
       complete: () => {

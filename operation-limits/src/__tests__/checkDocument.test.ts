@@ -16,7 +16,11 @@ const LIMITS: OperationLimits = { maxCost: 50, maxDepth: 3, maxAliases: 1, maxRo
 
 describe('checkDocument (what roam-pq verify/push run)', () => {
   it('lists each operation with its cost and every exceeded limit', () => {
-    const check = checkDocument(schema, 'query Ok { feed(first: 5) { id } } query Big { feed(first: 5) { id comments(first: 10) { id } } } query Deep { a: feed(first: 1) { b: comments(first: 1) { id } } }', LIMITS);
+    const check = checkDocument(
+      schema,
+      'query Ok { feed(first: 5) { id } } query Big { feed(first: 5) { id comments(first: 10) { id } } } query Deep { a: feed(first: 1) { b: comments(first: 1) { id } } }',
+      LIMITS,
+    );
     expect(check.errors).toEqual([]);
     expect(check.ok).toBe(false);
     expect(check.operations.map((o) => [o.name, o.cost, o.problems.map((p) => p.code)])).toEqual([
@@ -30,7 +34,9 @@ describe('checkDocument (what roam-pq verify/push run)', () => {
   it('estimates with stand-ins for missing required variables (the list falls back to assumedSize)', () => {
     const check = checkDocument(schema, 'query Feed($n: Int!, $c: Boolean!) { feed(first: $n) { id comments(first: 2) @include(if: $c) { id } } }', { ...LIMITS, maxCost: 1000 });
     expect(check.operations[0]).toMatchObject({ name: 'Feed', cost: 20 * (1 + 2), problems: [] });
-    const given = checkDocument(schema, 'query Feed($n: Int!, $c: Boolean!) { feed(first: $n) { id comments(first: 2) @include(if: $c) { id } } }', LIMITS, { variables: { Feed: { n: 3, c: false } } });
+    const given = checkDocument(schema, 'query Feed($n: Int!, $c: Boolean!) { feed(first: $n) { id comments(first: 2) @include(if: $c) { id } } }', LIMITS, {
+      variables: { Feed: { n: 3, c: false } },
+    });
     expect(given.operations[0]!.cost).toBe(3);
   });
 
@@ -90,7 +96,11 @@ describe('OperationLimiter', () => {
     const query = `{ ...F0 } ${fragments}`;
     expect(() => check(limiter, query, undefined)).toThrow(expect.objectContaining({ reason: 'TOO_MANY_NODES' }));
     const shape = checkDocument(schema, query, { ...LIMITS, maxTokens: 100_000 });
-    expect(shape.operations[0]).toMatchObject({ rootFields: 2 ** (levels - 1), cost: null, problems: [expect.objectContaining({ code: 'COST_NOT_ESTIMATED' }), expect.objectContaining({ code: 'MAX_ROOT_FIELDS_LIMIT' })] });
+    expect(shape.operations[0]).toMatchObject({
+      rootFields: 2 ** (levels - 1),
+      cost: null,
+      problems: [expect.objectContaining({ code: 'COST_NOT_ESTIMATED' }), expect.objectContaining({ code: 'MAX_ROOT_FIELDS_LIMIT' })],
+    });
   });
 
   it('reads the repository supergraph.graphql', () => {

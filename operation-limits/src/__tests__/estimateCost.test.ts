@@ -44,7 +44,7 @@ function cost(query: string, options: EstimateCostOptions = {}): number {
 describe('estimateCost (Apollo Router demand-control rules over @cost/@listSize)', () => {
   const FEED = 'query Feed($withComments: Boolean = false) { feed(first: 5) { id comments(first: 10) @include(if: $withComments) { id } } }';
 
-  it('costs the issue\'s Feed example 5 without comments and 55 with them', () => {
+  it("costs the issue's Feed example 5 without comments and 55 with them", () => {
     expect(cost(FEED)).toBe(5); // 5 × Post(1)
     expect(cost(FEED, { variables: { withComments: false } })).toBe(5);
     expect(cost(FEED, { variables: { withComments: true } })).toBe(55); // 5 × (1 + 10 × 1)
@@ -54,7 +54,8 @@ describe('estimateCost (Apollo Router demand-control rules over @cost/@listSize)
   });
 
   it('applies @skip and @include on fields, inline fragments and fragment spreads', () => {
-    const q = 'query Q($skip: Boolean!, $inc: Boolean = true) { feed(first: 5) { id comments(first: 10) @skip(if: $skip) { id } ... @include(if: $inc) { c2: comments(first: 2) { id } } ...C @skip(if: $skip) } } fragment C on Post { c3: comments(first: 1) { id } }';
+    const q =
+      'query Q($skip: Boolean!, $inc: Boolean = true) { feed(first: 5) { id comments(first: 10) @skip(if: $skip) { id } ... @include(if: $inc) { c2: comments(first: 2) { id } } ...C @skip(if: $skip) } } fragment C on Post { c3: comments(first: 1) { id } }';
     // per post: 1 + (skip ? 0 : 10) + (inc ? 2 : 0) + (skip ? 0 : 1)
     expect(cost(q, { variables: { skip: true } })).toBe(5 * (1 + 2));
     expect(cost(q, { variables: { skip: false } })).toBe(5 * (1 + 10 + 2 + 1));
@@ -104,7 +105,14 @@ describe('estimateCost (Apollo Router demand-control rules over @cost/@listSize)
 
   it('gives a per-root-field breakdown that adds up to the cost', () => {
     const estimate = estimateCost(schema, parse('mutation { a: like(postId: "1") { id } b: like(postId: "2") { comments(first: 3) { id } } }'));
-    expect(estimate.breakdown).toEqual({ operationType: 'mutation', operationCost: 10, fields: [{ path: 'a', cost: 5 }, { path: 'b', cost: 5 + 3 }] });
+    expect(estimate.breakdown).toEqual({
+      operationType: 'mutation',
+      operationCost: 10,
+      fields: [
+        { path: 'a', cost: 5 },
+        { path: 'b', cost: 5 + 3 },
+      ],
+    });
     expect(estimate.cost).toBe(10 + 5 + 8);
   });
 

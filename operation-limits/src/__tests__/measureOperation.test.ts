@@ -20,7 +20,7 @@ describe('measureOperations (graphql-armor depth and aliases, own root-field cou
     expect(shapeOf('{ me { ...U } } fragment U on User { posts { ... on Post { author { id } } } }')[0]!.depth).toBe(4);
   });
 
-  it('counts aliases through fragments, __typename aliases included (issue 18: graphql-armor\'s allowList emptied)', () => {
+  it("counts aliases through fragments, __typename aliases included (issue 18: graphql-armor's allowList emptied)", () => {
     expect(shapeOf('{ a: me { id } b: me { n: name t: __typename } }')[0]!.aliases).toBe(4);
     expect(shapeOf('{ me { ...U } } fragment U on User { x: id y: name }')[0]!.aliases).toBe(2);
   });
@@ -31,7 +31,10 @@ describe('measureOperations (graphql-armor depth and aliases, own root-field cou
 
   it('measures each operation of a document separately', () => {
     const shapes = shapeOf('query A { me { id } } query B { a: posts { author { posts { id } } } }');
-    expect(shapes).toEqual([{ depth: 2, aliases: 0, rootFields: 1 }, { depth: 4, aliases: 1, rootFields: 1 }]);
+    expect(shapes).toEqual([
+      { depth: 2, aliases: 0, rootFields: 1 },
+      { depth: 4, aliases: 1, rootFields: 1 },
+    ]);
   });
 });
 

@@ -27,7 +27,13 @@ describe('createOperationLimitsCheck (roam-pq verify/push)', () => {
     const check = createOperationLimitsCheck({ settings: readLimitsSettings({ MAX_COST: '50' }) });
     const { problems, measurements } = runManifestChecks([entry(SMALL), entry(BIG)], context, [...DEFAULT_CHECKS, check]);
     expect(problems).toEqual([
-      { id: sha256Hex(BIG), message: "operation Big: The operation's estimated cost is 55, over the limit of 50. [COST_ESTIMATED_TOO_EXPENSIVE]", code: 'COST_ESTIMATED_TOO_EXPENSIVE', measured: 55, limit: 50 },
+      {
+        id: sha256Hex(BIG),
+        message: "operation Big: The operation's estimated cost is 55, over the limit of 50. [COST_ESTIMATED_TOO_EXPENSIVE]",
+        code: 'COST_ESTIMATED_TOO_EXPENSIVE',
+        measured: 55,
+        limit: 50,
+      },
     ]);
     expect(measurements.map((m) => [m.id, m.values.cost, m.values.maxCost, m.values.depth])).toEqual([
       [sha256Hex(SMALL), 5, 50, 2],
@@ -44,9 +50,10 @@ describe('createOperationLimitsCheck (roam-pq verify/push)', () => {
     ]);
   });
 
-  it('uses the limits of --client-name (LIMITS_BY_CLIENT), else the entry\'s own client, else the defaults', () => {
+  it("uses the limits of --client-name (LIMITS_BY_CLIENT), else the entry's own client, else the defaults", () => {
     const settings = readLimitsSettings({ MAX_COST: '100', LIMITS_BY_CLIENT: '{"watch":{"maxCost":10}}' });
-    const codes = (clientName: string | undefined, e: ManifestEntry) => runManifestChecks([e], context, [createOperationLimitsCheck({ settings, ...(clientName ? { clientName } : {}) })]).problems.map((p) => [p.measured, p.limit]);
+    const codes = (clientName: string | undefined, e: ManifestEntry) =>
+      runManifestChecks([e], context, [createOperationLimitsCheck({ settings, ...(clientName ? { clientName } : {}) })]).problems.map((p) => [p.measured, p.limit]);
     expect(codes(undefined, entry(BIG))).toEqual([]);
     expect(codes('watch', entry(BIG))).toEqual([[55, 10]]);
     expect(codes(undefined, entry(BIG, { clientName: 'watch' }))).toEqual([[55, 10]]);

@@ -27,13 +27,17 @@ describe('roam-pq (runCli)', () => {
     const b = io({ SUPERGRAPH_PATH: SUPERGRAPH });
     expect(await runCli(['verify', manifest(['{ me { id } }']), '--json'], b)).toBe(0);
     expect(JSON.parse(b.out.join(''))).toEqual({
-      ok: true, command: 'verify', format: 'codegen', operations: 1,
+      ok: true,
+      command: 'verify',
+      format: 'codegen',
+      operations: 1,
       measurements: [{ id: sha256Hex('{ me { id } }'), values: { cost: 1, maxCost: 1_000_000, depth: 2, aliases: 0, rootFields: 1, tokens: 6, documentBytes: 13 } }],
     });
   });
 
   it('runs the extra checks it is given on every entry (e.g. a cost check added at merge)', async () => {
-    const noMutations: ManifestCheck = (entry, context) => (entry.body.trimStart().startsWith('mutation') && context.supergraphSdl?.includes('addReview') ? ['mutations are not allowed in this list'] : []);
+    const noMutations: ManifestCheck = (entry, context) =>
+      entry.body.trimStart().startsWith('mutation') && context.supergraphSdl?.includes('addReview') ? ['mutations are not allowed in this list'] : [];
     const m = 'mutation { addReview(input: {authorId: "1", productUpc: "1", body: "b"}) { id } }';
     const out = io();
     expect(await runCli(['verify', manifest(['{ me { id } }', m]), '--supergraph', SUPERGRAPH, '--json'], out, { checks: [...DEFAULT_CHECKS, noMutations] })).toBe(1);
@@ -50,7 +54,9 @@ describe('roam-pq (runCli)', () => {
     const human = io({ MAX_COST: '3' });
     expect(await runCli(['verify', file, '--supergraph', SUPERGRAPH], human)).toBe(1);
     const text = human.err.join('');
-    expect(text).toMatch(new RegExp(`1 of 2 operations is invalid:\\n  ${sha256Hex(dear)}: operation Dear: The operation's estimated cost is 63, over the limit of 3\\. \\[COST_ESTIMATED_TOO_EXPENSIVE\\]`));
+    expect(text).toMatch(
+      new RegExp(`1 of 2 operations is invalid:\\n  ${sha256Hex(dear)}: operation Dear: The operation's estimated cost is 63, over the limit of 3\\. \\[COST_ESTIMATED_TOO_EXPENSIVE\\]`),
+    );
     expect(text).toContain(`${sha256Hex(cheap)}: cost 1 (limit 3)`);
     const json = io({ MAX_COST: '3' });
     expect(await runCli(['verify', file, '--supergraph', SUPERGRAPH, '--json'], json)).toBe(1);

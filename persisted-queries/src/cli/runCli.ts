@@ -134,14 +134,22 @@ export async function runCli(argv: readonly string[], io: CliIo, options: CliOpt
       const badIds = new Set(problems.map((p) => p.id));
       const lines = problems.map((p) => `  ${p.id ?? '(manifest)'}${p.name ? ` (${p.name})` : ''}: ${p.message}`);
       const costs = measurements.length > 0 ? `\nEstimated costs:\n${costLines(measurements).join('\n')}` : '';
-      return fail(EXIT.failed, `${badIds.size} of ${plural(total, 'operation')} ${badIds.size === 1 ? 'is' : 'are'} invalid${wrote ? '' : '; nothing was written'}:\n${lines.join('\n')}${costs}`, { operations: total, invalid: badIds.size, problems, measurements });
+      return fail(EXIT.failed, `${badIds.size} of ${plural(total, 'operation')} ${badIds.size === 1 ? 'is' : 'are'} invalid${wrote ? '' : '; nothing was written'}:\n${lines.join('\n')}${costs}`, {
+        operations: total,
+        invalid: badIds.size,
+        problems,
+        measurements,
+      });
     };
 
     switch (command) {
       case 'verify': {
         const { manifest, problems, measurements, supergraph } = await readChecked(rest[0]);
         if (problems.length > 0) return reportProblems(manifest.entries.length, problems, measurements, true);
-        out([`All ${plural(manifest.entries.length, 'operation')} (${manifest.format} format) are valid against ${supergraph} and within the operation limits.`, ...costLines(measurements)].join('\n'), { ok: true, command, format: manifest.format, operations: manifest.entries.length, measurements });
+        out(
+          [`All ${plural(manifest.entries.length, 'operation')} (${manifest.format} format) are valid against ${supergraph} and within the operation limits.`, ...costLines(measurements)].join('\n'),
+          { ok: true, command, format: manifest.format, operations: manifest.entries.length, measurements },
+        );
         return EXIT.ok;
       }
       case 'push': {
@@ -168,14 +176,28 @@ export async function runCli(argv: readonly string[], io: CliIo, options: CliOpt
           added += r.added;
           existing += r.existing;
         }
-        out([`Pushed ${plural(added + existing, 'operation')} for ${scopeLabel(scope)}: ${added} new, ${existing} already registered.`, ...costLines(measurements)].join('\n'), { ok: true, command, format: manifest.format, operations: added + existing, added, existing, scope, measurements });
+        out([`Pushed ${plural(added + existing, 'operation')} for ${scopeLabel(scope)}: ${added} new, ${existing} already registered.`, ...costLines(measurements)].join('\n'), {
+          ok: true,
+          command,
+          format: manifest.format,
+          operations: added + existing,
+          added,
+          existing,
+          scope,
+          measurements,
+        });
         return EXIT.ok;
       }
       case 'list': {
         const s = await openStore();
         const ops: StoredOperation[] = await s.list(scope.clientName !== undefined ? { clientName: scope.clientName } : {});
         const lines = ops.map((o) => `${o.id}  ${o.type ?? '-'}  ${o.name ?? '-'}  ${o.clients.map(scopeLabel).join(', ')}`);
-        out([...lines, `${plural(ops.length, 'operation')}${scope.clientName !== undefined ? ` for client ${scope.clientName}` : ''}.`].join('\n'), { ok: true, command, count: ops.length, operations: ops });
+        out([...lines, `${plural(ops.length, 'operation')}${scope.clientName !== undefined ? ` for client ${scope.clientName}` : ''}.`].join('\n'), {
+          ok: true,
+          command,
+          count: ops.length,
+          operations: ops,
+        });
         return EXIT.ok;
       }
       case 'revoke': {
@@ -183,8 +205,14 @@ export async function runCli(argv: readonly string[], io: CliIo, options: CliOpt
         if ((id === undefined) === (scope.clientName === undefined)) throw new UsageError('revoke takes an id or --client-name (with optional --client-version), not both');
         const s = await openStore();
         const revoked = id !== undefined ? ((await s.revoke(id)) ? [id] : []) : await s.revokeClient(scope.clientName!, scope.clientVersion);
-        if (revoked.length === 0) return fail(EXIT.failed, id !== undefined ? `no operation ${id} is registered` : `no operation is registered for ${scopeLabel(scope)}`, { command, count: 0, revoked });
-        out(`Revoked ${plural(revoked.length, 'operation')}${id === undefined ? ` for ${scopeLabel(scope)}` : ''}:\n${revoked.map((r) => `  ${r}`).join('\n')}`, { ok: true, command, count: revoked.length, revoked });
+        if (revoked.length === 0)
+          return fail(EXIT.failed, id !== undefined ? `no operation ${id} is registered` : `no operation is registered for ${scopeLabel(scope)}`, { command, count: 0, revoked });
+        out(`Revoked ${plural(revoked.length, 'operation')}${id === undefined ? ` for ${scopeLabel(scope)}` : ''}:\n${revoked.map((r) => `  ${r}`).join('\n')}`, {
+          ok: true,
+          command,
+          count: revoked.length,
+          revoked,
+        });
         return EXIT.ok;
       }
       default:

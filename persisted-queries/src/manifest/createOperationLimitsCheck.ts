@@ -57,7 +57,9 @@ export function createOperationLimitsCheck(options: OperationLimitsCheckOptions)
     for (const operation of check.operations) {
       const label = operation.name === null ? 'the anonymous operation' : `operation ${operation.name}`;
       for (const p of operation.problems) {
-        problems.push('measured' in p ? { message: `${label}: ${p.message} [${p.code}]`, code: p.code, measured: p.measured, limit: p.limit } : { message: `${label}: ${p.message} [${p.code}]`, code: p.code });
+        problems.push(
+          'measured' in p ? { message: `${label}: ${p.message} [${p.code}]`, code: p.code, measured: p.measured, limit: p.limit } : { message: `${label}: ${p.message} [${p.code}]`, code: p.code },
+        );
       }
     }
     return { problems, measurements, ...operationNames };

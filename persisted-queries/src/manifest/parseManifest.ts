@@ -47,7 +47,8 @@ function readApollo(value: Record<string, unknown>): ManifestEntry[] {
  * @throws ManifestError saying what was expected and what came.
  */
 export function parseManifest(value: unknown, format?: ManifestFormat): Manifest {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ManifestError(`Expected a JSON object; got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}.`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ManifestError(`Expected a JSON object; got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}.`);
   const v = value as Record<string, unknown>;
   const detected: ManifestFormat = format ?? ('format' in v ? 'apollo' : isStringMap(v) && Object.keys(v).every((k) => HEX_ID.test(k)) ? 'codegen' : 'relay');
   switch (detected) {
@@ -62,7 +63,11 @@ export function parseManifest(value: unknown, format?: ManifestFormat): Manifest
       }
       return {
         format: detected,
-        entries: Object.entries(v).map(([key, body]) => ({ id: detected === 'codegen' && key.startsWith(SHA256_PREFIX) ? key.slice(SHA256_PREFIX.length) : key, body, hashed: detected === 'codegen' })),
+        entries: Object.entries(v).map(([key, body]) => ({
+          id: detected === 'codegen' && key.startsWith(SHA256_PREFIX) ? key.slice(SHA256_PREFIX.length) : key,
+          body,
+          hashed: detected === 'codegen',
+        })),
       };
     }
     default: {

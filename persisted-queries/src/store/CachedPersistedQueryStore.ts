@@ -19,7 +19,10 @@ export class CachedPersistedQueryStore implements PersistedQueryStore {
   private unsubscribe: (() => Promise<void>) | undefined;
 
   /** @param inner - the store to cache; this wrapper closes it on {@link close}. */
-  constructor(private readonly inner: PersistedQueryStore, options: CachedStoreOptions = {}) {
+  constructor(
+    private readonly inner: PersistedQueryStore,
+    options: CachedStoreOptions = {},
+  ) {
     this.cache = new LRUCache({ max: options.maxEntries ?? 10_000 });
   }
 

@@ -1,5 +1,14 @@
 import { compareScopes, parseScopeToken, scopeToken } from './scopeToken';
-import { ConflictingOperationError, type ClientScope, type LookupResult, type PersistedOperationInput, type PersistedQueryStore, type PushResult, type RevocationListener, type StoredOperation } from './types';
+import {
+  ConflictingOperationError,
+  type ClientScope,
+  type LookupResult,
+  type PersistedOperationInput,
+  type PersistedQueryStore,
+  type PushResult,
+  type RevocationListener,
+  type StoredOperation,
+} from './types';
 
 interface Entry {
   readonly op: PersistedOperationInput;

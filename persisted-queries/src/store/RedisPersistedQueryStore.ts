@@ -2,7 +2,17 @@ import type { ChainableCommander } from 'ioredis';
 import { createRedisConnections, RedisChannels, RedisUnavailableError, type RedisClient, type RedisConnections, type RedisLogger, type WaitUntilReadyOptions } from '@roam/redis';
 import { redisKeys, REVOCATION_CHANNEL, type RedisKeys } from './redisKeys';
 import { compareScopes, parseScopeToken, scopeToken } from './scopeToken';
-import { ConflictingOperationError, StoreUnavailableError, type ClientScope, type LookupResult, type PersistedOperationInput, type PersistedQueryStore, type PushResult, type RevocationListener, type StoredOperation } from './types';
+import {
+  ConflictingOperationError,
+  StoreUnavailableError,
+  type ClientScope,
+  type LookupResult,
+  type PersistedOperationInput,
+  type PersistedQueryStore,
+  type PushResult,
+  type RevocationListener,
+  type StoredOperation,
+} from './types';
 
 /** Options of {@link RedisPersistedQueryStore}. */
 export interface RedisStoreOptions {
@@ -89,9 +99,11 @@ export class RedisPersistedQueryStore implements PersistedQueryStore {
 
   lookup(id: string): Promise<LookupResult> {
     return this.run('lookup', async () => {
-      const [hash, tokens, automatic] = results(
-        await this.client.pipeline().hgetall(this.keys.operation(id)).smembers(this.keys.operationClients(id)).get(this.keys.automatic(id)).exec(),
-      ) as [Record<string, string>, string[], string | null];
+      const [hash, tokens, automatic] = results(await this.client.pipeline().hgetall(this.keys.operation(id)).smembers(this.keys.operationClients(id)).get(this.keys.automatic(id)).exec()) as [
+        Record<string, string>,
+        string[],
+        string | null,
+      ];
       const operation = toStored(id, hash, tokens);
       return { ...(operation ? { operation } : {}), ...(automatic !== null ? { automaticBody: automatic } : {}) };
     });

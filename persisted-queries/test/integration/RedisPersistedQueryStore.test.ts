@@ -53,14 +53,9 @@ describe('RedisPersistedQueryStore', () => {
     await raw.quit();
     expect(keys.length).toBeGreaterThanOrEqual(6);
     expect(all.filter((k) => k.startsWith(redis.prefix)).every((k) => k.startsWith(keyPrefix) || !k.startsWith(`${redis.prefix}${run}:`))).toBe(true);
-    expect(keys.sort()).toEqual([
-      `${keyPrefix}apq:${sha256Hex('{ me { id } }')}`,
-      `${keyPrefix}op:${id}`,
-      `${keyPrefix}op:${id}:clients`,
-      `${keyPrefix}ops`,
-      `${keyPrefix}scope:["ios","1"]`,
-      `${keyPrefix}scopes`,
-    ].sort());
+    expect(keys.sort()).toEqual(
+      [`${keyPrefix}apq:${sha256Hex('{ me { id } }')}`, `${keyPrefix}op:${id}`, `${keyPrefix}op:${id}:clients`, `${keyPrefix}ops`, `${keyPrefix}scope:["ios","1"]`, `${keyPrefix}scopes`].sort(),
+    );
     await store.close();
   });
 
@@ -93,16 +88,23 @@ describe('RedisPersistedQueryStore', () => {
     const store = new CachedPersistedQueryStore(redisStore);
     await store.start();
     const other = 'query B { me { name } }';
-    await store.push([{ id, body: text }, { id: sha256Hex(other), body: other }]);
+    await store.push([
+      { id, body: text },
+      { id: sha256Hex(other), body: other },
+    ]);
     expect((await store.lookup(id)).operation?.body).toBe(text);
     await own.stop();
     expect((await store.lookup(id)).operation?.body).toBe(text);
     await expect(store.lookup(sha256Hex(other))).rejects.toBeInstanceOf(StoreUnavailableError);
     const again = await startRedis(own.port);
-    await waitFor(async () => {
-      await store.push([{ id: sha256Hex(other), body: other }]);
-      return (await store.lookup(sha256Hex(other))).operation?.body === other;
-    }, 'the store to work again', 10_000);
+    await waitFor(
+      async () => {
+        await store.push([{ id: sha256Hex(other), body: other }]);
+        return (await store.lookup(sha256Hex(other))).operation?.body === other;
+      },
+      'the store to work again',
+      10_000,
+    );
     await store.close();
     await again.stop();
   });

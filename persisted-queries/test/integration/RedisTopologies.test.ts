@@ -39,7 +39,24 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'sentinel.conf'), `port ${sentinelPort}\nbind 127.0.0.1\nprotected-mode no\nsentinel monitor roam-master 127.0.0.1 ${master.port} 1\n`);
   sentinel = spawnRedis([join(dir, 'sentinel.conf'), '--sentinel']);
   clusterPort = await freePort();
-  cluster = spawnRedis(['--port', String(clusterPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1', '--cluster-config-file', join(dir, 'nodes.conf'), '--save', '', '--appendonly', 'no', '--protected-mode', 'no']);
+  cluster = spawnRedis([
+    '--port',
+    String(clusterPort),
+    '--bind',
+    '127.0.0.1',
+    '--cluster-enabled',
+    'yes',
+    '--cluster-announce-ip',
+    '127.0.0.1',
+    '--cluster-config-file',
+    join(dir, 'nodes.conf'),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--protected-mode',
+    'no',
+  ]);
   await waitFor(async () => (await redisCli(sentinelPort, 'SENTINEL', 'get-master-addr-by-name', 'roam-master')).includes(String(master.port)), 'the sentinel to know the master', 10_000);
   await waitFor(async () => (await redisCli(clusterPort, 'PING')).startsWith('PONG'), 'the cluster node', 10_000);
   await redisCli(clusterPort, 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383');

@@ -31,7 +31,9 @@ describe('roam-pq against a refused Redis port', () => {
     const port = await freePort();
     const started = Date.now();
     const run = await new Promise<{ code: number | null; stderr: string }>((done) => {
-      const child = execFile(process.execPath, [BIN, 'list', '--redis-url', `redis://127.0.0.1:${port}`], { env: { ...process.env, REDIS_URL: '' } }, (_error, _stdout, stderr) => done({ code: child.exitCode, stderr }));
+      const child = execFile(process.execPath, [BIN, 'list', '--redis-url', `redis://127.0.0.1:${port}`], { env: { ...process.env, REDIS_URL: '' } }, (_error, _stdout, stderr) =>
+        done({ code: child.exitCode, stderr }),
+      );
     });
     const elapsedMs = Date.now() - started;
     expect(run.code).toBe(2);

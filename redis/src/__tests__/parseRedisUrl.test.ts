@@ -8,7 +8,11 @@ describe('parseRedisUrl', () => {
   it('reads the Sentinel form: sentinels, master name, database, credentials', () => {
     expect(parseRedisUrl('redis+sentinel://user:p%40ss@s1:26379,s2,[::1]:26380/mymaster/3')).toEqual({
       kind: 'sentinel',
-      sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }, { host: '::1', port: 26380 }],
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
       masterName: 'mymaster',
       db: 3,
       tls: false,
@@ -17,7 +21,15 @@ describe('parseRedisUrl', () => {
     });
   });
   it('reads the Cluster form', () => {
-    expect(parseRedisUrl('rediss+cluster://:pw@n1:7000,n2:7001')).toEqual({ kind: 'cluster', nodes: [{ host: 'n1', port: 7000 }, { host: 'n2', port: 7001 }], tls: true, password: 'pw' });
+    expect(parseRedisUrl('rediss+cluster://:pw@n1:7000,n2:7001')).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: 'n1', port: 7000 },
+        { host: 'n2', port: 7001 },
+      ],
+      tls: true,
+      password: 'pw',
+    });
   });
   it('refuses other forms without echoing credentials', () => {
     expect(() => parseRedisUrl('http://x')).toThrow(/redis:\/\/host:port/);

@@ -53,7 +53,9 @@ describe('withDeadline', () => {
 describe('describeRedisFailure', () => {
   it('names the cause in one line, reading ioredis cluster errors through lastNodeError', () => {
     expect(describeRedisFailure(Object.assign(new Error('x'), { code: 'ENOTFOUND', hostname: 'cache.internal' }))).toEqual({ reason: 'unreachable', detail: 'host cache.internal not found' });
-    expect(describeRedisFailure(Object.assign(new Error('Failed to refresh slots cache.'), { lastNodeError: Object.assign(new Error('r'), { code: 'ECONNREFUSED', address: '10.0.0.1', port: 7000 }) }))).toEqual({ reason: 'refused', detail: 'connection refused at 10.0.0.1:7000' });
+    expect(
+      describeRedisFailure(Object.assign(new Error('Failed to refresh slots cache.'), { lastNodeError: Object.assign(new Error('r'), { code: 'ECONNREFUSED', address: '10.0.0.1', port: 7000 }) })),
+    ).toEqual({ reason: 'refused', detail: 'connection refused at 10.0.0.1:7000' });
     expect(describeRedisFailure(new Error('Connection is closed.'))).toEqual({ reason: 'lost', detail: 'Connection is closed.' });
   });
 });

@@ -88,7 +88,11 @@ describe('RedisChannels against a real redis-server', () => {
       const malformed: string[] = [];
       let reconnects = 0;
       subscriber.onReconnect(() => void reconnects++);
-      const stop = await subscriber.subscribe('chan', (p) => got.push(p), (raw) => malformed.push(raw));
+      const stop = await subscriber.subscribe(
+        'chan',
+        (p) => got.push(p),
+        (raw) => malformed.push(raw),
+      );
       const stopAlso = await subscriber.subscribe('chan', (p) => also.push(p));
       await foreign.publish('chan', { from: 'foreign' });
       expect(await publisher.publish('chan', { n: 1 })).toBe(1); // one subscriber connection for two handlers
@@ -103,10 +107,14 @@ describe('RedisChannels against a real redis-server', () => {
       await expect(publisher.publish('chan', { n: 2 })).rejects.toBeInstanceOf(RedisUnavailableError);
       redis = await startRedis(redis.port);
       await waitFor(() => reconnects === 1, 'the subscriber to reconnect', 10_000);
-      await waitFor(async () => {
-        await publisher.publish('chan', { n: 3 }).catch(() => undefined);
-        return got.length >= 2;
-      }, 'delivery after the restart (resubscribed)', 10_000);
+      await waitFor(
+        async () => {
+          await publisher.publish('chan', { n: 3 }).catch(() => undefined);
+          return got.length >= 2;
+        },
+        'delivery after the restart (resubscribed)',
+        10_000,
+      );
       expect(got[1]).toEqual({ n: 3 });
       expect(also).toEqual([{ n: 1 }]);
 

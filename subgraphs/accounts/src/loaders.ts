@@ -10,7 +10,10 @@ export interface AccountsLoaders {
 }
 
 /** Per-request context of the accounts subgraph. */
-export interface AccountsContext { readonly loaders: AccountsLoaders; readonly repository: UserRepository }
+export interface AccountsContext {
+  readonly loaders: AccountsLoaders;
+  readonly repository: UserRepository;
+}
 
 /** @returns fresh loaders for one request (never share them across requests). */
 export function createLoaders(repository: UserRepository): AccountsLoaders {

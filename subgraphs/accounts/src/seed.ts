@@ -2,10 +2,17 @@ import { join } from 'node:path';
 import { LARGE_DATASET_SIZES, LARGE_DATASET_STREAM, readSeedRows, SeededStream, type DatasetName } from '@roam/subgraph-kit';
 
 /** A user row owned by the accounts subgraph. `birthday` is seconds since the Unix epoch. */
-export interface UserRow { readonly id: string; readonly name: string; readonly username: string; readonly birthday: number }
+export interface UserRow {
+  readonly id: string;
+  readonly name: string;
+  readonly username: string;
+  readonly birthday: number;
+}
 
 /** The accounts subgraph's seed. */
-export interface AccountsSeed { readonly users: readonly UserRow[] }
+export interface AccountsSeed {
+  readonly users: readonly UserRow[];
+}
 
 const FIRST = ['Ada', 'Bo', 'Chen', 'Dara', 'Eli', 'Fay', 'Gus', 'Hana', 'Ivo', 'Juno', 'Kai', 'Lea'];
 const LAST = ['Nordin', 'Okafor', 'Petrov', 'Quinn', 'Reyes', 'Sato', 'Tanaka', 'Ueda', 'Varga', 'Weiss'];

@@ -12,7 +12,10 @@ import { resolvers } from './resolvers';
 export const typeDefsText = readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8');
 
 /** A built accounts subgraph and its repository (tests read the repository's call counts). */
-export interface AccountsSubgraph { readonly server: SubgraphServer; readonly repository: UserRepository }
+export interface AccountsSubgraph {
+  readonly server: SubgraphServer;
+  readonly repository: UserRepository;
+}
 
 /** Builds the accounts subgraph over `seed.users` (see {@link seedAccounts}) without listening. */
 export function buildAccountsSubgraph(seed: AccountsSeed, logger?: Logger): AccountsSubgraph {

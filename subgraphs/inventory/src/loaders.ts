@@ -9,7 +9,10 @@ export interface InventoryLoaders {
 }
 
 /** Per-request context of the inventory subgraph. */
-export interface InventoryContext { readonly loaders: InventoryLoaders; readonly repository: InventoryRepository }
+export interface InventoryContext {
+  readonly loaders: InventoryLoaders;
+  readonly repository: InventoryRepository;
+}
 
 /** @returns fresh loaders for one request (never share them across requests). */
 export function createLoaders(repository: InventoryRepository): InventoryLoaders {

@@ -5,7 +5,12 @@ import { shippingEstimate } from './shippingEstimate';
 import type { InventoryRow } from './seed';
 
 /** A `Product` reference as the gateway sends it: the key plus the `@requires` fields when asked. */
-interface ProductReference { readonly upc: string; readonly price?: number | null; readonly weight?: number | null; readonly inStock?: boolean | null }
+interface ProductReference {
+  readonly upc: string;
+  readonly price?: number | null;
+  readonly weight?: number | null;
+  readonly inStock?: boolean | null;
+}
 
 /** Pub/sub channel of `Subscription.stockChanged`; the payload is the updated {@link InventoryRow}. */
 export const STOCK_CHANGED_CHANNEL = 'inventory:STOCK_CHANGED';

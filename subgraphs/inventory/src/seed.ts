@@ -2,10 +2,15 @@ import { join } from 'node:path';
 import { LARGE_DATASET_SIZES, LARGE_DATASET_STREAM, readSeedRows, SeededStream, type DatasetName } from '@roam/subgraph-kit';
 
 /** A stock row owned by the inventory subgraph (`inStock` changes with `setInStock`). */
-export interface InventoryRow { readonly upc: string; inStock: boolean }
+export interface InventoryRow {
+  readonly upc: string;
+  inStock: boolean;
+}
 
 /** The inventory subgraph's seed. */
-export interface InventorySeed { readonly inventory: readonly InventoryRow[] }
+export interface InventorySeed {
+  readonly inventory: readonly InventoryRow[];
+}
 
 /**
  * The inventory subgraph's stock rows of a dataset.

@@ -12,7 +12,10 @@ import { createResolvers } from './resolvers';
 export const typeDefsText = readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8');
 
 /** A built inventory subgraph and its repository (tests read the repository's call counts). */
-export interface InventorySubgraph { readonly server: SubgraphServer; readonly repository: InventoryRepository }
+export interface InventorySubgraph {
+  readonly server: SubgraphServer;
+  readonly repository: InventoryRepository;
+}
 
 /**
  * Builds the inventory subgraph over `seed.inventory` (see {@link seedInventory}) without listening.

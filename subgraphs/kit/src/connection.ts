@@ -1,9 +1,18 @@
 import { GraphQLError } from 'graphql';
 
 /** Relay `PageInfo` (GraphQL Cursor Connections Specification, section 5). */
-export interface PageInfo { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null }
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
 /** A Relay connection over rows of type `T`. */
-export interface Connection<T> { edges: { cursor: string; node: T }[]; pageInfo: PageInfo; totalCount: number }
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
 
 /** Largest page a connection field serves; a larger `first` is an error, not a silent clamp. */
 export const MAX_PAGE_SIZE = 50;

@@ -2,15 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { LRUCache } from 'lru-cache';
-import {
-  execute,
-  GraphQLError,
-  parse,
-  validate,
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLSchema,
-} from 'graphql';
+import { execute, GraphQLError, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -58,7 +50,11 @@ export interface SubscriptionCounts {
   readonly started: number;
 }
 
-interface GraphQLRequestBody { query?: unknown; variables?: unknown; operationName?: unknown }
+interface GraphQLRequestBody {
+  query?: unknown;
+  variables?: unknown;
+  operationName?: unknown;
+}
 
 function badRequest(message: string): ExecutionResult {
   return { errors: [new GraphQLError(message, { extensions: { code: 'BAD_REQUEST' } })] };

@@ -47,7 +47,13 @@ export async function runSubgraph(name: string, build: BuildSubgraph | BuildSubg
     if (closing) return;
     closing = true;
     logger.info({ signal }, `${name} subgraph stopping`);
-    server.close().then(() => pubsub.close()).then(() => process.exit(0), () => process.exit(1));
+    server
+      .close()
+      .then(() => pubsub.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -13,7 +13,10 @@ export interface ListsConfig {
 }
 
 const schema = z.object({
-  LISTS_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user@host:port/db').optional(),
+  LISTS_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected postgres://user@host:port/db')
+    .optional(),
   LISTS_PGLITE_DIR: z.string().min(1).optional(),
   LISTS_MAX_CLOCK_DRIFT_MS: z.coerce.number().int().min(0).default(60_000),
   LISTS_USER_ID: z.string().min(1).default('1'),

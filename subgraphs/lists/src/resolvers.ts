@@ -14,7 +14,11 @@ export const MAX_PULL_LIMIT = 1000;
 /** Pub/sub channel poked after every push that appended to the log; the payload is `{ cursor }`. */
 export const LISTS_CHANGED_CHANNEL = 'lists:CHANGED';
 
-interface ChangeInput extends ChangeOpFields { readonly id: number; readonly listId: string; readonly hlc: string }
+interface ChangeInput extends ChangeOpFields {
+  readonly id: number;
+  readonly listId: string;
+  readonly hlc: string;
+}
 
 function syncError(error: SyncError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { code: error.code, ...(error.changeId !== undefined ? { changeId: error.changeId } : {}) } });
@@ -23,7 +27,8 @@ function syncError(error: SyncError): GraphQLError {
 /** @returns the log position `since` names; 0 for null. @throws GraphQLError `INVALID_CURSOR`. */
 export function parseCursor(since: string | null | undefined): number {
   if (since == null || since === '') return 0;
-  if (!/^\d{1,15}$/.test(since)) throw new GraphQLError(`Expected "since" to be a cursor returned by this server (digits); got ${JSON.stringify(since.slice(0, 40))}.`, { extensions: { code: 'INVALID_CURSOR' } });
+  if (!/^\d{1,15}$/.test(since))
+    throw new GraphQLError(`Expected "since" to be a cursor returned by this server (digits); got ${JSON.stringify(since.slice(0, 40))}.`, { extensions: { code: 'INVALID_CURSOR' } });
   return Number(since);
 }
 

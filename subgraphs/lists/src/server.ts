@@ -29,7 +29,10 @@ export interface ListsSubgraphOptions {
 }
 
 /** A built lists subgraph and its store (tests read the log and the projection). */
-export interface ListsSubgraph { readonly server: SubgraphServer; readonly store: ListStore }
+export interface ListsSubgraph {
+  readonly server: SubgraphServer;
+  readonly store: ListStore;
+}
 
 /**
  * Seeds an empty log with the reference lists: user 1's "Weekly groceries" (products 1 and 2, shared with
@@ -65,5 +68,14 @@ export async function buildListsSubgraph(options: ListsSubgraphOptions): Promise
     logger: options.logger,
   });
   const close = server.close.bind(server);
-  return { server: { ...server, close: async () => { await close(); await options.db.close(); } }, store };
+  return {
+    server: {
+      ...server,
+      close: async () => {
+        await close();
+        await options.db.close();
+      },
+    },
+    store,
+  };
 }

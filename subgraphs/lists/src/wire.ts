@@ -13,11 +13,25 @@ export interface ChangeWire extends ChangeOpFields {
 }
 
 /** A page in the shape of the schema's `ChangesPage` type (cursors as decimal strings). */
-export interface ChangesPageWire { readonly changes: readonly ChangeWire[]; readonly cursor: string; readonly hasMore: boolean; readonly lastChangeId: number }
+export interface ChangesPageWire {
+  readonly changes: readonly ChangeWire[];
+  readonly cursor: string;
+  readonly hasMore: boolean;
+  readonly lastChangeId: number;
+}
 
 /** @returns `change` as the schema's `Change`. */
 export function changeToWire(change: LoggedChange): ChangeWire {
-  return { ...changeOpFields(change.op), seq: String(change.seq), clientId: change.clientId, id: change.changeId, userId: change.userId, listId: change.listId, hlc: change.hlc, outcome: change.outcome };
+  return {
+    ...changeOpFields(change.op),
+    seq: String(change.seq),
+    clientId: change.clientId,
+    id: change.changeId,
+    userId: change.userId,
+    listId: change.listId,
+    hlc: change.hlc,
+    outcome: change.outcome,
+  };
 }
 
 /** @returns `page` as the schema's `ChangesPage`. */

@@ -10,7 +10,10 @@ export interface ProductsLoaders {
 }
 
 /** Per-request context of the products subgraph. */
-export interface ProductsContext { readonly loaders: ProductsLoaders; readonly repository: ProductRepository }
+export interface ProductsContext {
+  readonly loaders: ProductsLoaders;
+  readonly repository: ProductRepository;
+}
 
 /** @returns fresh loaders for one request (never share them across requests). */
 export function createLoaders(repository: ProductRepository): ProductsLoaders {

@@ -2,10 +2,17 @@ import { join } from 'node:path';
 import { LARGE_DATASET_SIZES, LARGE_DATASET_STREAM, readSeedRows, SeededStream, type DatasetName } from '@roam/subgraph-kit';
 
 /** A product row owned by the products subgraph. `price` is in cents, `weight` in grams. */
-export interface ProductRow { readonly upc: string; readonly name: string; readonly price: number; readonly weight: number }
+export interface ProductRow {
+  readonly upc: string;
+  readonly name: string;
+  readonly price: number;
+  readonly weight: number;
+}
 
 /** The products subgraph's seed. */
-export interface ProductsSeed { readonly products: readonly ProductRow[] }
+export interface ProductsSeed {
+  readonly products: readonly ProductRow[];
+}
 
 const THINGS = ['Table', 'Couch', 'Glass', 'Chair', 'TV', 'Lamp', 'Grill', 'Fridge', 'Sofa', 'Desk', 'Shelf', 'Rug'];
 const DRAWS_PER_PRODUCT = 3;

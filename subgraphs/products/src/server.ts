@@ -12,7 +12,10 @@ import { resolvers } from './resolvers';
 export const typeDefsText = readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8');
 
 /** A built products subgraph and its repository (tests read the repository's call counts). */
-export interface ProductsSubgraph { readonly server: SubgraphServer; readonly repository: ProductRepository }
+export interface ProductsSubgraph {
+  readonly server: SubgraphServer;
+  readonly repository: ProductRepository;
+}
 
 /** Builds the products subgraph over `seed.products` (see {@link seedProducts}) without listening. */
 export function buildProductsSubgraph(seed: ProductsSeed, logger?: Logger): ProductsSubgraph {

@@ -7,7 +7,7 @@ const json = (path: string) => JSON.parse(readFileSync(join(REPO_ROOT, path), 'u
 const first = SUBGRAPHS[0]!;
 
 describe('registry of reference subgraphs', () => {
-  it('names each variable after its subgraph and keeps every port off the gateway\'s 4000', () => {
+  it("names each variable after its subgraph and keeps every port off the gateway's 4000", () => {
     expect(SUBGRAPHS.map((s) => s.name)).toEqual(expect.arrayContaining(['accounts', 'products', 'inventory', 'reviews']));
     for (const s of SUBGRAPHS) {
       const prefix = s.name.toUpperCase().replace(/-/g, '_');

@@ -14,7 +14,10 @@ export interface ReviewsLoaders {
 }
 
 /** Per-request context of the reviews subgraph. */
-export interface ReviewsContext { readonly loaders: ReviewsLoaders; readonly repository: ReviewRepository }
+export interface ReviewsContext {
+  readonly loaders: ReviewsLoaders;
+  readonly repository: ReviewRepository;
+}
 
 /** @returns fresh loaders for one request (never share them across requests). */
 export function createLoaders(repository: ReviewRepository): ReviewsLoaders {

@@ -7,8 +7,15 @@ import type { ReviewRow } from './seed';
 /** Longest review body accepted by `addReview`, in characters. */
 export const MAX_REVIEW_BODY_LENGTH = 5000;
 
-interface AddReviewInput { readonly authorId: string; readonly productUpc: string; readonly body: string }
-interface PageArgs { readonly first?: number | null; readonly after?: string | null }
+interface AddReviewInput {
+  readonly authorId: string;
+  readonly productUpc: string;
+  readonly body: string;
+}
+interface PageArgs {
+  readonly first?: number | null;
+  readonly after?: string | null;
+}
 
 /** Hook called after a review is stored (the subscription layer publishes it). */
 export type ReviewAddedListener = (review: ReviewRow) => void | Promise<void>;
@@ -28,8 +35,7 @@ export function createResolvers(onReviewAdded?: ReviewAddedListener, pubsub?: Pu
           Subscription: {
             reviewAdded: {
               // The event carries the whole row, so a replica that never stored it still resolves every Review field.
-              subscribe: (_root: unknown, { upc }: { upc?: string | null }) =>
-                eventIterator<ReviewRow>(pubsub, REVIEW_ADDED_CHANNEL, (row) => upc == null || row.productUpc === upc),
+              subscribe: (_root: unknown, { upc }: { upc?: string | null }) => eventIterator<ReviewRow>(pubsub, REVIEW_ADDED_CHANNEL, (row) => upc == null || row.productUpc === upc),
               resolve: (row: ReviewRow) => row,
             },
           },
@@ -57,14 +63,12 @@ export function createResolvers(onReviewAdded?: ReviewAddedListener, pubsub?: Pu
     User: {
       __resolveReference: (reference: { id: string }) => reference,
       reviews: (user: { id: string }, _args: unknown, { loaders }: ReviewsContext) => loaders.reviewsByAuthor.load(user.id),
-      reviewsConnection: async (user: { id: string }, args: PageArgs, { loaders }: ReviewsContext) =>
-        connectionFromRows(await loaders.reviewsByAuthor.load(user.id), args),
+      reviewsConnection: async (user: { id: string }, args: PageArgs, { loaders }: ReviewsContext) => connectionFromRows(await loaders.reviewsByAuthor.load(user.id), args),
     },
     Product: {
       __resolveReference: (reference: { upc: string }) => reference,
       reviews: (product: { upc: string }, _args: unknown, { loaders }: ReviewsContext) => loaders.reviewsByProduct.load(product.upc),
-      reviewsConnection: async (product: { upc: string }, args: PageArgs, { loaders }: ReviewsContext) =>
-        connectionFromRows(await loaders.reviewsByProduct.load(product.upc), args),
+      reviewsConnection: async (product: { upc: string }, args: PageArgs, { loaders }: ReviewsContext) => connectionFromRows(await loaders.reviewsByProduct.load(product.upc), args),
     },
   };
 }

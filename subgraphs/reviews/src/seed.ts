@@ -2,10 +2,17 @@ import { join } from 'node:path';
 import { LARGE_DATASET_SIZES, LARGE_DATASET_STREAM, readSeedRows, SeededStream, type DatasetName } from '@roam/subgraph-kit';
 
 /** A review row owned by the reviews subgraph; `authorId` is a `User.id`, `productUpc` a `Product.upc`. */
-export interface ReviewRow { readonly id: string; readonly body: string; readonly authorId: string; readonly productUpc: string }
+export interface ReviewRow {
+  readonly id: string;
+  readonly body: string;
+  readonly authorId: string;
+  readonly productUpc: string;
+}
 
 /** The reviews subgraph's seed. */
-export interface ReviewsSeed { readonly reviews: readonly ReviewRow[] }
+export interface ReviewsSeed {
+  readonly reviews: readonly ReviewRow[];
+}
 
 const WORDS = ['sturdy', 'lovely', 'cheap', 'broke', 'great', 'value', 'would', 'buy', 'again', 'never', 'fast', 'slow'];
 

@@ -12,7 +12,10 @@ import { createResolvers, REVIEW_ADDED_CHANNEL } from './resolvers';
 export const typeDefsText = readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8');
 
 /** A built reviews subgraph and its repository (tests read the repository's call counts). */
-export interface ReviewsSubgraph { readonly server: SubgraphServer; readonly repository: ReviewRepository }
+export interface ReviewsSubgraph {
+  readonly server: SubgraphServer;
+  readonly repository: ReviewRepository;
+}
 
 /**
  * Builds the reviews subgraph over `seed.reviews` (see {@link seedReviews}) without listening. `addReview` publishes the new

@@ -4,7 +4,15 @@ describe('deepMerge', () => {
   it('merges nested objects key by key and lists element by element, in place', () => {
     const target: Record<string, unknown> = { a: { x: 1 }, list: [{ id: 1 }, { id: 2 }], keep: true };
     deepMerge(target, { a: { y: 2 }, list: [{ n: 'one' }, { n: 'two' }], added: 'z' });
-    expect(target).toEqual({ a: { x: 1, y: 2 }, list: [{ id: 1, n: 'one' }, { id: 2, n: 'two' }], keep: true, added: 'z' });
+    expect(target).toEqual({
+      a: { x: 1, y: 2 },
+      list: [
+        { id: 1, n: 'one' },
+        { id: 2, n: 'two' },
+      ],
+      keep: true,
+      added: 'z',
+    });
   });
 
   it('replaces scalars and nulls, ignores undefined, and is idempotent for shared objects', () => {

@@ -4,9 +4,11 @@ import { RoamError } from '../../errors';
 import { readRequestBody } from '../readRequestBody';
 
 const chunked = (bytes: Buffer, size = 1000): Readable =>
-  Readable.from((function* () {
-    for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-  })());
+  Readable.from(
+    (function* () {
+      for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+    })(),
+  );
 
 async function failure(promise: Promise<unknown>): Promise<RoamError> {
   try {

@@ -4,14 +4,32 @@ import { largestBodyLimit, limitsForClient } from '@roam/operation-limits';
 describe('limits configuration (config.ts)', () => {
   it('has the documented defaults', () => {
     const { limits } = readConfig({});
-    expect(limits.defaults).toEqual({ maxCost: 1_000_000, maxDepth: 15, maxAliases: 30, maxRootFields: 20, maxTokens: 5000, maxDocumentBytes: 65_536, maxBatchSize: 20, maxBodyBytes: 1_048_576, mode: 'enforce' });
+    expect(limits.defaults).toEqual({
+      maxCost: 1_000_000,
+      maxDepth: 15,
+      maxAliases: 30,
+      maxRootFields: 20,
+      maxTokens: 5000,
+      maxDocumentBytes: 65_536,
+      maxBatchSize: 20,
+      maxBodyBytes: 1_048_576,
+      mode: 'enforce',
+    });
     expect(limits.byClient).toEqual({});
     expect(limits.defaultListSize).toBe(10);
   });
 
   it('reads every limit and per-client overrides from LIMITS_BY_CLIENT', () => {
     const { limits } = readConfig({
-      MAX_COST: '50', MAX_DEPTH: '4', MAX_ALIASES: '2', MAX_ROOT_FIELDS: '3', MAX_TOKENS: '100', MAX_DOCUMENT_BYTES: '500', MAX_BATCH_SIZE: '2', LIMITS_MODE: 'measure', COST_DEFAULT_LIST_SIZE: '7',
+      MAX_COST: '50',
+      MAX_DEPTH: '4',
+      MAX_ALIASES: '2',
+      MAX_ROOT_FIELDS: '3',
+      MAX_TOKENS: '100',
+      MAX_DOCUMENT_BYTES: '500',
+      MAX_BATCH_SIZE: '2',
+      LIMITS_MODE: 'measure',
+      COST_DEFAULT_LIST_SIZE: '7',
       LIMITS_BY_CLIENT: '{"ios":{"maxCost":500,"mode":"enforce"},"big":{"maxBodyBytes":4194304}}',
     });
     expect(limitsForClient(limits, undefined)).toMatchObject({ maxCost: 50, maxDepth: 4, maxAliases: 2, maxRootFields: 3, maxTokens: 100, maxDocumentBytes: 500, maxBatchSize: 2, mode: 'measure' });

@@ -9,7 +9,9 @@ import { checkOperationLimits } from '../checkOperationLimits';
 import { limitsPlugin } from '../limitsPlugin';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
-const SDL = composeSupergraph(['accounts', 'products', 'inventory', 'reviews'].map((name) => ({ name, url: `http://127.0.0.1:1/${name}`, sdl: readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8') })));
+const SDL = composeSupergraph(
+  ['accounts', 'products', 'inventory', 'reviews'].map((name) => ({ name, url: `http://127.0.0.1:1/${name}`, sdl: readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8') })),
+);
 const silent = { debug: () => undefined, info: () => undefined };
 const info = (clientName?: string): RequestInfo => ({ transport: 'http', method: 'POST', headers: new Map(), clientName, clientVersion: undefined, inBatch: false });
 // The limits plugin's document stage (bytes, tokens) on one entry: undefined lets it through, else the refusal.

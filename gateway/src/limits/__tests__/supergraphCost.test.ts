@@ -29,7 +29,10 @@ describe('cost model over the composed reference supergraph', () => {
     // innermost review 1 + 3 = 4; author 1 + 10·4 = 41; product review 1 + 41 = 42; product 3 + 20·42 = 843;
     // user review 1 + 843 = 844; user 1 + 10·844 = 8441; users 100·8441 = 844100.
     // topProducts (first defaults to 5): product 3 + 20·(1 + 41) = 843; 5·843 = 4215.
-    expect(estimate.breakdown.fields).toEqual([{ path: 'users', cost: 844_100 }, { path: 'topProducts', cost: 4215 }]);
+    expect(estimate.breakdown.fields).toEqual([
+      { path: 'users', cost: 844_100 },
+      { path: 'topProducts', cost: 4215 },
+    ]);
     expect(estimate.cost).toBe(848_315);
     expect(estimate.dependsOnVariables).toBe(false);
   });

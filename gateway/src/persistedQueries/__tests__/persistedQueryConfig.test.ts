@@ -5,7 +5,14 @@ describe('persisted-query settings', () => {
     expect(readConfig({}).persistedQueries).toEqual({ mode: 'apq', redisUrl: undefined, keyPrefix: 'roam:pq:', timeoutMs: 100, cacheSize: 10_000, apqTtlSeconds: 86_400 });
   });
   it('read every variable', () => {
-    const c = readConfig({ PERSISTED_QUERIES: 'safelist', REDIS_URL: 'redis+sentinel://s1,s2/main', PERSISTED_QUERIES_KEY_PREFIX: 'app:', PERSISTED_QUERIES_TIMEOUT_MS: '50', PERSISTED_QUERIES_CACHE_SIZE: '5', APQ_TTL_SECONDS: '0' });
+    const c = readConfig({
+      PERSISTED_QUERIES: 'safelist',
+      REDIS_URL: 'redis+sentinel://s1,s2/main',
+      PERSISTED_QUERIES_KEY_PREFIX: 'app:',
+      PERSISTED_QUERIES_TIMEOUT_MS: '50',
+      PERSISTED_QUERIES_CACHE_SIZE: '5',
+      APQ_TTL_SECONDS: '0',
+    });
     expect(c.persistedQueries).toEqual({ mode: 'safelist', redisUrl: 'redis+sentinel://s1,s2/main', keyPrefix: 'app:', timeoutMs: 50, cacheSize: 5, apqTtlSeconds: 0 });
   });
   it('name every bad variable at once', () => {

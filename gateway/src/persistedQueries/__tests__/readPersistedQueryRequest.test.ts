@@ -17,7 +17,11 @@ describe('readPersistedQueryRequest', () => {
     expect(readPersistedQueryRequest({ documentId: `sha256:${'b'.repeat(64)}`, extensions: { persistedQuery: { version: 1, sha256Hash: HASH } } })).toMatchObject({ kind: 'invalid' });
   });
   it('hands on the entry with the text and without the persisted-query fields', () => {
-    expect(withQueryText({ documentId: HASH, operationName: 'A', extensions: { persistedQuery: {}, trace: true } }, '{ a }')).toEqual({ operationName: 'A', extensions: { trace: true }, query: '{ a }' });
+    expect(withQueryText({ documentId: HASH, operationName: 'A', extensions: { persistedQuery: {}, trace: true } }, '{ a }')).toEqual({
+      operationName: 'A',
+      extensions: { trace: true },
+      query: '{ a }',
+    });
     expect(withQueryText({ extensions: { persistedQuery: {} } }, '{ a }')).toEqual({ query: '{ a }' });
   });
 });

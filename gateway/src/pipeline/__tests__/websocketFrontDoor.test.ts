@@ -17,7 +17,9 @@ import type { RequestInfo } from '../types';
 // The graphql-ws front door is the HTTP pipeline itself (transport `ws`): these are the checks the former
 // `createSubscriptionFrontDoor` unit test made, now on OperationPipeline.prepare. Nothing here executes.
 const ROOT = join(__dirname, '..', '..', '..', '..');
-const SDL = composeSupergraph(['accounts', 'products', 'inventory', 'reviews'].map((name) => ({ name, url: `http://127.0.0.1:1/${name}`, sdl: readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8') })));
+const SDL = composeSupergraph(
+  ['accounts', 'products', 'inventory', 'reviews'].map((name) => ({ name, url: `http://127.0.0.1:1/${name}`, sdl: readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8') })),
+);
 
 // Costs by the cost model (README "Operation limits"): Review 1 + User 1 + Product 1 + shippingEstimate @cost 2 = 5;
 // the cheap one Review 1 + User 1 = 2; PAGE is Review 1 + User 1 + connection 1 + $n × (edge 1 + node 1) = 3 + 2n.
@@ -39,7 +41,14 @@ function frontDoor(mode: PersistedQueryMode, limitsEnv: Record<string, string> =
 }
 
 /** A `subscribe` payload's request: transport ws, identity from connection_init. */
-const ws = (clientName?: string): RequestInfo => ({ transport: 'ws', method: 'POST', headers: new Map(clientName ? [['apollographql-client-name', clientName]] : []), clientName, clientVersion: undefined, inBatch: false });
+const ws = (clientName?: string): RequestInfo => ({
+  transport: 'ws',
+  method: 'POST',
+  headers: new Map(clientName ? [['apollographql-client-name', clientName]] : []),
+  clientName,
+  clientVersion: undefined,
+  inBatch: false,
+});
 const apq = (text: string) => ({ persistedQuery: { version: 1, sha256Hash: sha256Hex(text) } });
 /** The text that would run, or the refusal's codes. */
 const outcome = async (pipeline: OperationPipeline, payload: Record<string, unknown>, clientName?: string): Promise<string | unknown[]> => {
@@ -51,7 +60,7 @@ const refusal = async (pipeline: OperationPipeline, payload: Record<string, unkn
   return 'refused' in prepared ? prepared.refused : [];
 };
 
-describe('the WebSocket front door: the HTTP pipeline\'s persisted-query and limits rules on subscribe payloads', () => {
+describe("the WebSocket front door: the HTTP pipeline's persisted-query and limits rules on subscribe payloads", () => {
   it('apq: hash-only miss, hash + text registers after validation, then hash-only hits; a wrong hash is a mismatch', async () => {
     const { pipeline, store } = frontDoor('apq');
     const miss = await refusal(pipeline, { extensions: apq(CHEAP) });
@@ -93,7 +102,7 @@ describe('the WebSocket front door: the HTTP pipeline\'s persisted-query and lim
     expect((await refusal(pipeline, { query: long }))[0]!.extensions).toEqual({ code: 'MAX_TOKENS_LIMIT', measured: 61, limit: 60 });
   });
 
-  it('checks a subscription\'s cost with its own variables, per client; measure and off let it through', async () => {
+  it("checks a subscription's cost with its own variables, per client; measure and off let it through", async () => {
     const { pipeline, limiter } = frontDoor('apq', { LIMITS_BY_CLIENT: JSON.stringify({ ios: { maxCost: 100 }, canary: { mode: 'measure' }, bench: { mode: 'off' } }) });
     const check = (query: string, variables: Record<string, unknown>, clientName?: string) => refusal(pipeline, { query, variables }, clientName);
     expect((await check(ENRICHED, {})).map((e) => e.extensions)).toEqual([{ code: 'COST_ESTIMATED_TOO_EXPENSIVE', measured: 5, limit: 4, 'cost.estimated': 5, 'cost.max': 4 }]);

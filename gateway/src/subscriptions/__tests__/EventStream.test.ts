@@ -39,7 +39,12 @@ describe('EventStream fast path (direct writes)', () => {
   it('writes the serialised payload instead of queueing, and fails with SUBSCRIPTION_OVERFLOW when the writer refuses', async () => {
     const written: string[] = [];
     let accept = true;
-    const s = new EventStream(10, () => undefined, overflow, (json) => (accept ? (written.push(json), true) : false));
+    const s = new EventStream(
+      10,
+      () => undefined,
+      overflow,
+      (json) => (accept ? (written.push(json), true) : false),
+    );
     s.push({ data: { n: 1 } }, () => '{"data":{"n":1}}');
     expect(written).toEqual(['{"data":{"n":1}}']);
     accept = false;
@@ -49,7 +54,12 @@ describe('EventStream fast path (direct writes)', () => {
 
   it('writes nothing after return()', async () => {
     const written: string[] = [];
-    const s = new EventStream(10, () => undefined, overflow, (json) => (written.push(json), true));
+    const s = new EventStream(
+      10,
+      () => undefined,
+      overflow,
+      (json) => (written.push(json), true),
+    );
     await s.return();
     s.push({ data: {} }, () => '{}');
     expect(written).toEqual([]);

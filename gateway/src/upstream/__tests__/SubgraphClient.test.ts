@@ -52,10 +52,12 @@ beforeEach(() => {
   requests = 0;
 });
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (_req: IncomingMessage, res: ServerResponse) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
 const query = { query: '{ answer }', variables: {} };
 
 describe('SubgraphClient: the one door to a subgraph', () => {
@@ -63,7 +65,10 @@ describe('SubgraphClient: the one door to a subgraph', () => {
     reply = json(200, { data: { answer: 42 } }, { 'cache-control': 'max-age=30, private' });
     const response = await upstreams.client('local', url).fetch(query, { operationType: 'query', coalesce: false });
     expect(response).toEqual({ data: { answer: 42 }, cacheHint: { maxAge: 30, scope: 'PRIVATE' } });
-    expect(events.map(([kind, info]) => [kind, info])).toEqual([['before', { serviceName: 'local', operationType: 'query' }], ['after', { serviceName: 'local', operationType: 'query' }]]);
+    expect(events.map(([kind, info]) => [kind, info])).toEqual([
+      ['before', { serviceName: 'local', operationType: 'query' }],
+      ['after', { serviceName: 'local', operationType: 'query' }],
+    ]);
     expect(events[1]![2]!.error).toBeUndefined();
   });
 
@@ -97,12 +102,23 @@ describe('SubgraphClient: the one door to a subgraph', () => {
     reply = json(400, { errors: [{ message: 'nope' }] });
     expect(await upstreams.client('local', url).fetch(query, { operationType: 'query', coalesce: false })).toEqual({ errors: [{ message: 'nope' }] });
     const closed = `http://127.0.0.1:${await freePort()}/graphql`;
-    await expect(upstreams.client('gone', closed).fetch(query, { operationType: 'query', coalesce: false })).rejects.toMatchObject({ extensions: { code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'gone' } });
+    await expect(upstreams.client('gone', closed).fetch(query, { operationType: 'query', coalesce: false })).rejects.toMatchObject({
+      extensions: { code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'gone' },
+    });
     expect(events.filter(([kind]) => kind === 'after').every(([, , outcome]) => typeof outcome!.durationMs === 'number')).toBe(true);
   });
 
   it('a beforeFetch hook can refuse a fetch without touching the subgraph', async () => {
-    const refusing = new Upstreams({ timeoutMs: 1000, keepAliveMs: 0, logger, hooks: { beforeFetch: () => { throw new Error('circuit open'); } } });
+    const refusing = new Upstreams({
+      timeoutMs: 1000,
+      keepAliveMs: 0,
+      logger,
+      hooks: {
+        beforeFetch: () => {
+          throw new Error('circuit open');
+        },
+      },
+    });
     reply = json(200, { data: { answer: 1 } });
     await expect(refusing.client('local', url).fetch(query, { operationType: 'query', coalesce: false })).rejects.toThrow('circuit open');
     expect(requests).toBe(0);
@@ -124,7 +140,12 @@ describe('subgraph Cache-Control reaches the response', () => {
   const info: RequestInfo = { transport: 'http', method: 'POST', headers: new Map(), clientName: undefined, clientVersion: undefined, inBatch: false };
   const run = async () => {
     const snapshot = new SupergraphSnapshot(composeSupergraph([{ name: 'local', url, sdl: SDL }]), 1);
-    const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins: [cacheControlPlugin({ 'Query.answer': { maxAge: 60, scope: 'PUBLIC' } })], executor: new RoamExecutor({ upstreams, logger, coalesceInflight: false }), logger });
+    const pipeline = new OperationPipeline({
+      snapshot: () => snapshot,
+      plugins: [cacheControlPlugin({ 'Query.answer': { maxAge: 60, scope: 'PUBLIC' } })],
+      executor: new RoamExecutor({ upstreams, logger, coalesceInflight: false }),
+      logger,
+    });
     return pipeline.run({ query: '{ answer }' }, info);
   };
 

@@ -26,10 +26,13 @@ describe('accounts resolvers', () => {
 
   it('resolves entity references in one batched repository call, in representation order', async () => {
     repository.calls.reset();
-    const result = await run(
-      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id username } } }',
-      { r: [{ __typename: 'User', id: '5' }, { __typename: 'User', id: '404' }, { __typename: 'User', id: '2' }] },
-    );
+    const result = await run('query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id username } } }', {
+      r: [
+        { __typename: 'User', id: '5' },
+        { __typename: 'User', id: '404' },
+        { __typename: 'User', id: '2' },
+      ],
+    });
     expect(repository.calls.get('findByIds')).toBe(1);
     expect(result.data).toEqual({ _entities: [{ id: '5', username: 'smarquez' }, null, { id: '2', username: 'toduya' }] });
     expect(result.errors).toHaveLength(1);

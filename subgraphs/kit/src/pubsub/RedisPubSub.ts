@@ -31,7 +31,12 @@ export class RedisPubSub implements PubSub {
    * @param logger - gets connection state changes and lost events, one line each.
    * @throws Error when the URL is malformed or the prefix empty.
    */
-  constructor(url: string, prefix: string, private readonly logger: Logger, options: RedisPubSubOptions = {}) {
+  constructor(
+    url: string,
+    prefix: string,
+    private readonly logger: Logger,
+    options: RedisPubSubOptions = {},
+  ) {
     this.connections = createRedisConnections(url, { commandTimeoutMs: options.timeoutMs ?? 1000, logger, name: 'subgraph pub/sub' });
     this.channels = new RedisChannels(this.connections, redisKeyspace(prefix).namespace('events'), { logger, name: 'subgraph pub/sub' });
   }

@@ -29,7 +29,9 @@ export function eventIterator<T>(pubsub: PubSub, channel: string, filter: (paylo
       done = true;
       queue.length = 0;
       for (const resolve of waiting.splice(0)) resolve({ value: undefined, done: true });
-      await (await unsubscribe)();
+      await (
+        await unsubscribe
+      )();
     }
     return { value: undefined, done: true };
   };

@@ -18,7 +18,7 @@ function capturingLogger(): { logger: pino.Logger; lines: Record<string, unknown
   return { lines, logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }) };
 }
 
-describe('subgraph REDIS_URL: the gateway\'s forms', () => {
+describe("subgraph REDIS_URL: the gateway's forms", () => {
   it('accepts standalone, TLS, Sentinel and Cluster URLs and refuses others without echoing the password', () => {
     for (const url of ['redis://127.0.0.1:6379', 'rediss://:pw@cache.internal', 'redis+sentinel://s1:26379,s2/mymaster', 'rediss+cluster://n1:7000,n2:7001']) {
       expect(readSubgraphConfig(4003, { REDIS_URL: url }, []).redisUrl).toBe(url);
@@ -42,7 +42,28 @@ describe('RedisPubSub through the shared Redis layer', () => {
   it('delivers between replicas over a Redis Cluster URL (redis+cluster://)', async () => {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'roam-pubsub-cluster-'));
-    cluster = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1', '--cluster-config-file', join(dir, 'nodes.conf'), '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
+    cluster = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-announce-ip',
+        '127.0.0.1',
+        '--cluster-config-file',
+        join(dir, 'nodes.conf'),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--protected-mode',
+        'no',
+      ],
+      { stdio: 'ignore' },
+    );
     await waitFor(async () => (await redisCli(port, 'PING').catch(() => '')).startsWith('PONG'), 'the cluster node', 10_000);
     await redisCli(port, 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
     await waitFor(async () => (await redisCli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), 'the one-node cluster', 10_000);
@@ -53,10 +74,14 @@ describe('RedisPubSub through the shared Redis layer', () => {
     try {
       const got: unknown[] = [];
       await b.subscribe('REVIEW_ADDED', (p) => got.push(p));
-      await waitFor(async () => {
-        await a.publish('REVIEW_ADDED', { id: '7' });
-        return got.length > 0;
-      }, 'an event across the cluster', 10_000);
+      await waitFor(
+        async () => {
+          await a.publish('REVIEW_ADDED', { id: '7' });
+          return got.length > 0;
+        },
+        'an event across the cluster',
+        10_000,
+      );
       expect(got[0]).toEqual({ id: '7' });
     } finally {
       await Promise.all([a.close(), b.close()]);

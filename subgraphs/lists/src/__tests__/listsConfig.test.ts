@@ -7,11 +7,16 @@ describe('readListsConfig', () => {
 
   it('reads every variable', () => {
     expect(readListsConfig({ LISTS_DATABASE_URL: 'postgres://u@h:5432/d', LISTS_PGLITE_DIR: '/tmp/x', LISTS_MAX_CLOCK_DRIFT_MS: '5000', LISTS_USER_ID: '7' })).toEqual({
-      databaseUrl: 'postgres://u@h:5432/d', pgliteDir: '/tmp/x', maxClockDriftMs: 5000, userId: '7',
+      databaseUrl: 'postgres://u@h:5432/d',
+      pgliteDir: '/tmp/x',
+      maxClockDriftMs: 5000,
+      userId: '7',
     });
   });
 
   it('names every invalid variable', () => {
-    expect(() => readListsConfig({ LISTS_DATABASE_URL: 'mysql://x', LISTS_MAX_CLOCK_DRIFT_MS: 'soon' })).toThrow(/LISTS_DATABASE_URL[\s\S]*LISTS_MAX_CLOCK_DRIFT_MS|LISTS_MAX_CLOCK_DRIFT_MS[\s\S]*LISTS_DATABASE_URL/);
+    expect(() => readListsConfig({ LISTS_DATABASE_URL: 'mysql://x', LISTS_MAX_CLOCK_DRIFT_MS: 'soon' })).toThrow(
+      /LISTS_DATABASE_URL[\s\S]*LISTS_MAX_CLOCK_DRIFT_MS|LISTS_MAX_CLOCK_DRIFT_MS[\s\S]*LISTS_DATABASE_URL/,
+    );
   });
 });

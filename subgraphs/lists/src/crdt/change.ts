@@ -21,7 +21,18 @@ export type ChangeKind = ChangeOp['kind'];
 
 /** Every {@link ChangeKind}, in schema order. */
 export const CHANGE_KINDS: readonly ChangeKind[] = [
-  'CREATE_LIST', 'SET_TITLE', 'SET_ARCHIVED', 'DELETE_LIST', 'ADD_ITEM', 'REMOVE_ITEM', 'INCREMENT_QUANTITY', 'SET_CHECKED', 'EDIT_NOTE', 'RESOLVE_CONFLICT', 'ADD_MEMBER', 'REMOVE_MEMBER',
+  'CREATE_LIST',
+  'SET_TITLE',
+  'SET_ARCHIVED',
+  'DELETE_LIST',
+  'ADD_ITEM',
+  'REMOVE_ITEM',
+  'INCREMENT_QUANTITY',
+  'SET_CHECKED',
+  'EDIT_NOTE',
+  'RESOLVE_CONFLICT',
+  'ADD_MEMBER',
+  'REMOVE_MEMBER',
 ];
 
 /** A change: who made it (client and its gap-free counter), when (HLC), on which list, what. */

@@ -35,7 +35,19 @@ export interface ListState {
 
 /** @returns the state of a list just created by `ownerId` at `hlc`. */
 export function newListState(id: string, ownerId: string, title: string, hlc: string): ListState {
-  return { id, ownerId, title: { value: title, hlc }, archived: { value: false, hlc }, deleted: false, note: '', conflicts: [], items: EMPTY_OR_SET, quantities: {}, checked: {}, members: EMPTY_OR_SET };
+  return {
+    id,
+    ownerId,
+    title: { value: title, hlc },
+    archived: { value: false, hlc },
+    deleted: false,
+    note: '',
+    conflicts: [],
+    items: EMPTY_OR_SET,
+    quantities: {},
+    checked: {},
+    members: EMPTY_OR_SET,
+  };
 }
 
 /** @returns true when `userId` owns the list or it is shared with them. */
@@ -49,7 +61,11 @@ export function listUserIds(state: ListState): string[] {
 }
 
 /** An item as clients see it. */
-export interface ListItemView { readonly upc: string; readonly quantity: number; readonly checked: boolean }
+export interface ListItemView {
+  readonly upc: string;
+  readonly quantity: number;
+  readonly checked: boolean;
+}
 
 /** A list as clients see it: plain values, no merge metadata. Two replicas converged when their views are equal. */
 export interface ListView {

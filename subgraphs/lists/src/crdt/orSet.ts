@@ -47,7 +47,9 @@ export function orSetHas(set: OrSet, element: string): boolean {
 
 /** @returns the present elements, sorted. */
 export function orSetValues(set: OrSet): string[] {
-  return Object.keys(set.adds).filter((e) => orSetHas(set, e)).sort();
+  return Object.keys(set.adds)
+    .filter((e) => orSetHas(set, e))
+    .sort();
 }
 
 /** @returns the union of two states (merge: commutative, associative, idempotent). */

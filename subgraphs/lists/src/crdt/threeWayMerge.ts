@@ -1,9 +1,7 @@
 import { diff3Merge } from 'node-diff3';
 
 /** Result of {@link threeWayMerge}. */
-export type ThreeWayResult =
-  | { readonly kind: 'merged'; readonly text: string }
-  | { readonly kind: 'conflict'; readonly ours: string; readonly theirs: string };
+export type ThreeWayResult = { readonly kind: 'merged'; readonly text: string } | { readonly kind: 'conflict'; readonly ours: string; readonly theirs: string };
 
 /** Splits text into lines that keep their `\n`, so joining them gives the text back exactly. */
 function lines(text: string): string[] {

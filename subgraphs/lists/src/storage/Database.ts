@@ -1,5 +1,7 @@
 /** A result set: rows as plain objects keyed by column name. */
-export interface QueryResult<R> { readonly rows: R[] }
+export interface QueryResult<R> {
+  readonly rows: R[];
+}
 
 /** What the lists store needs from a SQL connection: parameterised queries (`$1`, `$2`…). */
 export interface SqlClient {

@@ -1,11 +1,14 @@
-import {
-  applyChange, canSee, type Change, type ChangeOp, type ChangeOutcome, checkDrift, HlcError, listUserIds, type ListState, parseHlc,
-} from '../crdt';
+import { applyChange, canSee, type Change, type ChangeOp, type ChangeOutcome, checkDrift, HlcError, listUserIds, type ListState, parseHlc } from '../crdt';
 import { SyncError } from '../syncErrors';
 import type { Database, SqlClient } from './Database';
 
 /** A change as a client pushes it (the server adds the user). */
-export interface IncomingChange { readonly changeId: number; readonly listId: string; readonly hlc: string; readonly op: ChangeOp }
+export interface IncomingChange {
+  readonly changeId: number;
+  readonly listId: string;
+  readonly hlc: string;
+  readonly op: ChangeOp;
+}
 
 /** A logged change with its position in the log. */
 export interface LoggedChange extends Change {
@@ -15,7 +18,10 @@ export interface LoggedChange extends Change {
 }
 
 /** Outcome of one pushed change: `ALREADY_APPLIED` for an id applied by an earlier push (a resend). */
-export interface PushOutcome { readonly changeId: number; readonly outcome: ChangeOutcome | 'ALREADY_APPLIED' }
+export interface PushOutcome {
+  readonly changeId: number;
+  readonly outcome: ChangeOutcome | 'ALREADY_APPLIED';
+}
 
 /** Result of {@link ListStore.push}. */
 export interface PushResult {
@@ -46,7 +52,16 @@ export interface ListStoreOptions {
   readonly nowMs?: () => number;
 }
 
-interface ChangeRow { seq: string | number; client_id: string; change_id: number; user_id: string; list_id: string; hlc: string; op: ChangeOp; outcome: ChangeOutcome }
+interface ChangeRow {
+  seq: string | number;
+  client_id: string;
+  change_id: number;
+  user_id: string;
+  list_id: string;
+  hlc: string;
+  op: ChangeOp;
+  outcome: ChangeOutcome;
+}
 
 function rowToChange(r: ChangeRow): LoggedChange {
   return { seq: Number(r.seq), clientId: r.client_id, changeId: r.change_id, userId: r.user_id, listId: r.list_id, hlc: r.hlc, op: r.op, outcome: r.outcome };
@@ -63,7 +78,10 @@ const PUSH_LOCK = 761301;
 export class ListStore {
   private readonly nowMs: () => number;
 
-  constructor(readonly db: Database, private readonly options: ListStoreOptions) {
+  constructor(
+    readonly db: Database,
+    private readonly options: ListStoreOptions,
+  ) {
     this.nowMs = options.nowMs ?? Date.now;
   }
 
@@ -96,7 +114,8 @@ export class ListStore {
           if (error instanceof HlcError) throw new SyncError(error.code, `Change ${incoming.changeId}: ${error.message}`, incoming.changeId);
           throw error;
         }
-        if (parseHlc(incoming.hlc).replica !== clientId) throw new SyncError('INVALID_CHANGE', `Change ${incoming.changeId}: its HLC's replica must be the client id "${clientId}".`, incoming.changeId);
+        if (parseHlc(incoming.hlc).replica !== clientId)
+          throw new SyncError('INVALID_CHANGE', `Change ${incoming.changeId}: its HLC's replica must be the client id "${clientId}".`, incoming.changeId);
         if (!states.has(incoming.listId)) states.set(incoming.listId, await this.loadState(sql, incoming.listId));
         const state = states.get(incoming.listId);
         if (state ? !canSee(state, userId) : incoming.op.kind !== 'CREATE_LIST') {
@@ -105,7 +124,13 @@ export class ListStore {
         const change: Change = { clientId, changeId: incoming.changeId, userId, listId: incoming.listId, hlc: incoming.hlc, op: incoming.op };
         const result = applyChange(state, change);
         await sql.query('INSERT INTO changes (client_id, change_id, user_id, list_id, hlc, op, outcome) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)', [
-          clientId, change.changeId, userId, change.listId, change.hlc, JSON.stringify(change.op), result.outcome,
+          clientId,
+          change.changeId,
+          userId,
+          change.listId,
+          change.hlc,
+          JSON.stringify(change.op),
+          result.outcome,
         ]);
         states.set(incoming.listId, result.state);
         outcomes.push({ changeId: incoming.changeId, outcome: result.outcome });
@@ -113,10 +138,11 @@ export class ListStore {
       }
       const cursor = await this.maxSeq(sql);
       for (const state of states.values()) if (state) await this.saveState(sql, state, cursor);
-      await sql.query(
-        'INSERT INTO clients (client_id, user_id, last_change_id) VALUES ($1, $2, $3) ON CONFLICT (client_id) DO UPDATE SET last_change_id = EXCLUDED.last_change_id',
-        [clientId, userId, last],
-      );
+      await sql.query('INSERT INTO clients (client_id, user_id, last_change_id) VALUES ($1, $2, $3) ON CONFLICT (client_id) DO UPDATE SET last_change_id = EXCLUDED.last_change_id', [
+        clientId,
+        userId,
+        last,
+      ]);
       return { outcomes, lastChangeId: last, cursor };
     });
   }
@@ -149,9 +175,10 @@ export class ListStore {
 
   /** @returns the projected states of `listIds` the user can see, in the same order, `undefined` for others. One query. */
   async findVisible(userId: string, listIds: readonly string[]): Promise<(ListState | undefined)[]> {
-    const { rows } = await this.db.query<{ state: ListState }>(
-      'SELECT l.state FROM lists l JOIN list_access a ON a.list_id = l.list_id AND a.user_id = $1 WHERE l.list_id = ANY($2::text[])', [userId, [...listIds]],
-    );
+    const { rows } = await this.db.query<{ state: ListState }>('SELECT l.state FROM lists l JOIN list_access a ON a.list_id = l.list_id AND a.user_id = $1 WHERE l.list_id = ANY($2::text[])', [
+      userId,
+      [...listIds],
+    ]);
     const byId = new Map(rows.map((r) => [r.state.id, r.state]));
     return listIds.map((id) => byId.get(id));
   }
@@ -159,7 +186,8 @@ export class ListStore {
   /** @returns for each user id, the lists that user can see (tombstones excluded), by id. One query. */
   async listsOfUsers(userIds: readonly string[]): Promise<ListState[][]> {
     const { rows } = await this.db.query<{ user_id: string; state: ListState }>(
-      'SELECT a.user_id, l.state FROM list_access a JOIN lists l ON l.list_id = a.list_id WHERE a.user_id = ANY($1::text[]) ORDER BY l.list_id', [[...userIds]],
+      'SELECT a.user_id, l.state FROM list_access a JOIN lists l ON l.list_id = a.list_id WHERE a.user_id = ANY($1::text[]) ORDER BY l.list_id',
+      [[...userIds]],
     );
     return userIds.map((u) => rows.filter((r) => r.user_id === u && !r.state.deleted).map((r) => r.state));
   }
@@ -200,10 +228,12 @@ export class ListStore {
   }
 
   private async saveState(sql: SqlClient, state: ListState, seq: number): Promise<void> {
-    await sql.query(
-      'INSERT INTO lists (list_id, owner_id, state, last_seq) VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT (list_id) DO UPDATE SET state = EXCLUDED.state, last_seq = EXCLUDED.last_seq',
-      [state.id, state.ownerId, JSON.stringify(state), seq],
-    );
+    await sql.query('INSERT INTO lists (list_id, owner_id, state, last_seq) VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT (list_id) DO UPDATE SET state = EXCLUDED.state, last_seq = EXCLUDED.last_seq', [
+      state.id,
+      state.ownerId,
+      JSON.stringify(state),
+      seq,
+    ]);
     await sql.query('DELETE FROM list_access WHERE list_id = $1', [state.id]);
     for (const userId of listUserIds(state)) await sql.query('INSERT INTO list_access (list_id, user_id) VALUES ($1, $2)', [state.id, userId]);
   }

@@ -1,7 +1,11 @@
 import type { Database } from './Database';
 
 /** One schema migration: applied once, in `version` order, in its own transaction. */
-export interface Migration { readonly version: number; readonly name: string; readonly sql: string }
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
 
 /**
  * The lists schema, the same SQL on PostgreSQL and PGlite.
@@ -60,7 +64,11 @@ export async function migrate(db: Database, migrations: readonly Migration[] = M
       await sql.query('SELECT pg_advisory_xact_lock(761300)');
       const { rows } = await sql.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
       if (rows.length > 0) return false;
-      for (const statement of m.sql.split(';').map((s) => s.trim()).filter(Boolean)) await sql.query(statement);
+      for (const statement of m.sql
+        .split(';')
+        .map((s) => s.trim())
+        .filter(Boolean))
+        await sql.query(statement);
       await sql.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       return true;
     });

@@ -11,11 +11,7 @@ describe('reviews loaders', () => {
   it('batches loads made in one tick into one repository call and returns results in key order', async () => {
     const repository = new InMemoryReviewRepository(rows);
     const loaders = createLoaders(repository);
-    const [byU2, byU1, byNobody] = await Promise.all([
-      loaders.reviewsByAuthor.load('u2'),
-      loaders.reviewsByAuthor.load('u1'),
-      loaders.reviewsByAuthor.load('nobody'),
-    ]);
+    const [byU2, byU1, byNobody] = await Promise.all([loaders.reviewsByAuthor.load('u2'), loaders.reviewsByAuthor.load('u1'), loaders.reviewsByAuthor.load('nobody')]);
     expect(repository.calls.get('findByAuthorIds')).toBe(1);
     expect(byU2.map((r) => r.id)).toEqual(['2']);
     expect(byU1.map((r) => r.id)).toEqual(['1', '3']);
@@ -33,7 +29,7 @@ describe('reviews loaders', () => {
     expect(results[2]).toEqual({ status: 'fulfilled', value: rows[0] });
   });
 
-  it('loaders are per request: a new set does not see another request\'s cache', async () => {
+  it("loaders are per request: a new set does not see another request's cache", async () => {
     const repository = new InMemoryReviewRepository(rows);
     const first = createLoaders(repository);
     await first.reviewsByProduct.load('p1');

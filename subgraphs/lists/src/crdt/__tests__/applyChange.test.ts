@@ -60,12 +60,14 @@ describe('applyChange', () => {
       fc.record({ kind: fc.constant('SET_CHECKED' as const), upc: fc.constantFrom('1', '2'), checked: fc.boolean() }),
     );
     const base = run([at('s', 1, { kind: 'ADD_ITEM', upc: '1', quantity: 1 }), at('s', 1, { kind: 'ADD_ITEM', upc: '2', quantity: 1 })], created).state;
-    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer({ min: 2, max: 6 }), op), { maxLength: 8 }), (ops) => {
-      // Every change gets its own HLC (a replica's clock never stamps two changes alike).
-      const changes = ops.map(([replica, wallMs, o], i) => at(replica, wallMs, o, i));
-      const forward = viewOf(run(changes, base).state);
-      const backward = viewOf(run([...changes].reverse(), base).state);
-      expect(backward).toEqual(forward);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer({ min: 2, max: 6 }), op), { maxLength: 8 }), (ops) => {
+        // Every change gets its own HLC (a replica's clock never stamps two changes alike).
+        const changes = ops.map(([replica, wallMs, o], i) => at(replica, wallMs, o, i));
+        const forward = viewOf(run(changes, base).state);
+        const backward = viewOf(run([...changes].reverse(), base).state);
+        expect(backward).toEqual(forward);
+      }),
+    );
   });
 });

@@ -1,7 +1,28 @@
 import fc from 'fast-check';
 import {
-  checkDrift, compareHlc, encodeHlc, type Hlc, HlcError, maxHlc, mergeLww, mergeOrSet, mergePnCounter, orSetAdd, orSetRemove, orSetValues, type OrSet,
-  parseHlc, pnIncrement, pnValue, type PnCounter, receiveHlc, tickHlc, EMPTY_OR_SET, ZERO_PN_COUNTER, type LwwRegister, orSetLiveTags,
+  checkDrift,
+  compareHlc,
+  encodeHlc,
+  type Hlc,
+  HlcError,
+  maxHlc,
+  mergeLww,
+  mergeOrSet,
+  mergePnCounter,
+  orSetAdd,
+  orSetRemove,
+  orSetValues,
+  type OrSet,
+  parseHlc,
+  pnIncrement,
+  pnValue,
+  type PnCounter,
+  receiveHlc,
+  tickHlc,
+  EMPTY_OR_SET,
+  ZERO_PN_COUNTER,
+  type LwwRegister,
+  orSetLiveTags,
 } from '..';
 
 const replica = fc.constantFrom('a', 'b', 'c', 'd');
@@ -32,19 +53,23 @@ laws('PN-counter', pn, mergePnCounter);
 
 describe('HLC', () => {
   it('round-trips through its string form, and string order is timestamp order', () => {
-    fc.assert(fc.property(hlc, hlc, (a, b) => {
-      expect(parseHlc(encodeHlc(a))).toEqual(a);
-      expect(Math.sign(compareHlc(a, b))).toBe(Math.sign(encodeHlc(a) < encodeHlc(b) ? -1 : encodeHlc(a) > encodeHlc(b) ? 1 : 0));
-    }));
+    fc.assert(
+      fc.property(hlc, hlc, (a, b) => {
+        expect(parseHlc(encodeHlc(a))).toEqual(a);
+        expect(Math.sign(compareHlc(a, b))).toBe(Math.sign(encodeHlc(a) < encodeHlc(b) ? -1 : encodeHlc(a) > encodeHlc(b) ? 1 : 0));
+      }),
+    );
   });
 
   it('tick and receive are strictly monotonic', () => {
-    fc.assert(fc.property(hlc, hlc, fc.integer({ min: 0, max: 10 }), (local, remote, now) => {
-      expect(compareHlc(tickHlc(local, now), local)).toBeGreaterThan(0);
-      const r = receiveHlc(local, remote, now, 1000);
-      expect(r.wallMs > local.wallMs || (r.wallMs === local.wallMs && r.counter > local.counter)).toBe(true);
-      expect(r.wallMs > remote.wallMs || (r.wallMs === remote.wallMs && r.counter > remote.counter)).toBe(true);
-    }));
+    fc.assert(
+      fc.property(hlc, hlc, fc.integer({ min: 0, max: 10 }), (local, remote, now) => {
+        expect(compareHlc(tickHlc(local, now), local)).toBeGreaterThan(0);
+        const r = receiveHlc(local, remote, now, 1000);
+        expect(r.wallMs > local.wallMs || (r.wallMs === local.wallMs && r.counter > local.counter)).toBe(true);
+        expect(r.wallMs > remote.wallMs || (r.wallMs === remote.wallMs && r.counter > remote.counter)).toBe(true);
+      }),
+    );
   });
 
   it('refuses a remote clock more than the bound ahead with CLOCK_DRIFT', () => {

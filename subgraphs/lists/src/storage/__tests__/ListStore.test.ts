@@ -18,10 +18,7 @@ if (!vmModulesEnabled()) {
   }, 120_000);
 }
 
-describe.each([
-  ...(vmModulesEnabled() ? ([['pglite', createPgliteTestDatabase]] as const) : []),
-  ['postgres', createPostgresTestDatabase],
-] as const)('ListStore on %s', (_name, create) => {
+describe.each([...(vmModulesEnabled() ? ([['pglite', createPgliteTestDatabase]] as const) : []), ['postgres', createPostgresTestDatabase]] as const)('ListStore on %s', (_name, create) => {
   let test: TestDatabase | undefined;
   let store: ListStore;
 
@@ -33,10 +30,11 @@ describe.each([
   }, 60_000);
   afterAll(async () => test?.drop());
 
-  const maybe = (name: string, fn: () => Promise<void>): void => it(name, async () => {
-    if (!test) return console.warn(`PostgreSQL not reachable on 127.0.0.1:5432: skipped "${name}"`);
-    await fn();
-  });
+  const maybe = (name: string, fn: () => Promise<void>): void =>
+    it(name, async () => {
+      if (!test) return console.warn(`PostgreSQL not reachable on 127.0.0.1:5432: skipped "${name}"`);
+      await fn();
+    });
 
   maybe('migrations are applied once', async () => {
     expect(await migrate(test!.db)).toEqual([]);
@@ -49,7 +47,11 @@ describe.each([
       change(3, 'L1', { kind: 'SET_TITLE', title: 'Old title' }, 'phone', -10_000),
     ];
     const first = await store.push('1', 'phone', batch);
-    expect(first.outcomes).toEqual([{ changeId: 1, outcome: 'APPLIED' }, { changeId: 2, outcome: 'APPLIED' }, { changeId: 3, outcome: 'SUPERSEDED' }]);
+    expect(first.outcomes).toEqual([
+      { changeId: 1, outcome: 'APPLIED' },
+      { changeId: 2, outcome: 'APPLIED' },
+      { changeId: 3, outcome: 'SUPERSEDED' },
+    ]);
     expect(first.lastChangeId).toBe(3);
     const again = await store.push('1', 'phone', [...batch, change(4, 'L1', { kind: 'INCREMENT_QUANTITY', upc: '1', delta: 3 })]);
     expect(again.outcomes.map((o) => o.outcome)).toEqual(['ALREADY_APPLIED', 'ALREADY_APPLIED', 'ALREADY_APPLIED', 'APPLIED']);
@@ -62,9 +64,16 @@ describe.each([
   maybe('refuses a gap, an invisible list, a far-future clock and a foreign client id, applying nothing', async () => {
     await store.push('2', 'tablet', [change(1, 'L2', { kind: 'CREATE_LIST', title: 'Private' }, 'tablet')]);
     const before = await store.log();
-    await expect(store.push('1', 'phone', [change(5, 'L1', { kind: 'SET_TITLE', title: 'x' }), change(7, 'L1', { kind: 'SET_TITLE', title: 'y' })])).rejects.toMatchObject({ code: 'CHANGE_ID_GAP', changeId: 7 });
-    await expect(store.push('1', 'phone', [change(5, 'L1', { kind: 'SET_TITLE', title: 'x' }), change(6, 'L2', { kind: 'SET_TITLE', title: 'mine' })])).rejects.toMatchObject({ code: 'LIST_NOT_VISIBLE' });
-    await expect(store.push('1', 'phone', [change(5, 'L1', { kind: 'SET_TITLE', title: 'x' }), change(6, 'L1', { kind: 'SET_TITLE', title: 'future' }, 'phone', 3_600_000)])).rejects.toMatchObject({ code: 'CLOCK_DRIFT' });
+    await expect(store.push('1', 'phone', [change(5, 'L1', { kind: 'SET_TITLE', title: 'x' }), change(7, 'L1', { kind: 'SET_TITLE', title: 'y' })])).rejects.toMatchObject({
+      code: 'CHANGE_ID_GAP',
+      changeId: 7,
+    });
+    await expect(store.push('1', 'phone', [change(5, 'L1', { kind: 'SET_TITLE', title: 'x' }), change(6, 'L2', { kind: 'SET_TITLE', title: 'mine' })])).rejects.toMatchObject({
+      code: 'LIST_NOT_VISIBLE',
+    });
+    await expect(store.push('1', 'phone', [change(5, 'L1', { kind: 'SET_TITLE', title: 'x' }), change(6, 'L1', { kind: 'SET_TITLE', title: 'future' }, 'phone', 3_600_000)])).rejects.toMatchObject({
+      code: 'CLOCK_DRIFT',
+    });
     await expect(store.push('1', 'tablet', [change(2, 'L1', { kind: 'SET_TITLE', title: 'x' }, 'tablet')])).rejects.toMatchObject({ code: 'CLIENT_ID_TAKEN' });
     expect(await store.log()).toEqual(before);
     expect((await store.pull('1', 'phone', 0, 100)).lastChangeId).toBe(4);
