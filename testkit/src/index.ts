@@ -8,3 +8,4 @@ export * from './postGraphQL';
 export * from './wsUrl';
 export * from './openRaw';
 export * from './graphqlWsClient';
+export * from './startRedisClusterNode';

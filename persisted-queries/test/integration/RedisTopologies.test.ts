@@ -2,7 +2,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startRedis, waitFor, type TestRedis } from '@roam/testkit';
+import { freePort, startRedis, startRedisClusterNode, waitFor, type TestRedis, type TestRedisClusterNode } from '@roam/testkit';
 import { CachedPersistedQueryStore } from '../../src/store/CachedPersistedQueryStore';
 import { RedisPersistedQueryStore } from '../../src/store/RedisPersistedQueryStore';
 import { describeStoreContract } from '../../src/__tests__/storeContract';
@@ -28,8 +28,7 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
 let master: TestRedis;
 let sentinel: ChildProcess;
 let sentinelPort: number;
-let cluster: ChildProcess;
-let clusterPort: number;
+let cluster: TestRedisClusterNode;
 let run = 0;
 
 beforeAll(async () => {
@@ -38,33 +37,12 @@ beforeAll(async () => {
   sentinelPort = await freePort();
   writeFileSync(join(dir, 'sentinel.conf'), `port ${sentinelPort}\nbind 127.0.0.1\nprotected-mode no\nsentinel monitor roam-master 127.0.0.1 ${master.port} 1\n`);
   sentinel = spawnRedis([join(dir, 'sentinel.conf'), '--sentinel']);
-  clusterPort = await freePort();
-  cluster = spawnRedis([
-    '--port',
-    String(clusterPort),
-    '--bind',
-    '127.0.0.1',
-    '--cluster-enabled',
-    'yes',
-    '--cluster-announce-ip',
-    '127.0.0.1',
-    '--cluster-config-file',
-    join(dir, 'nodes.conf'),
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--protected-mode',
-    'no',
-  ]);
+  cluster = await startRedisClusterNode();
   await waitFor(async () => (await redisCli(sentinelPort, 'SENTINEL', 'get-master-addr-by-name', 'roam-master')).includes(String(master.port)), 'the sentinel to know the master', 10_000);
-  await waitFor(async () => (await redisCli(clusterPort, 'PING')).startsWith('PONG'), 'the cluster node', 10_000);
-  await redisCli(clusterPort, 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-  await waitFor(async () => (await redisCli(clusterPort, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), 'the one-node cluster to be ok', 10_000);
 });
 afterAll(async () => {
   await stop(sentinel);
-  await stop(cluster);
+  await cluster?.stop();
   await master?.stop();
 });
 
@@ -85,4 +63,4 @@ async function pair(url: string) {
 }
 
 describeStoreContract('Redis through Sentinel (redis+sentinel://)', () => pair(`redis+sentinel://127.0.0.1:${sentinelPort}/roam-master`));
-describeStoreContract('Redis Cluster (redis+cluster://), keys in one hash-tagged slot', () => pair(`redis+cluster://127.0.0.1:${clusterPort}`));
+describeStoreContract('Redis Cluster (redis+cluster://), keys in one hash-tagged slot', () => pair(cluster.url));

@@ -1,16 +1,8 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
-import { freePort, waitFor } from '@roam/testkit';
+import { startRedisClusterNode, waitFor, type TestRedisClusterNode } from '@roam/testkit';
 import { readSubgraphConfig } from '../../src/subgraphConfig';
 import { RedisPubSub } from '../../src/pubsub/RedisPubSub';
-
-function redisCli(port: number, ...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => execFile('redis-cli', ['-p', String(port), ...args], (error, stdout) => (error ? reject(error) : resolve(stdout))));
-}
 
 /** A pino logger writing into an array of parsed lines. */
 function capturingLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
@@ -30,45 +22,15 @@ describe("subgraph REDIS_URL: the gateway's forms", () => {
 });
 
 describe('RedisPubSub through the shared Redis layer', () => {
-  let cluster: ChildProcess | undefined;
+  let cluster: TestRedisClusterNode | undefined;
   afterAll(async () => {
-    if (cluster && cluster.exitCode === null) {
-      const exited = new Promise((r) => cluster!.once('exit', r));
-      cluster.kill('SIGKILL');
-      await exited;
-    }
+    await cluster?.stop();
   });
 
   it('delivers between replicas over a Redis Cluster URL (redis+cluster://)', async () => {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'roam-pubsub-cluster-'));
-    cluster = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--cluster-enabled',
-        'yes',
-        '--cluster-announce-ip',
-        '127.0.0.1',
-        '--cluster-config-file',
-        join(dir, 'nodes.conf'),
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--protected-mode',
-        'no',
-      ],
-      { stdio: 'ignore' },
-    );
-    await waitFor(async () => (await redisCli(port, 'PING').catch(() => '')).startsWith('PONG'), 'the cluster node', 10_000);
-    await redisCli(port, 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-    await waitFor(async () => (await redisCli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), 'the one-node cluster', 10_000);
+    cluster = await startRedisClusterNode();
     const logger = pino({ level: 'silent' });
-    const url = `redis+cluster://127.0.0.1:${port}`;
+    const url = cluster.url;
     const a = new RedisPubSub(url, 'roamtest:cluster:', logger);
     const b = new RedisPubSub(url, 'roamtest:cluster:', logger);
     try {
