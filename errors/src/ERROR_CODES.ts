@@ -101,6 +101,25 @@ export const ERROR_CODES = {
     description:
       'The response would hold more than `MAX_RESPONSE_FIELDS` fields (object keys and list items, counted while it is built, so it stops early); nothing of it is sent. Ask for less: fewer aliases, smaller pages; `extensions.limit` is the bound.',
   },
+  UNAUTHENTICATED: {
+    status: 401,
+    description:
+      'Authentication (`AUTH_MODE`): the request needs a valid JWT bearer token and sent none (`reason: MISSING`), an expired one (`EXPIRED`) or one that failed verification: signature, key, algorithm, issuer, audience or format (`INVALID`). `WWW-Authenticate: Bearer`. Over WebSocket, `connection_init` is refused with close 4403.',
+  },
+  AUTHENTICATION_UNAVAILABLE: {
+    status: 503,
+    description: 'Authentication: the signing keys could not be fetched from `AUTH_JWKS_URL` (and none cached matches the token); retry after `Retry-After` seconds.',
+  },
+  UNAUTHORIZED_FIELD_OR_TYPE: {
+    status: 200,
+    description:
+      'Authorization (`@authenticated`, `@requiresScopes` in the supergraph): the field at `path` needs an authenticated caller or scopes this caller lacks; it was removed before any subgraph call and is null (Apollo Router). With `AUTHORIZATION_UNAUTHORIZED=reject`, or for a subscription, the whole operation is refused (403).',
+  },
+  REQUEST_RATE_LIMITED: {
+    status: 429,
+    description:
+      'Rate limits (`RATE_LIMIT_*`): this user or client spent its requests or cost points for the window; retry after `Retry-After` seconds. `extensions` has `limit` (which budget: `user-requests`, `client-requests`, `user-cost`, `client-cost`) and `retryAfterSeconds` (Apollo Router).',
+  },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -5,6 +5,7 @@ import { LIMITS_ENV_SHAPE, limitsSettingsFromEnv, type LimitsSettings } from '@r
 import { defaultSubgraphPolicy, SUBGRAPH_POLICIES_SCHEMA, type SubgraphPolicies } from './upstream/SubgraphPolicy';
 import { CLIENT_VERSIONS_ENV_SHAPE, clientVersionSettingsFromEnv, type ClientVersionSettings } from './clientVersions/clientVersionsEnv';
 import { CORS_ENV_SHAPE, type CorsOrigins } from './http/corsOptions';
+import { SECURITY_ENV_SHAPE, securitySettingsFromEnv, type SecuritySettings } from './security/securityEnv';
 import { OBSERVABILITY_ENV_SHAPE, observabilitySettingsFromEnv, type ObservabilitySettings } from './observability/observabilityEnv';
 
 /** Roam gateway settings, read once at start from the environment. The README lists each with its default. */
@@ -85,6 +86,12 @@ export interface GatewayConfig {
   readonly clientVersions: ClientVersionSettings;
   /** Metrics and access log (README "Observability"): `METRICS`, `METRICS_PORT`, `METRICS_CLIENT_NAMES`, `METRICS_MAX_CLIENT_VERSIONS`, `ACCESS_LOG`, `ACCESS_LOG_SAMPLE_RATE`. */
   readonly observability: ObservabilitySettings;
+  /**
+   * Authentication, authorization, header propagation, introspection (README "Security"): `AUTH_MODE`, `AUTH_JWKS_URL`,
+   * `AUTH_JWKS`, `AUTH_ISSUER`, `AUTH_AUDIENCE`, `AUTH_ALGORITHMS`, `AUTH_CLOCK_SKEW_SECONDS`, `AUTH_JWKS_*`,
+   * `AUTH_*_CLAIM`, `AUTH_CLIENT_NAMES`, `AUTHORIZATION_UNAUTHORIZED`, `SUBGRAPH_PROPAGATE_HEADERS`, `INTROSPECTION`, `NODE_ENV`.
+   */
+  readonly security: SecuritySettings;
   /** Persisted queries (README "Persisted queries"). */
   readonly persistedQueries: {
     /** `off` | `apq` (Apollo's automatic persisted queries) | `safelist` (only pushed operations run). `PERSISTED_QUERIES`; @default "apq" */
@@ -185,6 +192,7 @@ const schema = z.object({
   ...OBSERVABILITY_ENV_SHAPE,
   ...CORS_ENV_SHAPE,
   ...CLIENT_VERSIONS_ENV_SHAPE,
+  ...SECURITY_ENV_SHAPE,
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -216,7 +224,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw new ConfigError(`Invalid Roam gateway configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  let security: SecuritySettings;
+  try {
+    security = securitySettingsFromEnv(c);
+  } catch (error) {
+    throw new ConfigError(`Invalid Roam gateway configuration:\n  ${(error as Error).message}`);
+  }
   return Object.freeze({
+    security,
     port: c.PORT,
     host: c.HOST,
     supergraphPath: resolve(c.SUPERGRAPH_PATH),

@@ -27,6 +27,10 @@ import type { Authenticate, CheckOperation, ResolveOperation } from './subscript
 import { SupergraphSnapshot } from './supergraph/SupergraphSnapshot';
 import { watchSupergraphFile, type SupergraphWatch } from './supergraph/watchSupergraphFile';
 import { transportRulesPlugin } from './transportRules';
+import { Authenticator } from './security/Authenticator';
+import { authorizationPlugin, requirementsOf } from './security/authorizationPlugin';
+import { introspectionPlugin } from './security/introspectionPlugin';
+import { sharingScope } from './security/sharingScope';
 import { Upstreams } from './upstream/Upstreams';
 
 /** Hooks that replace the gateway's own WebSocket front door (tests, embedders with their own rules). */
@@ -116,6 +120,10 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     limiter.useSchema(next.costSchema);
     subscriptions.updateSupergraph(next);
     snapshot = next;
+    const rules = requirementsOf(next);
+    if (!authenticator.enabled && (rules.fields.size > 0 || rules.types.size > 0)) {
+      logger.warn({ fields: rules.fields.size, types: rules.types.size }, 'the supergraph has @authenticated/@requiresScopes but AUTH_MODE=off: they are not enforced');
+    }
   };
 
   const persisted = createPersistedQueryStore(config.persistedQueries, logger);
@@ -135,8 +143,12 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const traced: PipelinePlugin[] = tracing ? [tracing.plugin()] : [];
   // app-version gating refuses in resolveDocument, before any persisted-query lookup
   const clientVersions = clientVersionsPlugin(config.clientVersions);
-  const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, transportRules, persistedQueries, limits, cacheControl];
-  const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger });
+  // Security (README "Security"): authentication at the transports, then introspection and authorization after the limits
+  const authenticator = new Authenticator(config.security.auth, logger.child({ component: 'auth' }));
+  const security: PipelinePlugin[] = [...(config.security.introspection ? [] : [introspectionPlugin()]), ...(authenticator.enabled ? [authorizationPlugin(config.security.unauthorized)] : [])];
+  const scope = (request: Parameters<typeof sharingScope>[0]) => sharingScope(request, config.security.propagateHeaders);
+  const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, transportRules, persistedQueries, limits, ...security, cacheControl];
+  const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger, sharingScope: scope });
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
     hooks.resolveSubscriptionOperation || hooks.checkSubscriptionOperation
@@ -149,10 +161,12 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
             frontDoorHooksPlugin({ resolve: hooks.resolveSubscriptionOperation, check: hooks.checkSubscriptionOperation }),
             ...(hooks.resolveSubscriptionOperation ? [] : [persistedQueries]),
             ...(hooks.checkSubscriptionOperation ? [] : [limits]),
+            ...security,
             cacheControl,
           ],
           executor,
           logger,
+          sharingScope: scope,
         })
       : pipeline;
 
@@ -185,6 +199,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxBodyBytes: largestBodyLimit(config.limits),
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
+    ...(authenticator.enabled ? { authenticate: (authorization: string | undefined) => authenticator.authenticate(authorization) } : {}),
     onExchange: observability.metrics || config.observability.accessLog !== 'off' ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
   });
@@ -193,6 +208,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     router: subscriptions,
     pipeline: wsPipeline,
     authenticate: hooks.authenticateConnection,
+    ...(authenticator.enabled ? { authenticateToken: (authorization: string | undefined) => authenticator.authenticate(authorization) } : {}),
     checkConnection: clientVersionConnectionCheck(config.clientVersions),
     ackPayload: clientVersionAckPayload(config.clientVersions),
     connectionInitTimeoutMs: config.subscriptionConnectionInitTimeoutMs,
@@ -226,7 +242,14 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       logger.info(
-        { persistedQueries: config.persistedQueries.mode, store: config.persistedQueries.redisUrl ? 'redis' : 'memory', limits: config.limits.defaults.mode, executor: config.executor },
+        {
+          persistedQueries: config.persistedQueries.mode,
+          store: config.persistedQueries.redisUrl ? 'redis' : 'memory',
+          limits: config.limits.defaults.mode,
+          executor: config.executor,
+          auth: config.security.auth.mode,
+          introspection: config.security.introspection ? 'on' : 'off',
+        },
         'gateway settings in effect',
       );
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;

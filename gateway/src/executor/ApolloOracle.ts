@@ -23,7 +23,7 @@ export class ApolloOracle implements OperationExecutor {
   async execute(snapshot: SupergraphSnapshot, op: ExecutableOperation, _scopeKey: string, request: RequestInfo): Promise<Execution> {
     if (this.loaded?.version !== snapshot.version) {
       const previous = this.loaded?.gateway;
-      const gateway = new ApolloGateway({ supergraphSdl: snapshot.sdl, buildService: ({ name, url }) => new SubgraphDataSource(name, url ?? ''), logger: this.logger });
+      const gateway = new ApolloGateway({ supergraphSdl: withoutSecurityLinks(snapshot.sdl), buildService: ({ name, url }) => new SubgraphDataSource(name, url ?? ''), logger: this.logger });
       this.loaded = { version: snapshot.version, gateway, executor: gateway.load().then((r) => r.executor) };
       void previous?.stop().catch(() => undefined);
     }
@@ -60,4 +60,12 @@ export class ApolloOracle implements OperationExecutor {
   async stop(): Promise<void> {
     await this.loaded?.gateway.stop();
   }
+}
+
+/**
+ * Apollo Gateway refuses supergraphs linking `for: SECURITY` features it cannot enforce; the oracle compares
+ * execution only (authorization is Roam's plugin, before execution), so those links are dropped for it.
+ */
+function withoutSecurityLinks(sdl: string): string {
+  return sdl.replace(/@link\(url: "https:\/\/specs\.apollo\.dev\/(authenticated|requiresScopes)\/v0\.1", for: SECURITY\)/g, '');
 }

@@ -20,6 +20,8 @@ export interface ExecutableOperation {
   readonly variables: Readonly<Record<string, unknown>>;
   /** The variables coerced against the API schema (defaults applied), for `@skip`/`@include` and conditions. */
   readonly coercedVariables: Record<string, unknown>;
+  /** The document to plan when it differs from `document` (authorization removed fields; README "Security"). @default document */
+  readonly planned?: { readonly document: DocumentNode; readonly documentHash: string };
 }
 
 /** What one execution produced: the GraphQL result and the cache hints of the subgraph replies it used. */
@@ -110,7 +112,7 @@ export class RoamExecutor {
   }
 
   private async run(snapshot: SupergraphSnapshot, op: ExecutableOperation, coalesceFetches: boolean): Promise<Execution> {
-    const plan = snapshot.plan(op.document, op.operationName, op.documentHash);
+    const plan = snapshot.plan(op.planned?.document ?? op.document, op.operationName, op.planned?.documentHash ?? op.documentHash);
     if (plan.node?.kind === 'Subscription') {
       // The pipeline refuses subscriptions over HTTP before this; kept as a guard for embedders.
       return { data: null, errors: [roamError('SUBSCRIPTION_REQUIRES_WEBSOCKET', 'Subscriptions are served over WebSocket (graphql-transport-ws).')], hints: [] };

@@ -26,6 +26,8 @@ export interface OperationPipelineOptions {
   readonly plugins: readonly PipelinePlugin[];
   readonly executor: OperationExecutor;
   readonly logger: Logger;
+  /** The sharing boundary of a request (README "Security": no sharing across users). @default the `authorization` and `cookie` headers */
+  readonly sharingScope?: (request: RequestInfo) => string;
 }
 
 /** An operation that passed every check: ready to execute or to subscribe. */
@@ -121,7 +123,15 @@ export class OperationPipeline {
     const variables = ctx.entry.variables ?? {};
     const coerced = getVariableValues(snapshot.apiSchema, operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
     if (coerced.errors) return { refused: coerced.errors.map((e) => roamError('BAD_USER_INPUT', e.message, {}, { nodes: e.nodes, status: 400 })) };
-    const op: ExecutableOperation = { document, operation, operationName: operation.name?.value, documentHash: ctx.documentHash, variables, coercedVariables: coerced.coerced };
+    const op: ExecutableOperation = {
+      document,
+      operation,
+      operationName: operation.name?.value,
+      documentHash: ctx.documentHash,
+      variables,
+      coercedVariables: coerced.coerced,
+      ...(ctx.plannedDocument ? { planned: ctx.plannedDocument } : {}),
+    };
     return { ctx, op };
   }
 
@@ -130,7 +140,7 @@ export class OperationPipeline {
    * @returns the result (200, `data` and `errors`).
    */
   async execute({ ctx, op }: PreparedOperation): Promise<OperationResult> {
-    const scopeKey = SCOPE_HEADERS.map((h) => ctx.request.headers.get(h) ?? '').join('\u0000');
+    const scopeKey = this.options.sharingScope ? this.options.sharingScope(ctx.request) : SCOPE_HEADERS.map((h) => ctx.request.headers.get(h) ?? '').join('\u0000');
     let execution: Execution;
     try {
       execution = await this.options.executor.execute(ctx.snapshot, op, scopeKey, ctx.request);

@@ -13,5 +13,6 @@ export const resolvers: GraphQLResolverMap<AccountsContext> = {
   },
   User: {
     __resolveReference: (reference: { id: string }, { loaders }: AccountsContext) => loaders.user.load(reference.id),
+    email: (user: { username: string }) => `${user.username}@example.com`,
   },
 };
