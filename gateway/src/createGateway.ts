@@ -31,6 +31,7 @@ import { Authenticator } from './security/Authenticator';
 import { authorizationPlugin, requirementsOf } from './security/authorizationPlugin';
 import { introspectionPlugin } from './security/introspectionPlugin';
 import { sharingScope } from './security/sharingScope';
+import { subgraphHeaders } from './security/subgraphHeaders';
 import { Upstreams } from './upstream/Upstreams';
 
 /** Hooks that replace the gateway's own WebSocket front door (tests, embedders with their own rules). */
@@ -100,9 +101,16 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     policies: config.subgraphPolicies,
     keepAliveMs: config.subscriptionKeepAliveMs,
     hooks: upstreamHooks,
+    signingSecrets: config.security.signingSecrets,
     logger: logger.child({ component: 'upstream' }),
   });
-  const roamExecutor = new RoamExecutor({ upstreams, coalesceInflight: config.coalesceInflight, maxResponseFields: config.maxResponseFields, logger: logger.child({ component: 'roam-executor' }) });
+  const roamExecutor = new RoamExecutor({
+    upstreams,
+    coalesceInflight: config.coalesceInflight,
+    maxResponseFields: config.maxResponseFields,
+    subgraphHeaders: (request) => subgraphHeaders(request, config.security.propagateHeaders),
+    logger: logger.child({ component: 'roam-executor' }),
+  });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
   const executor: OperationExecutor = oracle ?? roamExecutor;
   const limiter = new OperationLimiter({ settings: config.limits });

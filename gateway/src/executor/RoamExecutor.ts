@@ -5,6 +5,7 @@ import type { SubscriptionPlan, SupergraphSnapshot } from '../supergraph/Supergr
 import { InflightCoalescer } from '../upstream/InflightCoalescer';
 import type { CacheHint, SubgraphRequest, UpstreamEvent } from '../upstream';
 import type { Upstreams } from '../upstream/Upstreams';
+import type { RequestInfo } from '../pipeline/types';
 import { deepMerge, executePlan, type SubgraphCall } from './executePlan';
 import { introspectionDocument } from './introspectionDocument';
 import { shapeResponse } from './shapeResponse';
@@ -44,6 +45,8 @@ export interface RoamExecutorOptions {
   readonly coalesceInflight?: boolean;
   /** Most fields a response may hold ({@link shapeResponse}); past it the operation fails with `RESPONSE_TOO_LARGE`. @default Infinity */
   readonly maxResponseFields?: number;
+  /** Headers a client request adds to its subgraph fetches (README "Security": propagation allowlist, verified claims). @default none */
+  readonly subgraphHeaders?: (request: RequestInfo) => Readonly<Record<string, string>>;
 }
 
 /**
@@ -68,11 +71,12 @@ export class RoamExecutor {
    * @returns data, errors (subgraph failures as `SUBREQUEST_*` / relayed subgraph errors with paths) and hints.
    * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`; Error for a bug (the pipeline turns it into 500 `INTERNAL_SERVER_ERROR`).
    */
-  execute(snapshot: SupergraphSnapshot, op: ExecutableOperation, scopeKey: string): Promise<Execution> {
+  execute(snapshot: SupergraphSnapshot, op: ExecutableOperation, scopeKey: string, request?: RequestInfo): Promise<Execution> {
+    const headers = request && this.options.subgraphHeaders ? this.options.subgraphHeaders(request) : undefined;
     const share = (this.options.coalesceInflight ?? true) && op.operation.operation === 'query';
-    if (!share) return this.run(snapshot, op, false);
+    if (!share) return this.run(snapshot, op, false, headers);
     const key = `${snapshot.version}\u0000${op.operationName ?? ''}\u0000${op.documentHash}\u0000${JSON.stringify(op.variables)}\u0000${scopeKey}`;
-    return this.requests.run(key, () => this.run(snapshot, op, true));
+    return this.requests.run(key, () => this.run(snapshot, op, true, headers));
   }
 
   /**
@@ -101,17 +105,17 @@ export class RoamExecutor {
     return { data, errors, hints };
   }
 
-  private caller(snapshot: SupergraphSnapshot, operationType: 'query' | 'mutation' | 'subscription', coalesce: boolean, hints: CacheHint[]): SubgraphCall {
+  private caller(snapshot: SupergraphSnapshot, operationType: 'query' | 'mutation' | 'subscription', coalesce: boolean, hints: CacheHint[], headers?: Readonly<Record<string, string>>): SubgraphCall {
     return async (serviceName: string, request: SubgraphRequest) => {
       const url = snapshot.subgraphs.get(serviceName);
       if (url === undefined) throw roamError('SUBREQUEST_HTTP_ERROR', `HTTP fetch failed from '${serviceName}': unknown subgraph`, { serviceName, reason: 'unknown subgraph' });
-      const response = await this.options.upstreams.client(serviceName, url).fetch(request, { operationType, coalesce });
+      const response = await this.options.upstreams.client(serviceName, url).fetch(request, { operationType, coalesce, ...(headers && Object.keys(headers).length > 0 ? { headers } : {}) });
       if (response.cacheHint) hints.push(response.cacheHint);
       return response;
     };
   }
 
-  private async run(snapshot: SupergraphSnapshot, op: ExecutableOperation, coalesceFetches: boolean): Promise<Execution> {
+  private async run(snapshot: SupergraphSnapshot, op: ExecutableOperation, coalesceFetches: boolean, headers?: Readonly<Record<string, string>>): Promise<Execution> {
     const plan = snapshot.plan(op.planned?.document ?? op.document, op.operationName, op.planned?.documentHash ?? op.documentHash);
     if (plan.node?.kind === 'Subscription') {
       // The pipeline refuses subscriptions over HTTP before this; kept as a guard for embedders.
@@ -124,7 +128,7 @@ export class RoamExecutor {
       supergraphSchema: snapshot.supergraphSchema,
       variables: op.coercedVariables,
       providedVariables: op.variables,
-      call: this.caller(snapshot, operationType, coalesceFetches, hints),
+      call: this.caller(snapshot, operationType, coalesceFetches, hints, headers),
       errors,
     });
     // `__schema`/`__type` at the root: the planner skips them; graphql-js answers them from the API schema

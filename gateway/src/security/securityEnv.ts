@@ -54,9 +54,7 @@ export const SECURITY_ENV_SHAPE = {
     .optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
-  AUTH_ALGORITHMS: list.default(['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA']).pipe(
-    z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1),
-  ),
+  AUTH_ALGORITHMS: list.default(['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA']).pipe(z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1)),
   AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
   AUTH_JWKS_CACHE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
   AUTH_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
@@ -64,9 +62,14 @@ export const SECURITY_ENV_SHAPE = {
   AUTH_SCOPES_CLAIM: z.string().min(1).default('scope'),
   AUTH_CLIENT_NAME_CLAIM: z.string().min(1).default('client_name'),
   AUTH_CLIENT_VERSION_CLAIM: z.string().min(1).default('client_version'),
-  AUTH_CLIENT_NAMES: jsonObject('{"ios-app-client-id":"ios"}').pipe(z.record(z.string(), z.string().min(1))).default({}),
+  AUTH_CLIENT_NAMES: jsonObject('{"ios-app-client-id":"ios"}')
+    .pipe(z.record(z.string(), z.string().min(1)))
+    .default({}),
   AUTHORIZATION_UNAUTHORIZED: z.enum(['filter', 'reject']).default('filter'),
   SUBGRAPH_PROPAGATE_HEADERS: list.default([]),
+  SUBGRAPH_SIGNING_SECRETS: jsonObject('{"*":"a long random secret","accounts":"another one"}')
+    .pipe(z.record(z.string().min(1), z.string().min(16, 'each secret must have at least 16 characters')))
+    .default({}),
   INTROSPECTION: z.enum(['on', 'off']).optional(),
   NODE_ENV: z.string().optional(),
 };
@@ -113,6 +116,8 @@ export interface SecuritySettings {
   readonly unauthorized: 'filter' | 'reject';
   /** Client request headers copied to every subgraph call (lower-case names; hop-by-hop and `roam-*` never). `SUBGRAPH_PROPAGATE_HEADERS` (comma list); @default none */
   readonly propagateHeaders: readonly string[];
+  /** Secret per subgraph name (`"*"`: every other) to sign subgraph calls with. `SUBGRAPH_SIGNING_SECRETS` (JSON); @default {} (unsigned) */
+  readonly signingSecrets: Readonly<Record<string, string>>;
   /** Whether `__schema`/`__type` are answered. `INTROSPECTION` (`on`/`off`); @default "off" when `NODE_ENV=production`, else "on" */
   readonly introspection: boolean;
 }
@@ -146,6 +151,7 @@ export function securitySettingsFromEnv(env: SecurityEnv): SecuritySettings {
     }),
     unauthorized: env.AUTHORIZATION_UNAUTHORIZED,
     propagateHeaders: Object.freeze(propagate),
+    signingSecrets: Object.freeze({ ...env.SUBGRAPH_SIGNING_SECRETS }),
     introspection: env.INTROSPECTION ? env.INTROSPECTION === 'on' : env.NODE_ENV !== 'production',
   });
 }

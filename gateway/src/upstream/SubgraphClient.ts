@@ -1,5 +1,6 @@
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { RoamError } from '@roam/errors';
+import { CLAIMS_HEADER, SIGNATURE_HEADER, signRequest } from '@roam/subgraph-registry/signing';
 import { cacheHintOf } from './cacheHintOf';
 import type { InflightCoalescer } from './InflightCoalescer';
 import { dispatchTarget, parseSubgraphReply, type RawSubgraphReply } from './postSubgraph';
@@ -25,6 +26,7 @@ class AttemptFailure extends Error {
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 const HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * The one HTTP client of one subgraph: every query-plan fetch to it (queries, mutations, entity fetches of
@@ -38,7 +40,9 @@ const HEADERS = { 'content-type': 'application/json', accept: 'application/graph
  * - maps every failure to one error ({@link subgraphHttpError} / {@link subgraphMalformedError}) whose reason is
  *   generic (no URL, host, port or socket text); the detail goes to the rate-limited log,
  * - reads the reply's `Cache-Control` into a cache hint,
- * - runs the {@link UpstreamHooks} around the fetch (metrics plug in there).
+ * - runs the {@link UpstreamHooks} around the fetch (metrics plug in there),
+ * - sends the fetch's own headers (propagated, `roam-claims`) and, with a signing secret, signs every attempt
+ *   (`roam-signature`, HMAC over method, path, timestamp, claims and body; README "Security").
  */
 export class SubgraphClient {
   /**
@@ -54,6 +58,7 @@ export class SubgraphClient {
     private readonly guard: SubgraphGuard,
     private readonly fetches: InflightCoalescer<SentReply>,
     private readonly hooks: UpstreamHooks,
+    private readonly signingSecret?: string,
   ) {}
 
   /**
@@ -70,12 +75,15 @@ export class SubgraphClient {
     const started = performance.now();
     const deadline = started + this.guard.policy.timeoutMs;
     const text = JSON.stringify(request);
+    const extra = options.headers ?? NO_HEADERS;
     const coalesce = options.coalesce && options.operationType === 'query';
     const joinedBefore = this.fetches.joined;
     const retriesBefore = this.guard.retries;
     let sent: SentReply;
     try {
-      sent = coalesce ? await this.fetches.run(`${this.url}\u0000${text}`, () => this.send(text, options.operationType, deadline)) : await this.send(text, options.operationType, deadline);
+      // every header sent is part of the key: fetches for different users never share (README "Security")
+      const key = extra === NO_HEADERS ? `${this.url}\u0000${text}` : `${this.url}\u0000${JSON.stringify(extra)}\u0000${text}`;
+      sent = coalesce ? await this.fetches.run(key, () => this.send(text, options.operationType, deadline, extra)) : await this.send(text, options.operationType, deadline, extra);
     } catch (error) {
       const coalesced = coalesce && this.fetches.joined > joinedBefore;
       this.hooks.afterFetch?.(info, { durationMs: performance.now() - started, error: error as RoamError, coalesced, retries: this.guard.retries - retriesBefore });
@@ -88,7 +96,7 @@ export class SubgraphClient {
   }
 
   /** Attempts, retries and backoff of one fetch. @throws RoamError */
-  private async send(text: string, operationType: FetchOptions['operationType'], deadline: number): Promise<SentReply> {
+  private async send(text: string, operationType: FetchOptions['operationType'], deadline: number, extra: Readonly<Record<string, string>>): Promise<SentReply> {
     const { policy, budget, breaker } = this.guard;
     if (this.guard.inflight >= policy.maxConcurrentRequests) throw subgraphHttpError(this.name, 'too many concurrent requests');
     this.guard.inflight++;
@@ -97,7 +105,7 @@ export class SubgraphClient {
       for (let attempt = 0; ; attempt++) {
         let failure: AttemptFailure;
         try {
-          return await breaker.execute(() => this.attempt(text, deadline, attempt));
+          return await breaker.execute(() => this.attempt(text, deadline, attempt, extra));
         } catch (error) {
           if (error instanceof AttemptFailure) failure = error;
           else if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) failure = new AttemptFailure(subgraphHttpError(this.name, CIRCUIT_OPEN_REASON), false);
@@ -116,12 +124,18 @@ export class SubgraphClient {
   }
 
   /** One POST, bounded by what is left of the deadline. @throws AttemptFailure */
-  private async attempt(text: string, deadline: number, attempt: number): Promise<SentReply> {
+  private async attempt(text: string, deadline: number, attempt: number, extra: Readonly<Record<string, string>>): Promise<SentReply> {
     const remainingMs = Math.ceil(deadline - performance.now());
     if (remainingMs <= 0) throw this.failed('timed out', 'the deadline passed before the attempt', false, attempt);
+    const target = dispatchTarget(this.url);
+    let headers: Record<string, string> = HEADERS;
+    if (extra !== NO_HEADERS || this.signingSecret !== undefined) {
+      headers = { ...extra, ...HEADERS };
+      if (this.signingSecret !== undefined) headers[SIGNATURE_HEADER] = signRequest(this.signingSecret, 'POST', target.path, text, extra[CLAIMS_HEADER] ?? '');
+    }
     let response;
     try {
-      response = await this.guard.agent.request({ ...dispatchTarget(this.url), method: 'POST', headers: HEADERS, body: text, signal: AbortSignal.timeout(remainingMs) });
+      response = await this.guard.agent.request({ ...target, method: 'POST', headers, body: text, signal: AbortSignal.timeout(remainingMs) });
     } catch (error) {
       // Nothing was received: safe to retry a query.
       throw this.failed(describeFetchError(error), fetchErrorDetail(error), true, attempt);

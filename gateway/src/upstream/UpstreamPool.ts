@@ -2,6 +2,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { downstreamError, roamError } from '@roam/errors';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import { SIGNATURE_HEADER, signRequest } from '@roam/subgraph-registry/signing';
 import WebSocket from 'ws';
 import type { UpstreamHooks } from './types';
 
@@ -33,6 +34,8 @@ export interface UpstreamPoolOptions {
   readonly admit?: (service: string) => string | undefined;
   /** Told whether a WebSocket to `service` opened (`connection_ack`) or failed at the transport level (refused, dropped); feeds its breaker. @default nothing */
   readonly report?: (service: string, ok: boolean) => void;
+  /** The secret to sign the WebSocket upgrade to `service` with (`roam-signature` over GET, path, timestamp; README "Security"). @default unsigned */
+  readonly signingSecret?: (service: string) => string | undefined;
 }
 
 /**
@@ -96,9 +99,10 @@ export class UpstreamPool {
       // subgraph that vanished without a TCP close (a partition) ends its subscriptions with an error.
       let socket: WebSocket | undefined;
       let pongTimer: NodeJS.Timeout | undefined;
+      const secret = this.options.signingSecret?.(service);
       const created = createClient({
         url,
-        webSocketImpl: WebSocket,
+        webSocketImpl: secret === undefined ? WebSocket : signedWebSocket(secret),
         lazy: true,
         lazyCloseTimeout: 0,
         retryAttempts: 0,
@@ -183,4 +187,14 @@ function toUpstreamError(service: string, error: unknown): GraphQLError {
   if (typeof close.code === 'number') return upstreamError(service, `the subgraph WebSocket closed with code ${close.code}${close.reason ? ` (${String(close.reason)})` : ''}`);
   // Socket errors name hosts and ports: clients get a generic reason (the pool logs the detail).
   return upstreamError(service, 'the subgraph could not be reached');
+}
+
+/** A `ws` WebSocket class whose upgrade request carries the gateway's signature (verified by the subgraph kit). */
+function signedWebSocket(secret: string): unknown {
+  return class SignedWebSocket extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      const url = new URL(String(address));
+      super(address, protocols, { headers: { [SIGNATURE_HEADER]: signRequest(secret, 'GET', `${url.pathname}${url.search}`, '') } });
+    }
+  };
 }

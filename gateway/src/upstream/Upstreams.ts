@@ -18,6 +18,8 @@ export interface UpstreamsOptions {
   readonly policies?: SubgraphPolicies;
   /** Hooks run around every fetch. @default none */
   readonly hooks?: UpstreamHooks;
+  /** Secret per subgraph name (`"*"` for every other) to sign HTTP fetches with (`SUBGRAPH_SIGNING_SECRETS`; README "Security"). @default none (unsigned) */
+  readonly signingSecrets?: Readonly<Record<string, string>>;
   readonly logger: Logger;
 }
 
@@ -38,8 +40,10 @@ export class Upstreams {
   private readonly hooks: UpstreamHooks;
   private readonly policies: SubgraphPolicies;
   private readonly logger: Logger;
+  private readonly signingSecrets: Readonly<Record<string, string>>;
 
   constructor(options: UpstreamsOptions) {
+    this.signingSecrets = options.signingSecrets ?? {};
     const t = options.timeoutMs;
     this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1, connectTimeout: t, headersTimeout: t, bodyTimeout: t });
     this.hooks = options.hooks ?? {};
@@ -53,6 +57,7 @@ export class Upstreams {
       hooks: this.hooks,
       admit: (service) => (this.guards.get(service)?.refusesStreams() ? CIRCUIT_OPEN_REASON : undefined),
       report: (service, ok) => this.guard(service).record(ok),
+      signingSecret: (service) => options.signingSecrets?.[service] ?? options.signingSecrets?.['*'],
     });
   }
 
@@ -85,7 +90,7 @@ export class Upstreams {
     const key = `${name}\u0000${url}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new SubgraphClient(name, url, this.guard(name), this.fetches, this.hooks);
+      client = new SubgraphClient(name, url, this.guard(name), this.fetches, this.hooks, this.signingSecrets[name] ?? this.signingSecrets['*']);
       this.clients.set(key, client);
     }
     return client;

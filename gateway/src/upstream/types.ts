@@ -32,8 +32,10 @@ export interface SubgraphResponse {
 export interface FetchOptions {
   /** The client operation's type: only `query` fetches may be shared (and, later, retried). */
   readonly operationType: 'query' | 'mutation' | 'subscription';
-  /** Share an identical in-flight fetch (same subgraph, same body) instead of sending another. */
+  /** Share an identical in-flight fetch (same subgraph, same body, same `headers`) instead of sending another. */
   readonly coalesce: boolean;
+  /** Extra request headers of this fetch (propagated client headers, `roam-claims`; README "Security"). @default none */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What a hook is told about one fetch. */

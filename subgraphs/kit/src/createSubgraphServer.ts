@@ -7,6 +7,8 @@ import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { subscribePerEvent } from './subscribePerEvent';
+import { CLAIMS_HEADER, SIGNATURE_HEADER, verifyRequest } from '@roam/subgraph-registry/signing';
+import type { SubgraphSigning } from './subgraphConfig';
 
 /** What {@link createSubgraphServer} needs to serve one subgraph. */
 export interface SubgraphServerOptions<TContext> {
@@ -16,10 +18,28 @@ export interface SubgraphServerOptions<TContext> {
   readonly typeDefs: DocumentNode;
   /** Resolvers by type, including `__resolveReference` for entities. */
   readonly resolvers: GraphQLResolverMap<TContext>;
-  /** Builds a fresh context per request (this is where per-request DataLoaders are created). */
-  readonly createContext: () => TContext;
+  /** Builds a fresh context per request (this is where per-request DataLoaders are created); `request` is given for HTTP requests. */
+  readonly createContext: (request?: SubgraphRequestInfo) => TContext;
+  /** Verification of the gateway's signature. @default what {@link useSubgraphSigning} set (the process's `SUBGRAPH_SIGNING_*`), else none */
+  readonly signing?: SubgraphSigning;
   /** pino logger; a silent one when omitted. */
   readonly logger?: Logger;
+}
+
+/** What a subgraph's resolvers may know about the HTTP request beyond its GraphQL body. */
+export interface SubgraphRequestInfo {
+  /**
+   * The caller the gateway verified (`roam-claims`), only on a request whose gateway signature is valid
+   * (README "Security"): `sub`, `iss`, `scope` (space-separated), `client_name`, `client_version`.
+   */
+  readonly claims: Readonly<Record<string, unknown>> | undefined;
+}
+
+let processSigning: SubgraphSigning | undefined;
+
+/** Sets the signature verification of every subgraph server built afterwards in this process (`runSubgraph` does, from `SUBGRAPH_SIGNING_*`). */
+export function useSubgraphSigning(signing: SubgraphSigning | undefined): void {
+  processSigning = signing;
 }
 
 /** A built, not yet listening subgraph server. */
@@ -81,8 +101,52 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
   let requests = 0;
 
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  const signing = options.signing ?? processSigning;
+  /** Requests whose signature verified: their `roam-claims` is trusted. */
+  const signed = new WeakSet<object>();
+  if (signing) {
+    // the signature covers the exact body bytes: keep them
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      (request as unknown as { rawBody: string }).rawBody = body as string;
+      try {
+        done(null, body === '' ? {} : JSON.parse(body as string));
+      } catch (error) {
+        (error as { statusCode?: number }).statusCode = 400;
+        done(error as Error, undefined);
+      }
+    });
+    app.addHook('preHandler', async (request, reply) => {
+      if (!request.url.startsWith('/graphql')) return;
+      const verdict = verifyRequest(
+        signing.secret,
+        headerOf(request.headers[SIGNATURE_HEADER]),
+        request.method,
+        request.url,
+        (request as unknown as { rawBody?: string }).rawBody ?? '',
+        headerOf(request.headers[CLAIMS_HEADER]) ?? '',
+        signing.maxAgeMs,
+      );
+      if (verdict === 'valid') {
+        signed.add(request);
+        return;
+      }
+      if (verdict === 'missing' && !signing.required) return;
+      logger.warn({ verdict, method: request.method }, 'subgraph request refused: gateway signature not valid');
+      return reply.code(401).send({ errors: [{ message: 'This subgraph only answers calls signed by the gateway.', extensions: { code: 'UNAUTHENTICATED' } }] });
+    });
+  }
+  const requestInfo = (request: { headers: Record<string, string | string[] | undefined> } & object): SubgraphRequestInfo => {
+    if (!signed.has(request)) return { claims: undefined };
+    try {
+      const value = JSON.parse(Buffer.from(headerOf(request.headers[CLAIMS_HEADER]) ?? '', 'base64url').toString('utf8')) as unknown;
+      return { claims: value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined };
+    } catch {
+      return { claims: undefined };
+    }
+  };
 
-  async function run(body: GraphQLRequestBody, allowMutation: boolean): Promise<{ status: number; result: ExecutionResult }> {
+  async function run(body: GraphQLRequestBody, allowMutation: boolean, info?: SubgraphRequestInfo): Promise<{ status: number; result: ExecutionResult }> {
     requests++;
     if (typeof body.query !== 'string') return { status: 400, result: badRequest('Expected "query" to be a string.') };
     if (body.variables != null && (typeof body.variables !== 'object' || Array.isArray(body.variables))) {
@@ -109,7 +173,7 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
       document: doc,
       variableValues: body.variables as Record<string, unknown> | undefined,
       operationName: typeof body.operationName === 'string' ? body.operationName : undefined,
-      contextValue: options.createContext(),
+      contextValue: options.createContext(info),
     });
     return { status: 200, result };
   }
@@ -138,13 +202,21 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
+    if (signing) {
+      const verdict = verifyRequest(signing.secret, headerOf(request.headers[SIGNATURE_HEADER]), 'GET', request.url ?? '', '', '', signing.maxAgeMs);
+      if (verdict !== 'valid' && (verdict !== 'missing' || signing.required)) {
+        logger.warn({ verdict }, 'subgraph WebSocket upgrade refused: gateway signature not valid');
+        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+        return;
+      }
+    }
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
 
   app.get('/health', async () => ({ status: 'ok', subgraph: options.name, subscriptions: { active: activeSubscriptions, started: startedSubscriptions } }));
   app.post('/graphql', async (request, reply) => {
     const body = (request.body ?? {}) as GraphQLRequestBody;
-    const { status, result } = await run(typeof body === 'object' ? body : {}, true);
+    const { status, result } = await run(typeof body === 'object' ? body : {}, true, requestInfo(request));
     return reply.code(status).send(result);
   });
   app.get('/graphql', async (request, reply) => {
@@ -155,7 +227,7 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
     } catch {
       return reply.code(400).send(badRequest('Expected "variables" to be JSON.'));
     }
-    const { status, result } = await run({ query: q.query, variables, operationName: q.operationName }, false);
+    const { status, result } = await run({ query: q.query, variables, operationName: q.operationName }, false, requestInfo(request));
     if (status === 405) reply.header('allow', 'POST');
     return reply.code(status).send(result);
   });
@@ -181,6 +253,10 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
       await app.close();
     },
   };
+}
+
+function headerOf(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function isAsyncIterator(value: unknown): value is AsyncIterableIterator<ExecutionResult> {

@@ -16,6 +16,18 @@ export interface SubgraphConfig {
   readonly redisUrl: string | undefined;
   /** Root prefix of every Redis channel name (channels are `<prefix>events:<name>`). `REDIS_PREFIX`; @default "roam:" */
   readonly redisPrefix: string;
+  /** Verification of the gateway's signed calls (README "Security"); undefined when `SUBGRAPH_SIGNING_SECRET` is unset. */
+  readonly signing: SubgraphSigning | undefined;
+}
+
+/** How a subgraph verifies the gateway's `roam-signature` (subgraphs/registry/signing.js). */
+export interface SubgraphSigning {
+  /** The secret shared with the gateway (its `SUBGRAPH_SIGNING_SECRETS` entry for this subgraph). `SUBGRAPH_SIGNING_SECRET` */
+  readonly secret: string;
+  /** Refuse (401) requests and WebSocket upgrades without a valid signature; otherwise only a wrong or stale one is refused. `SUBGRAPH_SIGNATURE_REQUIRED`; @default false */
+  readonly required: boolean;
+  /** Largest accepted age (or clock difference) of a signature, in ms. `SUBGRAPH_SIGNATURE_MAX_AGE_MS`; @default 60000 */
+  readonly maxAgeMs: number;
 }
 
 const schema = z.object({
@@ -36,6 +48,9 @@ const schema = z.object({
       }
     }),
   REDIS_PREFIX: z.string().min(1).default('roam:'),
+  SUBGRAPH_SIGNING_SECRET: z.string().min(16).optional(),
+  SUBGRAPH_SIGNATURE_REQUIRED: z.enum(['true', 'false']).default('false'),
+  SUBGRAPH_SIGNATURE_MAX_AGE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
 });
 
 /**
@@ -60,16 +75,23 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
     LOG_LEVEL: env.LOG_LEVEL || undefined,
     REDIS_URL: env.REDIS_URL || undefined,
     REDIS_PREFIX: env.REDIS_PREFIX || undefined,
+    SUBGRAPH_SIGNING_SECRET: env.SUBGRAPH_SIGNING_SECRET || undefined,
+    SUBGRAPH_SIGNATURE_REQUIRED: env.SUBGRAPH_SIGNATURE_REQUIRED || undefined,
+    SUBGRAPH_SIGNATURE_MAX_AGE_MS: env.SUBGRAPH_SIGNATURE_MAX_AGE_MS || undefined,
   };
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const given = (name: string): unknown => {
       const value = (input as Record<string, unknown>)[name];
+      if (name === 'SUBGRAPH_SIGNING_SECRET') return '(hidden)';
       return name === 'REDIS_URL' && typeof value === 'string' ? redactRedisUrl(value) : value; // never echo a password
     };
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(given(String(i.path[0])))})`);
     throw new Error(`Invalid subgraph configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  return Object.freeze({ port: c.PORT, host: c.HOST, dataset: c.DATASET, logLevel: c.LOG_LEVEL, redisUrl: c.REDIS_URL, redisPrefix: c.REDIS_PREFIX });
+  const signing = c.SUBGRAPH_SIGNING_SECRET
+    ? Object.freeze({ secret: c.SUBGRAPH_SIGNING_SECRET, required: c.SUBGRAPH_SIGNATURE_REQUIRED === 'true', maxAgeMs: c.SUBGRAPH_SIGNATURE_MAX_AGE_MS })
+    : undefined;
+  return Object.freeze({ port: c.PORT, host: c.HOST, dataset: c.DATASET, logLevel: c.LOG_LEVEL, redisUrl: c.REDIS_URL, redisPrefix: c.REDIS_PREFIX, signing });
 }
