@@ -226,7 +226,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   const c = parsed.data;
   let security: SecuritySettings;
   try {
-    security = securitySettingsFromEnv(c);
+    security = securitySettingsFromEnv(c, c.REDIS_URL);
   } catch (error) {
     throw new ConfigError(`Invalid Roam gateway configuration:\n  ${(error as Error).message}`);
   }

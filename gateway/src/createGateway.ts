@@ -31,6 +31,7 @@ import { Authenticator } from './security/Authenticator';
 import { authorizationPlugin, requirementsOf } from './security/authorizationPlugin';
 import { introspectionPlugin } from './security/introspectionPlugin';
 import { sharingScope } from './security/sharingScope';
+import { createRateLimits } from './security/rateLimitsPlugin';
 import { subgraphHeaders } from './security/subgraphHeaders';
 import { Upstreams } from './upstream/Upstreams';
 
@@ -144,7 +145,17 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     logger,
     onOutcome: observability.onPersistedQuery,
   });
-  const limits = limitsPlugin(limiter, limitsLogger, observability.onLimits);
+  const rateLimits = createRateLimits(config.security.rateLimits, logger.child({ component: 'rate-limits' }));
+  const limits = limitsPlugin(
+    limiter,
+    limitsLogger,
+    rateLimits.enabled
+      ? (ctx, outcome) => {
+          if (outcome.cost !== undefined) rateLimits.costMeasured(ctx, outcome.cost);
+          observability.onLimits(ctx, outcome);
+        }
+      : observability.onLimits,
+  );
   const cacheControl = cacheControlPlugin(config.cacheHints);
   // operation facts (metrics, access log) first: its checkOperation records the operation before any check refuses
   const facts = observability.plugin();
@@ -153,9 +164,15 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const clientVersions = clientVersionsPlugin(config.clientVersions);
   // Security (README "Security"): authentication at the transports, then introspection and authorization after the limits
   const authenticator = new Authenticator(config.security.auth, logger.child({ component: 'auth' }));
-  const security: PipelinePlugin[] = [...(config.security.introspection ? [] : [introspectionPlugin()]), ...(authenticator.enabled ? [authorizationPlugin(config.security.unauthorized)] : [])];
+  const security: PipelinePlugin[] = [
+    ...(rateLimits.enabled ? [rateLimits.cost] : []),
+    ...(config.security.introspection ? [] : [introspectionPlugin()]),
+    ...(authenticator.enabled ? [authorizationPlugin(config.security.unauthorized)] : []),
+  ];
+  // request points are spent before anything is looked up (persisted queries) or parsed
+  const rateRequests: PipelinePlugin[] = rateLimits.enabled ? [rateLimits.requests] : [];
   const scope = (request: Parameters<typeof sharingScope>[0]) => sharingScope(request, config.security.propagateHeaders);
-  const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, transportRules, persistedQueries, limits, ...security, cacheControl];
+  const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, ...rateRequests, transportRules, persistedQueries, limits, ...security, cacheControl];
   const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger, sharingScope: scope });
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
@@ -165,6 +182,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
           plugins: [
             facts,
             clientVersions,
+            ...rateRequests,
             transportRules,
             frontDoorHooksPlugin({ resolve: hooks.resolveSubscriptionOperation, check: hooks.checkSubscriptionOperation }),
             ...(hooks.resolveSubscriptionOperation ? [] : [persistedQueries]),
@@ -274,6 +292,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         await upstreams.close();
         await tracing?.close();
         await persisted.store.close();
+        await rateLimits.close();
       })();
       return closing;
     },

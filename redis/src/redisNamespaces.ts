@@ -11,7 +11,7 @@
  * | `events` | subgraph event pub/sub | channel `<event>`, e.g. `REVIEW_ADDED` (`subgraphs/kit/src/pubsub/RedisPubSub.ts`) |
  * | `cache` | response and entity caches (reserved) | — |
  * | `idem` | idempotency keys of mutations (reserved) | — |
- * | `rate` | rate-limit counters (reserved) | — |
+ * | `rate` | rate-limit counters (gateway) | `<budget>:<user or client>`, budgets `user-requests`, `client-requests`, `user-cost`, `client-cost` (`gateway/src/security/rateLimitsPlugin.ts`, rate-limiter-flexible) |
  * | `stream` | event streams for resumable subscriptions (reserved) | — |
  */
 export const REDIS_NAMESPACES = ['pq', 'events', 'cache', 'idem', 'rate', 'stream'] as const;

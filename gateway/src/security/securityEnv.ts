@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RateLimitSettings } from './rateLimitsPlugin';
 
 const list = z
   .string()
@@ -71,6 +72,13 @@ export const SECURITY_ENV_SHAPE = {
     .pipe(z.record(z.string().min(1), z.string().min(16, 'each secret must have at least 16 characters')))
     .default({}),
   INTROSPECTION: z.enum(['on', 'off']).optional(),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  RATE_LIMIT_USER_REQUESTS: z.coerce.number().int().min(0).default(0),
+  RATE_LIMIT_CLIENT_REQUESTS: z.coerce.number().int().min(0).default(0),
+  RATE_LIMIT_USER_COST: z.coerce.number().int().min(0).default(0),
+  RATE_LIMIT_CLIENT_COST: z.coerce.number().int().min(0).default(0),
+  RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('roam:'),
+  RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(100),
   NODE_ENV: z.string().optional(),
 };
 
@@ -118,16 +126,19 @@ export interface SecuritySettings {
   readonly propagateHeaders: readonly string[];
   /** Secret per subgraph name (`"*"`: every other) to sign subgraph calls with. `SUBGRAPH_SIGNING_SECRETS` (JSON); @default {} (unsigned) */
   readonly signingSecrets: Readonly<Record<string, string>>;
+  /** Rate limits per user and client (`RATE_LIMIT_*`, counted in `REDIS_URL`'s Redis when set). */
+  readonly rateLimits: RateLimitSettings;
   /** Whether `__schema`/`__type` are answered. `INTROSPECTION` (`on`/`off`); @default "off" when `NODE_ENV=production`, else "on" */
   readonly introspection: boolean;
 }
 
 /**
  * @param env - the parsed values of {@link SECURITY_ENV_SHAPE}.
+ * @param redisUrl - `REDIS_URL`, where rate-limit counters are shared (memory when undefined).
  * @returns the frozen settings.
  * @throws Error when `AUTH_MODE` is not `off` and neither `AUTH_JWKS_URL` nor `AUTH_JWKS` is set, or a propagated header is one that is never propagated.
  */
-export function securitySettingsFromEnv(env: SecurityEnv): SecuritySettings {
+export function securitySettingsFromEnv(env: SecurityEnv, redisUrl?: string): SecuritySettings {
   if (env.AUTH_MODE !== 'off' && !env.AUTH_JWKS_URL && !env.AUTH_JWKS) throw new Error(`AUTH_MODE=${env.AUTH_MODE} needs AUTH_JWKS_URL or AUTH_JWKS`);
   const propagate = env.SUBGRAPH_PROPAGATE_HEADERS.map((h) => h.toLowerCase());
   const bad = propagate.filter((h) => NEVER_PROPAGATED.has(h) || h.startsWith(INTERNAL_HEADER_PREFIX));
@@ -152,6 +163,16 @@ export function securitySettingsFromEnv(env: SecurityEnv): SecuritySettings {
     unauthorized: env.AUTHORIZATION_UNAUTHORIZED,
     propagateHeaders: Object.freeze(propagate),
     signingSecrets: Object.freeze({ ...env.SUBGRAPH_SIGNING_SECRETS }),
+    rateLimits: Object.freeze({
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      userRequests: env.RATE_LIMIT_USER_REQUESTS,
+      clientRequests: env.RATE_LIMIT_CLIENT_REQUESTS,
+      userCost: env.RATE_LIMIT_USER_COST,
+      clientCost: env.RATE_LIMIT_CLIENT_COST,
+      redisUrl,
+      keyPrefix: env.RATE_LIMIT_KEY_PREFIX,
+      redisTimeoutMs: env.RATE_LIMIT_REDIS_TIMEOUT_MS,
+    }),
     introspection: env.INTROSPECTION ? env.INTROSPECTION === 'on' : env.NODE_ENV !== 'production',
   });
 }
