@@ -103,6 +103,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     keepAliveMs: config.subscriptionKeepAliveMs,
     hooks: upstreamHooks,
     signingSecrets: config.security.signingSecrets,
+    maxResponseBytes: config.security.maxSubgraphResponseBytes,
     logger: logger.child({ component: 'upstream' }),
   });
   const roamExecutor = new RoamExecutor({

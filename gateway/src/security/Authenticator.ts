@@ -1,5 +1,6 @@
 import { roamError, type RoamError } from '@roam/errors';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { AuthSettings } from './securityEnv';
 
@@ -30,6 +31,11 @@ export type AuthOutcome = { readonly principal: VerifiedPrincipal | undefined } 
 
 const WWW_AUTHENTICATE = { 'www-authenticate': 'Bearer' };
 
+/** Verified tokens kept (by exact token text) so a client's repeated requests skip the signature check. */
+const VERIFIED_CACHE_SIZE = 10_000;
+/** Longest time a verified token is trusted without verifying it again (a key withdrawn from the JWKS takes effect within it), in ms. */
+const VERIFIED_CACHE_TTL_MS = 60_000;
+
 /**
  * Verifies JWT bearer tokens (RFC 7519, RFC 6750) with `jose`: signature with a key from the JWKS
  * (`AUTH_JWKS_URL`, cached `AUTH_JWKS_CACHE_MS` and refetched when a token names an unknown `kid`, at most once
@@ -37,10 +43,14 @@ const WWW_AUTHENTICATE = { 'www-authenticate': 'Bearer' };
  * `AUTH_JWKS`; `alg` from `AUTH_ALGORITHMS` only (so `none` and HMAC key confusion are refused); `iss`, `aud`,
  * `exp`, `nbf` with `AUTH_CLOCK_SKEW_SECONDS` of tolerance; `sub` required.
  *
+ * A verified token is remembered (by its exact text, at most 60 s and never past its `exp`), so an app's
+ * repeated requests with one token pay for one signature check.
+ *
  * Refusals carry a stable code and a coarse reason (`MISSING`, `EXPIRED`, `INVALID`), never which check failed.
  */
 export class Authenticator {
   private readonly keys: JWTVerifyGetKey;
+  private readonly verified = new LRUCache<string, VerifiedPrincipal>({ max: VERIFIED_CACHE_SIZE, ttl: VERIFIED_CACHE_TTL_MS, ttlAutopurge: false });
 
   /**
    * @param settings - the authentication settings.
@@ -97,6 +107,12 @@ export class Authenticator {
    */
   async verify(token: string): Promise<AuthOutcome> {
     const s = this.settings;
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.expiresAtMs === undefined || Date.now() < known.expiresAtMs + s.clockSkewSeconds * 1000) return { principal: known };
+      this.verified.delete(token);
+      return { error: unauthenticated('EXPIRED') };
+    }
     try {
       const { payload } = await jwtVerify(token, this.keys, {
         algorithms: [...s.algorithms],
@@ -105,7 +121,9 @@ export class Authenticator {
         ...(s.audience ? { audience: s.audience } : {}),
         requiredClaims: ['sub'],
       });
-      return { principal: this.principalOf(payload) };
+      const principal = this.principalOf(payload);
+      this.verified.set(token, principal);
+      return { principal };
     } catch (error) {
       if (error instanceof joseErrors.JWKSTimeout || (error instanceof Error && !(error instanceof joseErrors.JOSEError) && s.jwksUrl)) {
         this.logger.warn({ reason: (error as Error).message }, 'JWKS could not be fetched');

@@ -21,7 +21,9 @@ export function introspectionPlugin(): PipelinePlugin {
           return undefined;
         },
       });
-      return found ? roamError('GRAPHQL_VALIDATION_FAILED', 'GraphQL introspection is not allowed by this gateway, but the query contained __schema or __type. Set INTROSPECTION=on to enable it.') : undefined;
+      return found
+        ? roamError('GRAPHQL_VALIDATION_FAILED', 'GraphQL introspection is not allowed by this gateway, but the query contained __schema or __type. Set INTROSPECTION=on to enable it.')
+        : undefined;
     },
   };
 }

@@ -72,6 +72,12 @@ export const SECURITY_ENV_SHAPE = {
     .pipe(z.record(z.string().min(1), z.string().min(16, 'each secret must have at least 16 characters')))
     .default({}),
   INTROSPECTION: z.enum(['on', 'off']).optional(),
+  SUBGRAPH_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(2 ** 31)
+    .default(16 * 1024 * 1024),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   RATE_LIMIT_USER_REQUESTS: z.coerce.number().int().min(0).default(0),
   RATE_LIMIT_CLIENT_REQUESTS: z.coerce.number().int().min(0).default(0),
@@ -126,6 +132,8 @@ export interface SecuritySettings {
   readonly propagateHeaders: readonly string[];
   /** Secret per subgraph name (`"*"`: every other) to sign subgraph calls with. `SUBGRAPH_SIGNING_SECRETS` (JSON); @default {} (unsigned) */
   readonly signingSecrets: Readonly<Record<string, string>>;
+  /** Largest subgraph reply the gateway reads, in bytes; past it the fetch fails ("response too large") without parsing. `SUBGRAPH_MAX_RESPONSE_BYTES`; @default 16777216 */
+  readonly maxSubgraphResponseBytes: number;
   /** Rate limits per user and client (`RATE_LIMIT_*`, counted in `REDIS_URL`'s Redis when set). */
   readonly rateLimits: RateLimitSettings;
   /** Whether `__schema`/`__type` are answered. `INTROSPECTION` (`on`/`off`); @default "off" when `NODE_ENV=production`, else "on" */
@@ -163,6 +171,7 @@ export function securitySettingsFromEnv(env: SecurityEnv, redisUrl?: string): Se
     unauthorized: env.AUTHORIZATION_UNAUTHORIZED,
     propagateHeaders: Object.freeze(propagate),
     signingSecrets: Object.freeze({ ...env.SUBGRAPH_SIGNING_SECRETS }),
+    maxSubgraphResponseBytes: env.SUBGRAPH_MAX_RESPONSE_BYTES,
     rateLimits: Object.freeze({
       windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
       userRequests: env.RATE_LIMIT_USER_REQUESTS,

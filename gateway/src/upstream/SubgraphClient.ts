@@ -41,6 +41,8 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
  *   generic (no URL, host, port or socket text); the detail goes to the rate-limited log,
  * - reads the reply's `Cache-Control` into a cache hint,
  * - runs the {@link UpstreamHooks} around the fetch (metrics plug in there),
+ * - stops reading a reply past `maxResponseBytes` (`SUBGRAPH_MAX_RESPONSE_BYTES`: "response too large", not retried), so an
+ *   amplified subgraph answer is never parsed whole (README "Security"),
  * - sends the fetch's own headers (propagated, `roam-claims`) and, with a signing secret, signs every attempt
  *   (`roam-signature`, HMAC over method, path, timestamp, claims and body; README "Security").
  */
@@ -59,6 +61,7 @@ export class SubgraphClient {
     private readonly fetches: InflightCoalescer<SentReply>,
     private readonly hooks: UpstreamHooks,
     private readonly signingSecret?: string,
+    private readonly maxResponseBytes: number = Infinity,
   ) {}
 
   /**
@@ -142,8 +145,9 @@ export class SubgraphClient {
     }
     let body: string;
     try {
-      body = await response.body.text();
+      body = await readCapped(response.body, this.maxResponseBytes);
     } catch (error) {
+      if (error instanceof ReplyTooLarge) throw this.failed('response too large', `more than ${this.maxResponseBytes} bytes`, false, attempt);
       // The subgraph started answering: a retry could repeat its work.
       throw this.failed(describeFetchError(error), fetchErrorDetail(error), false, attempt);
     }
@@ -184,4 +188,23 @@ export class SubgraphClient {
     const cacheHint = cacheHintOf(Array.isArray(header) ? header.join(', ') : header);
     return { data: graphql!.data, errors: graphql!.errors, ...(cacheHint ? { cacheHint } : {}) };
   }
+}
+
+/** Thrown by {@link readCapped} past its bound. */
+class ReplyTooLarge extends Error {}
+
+/** Reads a reply body as UTF-8 text, giving up (and destroying the stream) once it passes `max` bytes. @throws ReplyTooLarge */
+async function readCapped(stream: AsyncIterable<Buffer> & { text(): Promise<string>; destroy(error?: Error): unknown }, max: number): Promise<string> {
+  if (max === Infinity) return stream.text();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > max) {
+      stream.destroy();
+      throw new ReplyTooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
 }

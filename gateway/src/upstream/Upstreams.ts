@@ -20,6 +20,8 @@ export interface UpstreamsOptions {
   readonly hooks?: UpstreamHooks;
   /** Secret per subgraph name (`"*"` for every other) to sign HTTP fetches with (`SUBGRAPH_SIGNING_SECRETS`; README "Security"). @default none (unsigned) */
   readonly signingSecrets?: Readonly<Record<string, string>>;
+  /** Largest subgraph reply read, in bytes (`SUBGRAPH_MAX_RESPONSE_BYTES`); past it the fetch fails with "response too large". @default Infinity */
+  readonly maxResponseBytes?: number;
   readonly logger: Logger;
 }
 
@@ -41,9 +43,11 @@ export class Upstreams {
   private readonly policies: SubgraphPolicies;
   private readonly logger: Logger;
   private readonly signingSecrets: Readonly<Record<string, string>>;
+  private readonly maxResponseBytes: number;
 
   constructor(options: UpstreamsOptions) {
     this.signingSecrets = options.signingSecrets ?? {};
+    this.maxResponseBytes = options.maxResponseBytes ?? Infinity;
     const t = options.timeoutMs;
     this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1, connectTimeout: t, headersTimeout: t, bodyTimeout: t });
     this.hooks = options.hooks ?? {};
@@ -90,7 +94,7 @@ export class Upstreams {
     const key = `${name}\u0000${url}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new SubgraphClient(name, url, this.guard(name), this.fetches, this.hooks, this.signingSecrets[name] ?? this.signingSecrets['*']);
+      client = new SubgraphClient(name, url, this.guard(name), this.fetches, this.hooks, this.signingSecrets[name] ?? this.signingSecrets['*'], this.maxResponseBytes);
       this.clients.set(key, client);
     }
     return client;
