@@ -153,9 +153,11 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     rateLimits.enabled
       ? (ctx, outcome) => {
           if (outcome.cost !== undefined) rateLimits.costMeasured(ctx, outcome.cost);
-          observability.onLimits(ctx, outcome);
+          if (outcome.actualCost !== undefined) rateLimits.actualCostMeasured(ctx, outcome.actualCost);
+          else observability.onLimits(ctx, outcome);
         }
       : observability.onLimits,
+    rateLimits.chargesCost,
   );
   const cacheControl = cacheControlPlugin(config.cacheHints);
   // operation facts (metrics, access log) first: its checkOperation records the operation before any check refuses

@@ -95,3 +95,46 @@ describe('rate limits across two replicas sharing Redis', () => {
     expect((await postGraphQL(urls[1]!, query, frank)).status).toBe(200); // the other replica's own memory
   });
 });
+
+// Issue 18 item 8: extensions.cost reports the actual cost next to the estimate, and a list returned longer
+// than its @listSize assumption is charged at its real length (in memory: no REDIS_URL, as under npm start).
+describe('actual cost', () => {
+  let subgraphs: InProcessSubgraphs;
+  let gateway: RoamGateway;
+  let url: string;
+  let key: SigningKey;
+
+  beforeAll(async () => {
+    key = await signingKey('k1');
+    subgraphs = await startInProcessSubgraphs();
+    // users is sized at 1 here, while the benchmark data has 6 users
+    const definitions = subgraphs.definitions().map((d) => (d.name === 'accounts' ? { ...d, sdl: d.sdl.replace('@listSize(assumedSize: 100)', '@listSize(assumedSize: 1)') } : d));
+    const config = readConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SUPERGRAPH_PATH: writeSupergraph(definitions),
+      LOG_LEVEL: 'silent',
+      AUTH_MODE: 'optional',
+      AUTH_JWKS: JSON.stringify({ keys: [key.publicJwk] }),
+      RATE_LIMIT_USER_COST: '10',
+    });
+    gateway = createGateway(config, pino({ level: 'silent' }));
+    url = await gateway.listen();
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await subgraphs?.close();
+  });
+
+  it('extensions.cost has actual next to estimated; the user is charged the real length, so the budget lasts 2 requests, not 10', async () => {
+    const user = { authorization: `Bearer ${await mintToken(key, 'grace')}` };
+    const first = await postGraphQL(url, { query: '{ users { id } }' }, { ...user, 'roam-include-cost': '1' });
+    expect(first.body.data.users).toHaveLength(6);
+    expect(first.body.extensions.cost).toMatchObject({ estimated: 1, actual: 6 });
+    const second = await postGraphQL(url, { query: '{ users { id } }' }, user);
+    expect(second.status).toBe(200);
+    const third = await postGraphQL(url, { query: '{ users { id } }' }, user);
+    expect(third.status).toBe(429);
+    expect(third.body.errors[0].extensions.limit).toBe('user-cost');
+  });
+});

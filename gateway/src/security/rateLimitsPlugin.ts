@@ -35,6 +35,10 @@ export interface RateLimits {
   readonly cost: PipelinePlugin;
   /** Tells the limiter an operation's estimated cost (fed by the limits plugin's observer). */
   costMeasured(ctx: OperationContext, cost: number): void;
+  /** Tells the limiter an executed operation's actual cost: what it returned beyond the estimate is charged too. */
+  actualCostMeasured(ctx: OperationContext, actual: number): void;
+  /** Whether a cost budget is on (the actual cost is then measured). */
+  readonly chargesCost: boolean;
   /** Whether any budget is on. */
   readonly enabled: boolean;
   close(): Promise<void>;
@@ -48,7 +52,9 @@ export interface RateLimits {
  * - Each operation (an HTTP request, each batch entry, each WebSocket `subscribe`) spends one request point
  *   of its user (the verified `sub`; anonymous callers have no user budget) and of its client (the trusted
  *   client name, `anonymous` when none), in `resolveDocument`, before anything is looked up or parsed.
- * - After the operation limits measured its estimated cost, that many cost points are spent (`checkOperation`).
+ * - After the operation limits measured its estimated cost, that many cost points are spent (`checkOperation`);
+ *   once it ran, what its response actually cost beyond the estimate (a list longer than its `@listSize`
+ *   assumption, at its real length) is spent too, counting against the next operations.
  * - Over a budget: 429 `REQUEST_RATE_LIMITED`, `Retry-After` (seconds until the window frees a point), and
  *   `extensions.limit` naming the budget.
  * - Redis unreachable or slower than `redisTimeoutMs`: each replica keeps counting in its own memory with the
@@ -123,6 +129,13 @@ export function createRateLimits(settings: RateLimitSettings, logger: Logger): R
     },
     enabled,
     costMeasured: (ctx, cost) => costs.set(ctx, cost),
+    chargesCost: limiters.has('user-cost') || limiters.has('client-cost'),
+    actualCostMeasured: (ctx, actual) => {
+      // a list longer than its @listSize assumption is charged at its real length (issue 18 item 8)
+      const extra = Math.ceil(actual - (costs.get(ctx) ?? 0));
+      if (extra <= 0) return;
+      void spend('user-cost', userOf(ctx), extra).then(() => spend('client-cost', clientOf(ctx), extra));
+    },
     close: async () => redis?.close(),
   };
 }
