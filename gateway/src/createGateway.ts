@@ -132,7 +132,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     snapshot = next;
     const rules = requirementsOf(next);
     if (!authenticator.enabled && (rules.fields.size > 0 || rules.types.size > 0)) {
-      logger.warn({ fields: rules.fields.size, types: rules.types.size }, 'the supergraph has @authenticated/@requiresScopes but AUTH_MODE=off: they are not enforced');
+      logger.info({ fields: rules.fields.size, types: rules.types.size }, 'the supergraph has @authenticated/@requiresScopes but AUTH_MODE=off: they are not enforced');
     }
   };
 

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
-import { openRaw, postGraphQL } from '@roam/testkit';
+import { freePort, openRaw, postGraphQL } from '@roam/testkit';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { mintToken, signingKey, startJwksServer, unsecuredToken, type JwksServer, type SigningKey } from '../support/jwks';
 import { writeSupergraph } from '../support/stack';
@@ -19,6 +19,10 @@ describe('authentication and authorization', () => {
   let required: RoamGateway;
   let optionalUrl: string;
   let requiredUrl: string;
+  let reject: RoamGateway;
+  let rejectUrl: string;
+  let noIdp: RoamGateway;
+  let noIdpUrl: string;
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
@@ -40,10 +44,17 @@ describe('authentication and authorization', () => {
     required = createGateway(readConfig({ ...base, AUTH_MODE: 'required' }), pino({ level: 'silent' }));
     optionalUrl = await optional.listen();
     requiredUrl = await required.listen();
+    reject = createGateway(readConfig({ ...base, AUTH_MODE: 'optional', AUTHORIZATION_UNAUTHORIZED: 'reject' }), pino({ level: 'silent' }));
+    rejectUrl = await reject.listen();
+    // an identity provider that is down: nothing listens on this port
+    noIdp = createGateway(readConfig({ ...base, AUTH_MODE: 'required', AUTH_JWKS_URL: `http://127.0.0.1:${await freePort()}/jwks.json` }), pino({ level: 'silent' }));
+    noIdpUrl = await noIdp.listen();
   });
   afterAll(async () => {
     await optional?.close();
     await required?.close();
+    await reject?.close();
+    await noIdp?.close();
     await subgraphs?.close();
     await jwks?.close();
   });
@@ -162,5 +173,30 @@ describe('authentication and authorization', () => {
     fresh.send({ type: 'connection_init', payload: { headers: { Authorization: `Bearer ${await mintToken(key1, 'u1', { issuer: ISSUER, audience: AUDIENCE })}` } } });
     await fresh.waitMessage((m) => m.type === 'connection_ack', 'connection_ack');
     fresh.ws.close();
+  });
+
+  it('AUTHORIZATION_UNAUTHORIZED=reject refuses the whole operation (403); a subscription with an unauthorized field is refused', async () => {
+    const before = subgraphs.servers.accounts.requestCount();
+    const res = await postGraphQL(rejectUrl, { query: '{ me { name email } }' });
+    expect(res.status).toBe(403);
+    expect(res.body.errors[0].extensions).toEqual({ code: 'UNAUTHORIZED_FIELD_OR_TYPE', unauthorizedPaths: [['me', 'email']] });
+    expect(subgraphs.servers.accounts.requestCount()).toBe(before);
+
+    const socket = await openRaw(optionalUrl);
+    socket.send({ type: 'connection_init', payload: {} });
+    await socket.waitMessage((m) => m.type === 'connection_ack', 'connection_ack');
+    socket.send({ id: 's', type: 'subscribe', payload: { query: 'subscription { reviewAdded { id author { email } } }' } });
+    const error = await socket.waitMessage((m) => m.id === 's' && m.type === 'error', 'error');
+    expect(error.payload[0].extensions.code).toBe('UNAUTHORIZED_FIELD_OR_TYPE');
+    expect(subgraphs.servers.reviews.subscriptionCounts().active).toBe(0);
+    socket.ws.close();
+  });
+
+  it('the identity provider unreachable: 503 AUTHENTICATION_UNAVAILABLE with Retry-After, no detail', async () => {
+    const res = await postGraphQL(noIdpUrl, { query: '{ me { id } }' }, bearer(await mintToken(key1, 'u1', { issuer: ISSUER, audience: AUDIENCE })));
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body.errors[0].extensions).toEqual({ code: 'AUTHENTICATION_UNAVAILABLE' });
+    expect(res.text).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
   });
 });

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { OperationExecutor } from '../pipeline/OperationPipeline';
 import type { RequestInfo } from '../pipeline/types';
 import { SubgraphDataSource } from '../supergraph/SubgraphDataSource';
+import { withoutSecurityLinks } from '../supergraph/withoutSecurityLinks';
 import type { SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 import type { ExecutableOperation, Execution } from './RoamExecutor';
 
@@ -60,12 +61,4 @@ export class ApolloOracle implements OperationExecutor {
   async stop(): Promise<void> {
     await this.loaded?.gateway.stop();
   }
-}
-
-/**
- * Apollo Gateway refuses supergraphs linking `for: SECURITY` features it cannot enforce; the oracle compares
- * execution only (authorization is Roam's plugin, before execution), so those links are dropped for it.
- */
-function withoutSecurityLinks(sdl: string): string {
-  return sdl.replace(/@link\(url: "https:\/\/specs\.apollo\.dev\/(authenticated|requiresScopes)\/v0\.1", for: SECURITY\)/g, '');
 }

@@ -125,8 +125,9 @@ export class Authenticator {
       this.verified.set(token, principal);
       return { principal };
     } catch (error) {
-      if (error instanceof joseErrors.JWKSTimeout || (error instanceof Error && !(error instanceof joseErrors.JOSEError) && s.jwksUrl)) {
-        this.logger.warn({ reason: (error as Error).message }, 'JWKS could not be fetched');
+      // anything jose did not raise itself is the JWKS fetch failing (refused, reset; not `instanceof Error`: other realms)
+      if (error instanceof joseErrors.JWKSTimeout || (!(error instanceof joseErrors.JOSEError) && s.jwksUrl)) {
+        this.logger.warn({ reason: String((error as { message?: unknown } | undefined)?.message ?? error) }, 'JWKS could not be fetched');
         return { error: roamError('AUTHENTICATION_UNAVAILABLE', 'The signing keys are unavailable; retry shortly.', {}, { headers: { 'retry-after': '1' } }) };
       }
       if (error instanceof joseErrors.JWKSInvalid) {
