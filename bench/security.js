@@ -99,6 +99,21 @@ async function overhead() {
   return lines;
 }
 
+/** CPU of one uncached verification (a token the gateway has not seen), measured in this process with jose. */
+async function verifyCost() {
+  const { jwtVerify, createLocalJWKSet } = require('jose');
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const keys = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }] });
+  const tokens = await Promise.all(
+    Array.from({ length: 2000 }, (_, i) => new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setSubject(String(i)).setExpirationTime('1h').sign(privateKey)),
+  );
+  for (const t of tokens.slice(0, 200)) await jwtVerify(t, keys, { algorithms: ['ES256'] });
+  const start = process.cpuUsage();
+  for (const t of tokens) await jwtVerify(t, keys, { algorithms: ['ES256'] });
+  const used = process.cpuUsage(start);
+  return [`one ES256 verification of a new token (jose, in-process, 2000 tokens): ${((used.user + used.system) / 1000 / tokens.length).toFixed(3)} CPU ms`];
+}
+
 async function amplification() {
   const large = await subgraphsOver('large');
   const aliases = Array.from({ length: 600 }, (_, i) => `t${i}: __typename`).join(' ');
@@ -142,7 +157,7 @@ async function amplification() {
 }
 
 async function main() {
-  const lines = [...(process.env.SECURITY_BENCH_OVERHEAD === '0' ? [] : await overhead()), ...(await amplification())];
+  const lines = [...(process.env.SECURITY_BENCH_OVERHEAD === '0' ? [] : [...(await overhead()), ...(await verifyCost())]), ...(await amplification())];
   console.log(`\nSecurity (bench/security.js, ${CONNECTIONS} connections, ${DURATION_S} s x ${ROUNDS} rounds; noisy shared machine):`);
   for (const line of lines) console.log(`  ${line}`);
 }
