@@ -97,6 +97,7 @@ function satisfied(r: Requirement, principal: VerifiedPrincipal | undefined): bo
  * `@requiresScopes` without the scopes, on the field itself or on the type it returns) is removed before
  * planning, so no subgraph is called for it; a field whose whole selection was removed goes too.
  *
+ * @param hash - the document's SHA-256, to key the filtered document's plan. @default computed from the document
  * @returns undefined when everything is authorized; else the filtered document and the errors, or `empty`
  *   when nothing executable is left.
  */
@@ -105,6 +106,7 @@ export function authorizeOperation(
   document: DocumentNode,
   operationName: string | undefined,
   principal: VerifiedPrincipal | undefined,
+  hash?: string,
 ): (AuthorizationOutcome & { empty: boolean }) | undefined {
   const req = requirementsOf(snapshot);
   if (req.fields.size === 0 && req.types.size === 0) return undefined;
@@ -172,7 +174,9 @@ export function authorizeOperation(
       },
     },
   });
-  return { document: filtered, documentHash: documentHash(`${JSON.stringify([...reported])}\u0000${JSON.stringify(filtered)}`).slice(0, 64), errors, empty };
+  // the filtered document follows from the original and what was removed: key its plan by both
+  const removedKey = JSON.stringify([...reported]);
+  return { document: filtered, documentHash: documentHash(`${hash ?? JSON.stringify(document)}\u0000${removedKey}`), errors, empty };
 }
 
 /** What the pipeline plugin keeps per operation. */
@@ -191,7 +195,7 @@ export function authorizationPlugin(mode: 'filter' | 'reject'): PipelinePlugin {
   return {
     name: 'authorization',
     checkOperation(ctx) {
-      const outcome = authorizeOperation(ctx.snapshot, ctx.document!, ctx.operation!.name?.value, ctx.request.principal);
+      const outcome = authorizeOperation(ctx.snapshot, ctx.document!, ctx.operation!.name?.value, ctx.request.principal, ctx.documentHash);
       if (!outcome) return undefined;
       if (mode === 'reject' || outcome.empty || ctx.operation!.operation === 'subscription') {
         const first = outcome.errors[0]!;
