@@ -24,12 +24,14 @@ class AttemptFailure extends Error {
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
+const PROBE = JSON.stringify({ query: 'query RoamBreakerProbe { __typename }', variables: {} });
 const HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
 
 /**
  * The one HTTP client of one subgraph: every query-plan fetch to it (queries, mutations, entity fetches of
  * subscription events) goes through {@link SubgraphClient.fetch}, which
- * - refuses at once past the subgraph's `maxConcurrentRequests`, or while its circuit breaker is open ("circuit open"),
+ * - refuses at once past the subgraph's `maxConcurrentRequests`, or while its circuit breaker is open or half-open
+ *   ("circuit open"; the half-open probe is the guard's own background `{ __typename }` request, never a client's),
  * - POSTs the GraphQL request over the subgraph's keep-alive undici pool, each attempt bounded by what is
  *   left of the fetch's deadline (`timeoutMs` of its {@link SubgraphGuard.policy}),
  * - retries query fetches (never mutations or subscription fetches) on connection failures, timeouts before any
@@ -54,7 +56,20 @@ export class SubgraphClient {
     private readonly guard: SubgraphGuard,
     private readonly fetches: InflightCoalescer<SentReply>,
     private readonly hooks: UpstreamHooks,
-  ) {}
+  ) {
+    guard.setProber(() => this.probe());
+  }
+
+  /**
+   * The circuit breaker's background probe: one `{ __typename }` POST through the normal attempt path (same
+   * pool, headers and deadline), outside the breaker's own accounting (the guard runs it through the breaker).
+   *
+   * @returns when the subgraph answered with a GraphQL response.
+   * @throws AttemptFailure when it did not (refused, timed out, non-GraphQL reply).
+   */
+  private async probe(): Promise<void> {
+    await this.attempt(PROBE, performance.now() + this.guard.policy.timeoutMs, 0);
+  }
 
   /**
    * Sends one GraphQL request to the subgraph.
@@ -91,6 +106,8 @@ export class SubgraphClient {
   private async send(text: string, operationType: FetchOptions['operationType'], deadline: number): Promise<SentReply> {
     const { policy, budget, breaker } = this.guard;
     if (this.guard.inflight >= policy.maxConcurrentRequests) throw subgraphHttpError(this.name, 'too many concurrent requests');
+    // Open or half-open: fail at once; only the guard's background probe goes through while the circuit is not closed.
+    if (this.guard.refuses()) throw subgraphHttpError(this.name, CIRCUIT_OPEN_REASON);
     this.guard.inflight++;
     budget.recordRequest();
     try {

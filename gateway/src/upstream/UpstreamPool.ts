@@ -30,7 +30,7 @@ export interface UpstreamPoolOptions {
   /** The upstream layer's hooks (breakers, metrics); `beforeFetch` may refuse opening a subscription. @default none */
   readonly hooks?: UpstreamHooks;
   /** Says why a subscription to `service` may not open now (its circuit breaker is open), or `undefined` to allow it. @default always allow */
-  readonly admit?: (service: string) => string | undefined;
+  readonly admit?: (service: string, httpUrl: string) => string | undefined;
   /** Told whether a WebSocket to `service` opened (`connection_ack`) or failed at the transport level (refused, dropped); feeds its breaker. @default nothing */
   readonly report?: (service: string, ok: boolean) => void;
 }
@@ -77,7 +77,7 @@ export class UpstreamPool {
       queueMicrotask(() => sink.error(upstreamError(service, 'the gateway is shutting down')));
       return () => undefined;
     }
-    const refusal = this.options.admit?.(service);
+    const refusal = this.options.admit?.(service, httpUrl);
     if (refusal !== undefined) {
       queueMicrotask(() => sink.error(upstreamError(service, refusal)));
       return () => undefined;
