@@ -1,46 +1,12 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { postGraphQL, startRedis, waitFor, type TestRedis } from '@roam/testkit';
+import { startHoldingProxy } from '../support/holdingProxy';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
 
 // Issue 12: idempotency keys end to end, on two gateway processes sharing a real Redis and real subgraph processes.
 const ADD_REVIEW = 'mutation AddReview($body: String!) { addReview(input: { authorId: "1", productUpc: "2", body: $body }) { id body } }';
 const REVIEWS_OF_PRODUCT = '{ product(upc: "2") { reviews { id body } } }';
-
-/** A stand-in for the reviews subgraph in front of the real one: forwards every request at once (headers included), holds the answer while `holdAnswers`. */
-async function startHoldingProxy(targetUrl: string): Promise<{ url: string; holdAnswers: boolean; received: string[]; close(): Promise<void> }> {
-  const state = { holdAnswers: false, received: [] as string[] };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const key = req.headers['idempotency-key'];
-      if (typeof key === 'string') state.received.push(key);
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (typeof key === 'string') headers['idempotency-key'] = key;
-      void request(targetUrl, { method: 'POST', headers, body: Buffer.concat(chunks) })
-        .then(async (upstream) => {
-          const text = await upstream.body.text();
-          if (state.holdAnswers) return; // the subgraph executed; the gateway never hears back
-          res.writeHead(upstream.statusCode, { 'content-type': 'application/json' });
-          res.end(text);
-        })
-        .catch(() => res.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return Object.assign(state, {
-    url: `http://127.0.0.1:${port}/graphql`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  });
-}
 
 describe('idempotency keys across two gateway replicas sharing Redis', () => {
   let redis: TestRedis;
@@ -164,14 +130,14 @@ describe('idempotency keys across two gateway replicas sharing Redis', () => {
     const viaProxy = writeSupergraph(subgraphs.definitions().map((d) => (d.name === 'reviews' ? { ...d, url: proxy.url } : d)));
     const doomed = await startGateway(viaProxy, env);
     try {
-      proxy.holdAnswers = true;
+      proxy.mode = 'hold';
       const key = randomUUID();
       const body = `crash ${key}`;
       const inFlight = add(doomed.url, body, key).catch((error: Error) => error);
       // the reviews subgraph has stored the review (under the derived key <scoped key>:0); the gateway is still waiting
       const ids = await waitFor(async () => ((await reviewsWithBody(one.url, body)).length === 1 ? reviewsWithBody(one.url, body) : undefined), 'the review to be stored');
       // the derived key: SHA-256 of the caller's scope and key, then the mutation fetch's index
-      expect(proxy.received).toEqual([expect.stringMatching(/^[0-9a-f]{64}:0$/)]);
+      expect(proxy.keys).toEqual([expect.stringMatching(/^[0-9a-f]{64}:0$/)]);
       doomed.child.kill('SIGKILL');
       expect(await inFlight).toBeInstanceOf(Error);
       // the client retries on the other replica with backoff: 409 while the dead replica's lease lasts, then an answer
