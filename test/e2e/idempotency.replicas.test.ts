@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { postGraphQL, startRedis, waitFor, type TestRedis } from '@roam/testkit';
+import { client as wsClient, postGraphQL, startRedis, waitFor, type TestRedis } from '@roam/testkit';
 import { startHoldingProxy } from '../support/holdingProxy';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
 
@@ -123,6 +123,28 @@ describe('idempotency keys across two gateway replicas sharing Redis', () => {
     );
     expect(headerOnBatch.body[0].errors[0].extensions.code).toBe('IDEMPOTENCY_KEY_INVALID');
     expect(headerOnBatch.body[1]).toEqual({ data: { me: { id: '1' } } });
+  });
+
+  it('graphql-ws operations carry extensions.idempotencyKey: the same operation on the other replica gets the stored payload', async () => {
+    const key = randomUUID();
+    const body = `ws ${key}`;
+    const once = async (url: string): Promise<unknown[]> => {
+      const c = wsClient(url);
+      const payloads: unknown[] = [];
+      try {
+        await new Promise<void>((resolve, reject) => {
+          c.subscribe({ query: ADD_REVIEW, variables: { body }, extensions: { idempotencyKey: key } }, { next: (r) => payloads.push(r), error: reject, complete: resolve });
+        });
+      } finally {
+        await c.dispose();
+      }
+      return payloads;
+    };
+    const first = await once(one.url);
+    const again = await once(two.url);
+    expect(first).toEqual([{ data: { addReview: { id: expect.any(String), body } } }]);
+    expect(again).toEqual(first);
+    expect(await reviewsWithBody(one.url, body)).toHaveLength(1);
   });
 
   it('a replica killed (SIGKILL) after the subgraph executed but before the response was stored: the retry on the other replica adds no second review', async () => {
