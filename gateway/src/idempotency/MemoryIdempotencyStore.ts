@@ -15,17 +15,19 @@ interface Done {
 
 /**
  * {@link IdempotencyStore} in this process's memory (`npm start` without `REDIS_URL`): the same semantics as
- * Redis for one replica. Responses are kept in an LRU of at most `maxEntries` with per-entry TTL, so memory is
- * bounded; an evicted response makes a late retry execute again.
+ * Redis for one replica. Responses (and leases) are kept in LRUs of at most `maxEntries`, responses with a per-entry
+ * TTL, so memory is bounded; an evicted response makes a late retry execute again.
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
   readonly kind = 'memory';
-  private readonly leases = new Map<string, Lease>();
+  /** Leases being held; bounded too, so a lease whose response is never handed over (a bug) cannot pile up. */
+  private readonly leases: LRUCache<string, Lease>;
   private readonly responses: LRUCache<string, Done>;
 
   /** @param maxEntries - most stored responses kept. @default 100000 */
   constructor(maxEntries = 100_000) {
     this.responses = new LRUCache<string, Done>({ max: maxEntries, ttlAutopurge: false });
+    this.leases = new LRUCache<string, Lease>({ max: maxEntries });
   }
 
   async claim(id: string, fingerprint: string, leaseMs: number): Promise<Claim> {
