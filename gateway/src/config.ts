@@ -86,7 +86,7 @@ export interface GatewayConfig {
   readonly clientVersions: ClientVersionSettings;
   /** Metrics and access log (README "Observability"): `METRICS`, `METRICS_PORT`, `METRICS_CLIENT_NAMES`, `METRICS_MAX_CLIENT_VERSIONS`, `ACCESS_LOG`, `ACCESS_LOG_SAMPLE_RATE`. */
   readonly observability: ObservabilitySettings;
-  /** Idempotency keys of mutations (README "Idempotency keys"): `IDEMPOTENCY_TTL_SECONDS`, `IDEMPOTENCY_LEASE_MS`, `IDEMPOTENCY_TIMEOUT_MS`, `IDEMPOTENCY_REDIS_PREFIX`; the store is Redis with `REDIS_URL`, else memory. */
+  /** Idempotency keys of mutations (README "Idempotency keys"): `IDEMPOTENCY_TTL_SECONDS`, `IDEMPOTENCY_LEASE_MS`, `IDEMPOTENCY_TIMEOUT_MS`, `IDEMPOTENCY_WAIT_MS`, `IDEMPOTENCY_REDIS_PREFIX`; the store is Redis with `REDIS_URL`, else memory. */
   readonly idempotency: IdempotencySettings;
   /** Persisted queries (README "Persisted queries"). */
   readonly persistedQueries: {

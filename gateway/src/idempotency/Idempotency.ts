@@ -18,6 +18,11 @@ export interface IdempotencyOptions {
   readonly leaseMs: number;
   readonly logger: Logger;
   /**
+   * How long a duplicate that arrives while the first request still runs waits for its response before it gets
+   * 409, in ms (`IDEMPOTENCY_WAIT_MS`); it polls the store every {@link WAIT_POLL_MS}. 0 answers 409 at once. @default 0
+   */
+  readonly waitMs?: number;
+  /**
    * The authenticated subject of a request, which joins the client name in the key's scope. Roam has no
    * authentication yet, so the scope is the client name (`apollographql-client-name`) alone. @default none
    */
@@ -42,6 +47,9 @@ interface Pending {
   readonly stopRenewing: () => void;
 }
 
+/** How often a waiting duplicate looks for the first request's response, in ms. */
+export const WAIT_POLL_MS = 25;
+
 /** Renewals of one lease at most: a response never handed over (a bug) does not hold its key forever. */
 const MAX_RENEWALS = 30;
 
@@ -59,7 +67,7 @@ const MAX_RENEWALS = 30;
  *   entry, its result.
  * - Same key and fingerprint: the stored response ({@link replayOf}, sent with `Idempotent-Replayed: true`).
  *   Different fingerprint → 422 `IDEMPOTENCY_KEY_MISMATCH`. Still executing → 409 `IDEMPOTENCY_REQUEST_IN_PROGRESS`
- *   with `Retry-After: 1` (no waiting: a phone's connection is not held open; the client's backoff decides).
+ *   with `Retry-After: 1`, at once by default, or after waiting up to `waitMs` for the first response.
  * - Store unreachable → 503 `IDEMPOTENCY_STORE_UNAVAILABLE`, nothing executed.
  */
 export class Idempotency {
@@ -111,12 +119,20 @@ export class Idempotency {
     const id = createHash('sha256')
       .update(`${request.clientName ?? ''}\u0000${this.options.subjectOf?.(request) ?? ''}\u0000${parsed.key}`)
       .digest('hex');
+    const waitUntil = performance.now() + (this.options.waitMs ?? 0);
     let claim;
-    try {
-      claim = await store.claim(id, fingerprint, leaseMs);
-    } catch (error) {
-      logger.warn({ detail: (error as Error).message }, 'idempotency store unavailable: keyed mutation refused');
-      return this.refuse('unavailable', 'IDEMPOTENCY_STORE_UNAVAILABLE', 'The idempotency store cannot be reached, so the mutation was not executed; retry with the same key.', { 'retry-after': '1' });
+    for (;;) {
+      try {
+        claim = await store.claim(id, fingerprint, leaseMs);
+      } catch (error) {
+        logger.warn({ detail: (error as Error).message }, 'idempotency store unavailable: keyed mutation refused');
+        return this.refuse('unavailable', 'IDEMPOTENCY_STORE_UNAVAILABLE', 'The idempotency store cannot be reached, so the mutation was not executed; retry with the same key.', {
+          'retry-after': '1',
+        });
+      }
+      // A duplicate of a running request may wait (IDEMPOTENCY_WAIT_MS) for its response, or for its lease to lapse.
+      if (claim.kind !== 'in-progress' || claim.fingerprint !== fingerprint || performance.now() + WAIT_POLL_MS > waitUntil) break;
+      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
     }
     switch (claim.kind) {
       case 'stored': {

@@ -19,7 +19,7 @@ export interface GatewayIdempotency {
  * @throws Error when `redisUrl` is malformed (config validation catches that first).
  */
 export function createIdempotency(settings: IdempotencySettings, redisUrl: string | undefined, logger: Logger): GatewayIdempotency {
-  const options = { ttlMs: settings.ttlSeconds * 1000, leaseMs: settings.leaseMs, logger: logger.child({ component: 'idempotency' }) };
+  const options = { ttlMs: settings.ttlSeconds * 1000, leaseMs: settings.leaseMs, waitMs: settings.waitMs, logger: logger.child({ component: 'idempotency' }) };
   if (!redisUrl) return { idempotency: new Idempotency({ ...options, store: new MemoryIdempotencyStore() }), start: async () => undefined };
   const store = new RedisIdempotencyStore({ url: redisUrl, prefix: settings.redisPrefix, timeoutMs: settings.timeoutMs, logger });
   return {

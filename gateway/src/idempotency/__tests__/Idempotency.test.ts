@@ -131,4 +131,25 @@ describe('Idempotency (memory store)', () => {
     expect(retry.status).toBe(200);
     expect(s.executed).toHaveLength(1);
   });
+
+  it('with waitMs, a duplicate of a running request waits for its response (a replay) instead of 409, but no longer than waitMs', async () => {
+    const waiting = new Idempotency({ store, ttlMs: 60_000, leaseMs: 1000, waitMs: 400, logger: pino({ level: 'silent' }) });
+    const slow =
+      (ms: number) =>
+      async (op: ExecutableOperation): Promise<OperationResult> => {
+        await new Promise((r) => setTimeout(r, ms));
+        return { status: 200, headers: new Map(), body: { data: { addReview: { id: '1', body: op.variables.body } } } };
+      };
+    const send = { extension: 'w1', transport: 'ws' as const };
+    const first = waiting.aroundExecute(prepared(send), slow(100));
+    await new Promise((r) => setTimeout(r, 10));
+    const duplicate = await waiting.aroundExecute(prepared(send), slow(0));
+    expect(duplicate.headers.get('idempotent-replayed')).toBe('true');
+    expect(duplicate.body).toEqual((await first).body);
+    // a first request slower than the wait: the duplicate still gets 409 once the wait is over
+    const slower = waiting.aroundExecute(prepared({ extension: 'w2', transport: 'ws' }), slow(1500));
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await waiting.aroundExecute(prepared({ extension: 'w2', transport: 'ws' }), slow(0))).status).toBe(409);
+    await slower;
+  });
 });
