@@ -101,6 +101,25 @@ export const ERROR_CODES = {
     description:
       'The response would hold more than `MAX_RESPONSE_FIELDS` fields (object keys and list items, counted while it is built, so it stops early); nothing of it is sent. Ask for less: fewer aliases, smaller pages; `extensions.limit` is the bound.',
   },
+  IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    description:
+      'The idempotency key (`Idempotency-Key` header, or `extensions.idempotencyKey` of a batch entry or WebSocket operation) is empty, longer than 256 characters or not a valid header value; or the header was sent on a batch with mutations (use one key per entry). Nothing ran.',
+  },
+  IDEMPOTENCY_KEY_MISMATCH: {
+    status: 422,
+    description:
+      'The idempotency key was already used by this client with a different request (document, operation name or variables); nothing ran. Use a new key for a new request (IETF idempotency-key draft).',
+  },
+  IDEMPOTENCY_REQUEST_IN_PROGRESS: {
+    status: 409,
+    description: 'A request with the same idempotency key is still executing; nothing ran. Retry after `Retry-After` seconds with the same key to get its response (IETF idempotency-key draft).',
+  },
+  IDEMPOTENCY_STORE_UNAVAILABLE: {
+    status: 503,
+    description:
+      'A mutation carried an idempotency key but the idempotency store (Redis) did not answer within `IDEMPOTENCY_TIMEOUT_MS`; the mutation was not executed. Retry with the same key (`Retry-After: 1`).',
+  },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -8,6 +8,8 @@ import { ApolloOracle } from './executor/ApolloOracle';
 import { RoamExecutor } from './executor/RoamExecutor';
 import { corsOptions } from './http/corsOptions';
 import { handleClientError } from './http/handleClientError';
+import { createIdempotency } from './idempotency/createIdempotency';
+import type { Idempotency } from './idempotency/Idempotency';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
 import { shedLoad } from './http/shedLoad';
@@ -58,6 +60,8 @@ export interface RoamGateway {
   readonly upstreams: Upstreams;
   /** Metrics (`observability.metrics`, undefined with `METRICS=off`) and the access log. */
   readonly observability: Observability;
+  /** Idempotency keys of mutations (store, counts). */
+  readonly idempotency: Idempotency;
   /** @returns the separate metrics listener's URL (`METRICS_PORT`), once listening; undefined when `/metrics` is on the main port or off. */
   metricsUrl(): string | undefined;
   /**
@@ -136,7 +140,9 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   // app-version gating refuses in resolveDocument, before any persisted-query lookup
   const clientVersions = clientVersionsPlugin(config.clientVersions);
   const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, transportRules, persistedQueries, limits, cacheControl];
-  const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger });
+  const idem = createIdempotency(config.idempotency, config.persistedQueries.redisUrl, logger);
+  const aroundExecute = idem.idempotency.aroundExecute.bind(idem.idempotency);
+  const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger, aroundExecute });
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
     hooks.resolveSubscriptionOperation || hooks.checkSubscriptionOperation
@@ -153,6 +159,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
           ],
           executor,
           logger,
+          aroundExecute,
         })
       : pipeline;
 
@@ -187,6 +194,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     limitsFor: (clientName) => limiter.limitsFor(clientName),
     onExchange: observability.metrics || config.observability.accessLog !== 'off' ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
+    idempotency: idem.idempotency,
   });
   const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;
   const wsServer: SubscriptionServer = createSubscriptionServer({
@@ -216,17 +224,24 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     subscriptions,
     upstreams,
     observability,
+    idempotency: idem.idempotency,
     metricsUrl: () => metricsEndpoint?.url(),
     async listen() {
       watch = watchSupergraphFile(config.supergraphPath, config.supergraphPollIntervalMs, logger, install);
       install(watch.initialSdl);
-      await persisted.start();
+      await Promise.all([persisted.start(), idem.start()]);
       await app.listen({ port: config.port, host: config.host });
       await metricsEndpoint?.listen();
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       logger.info(
-        { persistedQueries: config.persistedQueries.mode, store: config.persistedQueries.redisUrl ? 'redis' : 'memory', limits: config.limits.defaults.mode, executor: config.executor },
+        {
+          persistedQueries: config.persistedQueries.mode,
+          store: config.persistedQueries.redisUrl ? 'redis' : 'memory',
+          idempotencyStore: idem.idempotency.store.kind,
+          limits: config.limits.defaults.mode,
+          executor: config.executor,
+        },
         'gateway settings in effect',
       );
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
@@ -243,6 +258,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         await upstreams.close();
         await tracing?.close();
         await persisted.store.close();
+        await idem.idempotency.store.close();
       })();
       return closing;
     },

@@ -34,6 +34,8 @@ export interface FetchOptions {
   readonly operationType: 'query' | 'mutation' | 'subscription';
   /** Share an identical in-flight fetch (same subgraph, same body) instead of sending another. */
   readonly coalesce: boolean;
+  /** Sent as the `Idempotency-Key` request header (a keyed mutation's derived key `<key>:<n>`), so the subgraph can deduplicate. @default none */
+  readonly idempotencyKey?: string;
 }
 
 /** What a hook is told about one fetch. */
