@@ -58,7 +58,7 @@ interface Tail {
  * a Redis restart or a Cluster failover delays events but never loses or reorders them). No blocking
  * command is used, so the command connection stays usable on a Cluster.
  *
- * Stream keys are `<prefix>stream:<name>` (the `stream` namespace); notifications go on channel
+ * Stream keys are `<prefix>stream:{<name>}` (the `stream` namespace, hash-tagged per stream); notifications go on channel
  * `<prefix>events:stream-appended:<name>`.
  *
  * Chosen over NATS JetStream by measurement (bench/streamsVsJetStream.js and the README): no new
@@ -94,7 +94,7 @@ export class RedisEventLog {
    * @throws RedisUnavailableError when Redis is away or slow (the event is not stored).
    */
   async append(stream: string, payload: unknown): Promise<string> {
-    const key = this.keys.key(stream);
+    const key = this.streamKey(stream);
     const json = JSON.stringify(payload);
     const minId = String(Math.max(0, Date.now() - this.options.retention.maxAgeMs));
     const replies = await this.connections.call('xadd', (client) => client.multi().xadd(key, 'MAXLEN', String(this.options.retention.maxCount), '*', 'p', json).xtrim(key, 'MINID', minId).exec());
@@ -113,7 +113,7 @@ export class RedisEventLog {
    * @throws RedisUnavailableError when Redis is away or slow.
    */
   async read(stream: string, after: string, count = this.pageSize): Promise<LoggedEvent[]> {
-    const key = this.keys.key(stream);
+    const key = this.streamKey(stream);
     const entries = await this.connections.call('xrange', (client) => client.xrange(key, `(${after}`, '+', 'COUNT', count));
     return entries.map(([position, fields]) => ({ position, payload: parseFields(fields) }));
   }
@@ -127,7 +127,7 @@ export class RedisEventLog {
    * @throws RedisUnavailableError when Redis is away or slow.
    */
   async check(stream: string, after: string): Promise<ResumeCheck> {
-    const key = this.keys.key(stream);
+    const key = this.streamKey(stream);
     const minId = String(Math.max(0, Date.now() - this.options.retention.maxAgeMs));
     await this.connections.waitUntilReady(this.options.readyWaitMs ?? 1000);
     const replies = await this.connections.call('xinfo', (client) => client.multi().xtrim(key, 'MINID', minId).call('XINFO', 'STREAM', key).exec());
@@ -215,10 +215,18 @@ export class RedisEventLog {
     this.tails.clear();
   }
 
+  /**
+   * @returns the key of a stream: `<prefix>stream:{<name>}`, hash-tagged by its own name, so everything of one
+   *   stream stays on one Cluster slot while different streams spread over the masters.
+   */
+  streamKey(stream: string): string {
+    return this.keys.key(`{${stream}}`);
+  }
+
   private async tailOf(stream: string): Promise<Tail> {
     const existing = this.tails.get(stream);
     if (existing) return existing;
-    const key = this.keys.key(stream);
+    const key = this.streamKey(stream);
     await this.connections.waitUntilReady(this.options.readyWaitMs ?? 1000);
     const last = await this.connections.call('xrevrange', (client) => client.xrevrange(key, '+', '-', 'COUNT', 1));
     const raced = this.tails.get(stream);
