@@ -142,11 +142,168 @@ function renderDeploySupergraph() {
   return composeSupergraph(SUBGRAPHS.map((s) => ({ name: s.name, url: serviceUrl(s), sdl: readSchema(s) })));
 }
 
+/** The gateway's environment in docker-compose.yml and Kubernetes (besides where the supergraph is mounted). */
+const GATEWAY_ENV = {
+  PORT: '4000',
+  HOST: '0.0.0.0',
+  SUPERGRAPH_PATH: '/config/supergraph.graphql',
+  SUPERGRAPH_POLL_INTERVAL_MS: '500',
+  SUBGRAPH_TIMEOUT_MS: '10000',
+  MAX_BODY_BYTES: '1048576',
+  LOG_LEVEL: 'info',
+  REDIS_URL: 'redis://redis:6379',
+  PERSISTED_QUERIES: 'safelist',
+};
+
+/** @returns the environment of a registry subgraph in docker-compose.yml and Kubernetes: name → value. */
+function subgraphEnv(s) {
+  return {
+    PORT: String(s.port),
+    HOST: '0.0.0.0',
+    DATASET: 'benchmark',
+    LOG_LEVEL: 'info',
+    ...(s.redis ? { REDIS_URL: 'redis://redis:6379' } : {}),
+    ...(s.databaseUrlVariable ? { [s.databaseUrlVariable]: 'postgres://postgres@postgres:5432/roam' } : {}),
+  };
+}
+
+/** @returns a container's `env` list from a name → value object. */
+function envList(env) {
+  return Object.entries(env).map(([name, value]) => ({ name, value }));
+}
+
+/** @returns an HTTP probe on `path` of the container port named `http`. */
+function probe(path, periodSeconds, failureThreshold) {
+  return { httpGet: { path, port: 'http' }, periodSeconds, timeoutSeconds: 2, failureThreshold };
+}
+
+/** @returns a Deployment and its ClusterIP Service for one process of the image (same name as its docker-compose service, so the supergraph's URLs resolve). */
+function workload(name, { image = 'roam:latest', command, port, portName = 'http', env, replicas = 1, readiness, liveness, volumes, volumeMounts, extraSpec = {} }) {
+  const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'roam' };
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, labels },
+      spec: {
+        ...(replicas !== null ? { replicas } : {}),
+        selector: { matchLabels: { 'app.kubernetes.io/name': name } },
+        template: {
+          metadata: { labels },
+          spec: {
+            ...extraSpec,
+            containers: [
+              {
+                name,
+                image,
+                ...(command ? { command } : {}),
+                ports: [{ name: portName, containerPort: port }],
+                ...(env ? { env: envList(env) } : {}),
+                ...(readiness ? { readinessProbe: readiness } : {}),
+                ...(liveness ? { livenessProbe: liveness } : {}),
+                ...(volumeMounts ? { volumeMounts } : {}),
+              },
+            ],
+            ...(volumes ? { volumes } : {}),
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, labels },
+      spec: { selector: { 'app.kubernetes.io/name': name }, ports: [{ name: portName, port, targetPort: portName }] },
+    },
+  ];
+}
+
+/**
+ * @returns deploy/kubernetes.yaml: the docker-compose topology as Kubernetes objects (same image, commands,
+ *   environment, ports and health routes): Redis, PostgreSQL when a subgraph needs it, one Deployment + Service
+ *   per registry subgraph, and the gateway (Deployment with readiness `/ready` and liveness `/health`, Service,
+ *   PodDisruptionBudget, HorizontalPodAutoscaler, and a ConfigMap holding deploy/supergraph.graphql). Needs `npm run build`.
+ */
+function renderKubernetes() {
+  const YAML = require('yaml');
+  const objects = [];
+  objects.push(
+    ...workload('redis', {
+      image: 'redis:7',
+      command: ['redis-server', '--save', '', '--appendonly', 'no'],
+      port: 6379,
+      portName: 'redis',
+      readiness: { exec: { command: ['redis-cli', 'ping'] }, periodSeconds: 5 },
+    }),
+  );
+  if (SUBGRAPHS.some((s) => s.databaseUrlVariable)) {
+    objects.push(
+      ...workload('postgres', {
+        image: 'postgres:16',
+        port: 5432,
+        portName: 'postgres',
+        env: { POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'roam' },
+        readiness: { exec: { command: ['pg_isready', '-U', 'postgres'] }, periodSeconds: 5 },
+      }),
+    );
+  }
+  for (const s of SUBGRAPHS) {
+    objects.push(...workload(s.name, { command: ['node', s.main], port: s.port, env: subgraphEnv(s), readiness: probe('/health', 5, 3), liveness: probe('/health', 10, 3) }));
+  }
+  objects.push({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'roam-supergraph', labels: { 'app.kubernetes.io/part-of': 'roam' } },
+    data: { 'supergraph.graphql': renderDeploySupergraph() },
+  });
+  objects.push(
+    ...workload('gateway', {
+      command: ['node', 'gateway/dist/bin.js'],
+      port: 4000,
+      env: GATEWAY_ENV,
+      replicas: null, // the HorizontalPodAutoscaler owns the count
+      readiness: probe('/ready', 5, 2),
+      liveness: probe('/health', 10, 3),
+      volumes: [{ name: 'supergraph', configMap: { name: 'roam-supergraph' } }],
+      // the whole directory (not subPath): kubelet swaps the file when the ConfigMap changes and the gateway hot-reloads it
+      volumeMounts: [{ name: 'supergraph', mountPath: '/config', readOnly: true }],
+      // SHUTDOWN_GRACE_MS (10 s) of draining plus margin; WebSocket clients get 1001 and resume elsewhere (extensions.lastEventId)
+      extraSpec: { terminationGracePeriodSeconds: 30 },
+    }),
+  );
+  objects.push({
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'gateway' },
+    spec: { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } } },
+  });
+  objects.push({
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'gateway' },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' },
+      minReplicas: 2,
+      maxReplicas: 10,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+    },
+  });
+  const header = [
+    `# ${GENERATED}`,
+    '# The docker-compose.yml topology on Kubernetes: same image (docker build -t roam .), commands, variables,',
+    '# ports and health routes. Apply: kubectl apply -f deploy/kubernetes.yaml. The gateway needs CPU requests',
+    '# for its HorizontalPodAutoscaler to act (add resources for your nodes). For several gateway replicas on a',
+    '# Redis Cluster set REDIS_URL=redis+cluster://… on the gateway and the subgraphs (README "Scale-out").',
+  ].join('\n');
+  return `${header}\n${objects.map((o) => YAML.stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })).join('---\n')}`;
+}
+
 /** The generated files: repository-relative path → render function. */
 const DEPLOY_FILES = {
   'docker-compose.yml': renderDockerCompose,
   Dockerfile: renderDockerfile,
   'deploy/supergraph.graphql': renderDeploySupergraph,
+  'deploy/kubernetes.yaml': renderKubernetes,
 };
 
-module.exports = { DEPLOY_FILES, renderDockerCompose, renderDockerfile, renderDeploySupergraph, serviceUrl, workspaces };
+module.exports = { DEPLOY_FILES, GATEWAY_ENV, subgraphEnv, renderKubernetes, renderDockerCompose, renderDockerfile, renderDeploySupergraph, serviceUrl, workspaces };

@@ -86,6 +86,21 @@ export const ERROR_CODES = {
     description:
       'WebSocket `error` message: the client read too slowly (its send buffer passed `SUBSCRIPTION_MAX_BUFFERED_BYTES`) or more than `SUBSCRIPTION_MAX_QUEUED_EVENTS` events waited for enrichment; resubscribe.',
   },
+  SUBSCRIPTION_RESUME_GAP: {
+    status: 200,
+    description:
+      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`.',
+  },
+  SUBSCRIPTION_RESUME_INVALID: {
+    status: 200,
+    description:
+      'WebSocket `error` message: `extensions.lastEventId` is not an event id this subscription could have delivered: malformed, from another event stream, or beyond the newest event (from the future); subscribe again without it (after a refetch).',
+  },
+  SUBSCRIPTION_RESUME_UNSUPPORTED: {
+    status: 200,
+    description:
+      'WebSocket `error` message: `extensions.lastEventId` was sent for a subscription field whose events are not kept in an event stream (it has its own cursor argument); subscribe without it.',
+  },
   COST_NOT_ESTIMATED: {
     status: 400,
     description:

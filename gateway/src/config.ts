@@ -48,6 +48,8 @@ export interface GatewayConfig {
   readonly subscriptionMaxQueuedEvents: number;
   /** Most bytes waiting in one WebSocket's send buffer (a client reading too slowly); the next event past it ends that subscription with `SUBSCRIPTION_OVERFLOW`. `SUBSCRIPTION_MAX_BUFFERED_BYTES`; @default 1048576 */
   readonly subscriptionMaxBufferedBytes: number;
+  /** Recent events each shared subscription keeps in memory so a resuming client (`extensions.lastEventId`) can join it without a new upstream subscription; 0 = always resume through the subgraph's event stream. `SUBSCRIPTION_RESUME_BUFFER`; @default 256 */
+  readonly subscriptionResumeBuffer: number;
   /** Who executes query plans: `apollo` (Apollo Gateway) or `roam` (Roam's executor, `executor/`). `EXECUTOR`; @default "roam" */
   readonly executor: 'apollo' | 'roam';
   /** With `EXECUTOR=roam`: identical in-flight queries share one execution, identical subgraph query fetches one HTTP call. `COALESCE_INFLIGHT`; @default true */
@@ -185,6 +187,7 @@ const schema = z.object({
   SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: int(1, 10_000_000).default(1_000),
   SUBSCRIPTION_MAX_QUEUED_EVENTS: int(1, 1_000_000).default(100),
   SUBSCRIPTION_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  SUBSCRIPTION_RESUME_BUFFER: int(0, 100_000).default(256),
   ...OBSERVABILITY_ENV_SHAPE,
   ...CORS_ENV_SHAPE,
   ...CLIENT_VERSIONS_ENV_SHAPE,
@@ -254,6 +257,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     subscriptionMaxConnectionsPerClient: c.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT,
     subscriptionMaxQueuedEvents: c.SUBSCRIPTION_MAX_QUEUED_EVENTS,
     subscriptionMaxBufferedBytes: c.SUBSCRIPTION_MAX_BUFFERED_BYTES,
+    subscriptionResumeBuffer: c.SUBSCRIPTION_RESUME_BUFFER,
     observability: observabilitySettingsFromEnv(c),
     clientVersions: clientVersionSettingsFromEnv(c),
     idempotency: idempotencySettingsFromEnv(c),

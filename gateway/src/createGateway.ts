@@ -111,6 +111,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     pool: upstreams.ws,
     executor: roamExecutor,
     maxQueuedEvents: config.subscriptionMaxQueuedEvents,
+    resumeBuffer: config.subscriptionResumeBuffer,
     logger: logger.child({ component: 'subscriptions' }),
   });
 

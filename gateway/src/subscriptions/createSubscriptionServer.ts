@@ -11,6 +11,7 @@ import { formatError } from '../formatError';
 import type { OperationPipeline, PreparedOperation } from '../pipeline/OperationPipeline';
 import type { RequestInfo } from '../pipeline/types';
 import { formatResult } from './formatResult';
+import { resumeRequest } from './resume';
 import { connectionInfo } from './connectionInfo';
 import type { EventStream } from './EventStream';
 import type { SubscriptionRouter } from './SubscriptionRouter';
@@ -263,9 +264,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         }),
       ];
     }
+    const resume = resumeRequest(payload);
+    if (resume.error) return [resume.error];
     const plan = ctx.snapshot.planSubscription(op.document, op.operationName, op.documentHash);
     state.activeSubscriptions++;
-    const stream = options.router.subscribe({ op, plan }, scopeOf(info), () => state.activeSubscriptions--, write);
+    const stream = options.router.subscribe({ op, plan }, scopeOf(info), () => state.activeSubscriptions--, write, resume.lastEventId);
     return { ...base, contextValue: { kind: 'subscription', stream } satisfies OperationContext };
   }
 

@@ -9,6 +9,8 @@ import type { UpstreamHooks } from './types';
 export interface UpstreamEvent {
   readonly data?: Record<string, unknown> | null;
   readonly errors?: readonly GraphQLFormattedError[];
+  /** The subgraph's `extensions`, e.g. `eventId` (the event's id in its event stream, see `@roam/redis` `EVENT_ID_EXTENSION`). */
+  readonly extensions?: Record<string, unknown>;
 }
 
 /** What an upstream subscription reports to its owner. */
@@ -62,7 +64,7 @@ export class UpstreamPool {
    * @param httpUrl - the subgraph's GraphQL URL (`http://…/graphql`); `ws://` is used on the same path.
    * @param scope - authorization scope key; subscriptions of different scopes never share a socket.
    * @param connectionParams - the `connection_init` payload (forwarded credentials).
-   * @param request - document text, variables and operation name of the primary fetch.
+   * @param request - document text, variables, operation name and `extensions` (e.g. `lastEventId` to resume) of the primary fetch.
    * @returns a function that ends the subscription (sends `complete` upstream); idempotent.
    */
   subscribe(
@@ -70,7 +72,7 @@ export class UpstreamPool {
     httpUrl: string,
     scope: string,
     connectionParams: Record<string, unknown>,
-    request: { query: string; variables: Record<string, unknown>; operationName?: string },
+    request: { query: string; variables: Record<string, unknown>; operationName?: string; extensions?: Record<string, unknown> },
     sink: UpstreamSink,
   ): () => void {
     if (this.closed) {
@@ -129,7 +131,7 @@ export class UpstreamPool {
       client = created;
     }
     let ended = false;
-    const dispose = client.subscribe<Record<string, unknown>>(request, {
+    const dispose = client.subscribe<Record<string, unknown>, Record<string, unknown>>(request, {
       next: (result) => {
         if (!ended) sink.next(result);
       },

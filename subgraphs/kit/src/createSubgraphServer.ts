@@ -7,6 +7,8 @@ import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { subscribePerEvent } from './subscribePerEvent';
+import { LAST_EVENT_ID_EXTENSION } from '@roam/redis';
+import { attachResumeRequest } from './pubsub/resumeRequest';
 
 /** What {@link createSubgraphServer} needs to serve one subgraph. */
 export interface SubgraphServerOptions<TContext> {
@@ -129,7 +131,8 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
   const wsServer = useServer(
     {
       schema,
-      context: () => options.createContext() as Record<string, unknown>,
+      // a subscribe payload's `extensions.lastEventId` (resume) reaches the field's resolver through its context
+      context: (_ctx, _id, payload) => attachResumeRequest(options.createContext() as Record<string, unknown>, payload.extensions?.[LAST_EVENT_ID_EXTENSION]),
       subscribe: subscribePerEvent(options.createContext),
       onOperation: (_ctx, _id, _payload, args, result) => {
         const op = args.document.definitions.find((d) => d.kind === 'OperationDefinition');

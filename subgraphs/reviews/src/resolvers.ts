@@ -1,6 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError } from 'graphql';
-import { connectionFromRows, eventIterator, type PubSub, nullWhenNotFound } from '@roam/subgraph-kit';
+import { connectionFromRows, resumableEvents, resumeRequestOf, type PubSub, nullWhenNotFound } from '@roam/subgraph-kit';
 import type { ReviewsContext } from './loaders';
 import type { ReviewRow } from './seed';
 
@@ -35,7 +35,8 @@ export function createResolvers(onReviewAdded?: ReviewAddedListener, pubsub?: Pu
           Subscription: {
             reviewAdded: {
               // The event carries the whole row, so a replica that never stored it still resolves every Review field.
-              subscribe: (_root: unknown, { upc }: { upc?: string | null }) => eventIterator<ReviewRow>(pubsub, REVIEW_ADDED_CHANNEL, (row) => upc == null || row.productUpc === upc),
+              subscribe: (_root: unknown, { upc }: { upc?: string | null }, context: unknown) =>
+                resumableEvents<ReviewRow>(pubsub, REVIEW_ADDED_CHANNEL, (row) => upc == null || row.productUpc === upc, resumeRequestOf(context)),
               resolve: (row: ReviewRow) => row,
             },
           },
