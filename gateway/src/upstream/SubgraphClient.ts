@@ -68,7 +68,7 @@ export class SubgraphClient {
    * @throws AttemptFailure when it did not (refused, timed out, non-GraphQL reply).
    */
   private async probe(): Promise<void> {
-    await this.attempt(PROBE, performance.now() + this.guard.policy.timeoutMs, 0);
+    await this.attempt(PROBE, performance.now() + this.guard.policy.timeoutMs, 0, HEADERS);
   }
 
   /**
