@@ -206,6 +206,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   });
   wsServer.attach(app.server);
   observability.metrics?.observeSubscriptions({ connections: () => wsServer.connectionCount(), subscriptions: () => subscriptions.stats() });
+  observability.metrics?.observeBreakers(() => upstreams.breakerStates());
 
   let closing: Promise<void> | undefined;
   return {
