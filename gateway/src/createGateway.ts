@@ -98,7 +98,13 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     hooks: upstreamHooks,
     logger: logger.child({ component: 'upstream' }),
   });
-  const roamExecutor = new RoamExecutor({ upstreams, coalesceInflight: config.coalesceInflight, maxResponseFields: config.maxResponseFields, logger: logger.child({ component: 'roam-executor' }) });
+  const roamExecutor = new RoamExecutor({
+    upstreams,
+    coalesceInflight: config.coalesceInflight,
+    maxResponseFields: config.maxResponseFields,
+    onPlan: tracing?.onPlan,
+    logger: logger.child({ component: 'roam-executor' }),
+  });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
   const executor: OperationExecutor = oracle ?? roamExecutor;
   const limiter = new OperationLimiter({ settings: config.limits });
@@ -202,6 +208,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxMessageBytes: config.maxBodyBytes,
     maxBufferedBytes: config.subscriptionMaxBufferedBytes,
     observer: observability.websocket,
+    aroundSubscribe: tracing ? (payload, request, run) => tracing.aroundSubscribe(payload, request, run) : undefined,
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);

@@ -57,6 +57,11 @@ export interface SubscriptionServerOptions {
   readonly ackPayload?: (info: ConnectionInfo) => Record<string, unknown> | undefined;
   /** Told about connections, operations, deliveries and drops (metrics, access log); must not throw. @default none */
   readonly observer?: SubscriptionServerObserver;
+  /**
+   * Runs each `subscribe`'s front door (resolution, checks, planning, start or refusal) inside it: tracing's span.
+   * `payload` is the `subscribe` message's payload as sent. @default none
+   */
+  readonly aroundSubscribe?: <T>(payload: unknown, request: RequestInfo, run: () => Promise<T>) => Promise<T>;
   readonly logger: Logger;
 }
 
@@ -190,7 +195,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const started = performance.now();
       let outcome: ExecutionArgs | readonly GraphQLError[];
       try {
-        outcome = await prepareOperation(payload as SubscribeRequest, request, state, directWriter(ctx.extra.socket, id));
+        const prepare = () => prepareOperation(payload as SubscribeRequest, request, state, directWriter(ctx.extra.socket, id));
+        outcome = await (options.aroundSubscribe ? options.aroundSubscribe(payload, request, prepare) : prepare());
       } catch (error) {
         if (isRoamError(error)) outcome = [error];
         else {

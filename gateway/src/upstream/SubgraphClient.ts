@@ -38,7 +38,7 @@ const HEADERS = { 'content-type': 'application/json', accept: 'application/graph
  * - maps every failure to one error ({@link subgraphHttpError} / {@link subgraphMalformedError}) whose reason is
  *   generic (no URL, host, port or socket text); the detail goes to the rate-limited log,
  * - reads the reply's `Cache-Control` into a cache hint,
- * - runs the {@link UpstreamHooks} around the fetch (metrics plug in there).
+ * - runs the {@link UpstreamHooks} around the fetch (metrics plug in there) and adds their `fetchHeaders` (trace context).
  */
 export class SubgraphClient {
   /**
@@ -67,6 +67,8 @@ export class SubgraphClient {
   async fetch(request: SubgraphRequest, options: FetchOptions): Promise<SubgraphResponse> {
     const info = { serviceName: this.name, operationType: options.operationType };
     this.hooks.beforeFetch?.(info);
+    const extra = this.hooks.fetchHeaders?.(info);
+    const headers = extra ? { ...HEADERS, ...extra } : HEADERS;
     const started = performance.now();
     const deadline = started + this.guard.policy.timeoutMs;
     const text = JSON.stringify(request);
@@ -75,7 +77,9 @@ export class SubgraphClient {
     const retriesBefore = this.guard.retries;
     let sent: SentReply;
     try {
-      sent = coalesce ? await this.fetches.run(`${this.url}\u0000${text}`, () => this.send(text, options.operationType, deadline)) : await this.send(text, options.operationType, deadline);
+      sent = coalesce
+        ? await this.fetches.run(`${this.url}\u0000${text}`, () => this.send(text, options.operationType, deadline, headers))
+        : await this.send(text, options.operationType, deadline, headers);
     } catch (error) {
       const coalesced = coalesce && this.fetches.joined > joinedBefore;
       this.hooks.afterFetch?.(info, { durationMs: performance.now() - started, error: error as RoamError, coalesced, retries: this.guard.retries - retriesBefore });
@@ -88,7 +92,7 @@ export class SubgraphClient {
   }
 
   /** Attempts, retries and backoff of one fetch. @throws RoamError */
-  private async send(text: string, operationType: FetchOptions['operationType'], deadline: number): Promise<SentReply> {
+  private async send(text: string, operationType: FetchOptions['operationType'], deadline: number, headers: Readonly<Record<string, string>>): Promise<SentReply> {
     const { policy, budget, breaker } = this.guard;
     if (this.guard.inflight >= policy.maxConcurrentRequests) throw subgraphHttpError(this.name, 'too many concurrent requests');
     this.guard.inflight++;
@@ -97,7 +101,7 @@ export class SubgraphClient {
       for (let attempt = 0; ; attempt++) {
         let failure: AttemptFailure;
         try {
-          return await breaker.execute(() => this.attempt(text, deadline, attempt));
+          return await breaker.execute(() => this.attempt(text, deadline, attempt, headers));
         } catch (error) {
           if (error instanceof AttemptFailure) failure = error;
           else if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) failure = new AttemptFailure(subgraphHttpError(this.name, CIRCUIT_OPEN_REASON), false);
@@ -116,12 +120,12 @@ export class SubgraphClient {
   }
 
   /** One POST, bounded by what is left of the deadline. @throws AttemptFailure */
-  private async attempt(text: string, deadline: number, attempt: number): Promise<SentReply> {
+  private async attempt(text: string, deadline: number, attempt: number, headers: Readonly<Record<string, string>>): Promise<SentReply> {
     const remainingMs = Math.ceil(deadline - performance.now());
     if (remainingMs <= 0) throw this.failed('timed out', 'the deadline passed before the attempt', false, attempt);
     let response;
     try {
-      response = await this.guard.agent.request({ ...dispatchTarget(this.url), method: 'POST', headers: HEADERS, body: text, signal: AbortSignal.timeout(remainingMs) });
+      response = await this.guard.agent.request({ ...dispatchTarget(this.url), method: 'POST', headers, body: text, signal: AbortSignal.timeout(remainingMs) });
     } catch (error) {
       // Nothing was received: safe to retry a query.
       throw this.failed(describeFetchError(error), fetchErrorDetail(error), true, attempt);
