@@ -5,6 +5,7 @@ import { LIMITS_ENV_SHAPE, limitsSettingsFromEnv, type LimitsSettings } from '@r
 import { defaultSubgraphPolicy, SUBGRAPH_POLICIES_SCHEMA, type SubgraphPolicies } from './upstream/SubgraphPolicy';
 import { CLIENT_VERSIONS_ENV_SHAPE, clientVersionSettingsFromEnv, type ClientVersionSettings } from './clientVersions/clientVersionsEnv';
 import { CORS_ENV_SHAPE, type CorsOrigins } from './http/corsOptions';
+import { DEV_CONSOLE_ENV_SHAPE, devConsoleSettingsFromEnv, type DevConsoleSettings } from './devConsole/devConsoleEnv';
 import { OBSERVABILITY_ENV_SHAPE, observabilitySettingsFromEnv, type ObservabilitySettings } from './observability/observabilityEnv';
 
 /** Roam gateway settings, read once at start from the environment. The README lists each with its default. */
@@ -85,6 +86,8 @@ export interface GatewayConfig {
   readonly clientVersions: ClientVersionSettings;
   /** Metrics and access log (README "Observability"): `METRICS`, `METRICS_PORT`, `METRICS_CLIENT_NAMES`, `METRICS_MAX_CLIENT_VERSIONS`, `ACCESS_LOG`, `ACCESS_LOG_SAMPLE_RATE`. */
   readonly observability: ObservabilitySettings;
+  /** The developer console and GraphiQL sandbox (`DEV_CONSOLE`, `DEV_CONSOLE_TOKEN`, `NODE_ENV`). */
+  readonly devConsole: DevConsoleSettings;
   /** Persisted queries (README "Persisted queries"). */
   readonly persistedQueries: {
     /** `off` | `apq` (Apollo's automatic persisted queries) | `safelist` (only pushed operations run). `PERSISTED_QUERIES`; @default "apq" */
@@ -185,6 +188,7 @@ const schema = z.object({
   ...OBSERVABILITY_ENV_SHAPE,
   ...CORS_ENV_SHAPE,
   ...CLIENT_VERSIONS_ENV_SHAPE,
+  ...DEV_CONSOLE_ENV_SHAPE,
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -251,6 +255,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     subscriptionMaxQueuedEvents: c.SUBSCRIPTION_MAX_QUEUED_EVENTS,
     subscriptionMaxBufferedBytes: c.SUBSCRIPTION_MAX_BUFFERED_BYTES,
     observability: observabilitySettingsFromEnv(c),
+    devConsole: devConsoleSettingsFromEnv(c),
     clientVersions: clientVersionSettingsFromEnv(c),
     corsOrigins: c.CORS_ORIGINS === undefined || (Array.isArray(c.CORS_ORIGINS) && c.CORS_ORIGINS.length === 0) ? undefined : c.CORS_ORIGINS === '*' ? '*' : Object.freeze([...c.CORS_ORIGINS]),
   });

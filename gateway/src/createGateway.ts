@@ -6,6 +6,8 @@ import { clientVersionAckPayload, clientVersionConnectionCheck, clientVersionsPl
 import type { GatewayConfig } from './config';
 import { ApolloOracle } from './executor/ApolloOracle';
 import { RoamExecutor } from './executor/RoamExecutor';
+import { ConsoleStats } from './devConsole/ConsoleStats';
+import { registerDevConsole } from './devConsole/registerDevConsole';
 import { corsOptions } from './http/corsOptions';
 import { handleClientError } from './http/handleClientError';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
@@ -191,9 +193,20 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxBodyBytes: largestBodyLimit(config.limits),
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
-    onExchange: observability.metrics || config.observability.accessLog !== 'off' ? observability.onHttpExchange : undefined,
+    onExchange: observability.metrics || config.observability.accessLog !== 'off' || config.devConsole.enabled ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
   });
+  if (config.devConsole.enabled) {
+    // developer console and GraphiQL sandbox (off by default with NODE_ENV=production)
+    const stats = new ConsoleStats();
+    observability.attachConsole(stats);
+    registerDevConsole(
+      app,
+      config.devConsole,
+      { supergraph: () => snapshot, breakerStates: () => upstreams.breakerStates(), metrics: observability.metrics, store: persisted.store, persistedQueriesMode: config.persistedQueries.mode, stats },
+      logger.child({ component: 'console' }),
+    );
+  }
   const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;
   const wsServer: SubscriptionServer = createSubscriptionServer({
     router: subscriptions,
@@ -237,6 +250,11 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         { persistedQueries: config.persistedQueries.mode, store: config.persistedQueries.redisUrl ? 'redis' : 'memory', limits: config.limits.defaults.mode, executor: config.executor },
         'gateway settings in effect',
       );
+      if (config.devConsole.enabled) {
+        const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+        const query = config.devConsole.generatedToken ? `?token=${config.devConsole.token}` : '?token=<DEV_CONSOLE_TOKEN>';
+        logger.info({ console: `${base}/console${query}`, sandbox: `${base}/graphql${query}` }, 'developer console and GraphiQL sandbox on (DEV_CONSOLE=off to turn them off)');
+      }
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
     },
     close() {
