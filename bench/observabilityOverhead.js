@@ -9,7 +9,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { freePort, startProcess } = require('@roam/testkit');
 const { composeSupergraph } = require('@roam/gateway');
-const { loadDataset } = require('@roam/subgraph-kit');
+const { SUBGRAPHS, repoPath, readSchema } = require('@roam/subgraph-registry');
 const { cpuMs } = require('./lib/procstat');
 const { load } = require('./lib/load');
 
@@ -17,17 +17,15 @@ const ROOT = join(__dirname, '..');
 const DURATION_S = Number(process.env.OVERHEAD_DURATION_S ?? 10);
 const ROUNDS = Number(process.env.OVERHEAD_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.OVERHEAD_CONNECTIONS ?? 50);
-const NAMES = ['accounts', 'products', 'inventory', 'reviews'];
 
 async function main() {
-  const data = loadDataset('benchmark');
+  // the registry's in-process subgraphs (as the tests build them) over the benchmark dataset, in this process
   const servers = [];
   const definitions = [];
-  for (const name of NAMES) {
-    const build = require(`@roam/subgraph-${name}/dist/server`)[`build${name[0].toUpperCase()}${name.slice(1)}Subgraph`];
-    const { server } = build(data);
+  for (const entry of SUBGRAPHS.filter((e) => e.inProcess)) {
+    const { server } = require(repoPath(entry.server)).buildSubgraph('benchmark');
     servers.push(server);
-    definitions.push({ name, url: await server.listen(0), sdl: readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8') });
+    definitions.push({ name: entry.name, url: await server.listen(0), sdl: readSchema(entry) });
   }
   const supergraph = join(mkdtempSync(join(tmpdir(), 'roam-overhead-')), 'supergraph.graphql');
   writeFileSync(supergraph, composeSupergraph(definitions));
