@@ -1,6 +1,7 @@
 'use strict';
 // Overhead of metrics and tracing on the benchmark query (issue 15): the same gateway build run with
-// METRICS=off (and no tracing), METRICS=on, and METRICS=on plus TRACING_OTLP_URL (to an OTLP sink in this process),
+// METRICS=off (and no tracing), METRICS=on, and METRICS=on plus TRACING_OTLP_URL (to an OTLP sink in this process;
+// every trace, then TRACING_SAMPLE_RATIO=0.1),
 // interleaved, each alone; reports gateway CPU ms per request (utime + stime from /proc) and requests/s.
 // Usage: npm run build && node bench/observabilityOverhead.js   (OVERHEAD_DURATION_S, OVERHEAD_ROUNDS, OVERHEAD_CONNECTIONS)
 const { createServer } = require('node:http');
@@ -36,6 +37,7 @@ async function main() {
     off: { METRICS: 'off' },
     metrics: { METRICS: 'on' },
     'metrics+tracing': { METRICS: 'on', TRACING_OTLP_URL: `http://127.0.0.1:${sink.address().port}/v1/traces` },
+    'metrics+tracing 10%': { METRICS: 'on', TRACING_OTLP_URL: `http://127.0.0.1:${sink.address().port}/v1/traces`, TRACING_SAMPLE_RATIO: '0.1' },
   };
   const body = JSON.stringify({ query: readFileSync(join(ROOT, 'test/fixtures/federation-benchmark/query.graphql'), 'utf8') });
   const results = Object.fromEntries(Object.keys(variants).map((v) => [v, []]));

@@ -90,8 +90,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   let snapshot: SupergraphSnapshot | undefined;
   let watch: SupergraphWatch | undefined;
   const observability = new Observability(config.observability, logger);
-  const { tracingOtlpUrl, tracingServiceName } = config.observability;
-  const tracing = tracingOtlpUrl ? new Tracing({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName }) : undefined;
+  const { tracingOtlpUrl, tracingServiceName, tracingSampleRatio } = config.observability;
+  const tracing = tracingOtlpUrl ? new Tracing({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName, sampleRatio: tracingSampleRatio }) : undefined;
   const upstreamHooks = tracing ? composeUpstreamHooks(observability.upstreamHooks(), tracing.upstreamHooks()) : observability.upstreamHooks();
   const upstreams = new Upstreams({
     timeoutMs: config.subgraphTimeoutMs,

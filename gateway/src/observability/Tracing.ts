@@ -4,7 +4,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import type { PipelinePlugin, RequestInfo } from '../pipeline/types';
 import type { FetchInfo, UpstreamHooks } from '../upstream/types';
 
@@ -14,6 +14,12 @@ export interface TracingOptions {
   readonly otlpUrl: string;
   /** `service.name` of the spans. */
   readonly serviceName: string;
+  /**
+   * Share (0–1) of the traces the gateway starts that are recorded and exported (OpenTelemetry's
+   * `ParentBasedSampler` over a `TraceIdRatioBasedSampler`): a client's `traceparent` sampled flag decides for its
+   * own trace. Unrecorded traces still propagate `traceparent` (flags `00`) to subgraphs. @default 1
+   */
+  readonly sampleRatio?: number;
 }
 
 /** What the HTTP adapter's wrapper needs about the request it traces. */
@@ -48,6 +54,7 @@ export class Tracing {
   constructor(options: TracingOptions) {
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+      sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio ?? 1) }),
       spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpUrl }), { scheduledDelayMillis: 1000 })],
     });
     this.tracer = this.provider.getTracer('roam-gateway');
