@@ -222,6 +222,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxBufferedBytes: config.subscriptionMaxBufferedBytes,
     observer: observability.websocket,
     aroundSubscribe: tracing ? (payload, request, run) => tracing.aroundSubscribe(payload, request, run) : undefined,
+    aroundExecute: tracing ? (request, run) => tracing.aroundExecute(request, run) : undefined,
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);

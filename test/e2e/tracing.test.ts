@@ -187,6 +187,30 @@ describe('tracing: OTLP/HTTP spans', () => {
     }
   });
 
+  it('a query over WebSocket: its execute span is a child of the subscribe span and holds the plan and fetch spans', async () => {
+    const traceId = '2af7651916cd43dd8448eb211c80319e';
+    const c = wsClient(url, { clientName: 'android' });
+    try {
+      const result = await new Promise<unknown>((resolve, reject) => {
+        let data: unknown;
+        c.subscribe(
+          { query: 'query WsTop { topProducts(first: 1) { upc inStock } }', extensions: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } },
+          { next: (r) => (data = r.data), error: reject, complete: () => resolve(data) },
+        );
+      });
+      expect(result).toMatchObject({ topProducts: [{ upc: expect.any(String), inStock: expect.any(Boolean) }] });
+      await waitFor(() => receiver.spans.filter((s) => s.traceId === traceId).length >= 5, 'subscribe, execute, plan and two fetch spans', 15_000, 100);
+      const spans = receiver.spans.filter((s) => s.traceId === traceId);
+      const subscribe = spans.find((s) => s.name === 'graphql-ws subscribe')!;
+      const execute = spans.find((s) => s.name === 'graphql-ws execute')!;
+      expect(execute).toMatchObject({ parentSpanId: subscribe.spanId, kind: 1, status: 0 });
+      const under = spans.filter((s) => s.parentSpanId === execute.spanId);
+      expect(under.map((s) => s.name).sort()).toEqual(['query plan', 'subgraph inventory', 'subgraph products']);
+    } finally {
+      await c.dispose();
+    }
+  });
+
   it('starts a new trace when the client sends no traceparent', async () => {
     const before = receiver.spans.length;
     expect((await postGraphQL(url, { query: '{ me { id } }' })).status).toBe(200);

@@ -38,7 +38,8 @@ export interface TracedRequest {
  * fetch (`subgraph <name>`, started by the upstream layer's `fetchHeaders` hook, which also returns the
  * `traceparent` the subgraph receives, ended by `afterFetch`). One SERVER span `graphql-ws subscribe` per
  * WebSocket `subscribe` (its front door: resolution, checks, planning, start or refusal), continuing a
- * `traceparent` sent in the payload's `extensions` (graphql-ws has no headers per message).
+ * `traceparent` sent in the payload's `extensions` (graphql-ws has no headers per message); a query or mutation
+ * sent over WebSocket adds an INTERNAL `graphql-ws execute` child holding its plan and fetch spans.
  *
  * The provider, context manager and propagator are this gateway's own (nothing is registered globally), so
  * several gateways in one process keep their traces apart. `close()` flushes what is buffered.
@@ -48,6 +49,8 @@ export class Tracing {
   private readonly tracer: Tracer;
   private readonly contexts = new AsyncLocalStorageContextManager();
   private readonly propagator = new W3CTraceContextPropagator();
+  /** The context of each WebSocket `subscribe` span, for the execution of a query or mutation it started. */
+  private readonly wsParents = new WeakMap<RequestInfo, Context>();
   /** Fetch spans between `fetchHeaders` and `afterFetch`, keyed by the fetch's info object. */
   private readonly fetchSpans = new WeakMap<FetchInfo, Span>();
 
@@ -202,14 +205,38 @@ export class Tracing {
     const parent = this.propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
     const span = this.tracer.startSpan('graphql-ws subscribe', { kind: SpanKind.SERVER, attributes: { 'roam.transport': 'ws' } }, parent);
     if (request.clientName) span.setAttribute('roam.client.name', request.clientName.slice(0, 64));
+    const context = trace.setSpan(parent, span);
+    this.wsParents.set(request, context);
     try {
-      const result = await this.contexts.with(trace.setSpan(parent, span), run);
+      const result = await this.contexts.with(context, run);
       if (Array.isArray(result)) {
         const code = (result[0] as { extensions?: { code?: unknown } } | undefined)?.extensions?.code;
         span.setStatus({ code: SpanStatusCode.ERROR, message: typeof code === 'string' ? code : 'refused' });
         if (typeof code === 'string') span.setAttribute('roam.error.code', code);
       }
       return result;
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  /**
+   * Runs the execution of a query or mutation sent over WebSocket inside an INTERNAL span `graphql-ws execute`,
+   * child of its `subscribe` span (graphql-ws executes after the front door returned): its plan and subgraph fetch
+   * spans become the execute span's children.
+   *
+   * @param request - the request facts {@link aroundSubscribe} saw.
+   * @param run - the execution.
+   * @returns what `run` returns; a throw sets status ERROR.
+   */
+  async aroundExecute<T>(request: RequestInfo, run: () => Promise<T>): Promise<T> {
+    const parent = this.wsParents.get(request) ?? ROOT_CONTEXT;
+    const span = this.tracer.startSpan('graphql-ws execute', { kind: SpanKind.INTERNAL, attributes: { 'roam.transport': 'ws' } }, parent);
+    try {
+      return await this.contexts.with(trace.setSpan(parent, span), run);
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
       throw error;

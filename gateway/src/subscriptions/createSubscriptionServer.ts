@@ -62,6 +62,8 @@ export interface SubscriptionServerOptions {
    * `payload` is the `subscribe` message's payload as sent. @default none
    */
   readonly aroundSubscribe?: <T>(payload: unknown, request: RequestInfo, run: () => Promise<T>) => Promise<T>;
+  /** Runs the execution of a query or mutation sent over WebSocket inside it (tracing's span), given its request facts. @default none */
+  readonly aroundExecute?: <T>(request: RequestInfo, run: () => Promise<T>) => Promise<T>;
   readonly logger: Logger;
 }
 
@@ -214,7 +216,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const context = args.contextValue as OperationContext & { kind: 'execute' | 'refused' };
       if (context.kind === 'refused') return { errors: [...context.errors] };
       try {
-        const result = await options.pipeline.execute(context.prepared);
+        const run = () => options.pipeline.execute(context.prepared);
+        const result = await (options.aroundExecute ? options.aroundExecute(context.prepared.ctx.request, run) : run());
         const { data, errors, extensions } = result.body;
         return {
           data: (data ?? null) as ExecutionResult['data'],
