@@ -6,6 +6,8 @@ import { clientVersionAckPayload, clientVersionConnectionCheck, clientVersionsPl
 import type { GatewayConfig } from './config';
 import { ApolloOracle } from './executor/ApolloOracle';
 import { RoamExecutor } from './executor/RoamExecutor';
+import { ConsoleStats } from './devConsole/ConsoleStats';
+import { registerDevConsole } from './devConsole/registerDevConsole';
 import { corsOptions } from './http/corsOptions';
 import { handleClientError } from './http/handleClientError';
 import { createIdempotency } from './idempotency/createIdempotency';
@@ -92,8 +94,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   let snapshot: SupergraphSnapshot | undefined;
   let watch: SupergraphWatch | undefined;
   const observability = new Observability(config.observability, logger);
-  const { tracingOtlpUrl, tracingServiceName } = config.observability;
-  const tracing = tracingOtlpUrl ? new Tracing({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName }) : undefined;
+  const { tracingOtlpUrl, tracingServiceName, tracingSampleRatio } = config.observability;
+  const tracing = tracingOtlpUrl ? new Tracing({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName, sampleRatio: tracingSampleRatio }) : undefined;
   const upstreamHooks = tracing ? composeUpstreamHooks(observability.upstreamHooks(), tracing.upstreamHooks()) : observability.upstreamHooks();
   const upstreams = new Upstreams({
     timeoutMs: config.subgraphTimeoutMs,
@@ -102,7 +104,13 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     hooks: upstreamHooks,
     logger: logger.child({ component: 'upstream' }),
   });
-  const roamExecutor = new RoamExecutor({ upstreams, coalesceInflight: config.coalesceInflight, maxResponseFields: config.maxResponseFields, logger: logger.child({ component: 'roam-executor' }) });
+  const roamExecutor = new RoamExecutor({
+    upstreams,
+    coalesceInflight: config.coalesceInflight,
+    maxResponseFields: config.maxResponseFields,
+    onPlan: tracing?.onPlan,
+    logger: logger.child({ component: 'roam-executor' }),
+  });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
   const executor: OperationExecutor = oracle ?? roamExecutor;
   const limiter = new OperationLimiter({ settings: config.limits });
@@ -193,10 +201,21 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxBodyBytes: largestBodyLimit(config.limits),
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
-    onExchange: observability.metrics || config.observability.accessLog !== 'off' ? observability.onHttpExchange : undefined,
+    onExchange: observability.metrics || config.observability.accessLog !== 'off' || config.devConsole.enabled ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
     idempotency: idem.idempotency,
   });
+  if (config.devConsole.enabled) {
+    // developer console and GraphiQL sandbox (off by default with NODE_ENV=production)
+    const stats = new ConsoleStats();
+    observability.attachConsole(stats);
+    registerDevConsole(
+      app,
+      config.devConsole,
+      { supergraph: () => snapshot, breakerStates: () => upstreams.breakerStates(), metrics: observability.metrics, store: persisted.store, persistedQueriesMode: config.persistedQueries.mode, stats },
+      logger.child({ component: 'console' }),
+    );
+  }
   const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;
   const wsServer: SubscriptionServer = createSubscriptionServer({
     router: subscriptions,
@@ -211,10 +230,13 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxMessageBytes: config.maxBodyBytes,
     maxBufferedBytes: config.subscriptionMaxBufferedBytes,
     observer: observability.websocket,
+    aroundSubscribe: tracing ? (payload, request, run) => tracing.aroundSubscribe(payload, request, run) : undefined,
+    aroundExecute: tracing ? (request, run) => tracing.aroundExecute(request, run) : undefined,
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);
   observability.metrics?.observeSubscriptions({ connections: () => wsServer.connectionCount(), subscriptions: () => subscriptions.stats() });
+  observability.metrics?.observeBreakers(() => upstreams.breakerStates());
 
   let closing: Promise<void> | undefined;
   return {
@@ -245,6 +267,11 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         },
         'gateway settings in effect',
       );
+      if (config.devConsole.enabled) {
+        const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+        const query = config.devConsole.generatedToken ? `?token=${config.devConsole.token}` : '?token=<DEV_CONSOLE_TOKEN>';
+        logger.info({ console: `${base}/console${query}`, sandbox: `${base}/graphql${query}` }, 'developer console and GraphiQL sandbox on (DEV_CONSOLE=off to turn them off)');
+      }
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
     },
     close() {

@@ -1,5 +1,6 @@
 import { downstreamError, roamError } from '@roam/errors';
 import { execute as executeGraphQL, GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import type { QueryPlan } from '@apollo/query-planner';
 import type { Logger } from 'pino';
 import type { SubscriptionPlan, SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 import { InflightCoalescer } from '../upstream/InflightCoalescer';
@@ -44,6 +45,8 @@ export interface RoamExecutorOptions {
   readonly coalesceInflight?: boolean;
   /** Most fields a response may hold ({@link shapeResponse}); past it the operation fails with `RESPONSE_TOO_LARGE`. @default Infinity */
   readonly maxResponseFields?: number;
+  /** Told about each query plan a query or mutation runs, and how long getting it took in ms (cached plans too); tracing's plan span. Must not throw. @default none */
+  readonly onPlan?: (plan: QueryPlan, durationMs: number) => void;
 }
 
 /**
@@ -115,7 +118,9 @@ export class RoamExecutor {
   }
 
   private async run(snapshot: SupergraphSnapshot, op: ExecutableOperation, coalesceFetches: boolean): Promise<Execution> {
+    const planStarted = performance.now();
     const plan = snapshot.plan(op.document, op.operationName, op.documentHash);
+    this.options.onPlan?.(plan, performance.now() - planStarted);
     if (plan.node?.kind === 'Subscription') {
       // The pipeline refuses subscriptions over HTTP before this; kept as a guard for embedders.
       return { data: null, errors: [roamError('SUBSCRIPTION_REQUIRES_WEBSOCKET', 'Subscriptions are served over WebSocket (graphql-transport-ws).')], hints: [] };

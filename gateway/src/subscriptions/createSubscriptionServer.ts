@@ -58,6 +58,13 @@ export interface SubscriptionServerOptions {
   readonly ackPayload?: (info: ConnectionInfo) => Record<string, unknown> | undefined;
   /** Told about connections, operations, deliveries and drops (metrics, access log); must not throw. @default none */
   readonly observer?: SubscriptionServerObserver;
+  /**
+   * Runs each `subscribe`'s front door (resolution, checks, planning, start or refusal) inside it: tracing's span.
+   * `payload` is the `subscribe` message's payload as sent. @default none
+   */
+  readonly aroundSubscribe?: <T>(payload: unknown, request: RequestInfo, run: () => Promise<T>) => Promise<T>;
+  /** Runs the execution of a query or mutation sent over WebSocket inside it (tracing's span), given its request facts. @default none */
+  readonly aroundExecute?: <T>(request: RequestInfo, run: () => Promise<T>) => Promise<T>;
   readonly logger: Logger;
 }
 
@@ -191,7 +198,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const started = performance.now();
       let outcome: ExecutionArgs | readonly GraphQLError[];
       try {
-        outcome = await prepareOperation(payload as SubscribeRequest, request, state, directWriter(ctx.extra.socket, id));
+        const prepare = () => prepareOperation(payload as SubscribeRequest, request, state, directWriter(ctx.extra.socket, id));
+        outcome = await (options.aroundSubscribe ? options.aroundSubscribe(payload, request, prepare) : prepare());
       } catch (error) {
         if (isRoamError(error)) outcome = [error];
         else {
@@ -209,7 +217,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const context = args.contextValue as OperationContext & { kind: 'execute' | 'refused' };
       if (context.kind === 'refused') return { errors: [...context.errors] };
       try {
-        const result = await options.pipeline.execute(context.prepared);
+        const run = () => options.pipeline.execute(context.prepared);
+        const result = await (options.aroundExecute ? options.aroundExecute(context.prepared.ctx.request, run) : run());
         const { data, errors, extensions } = result.body;
         return {
           data: (data ?? null) as ExecutionResult['data'],

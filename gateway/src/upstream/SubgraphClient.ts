@@ -40,7 +40,7 @@ const HEADERS = { 'content-type': 'application/json', accept: 'application/graph
  * - maps every failure to one error ({@link subgraphHttpError} / {@link subgraphMalformedError}) whose reason is
  *   generic (no URL, host, port or socket text); the detail goes to the rate-limited log,
  * - reads the reply's `Cache-Control` into a cache hint,
- * - runs the {@link UpstreamHooks} around the fetch (metrics plug in there).
+ * - runs the {@link UpstreamHooks} around the fetch (metrics plug in there) and adds their `fetchHeaders` (trace context).
  */
 export class SubgraphClient {
   /**
@@ -82,6 +82,9 @@ export class SubgraphClient {
   async fetch(request: SubgraphRequest, options: FetchOptions): Promise<SubgraphResponse> {
     const info = { serviceName: this.name, operationType: options.operationType };
     this.hooks.beforeFetch?.(info);
+    const extra = this.hooks.fetchHeaders?.(info);
+    const keyed = options.idempotencyKey !== undefined ? { 'idempotency-key': options.idempotencyKey } : undefined;
+    const headers = extra || keyed ? { ...HEADERS, ...extra, ...keyed } : HEADERS;
     const started = performance.now();
     const deadline = started + this.guard.policy.timeoutMs;
     const text = JSON.stringify(request);
@@ -90,7 +93,6 @@ export class SubgraphClient {
     const retriesBefore = this.guard.retries;
     let sent: SentReply;
     try {
-      const headers = options.idempotencyKey !== undefined ? { ...HEADERS, 'idempotency-key': options.idempotencyKey } : HEADERS;
       sent = coalesce
         ? await this.fetches.run(`${this.url}\u0000${text}`, () => this.send(text, options.operationType, deadline, headers))
         : await this.send(text, options.operationType, deadline, headers);
@@ -106,7 +108,7 @@ export class SubgraphClient {
   }
 
   /** Attempts, retries and backoff of one fetch. @throws RoamError */
-  private async send(text: string, operationType: FetchOptions['operationType'], deadline: number, headers: Record<string, string>): Promise<SentReply> {
+  private async send(text: string, operationType: FetchOptions['operationType'], deadline: number, headers: Readonly<Record<string, string>>): Promise<SentReply> {
     const { policy, budget, breaker } = this.guard;
     if (this.guard.inflight >= policy.maxConcurrentRequests) throw subgraphHttpError(this.name, 'too many concurrent requests');
     // Open or half-open: fail at once; only the guard's background probe goes through while the circuit is not closed.
@@ -136,7 +138,7 @@ export class SubgraphClient {
   }
 
   /** One POST, bounded by what is left of the deadline. @throws AttemptFailure */
-  private async attempt(text: string, deadline: number, attempt: number, headers: Record<string, string>): Promise<SentReply> {
+  private async attempt(text: string, deadline: number, attempt: number, headers: Readonly<Record<string, string>>): Promise<SentReply> {
     const remainingMs = Math.ceil(deadline - performance.now());
     if (remainingMs <= 0) throw this.failed('timed out', 'the deadline passed before the attempt', false, attempt);
     let response;

@@ -67,6 +67,11 @@ export interface UpstreamHooks {
    * the fetch without touching the subgraph; the error reaches the executor like any fetch failure.
    */
   beforeFetch?(info: FetchInfo): void;
+  /**
+   * Headers to add to this fetch's HTTP request (W3C Trace Context's `traceparent` from tracing), asked once per
+   * fetch after `beforeFetch` passed; the same `info` object is then given to `afterFetch`. Must not throw.
+   */
+  fetchHeaders?(info: FetchInfo): Readonly<Record<string, string>> | undefined;
   /** Runs once after each fetch ends (success or failure). Must not throw. */
   afterFetch?(info: FetchInfo, outcome: FetchOutcome): void;
 }
