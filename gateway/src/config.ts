@@ -6,7 +6,9 @@ import { defaultSubgraphPolicy, SUBGRAPH_POLICIES_SCHEMA, type SubgraphPolicies 
 import { CLIENT_VERSIONS_ENV_SHAPE, clientVersionSettingsFromEnv, type ClientVersionSettings } from './clientVersions/clientVersionsEnv';
 import { CORS_ENV_SHAPE, type CorsOrigins } from './http/corsOptions';
 import { SECURITY_ENV_SHAPE, securitySettingsFromEnv, type SecuritySettings } from './security/securityEnv';
+import { DEV_CONSOLE_ENV_SHAPE, devConsoleSettingsFromEnv, type DevConsoleSettings } from './devConsole/devConsoleEnv';
 import { OBSERVABILITY_ENV_SHAPE, observabilitySettingsFromEnv, type ObservabilitySettings } from './observability/observabilityEnv';
+import { IDEMPOTENCY_ENV_SHAPE, idempotencySettingsFromEnv, type IdempotencySettings } from './idempotency/idempotencyEnv';
 
 /** Roam gateway settings, read once at start from the environment. The README lists each with its default. */
 export interface GatewayConfig {
@@ -48,6 +50,8 @@ export interface GatewayConfig {
   readonly subscriptionMaxQueuedEvents: number;
   /** Most bytes waiting in one WebSocket's send buffer (a client reading too slowly); the next event past it ends that subscription with `SUBSCRIPTION_OVERFLOW`. `SUBSCRIPTION_MAX_BUFFERED_BYTES`; @default 1048576 */
   readonly subscriptionMaxBufferedBytes: number;
+  /** Recent events each shared subscription keeps in memory so a resuming client (`extensions.lastEventId`) can join it without a new upstream subscription; 0 = always resume through the subgraph's event stream. `SUBSCRIPTION_RESUME_BUFFER`; @default 256 */
+  readonly subscriptionResumeBuffer: number;
   /** Who executes query plans: `apollo` (Apollo Gateway) or `roam` (Roam's executor, `executor/`). `EXECUTOR`; @default "roam" */
   readonly executor: 'apollo' | 'roam';
   /** With `EXECUTOR=roam`: identical in-flight queries share one execution, identical subgraph query fetches one HTTP call. `COALESCE_INFLIGHT`; @default true */
@@ -92,6 +96,10 @@ export interface GatewayConfig {
    * `AUTH_*_CLAIM`, `AUTH_CLIENT_NAMES`, `AUTHORIZATION_UNAUTHORIZED`, `SUBGRAPH_PROPAGATE_HEADERS`, `INTROSPECTION`, `NODE_ENV`.
    */
   readonly security: SecuritySettings;
+  /** Idempotency keys of mutations (README "Idempotency keys"): `IDEMPOTENCY_TTL_SECONDS`, `IDEMPOTENCY_LEASE_MS`, `IDEMPOTENCY_TIMEOUT_MS`, `IDEMPOTENCY_WAIT_MS`, `IDEMPOTENCY_REDIS_PREFIX`; the store is Redis with `REDIS_URL`, else memory. */
+  readonly idempotency: IdempotencySettings;
+  /** The developer console and GraphiQL sandbox (`DEV_CONSOLE`, `DEV_CONSOLE_TOKEN`, `NODE_ENV`). */
+  readonly devConsole: DevConsoleSettings;
   /** Persisted queries (README "Persisted queries"). */
   readonly persistedQueries: {
     /** `off` | `apq` (Apollo's automatic persisted queries) | `safelist` (only pushed operations run). `PERSISTED_QUERIES`; @default "apq" */
@@ -189,10 +197,13 @@ const schema = z.object({
   SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: int(1, 10_000_000).default(1_000),
   SUBSCRIPTION_MAX_QUEUED_EVENTS: int(1, 1_000_000).default(100),
   SUBSCRIPTION_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  SUBSCRIPTION_RESUME_BUFFER: int(0, 100_000).default(256),
   ...OBSERVABILITY_ENV_SHAPE,
   ...CORS_ENV_SHAPE,
   ...CLIENT_VERSIONS_ENV_SHAPE,
   ...SECURITY_ENV_SHAPE,
+  ...IDEMPOTENCY_ENV_SHAPE,
+  ...DEV_CONSOLE_ENV_SHAPE,
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -265,8 +276,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     subscriptionMaxConnectionsPerClient: c.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT,
     subscriptionMaxQueuedEvents: c.SUBSCRIPTION_MAX_QUEUED_EVENTS,
     subscriptionMaxBufferedBytes: c.SUBSCRIPTION_MAX_BUFFERED_BYTES,
+    subscriptionResumeBuffer: c.SUBSCRIPTION_RESUME_BUFFER,
     observability: observabilitySettingsFromEnv(c),
+    devConsole: devConsoleSettingsFromEnv(c),
     clientVersions: clientVersionSettingsFromEnv(c),
+    idempotency: idempotencySettingsFromEnv(c),
     corsOrigins: c.CORS_ORIGINS === undefined || (Array.isArray(c.CORS_ORIGINS) && c.CORS_ORIGINS.length === 0) ? undefined : c.CORS_ORIGINS === '*' ? '*' : Object.freeze([...c.CORS_ORIGINS]),
   });
 }

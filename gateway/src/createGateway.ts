@@ -6,8 +6,12 @@ import { clientVersionAckPayload, clientVersionConnectionCheck, clientVersionsPl
 import type { GatewayConfig } from './config';
 import { ApolloOracle } from './executor/ApolloOracle';
 import { RoamExecutor } from './executor/RoamExecutor';
+import { ConsoleStats } from './devConsole/ConsoleStats';
+import { registerDevConsole } from './devConsole/registerDevConsole';
 import { corsOptions } from './http/corsOptions';
 import { handleClientError } from './http/handleClientError';
+import { createIdempotency } from './idempotency/createIdempotency';
+import type { Idempotency } from './idempotency/Idempotency';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
 import { shedLoad } from './http/shedLoad';
@@ -64,6 +68,8 @@ export interface RoamGateway {
   readonly upstreams: Upstreams;
   /** Metrics (`observability.metrics`, undefined with `METRICS=off`) and the access log. */
   readonly observability: Observability;
+  /** Idempotency keys of mutations (store, counts). */
+  readonly idempotency: Idempotency;
   /** @returns the separate metrics listener's URL (`METRICS_PORT`), once listening; undefined when `/metrics` is on the main port or off. */
   metricsUrl(): string | undefined;
   /**
@@ -94,8 +100,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   let snapshot: SupergraphSnapshot | undefined;
   let watch: SupergraphWatch | undefined;
   const observability = new Observability(config.observability, logger);
-  const { tracingOtlpUrl, tracingServiceName } = config.observability;
-  const tracing = tracingOtlpUrl ? new Tracing({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName }) : undefined;
+  const { tracingOtlpUrl, tracingServiceName, tracingSampleRatio } = config.observability;
+  const tracing = tracingOtlpUrl ? new Tracing({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName, sampleRatio: tracingSampleRatio }) : undefined;
   const upstreamHooks = tracing ? composeUpstreamHooks(observability.upstreamHooks(), tracing.upstreamHooks()) : observability.upstreamHooks();
   const upstreams = new Upstreams({
     timeoutMs: config.subgraphTimeoutMs,
@@ -111,6 +117,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     coalesceInflight: config.coalesceInflight,
     maxResponseFields: config.maxResponseFields,
     subgraphHeaders: (request) => subgraphHeaders(request, config.security.propagateHeaders),
+    onPlan: tracing?.onPlan,
     logger: logger.child({ component: 'roam-executor' }),
   });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
@@ -121,6 +128,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     pool: upstreams.ws,
     executor: roamExecutor,
     maxQueuedEvents: config.subscriptionMaxQueuedEvents,
+    resumeBuffer: config.subscriptionResumeBuffer,
     logger: logger.child({ component: 'subscriptions' }),
   });
 
@@ -176,7 +184,9 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const rateRequests: PipelinePlugin[] = rateLimits.enabled ? [rateLimits.requests] : [];
   const scope = (request: Parameters<typeof sharingScope>[0]) => sharingScope(request, config.security.propagateHeaders);
   const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, ...rateRequests, transportRules, persistedQueries, limits, ...security, cacheControl];
-  const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger, sharingScope: scope });
+  const idem = createIdempotency(config.idempotency, config.persistedQueries.redisUrl, logger);
+  const aroundExecute = idem.idempotency.aroundExecute.bind(idem.idempotency);
+  const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger, aroundExecute, sharingScope: scope });
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
     hooks.resolveSubscriptionOperation || hooks.checkSubscriptionOperation
@@ -195,6 +205,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
           ],
           executor,
           logger,
+          aroundExecute,
           sharingScope: scope,
         })
       : pipeline;
@@ -229,9 +240,21 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
     ...(authenticator.enabled ? { authenticate: (authorization: string | undefined) => authenticator.authenticate(authorization) } : {}),
-    onExchange: observability.metrics || config.observability.accessLog !== 'off' ? observability.onHttpExchange : undefined,
+    onExchange: observability.metrics || config.observability.accessLog !== 'off' || config.devConsole.enabled ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
+    idempotency: idem.idempotency,
   });
+  if (config.devConsole.enabled) {
+    // developer console and GraphiQL sandbox (off by default with NODE_ENV=production)
+    const stats = new ConsoleStats();
+    observability.attachConsole(stats);
+    registerDevConsole(
+      app,
+      config.devConsole,
+      { supergraph: () => snapshot, breakerStates: () => upstreams.breakerStates(), metrics: observability.metrics, store: persisted.store, persistedQueriesMode: config.persistedQueries.mode, stats },
+      logger.child({ component: 'console' }),
+    );
+  }
   const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;
   const wsServer: SubscriptionServer = createSubscriptionServer({
     router: subscriptions,
@@ -247,10 +270,13 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxMessageBytes: config.maxBodyBytes,
     maxBufferedBytes: config.subscriptionMaxBufferedBytes,
     observer: observability.websocket,
+    aroundSubscribe: tracing ? (payload, request, run) => tracing.aroundSubscribe(payload, request, run) : undefined,
+    aroundExecute: tracing ? (request, run) => tracing.aroundExecute(request, run) : undefined,
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);
   observability.metrics?.observeSubscriptions({ connections: () => wsServer.connectionCount(), subscriptions: () => subscriptions.stats() });
+  observability.metrics?.observeBreakers(() => upstreams.breakerStates());
 
   let closing: Promise<void> | undefined;
   return {
@@ -261,11 +287,12 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     subscriptions,
     upstreams,
     observability,
+    idempotency: idem.idempotency,
     metricsUrl: () => metricsEndpoint?.url(),
     async listen() {
       watch = watchSupergraphFile(config.supergraphPath, config.supergraphPollIntervalMs, logger, install);
       install(watch.initialSdl);
-      await persisted.start();
+      await Promise.all([persisted.start(), idem.start()]);
       await app.listen({ port: config.port, host: config.host });
       await metricsEndpoint?.listen();
       const address = app.server.address();
@@ -274,6 +301,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         {
           persistedQueries: config.persistedQueries.mode,
           store: config.persistedQueries.redisUrl ? 'redis' : 'memory',
+          idempotencyStore: idem.idempotency.store.kind,
           limits: config.limits.defaults.mode,
           executor: config.executor,
           auth: config.security.auth.mode,
@@ -281,6 +309,11 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         },
         'gateway settings in effect',
       );
+      if (config.devConsole.enabled) {
+        const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+        const query = config.devConsole.generatedToken ? `?token=${config.devConsole.token}` : '?token=<DEV_CONSOLE_TOKEN>';
+        logger.info({ console: `${base}/console${query}`, sandbox: `${base}/graphql${query}` }, 'developer console and GraphiQL sandbox on (DEV_CONSOLE=off to turn them off)');
+      }
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
     },
     close() {
@@ -295,6 +328,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         await upstreams.close();
         await tracing?.close();
         await persisted.store.close();
+        await idem.idempotency.store.close();
         await rateLimits.close();
       })();
       return closing;

@@ -45,3 +45,4 @@ export * from './subscriptions';
 export * from './observability';
 export * from './security';
 export * from './clientVersions';
+export * from './idempotency';

@@ -1,5 +1,6 @@
 import { downstreamError, roamError } from '@roam/errors';
 import { execute as executeGraphQL, GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import type { QueryPlan } from '@apollo/query-planner';
 import type { Logger } from 'pino';
 import type { SubscriptionPlan, SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 import { InflightCoalescer } from '../upstream/InflightCoalescer';
@@ -23,6 +24,8 @@ export interface ExecutableOperation {
   readonly coercedVariables: Record<string, unknown>;
   /** The document to plan when it differs from `document` (authorization removed fields; README "Security"). @default document */
   readonly planned?: { readonly document: DocumentNode; readonly documentHash: string };
+  /** The idempotency key of a keyed mutation, scoped to the caller (64 hex): the n-th mutation fetch (from 0) carries `Idempotency-Key: <key>:<n>` to its subgraph. */
+  readonly idempotencyKey?: string;
 }
 
 /** What one execution produced: the GraphQL result and the cache hints of the subgraph replies it used. */
@@ -47,6 +50,8 @@ export interface RoamExecutorOptions {
   readonly maxResponseFields?: number;
   /** Headers a client request adds to its subgraph fetches (README "Security": propagation allowlist, verified claims). @default none */
   readonly subgraphHeaders?: (request: RequestInfo) => Readonly<Record<string, string>>;
+  /** Told about each query plan a query or mutation runs, and how long getting it took in ms (cached plans too); tracing's plan span. Must not throw. @default none */
+  readonly onPlan?: (plan: QueryPlan, durationMs: number) => void;
 }
 
 /**
@@ -105,18 +110,32 @@ export class RoamExecutor {
     return { data, errors, hints };
   }
 
-  private caller(snapshot: SupergraphSnapshot, operationType: 'query' | 'mutation' | 'subscription', coalesce: boolean, hints: CacheHint[], headers?: Readonly<Record<string, string>>): SubgraphCall {
+  private caller(
+    snapshot: SupergraphSnapshot,
+    operationType: 'query' | 'mutation' | 'subscription',
+    coalesce: boolean,
+    hints: CacheHint[],
+    idempotencyKey?: string,
+    headers?: Readonly<Record<string, string>>,
+  ): SubgraphCall {
+    // Mutation root fetches run one after another (a plan's Sequence), so their numbering is the same on every retry.
+    let mutationFetches = 0;
     return async (serviceName: string, request: SubgraphRequest) => {
       const url = snapshot.subgraphs.get(serviceName);
       if (url === undefined) throw roamError('SUBREQUEST_HTTP_ERROR', `HTTP fetch failed from '${serviceName}': unknown subgraph`, { serviceName, reason: 'unknown subgraph' });
-      const response = await this.options.upstreams.client(serviceName, url).fetch(request, { operationType, coalesce, ...(headers && Object.keys(headers).length > 0 ? { headers } : {}) });
+      const derivedKey = idempotencyKey !== undefined && /^\s*mutation\b/.test(request.query) ? `${idempotencyKey}:${mutationFetches++}` : undefined;
+      const response = await this.options.upstreams
+        .client(serviceName, url)
+        .fetch(request, { operationType, coalesce, ...(derivedKey !== undefined ? { idempotencyKey: derivedKey } : {}), ...(headers && Object.keys(headers).length > 0 ? { headers } : {}) });
       if (response.cacheHint) hints.push(response.cacheHint);
       return response;
     };
   }
 
   private async run(snapshot: SupergraphSnapshot, op: ExecutableOperation, coalesceFetches: boolean, headers?: Readonly<Record<string, string>>): Promise<Execution> {
+    const planStarted = performance.now();
     const plan = snapshot.plan(op.planned?.document ?? op.document, op.operationName, op.planned?.documentHash ?? op.documentHash);
+    this.options.onPlan?.(plan, performance.now() - planStarted);
     if (plan.node?.kind === 'Subscription') {
       // The pipeline refuses subscriptions over HTTP before this; kept as a guard for embedders.
       return { data: null, errors: [roamError('SUBSCRIPTION_REQUIRES_WEBSOCKET', 'Subscriptions are served over WebSocket (graphql-transport-ws).')], hints: [] };
@@ -128,7 +147,7 @@ export class RoamExecutor {
       supergraphSchema: snapshot.supergraphSchema,
       variables: op.coercedVariables,
       providedVariables: op.variables,
-      call: this.caller(snapshot, operationType, coalesceFetches, hints, headers),
+      call: this.caller(snapshot, operationType, coalesceFetches, hints, op.idempotencyKey, headers),
       errors,
     });
     // `__schema`/`__type` at the root: the planner skips them; graphql-js answers them from the API schema

@@ -12,6 +12,7 @@ import type { OperationPipeline, PreparedOperation } from '../pipeline/Operation
 import type { RequestInfo } from '../pipeline/types';
 import type { AuthOutcome } from '../security/Authenticator';
 import { formatResult } from './formatResult';
+import { resumeRequest } from './resume';
 import { connectionInfo } from './connectionInfo';
 import type { EventStream } from './EventStream';
 import type { SubscriptionRouter } from './SubscriptionRouter';
@@ -64,6 +65,13 @@ export interface SubscriptionServerOptions {
   readonly ackPayload?: (info: ConnectionInfo) => Record<string, unknown> | undefined;
   /** Told about connections, operations, deliveries and drops (metrics, access log); must not throw. @default none */
   readonly observer?: SubscriptionServerObserver;
+  /**
+   * Runs each `subscribe`'s front door (resolution, checks, planning, start or refusal) inside it: tracing's span.
+   * `payload` is the `subscribe` message's payload as sent. @default none
+   */
+  readonly aroundSubscribe?: <T>(payload: unknown, request: RequestInfo, run: () => Promise<T>) => Promise<T>;
+  /** Runs the execution of a query or mutation sent over WebSocket inside it (tracing's span), given its request facts. @default none */
+  readonly aroundExecute?: <T>(request: RequestInfo, run: () => Promise<T>) => Promise<T>;
   readonly logger: Logger;
 }
 
@@ -220,7 +228,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const started = performance.now();
       let outcome: ExecutionArgs | readonly GraphQLError[];
       try {
-        outcome = await prepareOperation(payload as SubscribeRequest, request, state, directWriter(ctx.extra.socket, id));
+        const prepare = () => prepareOperation(payload as SubscribeRequest, request, state, directWriter(ctx.extra.socket, id));
+        outcome = await (options.aroundSubscribe ? options.aroundSubscribe(payload, request, prepare) : prepare());
       } catch (error) {
         if (isRoamError(error)) outcome = [error];
         else {
@@ -238,7 +247,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const context = args.contextValue as OperationContext & { kind: 'execute' | 'refused' };
       if (context.kind === 'refused') return { errors: [...context.errors] };
       try {
-        const result = await options.pipeline.execute(context.prepared);
+        const run = () => options.pipeline.execute(context.prepared);
+        const result = await (options.aroundExecute ? options.aroundExecute(context.prepared.ctx.request, run) : run());
         const { data, errors, extensions } = result.body;
         return {
           data: (data ?? null) as ExecutionResult['data'],
@@ -293,9 +303,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         }),
       ];
     }
+    const resume = resumeRequest(payload);
+    if (resume.error) return [resume.error];
     const plan = ctx.snapshot.planSubscription(op.document, op.operationName, op.documentHash);
     state.activeSubscriptions++;
-    const stream = options.router.subscribe({ op, plan }, scopeOf(info), () => state.activeSubscriptions--, write);
+    const stream = options.router.subscribe({ op, plan }, scopeOf(info), () => state.activeSubscriptions--, write, resume.lastEventId);
     return { ...base, contextValue: { kind: 'subscription', stream } satisfies OperationContext };
   }
 

@@ -9,6 +9,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import { subscribePerEvent } from './subscribePerEvent';
 import { CLAIMS_HEADER, SIGNATURE_HEADER, verifyRequest } from '@roam/subgraph-registry/signing';
 import type { SubgraphSigning } from './subgraphConfig';
+import { LAST_EVENT_ID_EXTENSION } from '@roam/redis';
+import { attachResumeRequest } from './pubsub/resumeRequest';
 
 /** What {@link createSubgraphServer} needs to serve one subgraph. */
 export interface SubgraphServerOptions<TContext> {
@@ -18,7 +20,10 @@ export interface SubgraphServerOptions<TContext> {
   readonly typeDefs: DocumentNode;
   /** Resolvers by type, including `__resolveReference` for entities. */
   readonly resolvers: GraphQLResolverMap<TContext>;
-  /** Builds a fresh context per request (this is where per-request DataLoaders are created); `request` is given for HTTP requests. */
+  /**
+   * Builds a fresh context per request (this is where per-request DataLoaders are created).
+   * @param request - the HTTP request's headers (lower-case names), for HTTP operations; absent over WebSocket.
+   */
   readonly createContext: (request?: SubgraphRequestInfo) => TContext;
   /** Verification of the gateway's signature. @default what {@link useSubgraphSigning} set (the process's `SUBGRAPH_SIGNING_*`), else none */
   readonly signing?: SubgraphSigning;
@@ -26,13 +31,15 @@ export interface SubgraphServerOptions<TContext> {
   readonly logger?: Logger;
 }
 
-/** What a subgraph's resolvers may know about the HTTP request beyond its GraphQL body. */
+/** What a subgraph's `createContext` learns about an HTTP request. */
 export interface SubgraphRequestInfo {
+  /** Request headers, lower-case names (e.g. `idempotency-key`, forwarded by the gateway for keyed mutations). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /**
    * The caller the gateway verified (`roam-claims`), only on a request whose gateway signature is valid
    * (README "Security"): `sub`, `iss`, `scope` (space-separated), `client_name`, `client_version`.
    */
-  readonly claims: Readonly<Record<string, unknown>> | undefined;
+  readonly claims?: Readonly<Record<string, unknown>>;
 }
 
 let processSigning: SubgraphSigning | undefined;
@@ -137,16 +144,17 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
     });
   }
   const requestInfo = (request: { headers: Record<string, string | string[] | undefined> } & object): SubgraphRequestInfo => {
-    if (!signed.has(request)) return { claims: undefined };
+    const headers = request.headers;
+    if (!signed.has(request)) return { headers };
     try {
-      const value = JSON.parse(Buffer.from(headerOf(request.headers[CLAIMS_HEADER]) ?? '', 'base64url').toString('utf8')) as unknown;
-      return { claims: value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined };
+      const value = JSON.parse(Buffer.from(headerOf(headers[CLAIMS_HEADER]) ?? '', 'base64url').toString('utf8')) as unknown;
+      return value && typeof value === 'object' ? { headers, claims: value as Record<string, unknown> } : { headers };
     } catch {
-      return { claims: undefined };
+      return { headers };
     }
   };
 
-  async function run(body: GraphQLRequestBody, allowMutation: boolean, info?: SubgraphRequestInfo): Promise<{ status: number; result: ExecutionResult }> {
+  async function run(body: GraphQLRequestBody, allowMutation: boolean, request?: SubgraphRequestInfo): Promise<{ status: number; result: ExecutionResult }> {
     requests++;
     if (typeof body.query !== 'string') return { status: 400, result: badRequest('Expected "query" to be a string.') };
     if (body.variables != null && (typeof body.variables !== 'object' || Array.isArray(body.variables))) {
@@ -173,7 +181,7 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
       document: doc,
       variableValues: body.variables as Record<string, unknown> | undefined,
       operationName: typeof body.operationName === 'string' ? body.operationName : undefined,
-      contextValue: options.createContext(info),
+      contextValue: options.createContext(request),
     });
     return { status: 200, result };
   }
@@ -184,7 +192,8 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
   const wsServer = useServer(
     {
       schema,
-      context: () => options.createContext() as Record<string, unknown>,
+      // a subscribe payload's `extensions.lastEventId` (resume) reaches the field's resolver through its context
+      context: (_ctx, _id, payload) => attachResumeRequest(options.createContext() as Record<string, unknown>, payload.extensions?.[LAST_EVENT_ID_EXTENSION]),
       subscribe: subscribePerEvent(options.createContext),
       onOperation: (_ctx, _id, _payload, args, result) => {
         const op = args.document.definitions.find((d) => d.kind === 'OperationDefinition');

@@ -28,7 +28,7 @@ export async function runSubgraph(name: string, build: BuildSubgraph | BuildSubg
     process.exit(1);
   }
   const logger = pino({ level: config.logLevel, base: { subgraph: name } });
-  const pubsub = createPubSub(config.redisUrl, config.redisPrefix, logger);
+  const pubsub = createPubSub(config.redisUrl, config.redisPrefix, logger, { maxCount: config.eventRetentionCount, maxAgeMs: config.eventRetentionMs });
   useSubgraphSigning(config.signing);
   let server;
   try {

@@ -16,6 +16,10 @@ export interface SubgraphConfig {
   readonly redisUrl: string | undefined;
   /** Root prefix of every Redis channel name (channels are `<prefix>events:<name>`). `REDIS_PREFIX`; @default "roam:" */
   readonly redisPrefix: string;
+  /** Most events kept per event stream for resume. `EVENT_RETENTION_COUNT`; @default 10000 */
+  readonly eventRetentionCount: number;
+  /** Events older than this are dropped from the event streams, in ms. `EVENT_RETENTION_MS`; @default 3600000 (1 hour) */
+  readonly eventRetentionMs: number;
   /** Verification of the gateway's signed calls (README "Security"); undefined when `SUBGRAPH_SIGNING_SECRET` is unset. */
   readonly signing: SubgraphSigning | undefined;
 }
@@ -51,6 +55,8 @@ const schema = z.object({
   SUBGRAPH_SIGNING_SECRET: z.string().min(16).optional(),
   SUBGRAPH_SIGNATURE_REQUIRED: z.enum(['true', 'false']).default('false'),
   SUBGRAPH_SIGNATURE_MAX_AGE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  EVENT_RETENTION_COUNT: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  EVENT_RETENTION_MS: z.coerce.number().int().min(1000).default(3_600_000),
 });
 
 /**
@@ -78,6 +84,8 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
     SUBGRAPH_SIGNING_SECRET: env.SUBGRAPH_SIGNING_SECRET || undefined,
     SUBGRAPH_SIGNATURE_REQUIRED: env.SUBGRAPH_SIGNATURE_REQUIRED || undefined,
     SUBGRAPH_SIGNATURE_MAX_AGE_MS: env.SUBGRAPH_SIGNATURE_MAX_AGE_MS || undefined,
+    EVENT_RETENTION_COUNT: env.EVENT_RETENTION_COUNT || undefined,
+    EVENT_RETENTION_MS: env.EVENT_RETENTION_MS || undefined,
   };
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
@@ -93,5 +101,15 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
   const signing = c.SUBGRAPH_SIGNING_SECRET
     ? Object.freeze({ secret: c.SUBGRAPH_SIGNING_SECRET, required: c.SUBGRAPH_SIGNATURE_REQUIRED === 'true', maxAgeMs: c.SUBGRAPH_SIGNATURE_MAX_AGE_MS })
     : undefined;
-  return Object.freeze({ port: c.PORT, host: c.HOST, dataset: c.DATASET, logLevel: c.LOG_LEVEL, redisUrl: c.REDIS_URL, redisPrefix: c.REDIS_PREFIX, signing });
+  return Object.freeze({
+    port: c.PORT,
+    host: c.HOST,
+    dataset: c.DATASET,
+    logLevel: c.LOG_LEVEL,
+    redisUrl: c.REDIS_URL,
+    redisPrefix: c.REDIS_PREFIX,
+    eventRetentionCount: c.EVENT_RETENTION_COUNT,
+    eventRetentionMs: c.EVENT_RETENTION_MS,
+    signing,
+  });
 }
