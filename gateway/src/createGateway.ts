@@ -184,7 +184,10 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const rateRequests: PipelinePlugin[] = rateLimits.enabled ? [rateLimits.requests] : [];
   const scope = (request: Parameters<typeof sharingScope>[0]) => sharingScope(request, config.security.propagateHeaders);
   const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, ...rateRequests, transportRules, persistedQueries, limits, ...security, cacheControl];
-  const idem = createIdempotency(config.idempotency, config.persistedQueries.redisUrl, logger);
+  // idempotency keys are scoped by client name and the verified subject (README "Security")
+  const idem = createIdempotency(config.idempotency, config.persistedQueries.redisUrl, logger, (request) =>
+    request.principal ? `${request.principal.issuer ?? ''}|${request.principal.subject}` : undefined,
+  );
   const aroundExecute = idem.idempotency.aroundExecute.bind(idem.idempotency);
   const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger, aroundExecute, sharingScope: scope });
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.

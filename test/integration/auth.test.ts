@@ -199,4 +199,15 @@ describe('authentication and authorization', () => {
     expect(res.body.errors[0].extensions).toEqual({ code: 'AUTHENTICATION_UNAVAILABLE' });
     expect(res.text).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
   });
+
+  it('idempotency keys are scoped by the verified subject: two users may use the same key for different mutations', async () => {
+    const mutation = (body: string) => ({ query: `mutation { addReview(input: { authorId: "1", productUpc: "2", body: "${body}" }) { body } }` });
+    const scoped = { issuer: ISSUER, audience: AUDIENCE, claims: { scope: 'reviews:write' } };
+    const alice = await postGraphQL(optionalUrl, mutation('from alice'), { ...bearer(await mintToken(key1, 'alice', scoped)), 'idempotency-key': 'shared-key-1' });
+    const bob = await postGraphQL(optionalUrl, mutation('from bob'), { ...bearer(await mintToken(key1, 'bob', scoped)), 'idempotency-key': 'shared-key-1' });
+    expect([alice.body.data?.addReview?.body, bob.body.data?.addReview?.body]).toEqual(['from alice', 'from bob']);
+    // the same user reusing the key for another request is refused, as before
+    const again = await postGraphQL(optionalUrl, mutation('other'), { ...bearer(await mintToken(key1, 'alice', scoped)), 'idempotency-key': 'shared-key-1' });
+    expect(again.body.errors[0].extensions.code).toBe('IDEMPOTENCY_KEY_MISMATCH');
+  });
 });

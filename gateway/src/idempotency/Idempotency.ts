@@ -23,8 +23,8 @@ export interface IdempotencyOptions {
    */
   readonly waitMs?: number;
   /**
-   * The authenticated subject of a request, which joins the client name in the key's scope. Roam has no
-   * authentication yet, so the scope is the client name (`apollographql-client-name`) alone. @default none
+   * The authenticated subject of a request, which joins the client name in the key's scope: the gateway passes the
+   * verified principal's issuer and `sub` (README "Security"); anonymous requests are scoped by client name alone. @default none
    */
   readonly subjectOf?: (request: RequestInfo) => string | undefined;
 }
@@ -60,7 +60,7 @@ const MAX_RENEWALS = 30;
  *
  * - The key: the `Idempotency-Key` header of a single HTTP operation, or `extensions.idempotencyKey` of a batch
  *   entry or a graphql-ws operation ({@link parseIdempotencyKey}); a malformed one → 400 `IDEMPOTENCY_KEY_INVALID`.
- *   GET requests and queries ignore it. Its scope is the client name (and subject, once authentication exists).
+ *   GET requests and queries ignore it. Its scope is the client name and the verified subject.
  * - First request with a key: takes a lease ({@link IdempotencyStore.claim}), executes with the scoped key on the
  *   operation (the executor forwards `<id>:<n>` to the n-th mutation fetch, `id` = SHA-256 hex of scope and key), then stores the response: for a
  *   single HTTP operation the encoded HTTP response, handed over by the adapter through {@link record}; for an
