@@ -6,6 +6,7 @@ import { defaultSubgraphPolicy, SUBGRAPH_POLICIES_SCHEMA, type SubgraphPolicies 
 import { CLIENT_VERSIONS_ENV_SHAPE, clientVersionSettingsFromEnv, type ClientVersionSettings } from './clientVersions/clientVersionsEnv';
 import { CORS_ENV_SHAPE, type CorsOrigins } from './http/corsOptions';
 import { OBSERVABILITY_ENV_SHAPE, observabilitySettingsFromEnv, type ObservabilitySettings } from './observability/observabilityEnv';
+import { PUSH_ENV_SHAPE, pushSettingsFromEnv, type PushSettings } from './push/pushEnv';
 
 /** Roam gateway settings, read once at start from the environment. The README lists each with its default. */
 export interface GatewayConfig {
@@ -100,6 +101,8 @@ export interface GatewayConfig {
     /** How long an APQ registration lives, in seconds; 0 = forever. `APQ_TTL_SECONDS`; @default 86400 */
     readonly apqTtlSeconds: number;
   };
+  /** Push bridge (README "Push bridge"): `PUSH`, `PUSH_KEY_PREFIX`, `PUSH_APNS_*`, `PUSH_FCM_*`, `PUSH_RATE_LIMIT_*`, `PUSH_*_RETR*`, `PUSH_INLINE_EVENT_MAX_BYTES`, `PUSH_SEND_TIMEOUT_MS`. */
+  readonly push: PushSettings;
 }
 
 /** One configured cache hint (Apollo Server `@cacheControl` arguments). */
@@ -185,6 +188,7 @@ const schema = z.object({
   ...OBSERVABILITY_ENV_SHAPE,
   ...CORS_ENV_SHAPE,
   ...CLIENT_VERSIONS_ENV_SHAPE,
+  ...PUSH_ENV_SHAPE,
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -216,6 +220,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw new ConfigError(`Invalid Roam gateway configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  let push: PushSettings;
+  try {
+    push = pushSettingsFromEnv(c);
+  } catch (error) {
+    throw new ConfigError(`Invalid Roam gateway configuration:\n  ${(error as Error).message}`);
+  }
   return Object.freeze({
     port: c.PORT,
     host: c.HOST,
@@ -252,6 +262,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     subscriptionMaxBufferedBytes: c.SUBSCRIPTION_MAX_BUFFERED_BYTES,
     observability: observabilitySettingsFromEnv(c),
     clientVersions: clientVersionSettingsFromEnv(c),
+    push,
     corsOrigins: c.CORS_ORIGINS === undefined || (Array.isArray(c.CORS_ORIGINS) && c.CORS_ORIGINS.length === 0) ? undefined : c.CORS_ORIGINS === '*' ? '*' : Object.freeze([...c.CORS_ORIGINS]),
   });
 }

@@ -27,6 +27,7 @@ import type { Authenticate, CheckOperation, ResolveOperation } from './subscript
 import { SupergraphSnapshot } from './supergraph/SupergraphSnapshot';
 import { watchSupergraphFile, type SupergraphWatch } from './supergraph/watchSupergraphFile';
 import { transportRulesPlugin } from './transportRules';
+import { createPushBridge, type GatewayPushBridge } from './push/createPushBridge';
 import { Upstreams } from './upstream/Upstreams';
 
 /** Hooks that replace the gateway's own WebSocket front door (tests, embedders with their own rules). */
@@ -40,6 +41,8 @@ export interface GatewayHooks {
   readonly checkSubscriptionOperation?: CheckOperation;
   /** Accepts or refuses a WebSocket `connection_init`. @default accept */
   readonly authenticateConnection?: Authenticate;
+  /** Told each push's final outcome when `PUSH=on` (tests, bench); must not throw. @default none */
+  readonly onPushOutcome?: NonNullable<Parameters<typeof createPushBridge>[0]['onOutcome']>;
 }
 
 /** A built Roam gateway; nothing listens until {@link RoamGateway.listen}. */
@@ -58,6 +61,8 @@ export interface RoamGateway {
   readonly upstreams: Upstreams;
   /** Metrics (`observability.metrics`, undefined with `METRICS=off`) and the access log. */
   readonly observability: Observability;
+  /** The push bridge (registrations, dispatcher counts); undefined unless `PUSH=on`. */
+  readonly push: GatewayPushBridge | undefined;
   /** @returns the separate metrics listener's URL (`METRICS_PORT`), once listening; undefined when `/metrics` is on the main port or off. */
   metricsUrl(): string | undefined;
   /**
@@ -156,6 +161,18 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         })
       : pipeline;
 
+  const push = config.push.enabled
+    ? createPushBridge({
+        settings: config.push,
+        redisUrl: config.persistedQueries.redisUrl,
+        pipeline,
+        router: subscriptions,
+        revocations: persisted.store,
+        ...(hooks.onPushOutcome ? { onOutcome: hooks.onPushOutcome } : {}),
+        logger,
+      })
+    : undefined;
+
   const app: FastifyInstance = Fastify({
     // Roam logs through its own pino logger; Fastify's per-request logs stay off.
     logger: false,
@@ -188,6 +205,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     onExchange: observability.metrics || config.observability.accessLog !== 'off' ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
   });
+  push?.registerRoutes(app);
   const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;
   const wsServer: SubscriptionServer = createSubscriptionServer({
     router: subscriptions,
@@ -202,6 +220,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxMessageBytes: config.maxBodyBytes,
     maxBufferedBytes: config.subscriptionMaxBufferedBytes,
     observer: observability.websocket,
+    ...(push ? { onConnection: (info: Parameters<GatewayPushBridge['connection']>[0], open: boolean) => push.connection(info, open) } : {}),
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);
@@ -216,11 +235,13 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     subscriptions,
     upstreams,
     observability,
+    push,
     metricsUrl: () => metricsEndpoint?.url(),
     async listen() {
       watch = watchSupergraphFile(config.supergraphPath, config.supergraphPollIntervalMs, logger, install);
       install(watch.initialSdl);
       await persisted.start();
+      await push?.start();
       await app.listen({ port: config.port, host: config.host });
       await metricsEndpoint?.listen();
       const address = app.server.address();
@@ -235,6 +256,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       closing ??= (async () => {
         watch?.stop();
         await wsServer.drain(Math.min(config.shutdownGraceMs, 5_000));
+        await push?.close();
         await subscriptions.close();
         const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
         await Promise.race([app.close(), grace]);

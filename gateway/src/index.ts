@@ -43,3 +43,4 @@ export * from './cacheControl';
 export * from './subscriptions';
 export * from './observability';
 export * from './clientVersions';
+export * from './push';

@@ -57,6 +57,8 @@ export interface SubscriptionServerOptions {
   readonly ackPayload?: (info: ConnectionInfo) => Record<string, unknown> | undefined;
   /** Told about connections, operations, deliveries and drops (metrics, access log); must not throw. @default none */
   readonly observer?: SubscriptionServerObserver;
+  /** Told when an acknowledged connection opens (`open` true) and when it closes (the push bridge's presence); must not throw. @default none */
+  readonly onConnection?: (info: ConnectionInfo, open: boolean) => void;
   readonly logger: Logger;
 }
 
@@ -173,12 +175,14 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       state.client = client;
       state.counted = true;
       options.observer?.connected(info);
+      options.onConnection?.(info, true);
       return options.ackPayload?.(info) ?? true;
     },
     onClose: (ctx) => {
       const state = states.get(ctx.extra.socket);
       if (!state?.counted || state.client === undefined) return;
       state.counted = false;
+      if (state.info) options.onConnection?.(state.info, false);
       const held = (connectionsPerClient.get(state.client) ?? 1) - 1;
       if (held <= 0) connectionsPerClient.delete(state.client);
       else connectionsPerClient.set(state.client, held);
