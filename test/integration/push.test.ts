@@ -2,8 +2,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { createGateway, readConfig, type PushOutcome, type RoamGateway } from '@roam/gateway';
 import { RedisPersistedQueryStore, sha256Hex } from '@roam/persisted-queries';
-import { openAcked, postGraphQL, startRedis, waitFor, type RawSocket, type TestRedis } from '@roam/testkit';
-import { makeTestTls, startFakeApns, startFakeFcm, type FakeApns, type FakeFcm } from '../support/fakePushServices';
+import { makeTestTls, openAcked, postGraphQL, startFakeApns, startFakeFcm, startRedis, waitFor, type FakeApns, type FakeFcm, type RawSocket, type TestRedis } from '@roam/testkit';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { subgraphSubscriptions } from '../support/subgraphHealth';
 import { writeSupergraph } from '../support/stack';
@@ -25,6 +24,7 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
   let gateway: RoamGateway;
   let base: string;
   let url: string;
+  let env: Record<string, string>;
   const outcomes: PushOutcome[] = [];
   const sockets: RawSocket[] = [];
 
@@ -55,7 +55,7 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
     pq = new RedisPersistedQueryStore({ url: redis.url, keyPrefix: `${redis.prefix}pq:`, timeoutMs: 2000 });
     await pq.waitUntilReady(5000);
     await pq.push([SUB, REVOCABLE, QUERY].map((body) => ({ id: sha256Hex(body), body })));
-    const config = readConfig({
+    env = {
       PORT: '0',
       HOST: '127.0.0.1',
       SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
@@ -76,8 +76,9 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
       PUSH_FCM_URL: fcm.url,
       PUSH_FCM_SERVICE_ACCOUNT: fcm.serviceAccount,
       PUSH_RETRY_BASE_MS: '50',
-    });
-    gateway = createGateway(config, pino({ level: 'silent' }), { onPushOutcome: (o) => outcomes.push(o) });
+      PUSH_LEASE_MS: '900',
+    };
+    gateway = createGateway(readConfig(env), pino({ level: 'silent' }), { onPushOutcome: (o) => outcomes.push(o) });
     url = await gateway.listen();
     base = url.replace(/\/graphql$/, '');
   });
@@ -231,5 +232,46 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
     await addReview('1', 'still flowing');
     await waitFor(() => apnsFor(apnsToken('b')).some((r) => r.body.roam.data?.reviewAdded.body === 'still flowing'), 'other subscriptions keep pushing');
     expect(apnsFor(apnsToken('6'))).toEqual([]);
+  });
+
+  it('two replicas on one Redis: one runs each subscription, so an event is pushed once; the other takes over when it stops', async () => {
+    const second = createGateway(readConfig(env), pino({ level: 'silent' }));
+    const secondBase = (await second.listen()).replace(/\/graphql$/, '');
+    try {
+      const res = await request(`${secondBase}/push/registrations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ platform: 'apns', token: apnsToken('d'), documentId: sha256Hex(SUB), variables: { upc: '1' } }),
+      });
+      expect(res.statusCode).toBe(201);
+      await res.body.text();
+      await new Promise((resolve) => setTimeout(resolve, 700)); // two lease checks of the second replica
+      expect(second.push!.bridge.subscriptionCount).toBe(0); // the first replica holds every lease
+      expect(gateway.push!.bridge.subscriptionCount).toBeGreaterThanOrEqual(4);
+      await addReview('1', 'once');
+      await waitFor(
+        () => apnsFor(apnsToken('d')).length === 1 && apnsFor(apnsToken('b')).some((r) => r.body.roam.data.reviewAdded.body === 'once'),
+        'the push registered on the second replica, sent by the first',
+      );
+
+      await gateway.close(); // gives its leases up
+      await waitFor(() => second.push!.bridge.subscriptionCount >= 4, 'the second replica takes the subscriptions over');
+      // the new upstream connects asynchronously: events before it are not pushed (no durable stream yet), so add until one is
+      let n = 0;
+      await waitFor(async () => {
+        if (apnsFor(apnsToken('d')).length < 2) await addReview('1', `after takeover ${n++}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return apnsFor(apnsToken('d')).length >= 2;
+      }, 'a push after the takeover');
+      await waitFor(() => second.push!.dispatcher.pending === 0, 'pushes settled');
+      const toD = apnsFor(apnsToken('d')).map((r) => r.body.roam.data.reviewAdded.body as string);
+      const toB = apnsFor(apnsToken('b')).map((r) => r.body.roam.data.reviewAdded.body as string);
+      expect(toD[0]).toBe('once');
+      expect(toD[1]).toMatch(/^after takeover \d+$/);
+      expect(new Set(toD).size).toBe(toD.length); // each event once
+      expect(toB.filter((body) => body === 'once' || body.startsWith('after takeover')).sort()).toEqual([...toD].sort());
+    } finally {
+      await second.close();
+    }
   });
 });

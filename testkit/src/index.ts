@@ -9,3 +9,4 @@ export * from './wsUrl';
 export * from './openRaw';
 export * from './graphqlWsClient';
 export * from './startRedisClusterNode';
+export * from './fakePushServices';

@@ -66,6 +66,13 @@ export class MemoryRegistrationStore implements RegistrationStore {
     return new Set(ids.filter((id) => this.live.has(id)));
   }
 
+  /** One process: it always holds every lease. */
+  async lease(): Promise<boolean> {
+    return true;
+  }
+
+  async releaseLease(): Promise<void> {}
+
   async close(): Promise<void> {
     this.live.clear();
   }

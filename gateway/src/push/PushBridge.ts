@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CODE, roamError, type RoamError } from '@roam/errors';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
@@ -21,6 +22,11 @@ export interface PushBridgeOptions {
   readonly inlineEventMaxBytes: number;
   /** First delay before restarting a subscription that ended (upstream error, reload), in ms; doubles to 30 s. @default 1000 */
   readonly restartDelayMs?: number;
+  /**
+   * Lease on running one subscription, in ms: one replica runs each; the holder renews every third of it, and
+   * another replica takes over within about 1⅓ of it after the holder dies. @default 15000
+   */
+  readonly leaseMs?: number;
   readonly logger: Logger;
 }
 
@@ -42,14 +48,22 @@ interface Running {
  * operation). Each event goes, as a background push, to the registrations of that subscription that have no live
  * WebSocket or said they are backgrounded; never to another subscription's devices.
  *
- * A revoked persisted document ends its subscription and removes its registrations; a subscription that ends
- * otherwise (subgraph gone, supergraph reload) is prepared again with backoff.
+ * One replica runs each subscription: it holds a lease in the registration store (Redis `SET NX PX`, renewed
+ * every third of `leaseMs`); every replica checks the stored subscriptions on that period and takes over the
+ * ones whose lease lapsed. A revoked persisted document ends its subscription and removes its registrations; a
+ * subscription that ends otherwise (subgraph gone, supergraph reload) is prepared again with backoff.
  */
 export class PushBridge {
   private readonly running = new Map<string, Running>();
+  private readonly starting = new Set<string>();
+  private readonly owner = randomUUID();
+  private readonly leaseMs: number;
+  private ticker: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(private readonly options: PushBridgeOptions) {}
+  constructor(private readonly options: PushBridgeOptions) {
+    this.leaseMs = options.leaseMs ?? 15_000;
+  }
 
   /** Server-side subscriptions running (or restarting). */
   get subscriptionCount(): number {
@@ -80,7 +94,7 @@ export class PushBridge {
       createdAt: now,
     };
     const put = await this.options.store.put(registration);
-    this.ensure(spec, prepared);
+    await this.ensure(spec, prepared);
     return put;
   }
 
@@ -89,8 +103,16 @@ export class PushBridge {
     return this.options.store.setState(id, state);
   }
 
-  /** Starts a subscription for every one in the store (at start, and to pick up other replicas' registrations). Never throws. */
+  /** Starts every stored subscription whose lease is free, then keeps checking every third of `leaseMs`. Never throws. */
   async resume(): Promise<void> {
+    await this.tick();
+    if (this.closed || this.ticker) return;
+    this.ticker = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.ticker.unref();
+  }
+
+  /** Renews the leases held here (a lost one stops its subscription), stops subscriptions without registrations, starts the free ones. */
+  private async tick(): Promise<void> {
     let specs: PushSubscriptionSpec[];
     try {
       specs = await this.options.store.subscriptions();
@@ -98,7 +120,20 @@ export class PushBridge {
       this.options.logger.warn({ err: (error as Error).message }, 'push: registrations not loaded; retrying later');
       return;
     }
-    await Promise.all(specs.filter((s) => !this.running.has(s.key)).map((spec) => this.start(spec)));
+    const keys = new Set(specs.map((s) => s.key));
+    for (const run of [...this.running.values()]) {
+      if (!keys.has(run.spec.key)) {
+        this.stop(run);
+        continue;
+      }
+      // a Redis hiccup keeps the subscription here: a lapsed lease is taken over, at worst a few events go twice
+      const held = await this.options.store.lease(run.spec.key, this.owner, this.leaseMs).catch(() => true);
+      if (!held) {
+        this.options.logger.info({ subscription: run.spec.key }, 'push: another replica holds this subscription now');
+        this.stop(run);
+      }
+    }
+    await Promise.all(specs.filter((s) => !this.running.has(s.key)).map((spec) => this.ensure(spec)));
   }
 
   /**
@@ -109,7 +144,10 @@ export class PushBridge {
     const hit = [...this.running.values()].filter((r) => ids === 'all' || ids.includes(r.spec.documentId.replace(/^sha256:/, '')));
     for (const run of hit) {
       const prepared = await this.prepare(run.spec);
-      if ('refused' in prepared && GONE.has(String(prepared.refused[0]?.extensions.code))) await this.retire(run, prepared.refused[0]!);
+      if ('refused' in prepared && GONE.has(String(prepared.refused[0]?.extensions.code))) {
+        this.stop(run);
+        await this.retire(run.spec, prepared.refused[0]!);
+      }
     }
   }
 
@@ -118,13 +156,14 @@ export class PushBridge {
     const run = this.running.get(subscriptionKey);
     if (!run) return;
     const left = await this.options.store.bySubscription(subscriptionKey).catch(() => undefined);
-    if (left && left.length === 0) this.stop(run);
+    if (left && left.length === 0) await this.stop(run);
   }
 
-  /** Stops every subscription. */
-  close(): void {
+  /** Stops every subscription and gives its lease up (so another replica takes over at its next check). */
+  async close(): Promise<void> {
     this.closed = true;
-    for (const run of [...this.running.values()]) this.stop(run);
+    clearInterval(this.ticker);
+    await Promise.all([...this.running.values()].map((run) => this.stop(run)));
   }
 
   private prepare(spec: PushSubscriptionSpec): Promise<PreparedOperation | { refused: readonly GraphQLError[] }> {
@@ -139,25 +178,27 @@ export class PushBridge {
       });
   }
 
-  private async start(spec: PushSubscriptionSpec): Promise<void> {
-    const prepared = await this.prepare(spec).catch((error: Error) => ({ refused: [roamError('INTERNAL_SERVER_ERROR', error.message)] }));
-    if ('refused' in prepared) {
-      const error = prepared.refused[0]!;
-      if (GONE.has(String(error.extensions.code))) {
-        const run: Running = { spec, stream: undefined, stopped: false, restartMs: 0 };
-        this.running.set(spec.key, run);
-        await this.retire(run, error);
-      } else this.options.logger.warn({ subscription: spec.key, code: error.extensions.code, message: error.message }, 'push: subscription not started');
-      return;
+  /** Runs `spec` here when its lease is free (or already this replica's). Never throws. */
+  private async ensure(spec: PushSubscriptionSpec, prepared?: PreparedOperation): Promise<void> {
+    if (this.closed || this.running.has(spec.key) || this.starting.has(spec.key)) return;
+    this.starting.add(spec.key);
+    try {
+      const held = await this.options.store.lease(spec.key, this.owner, this.leaseMs).catch(() => false);
+      if (!held || this.closed) return;
+      const ready = prepared ?? (await this.prepare(spec).catch((error: Error) => ({ refused: [roamError('INTERNAL_SERVER_ERROR', error.message)] })));
+      if ('refused' in ready) {
+        const error = ready.refused[0]!;
+        if (GONE.has(String(error.extensions.code))) await this.retire(spec, error);
+        else this.options.logger.warn({ subscription: spec.key, code: error.extensions.code, message: error.message }, 'push: subscription not started');
+        await this.options.store.releaseLease(spec.key, this.owner);
+        return;
+      }
+      const run: Running = { spec, stream: undefined, stopped: false, restartMs: this.options.restartDelayMs ?? 1000 };
+      this.running.set(spec.key, run);
+      this.consume(run, ready);
+    } finally {
+      this.starting.delete(spec.key);
     }
-    this.ensure(spec, prepared);
-  }
-
-  private ensure(spec: PushSubscriptionSpec, prepared: PreparedOperation): void {
-    if (this.closed || this.running.has(spec.key)) return;
-    const run: Running = { spec, stream: undefined, stopped: false, restartMs: this.options.restartDelayMs ?? 1000 };
-    this.running.set(spec.key, run);
-    this.consume(run, prepared);
   }
 
   private consume(run: Running, { ctx, op }: PreparedOperation): void {
@@ -182,7 +223,10 @@ export class PushBridge {
     if (run.stopped || this.closed) return;
     const prepared = await this.prepare(run.spec).catch(() => undefined);
     if (prepared && 'refused' in prepared) {
-      if (GONE.has(String(prepared.refused[0]?.extensions.code))) return this.retire(run, prepared.refused[0]!);
+      if (GONE.has(String(prepared.refused[0]?.extensions.code))) {
+        this.stop(run);
+        return this.retire(run.spec, prepared.refused[0]!);
+      }
     }
     if (!prepared || 'refused' in prepared) {
       setTimeout(() => void this.restart(run), run.restartMs).unref();
@@ -208,19 +252,21 @@ export class PushBridge {
     })().catch((error: Error) => this.options.logger.warn({ subscription: spec.key, err: error.message }, 'push: event not pushed (registrations unavailable)'));
   }
 
-  private async retire(run: Running, reason: GraphQLError | RoamError): Promise<void> {
-    this.stop(run);
-    const removed = await this.options.store.deleteSubscription(run.spec.key).catch(() => [] as string[]);
+  /** The persisted document is gone: removes every registration of `spec`. */
+  private async retire(spec: PushSubscriptionSpec, reason: GraphQLError | RoamError): Promise<void> {
+    const removed = await this.options.store.deleteSubscription(spec.key).catch(() => [] as string[]);
     this.options.logger.warn(
-      { documentId: run.spec.documentId, code: reason.extensions.code, removed: removed.length },
+      { documentId: spec.documentId, code: reason.extensions.code, removed: removed.length },
       'push: persisted subscription no longer available; its registrations were removed',
     );
   }
 
-  private stop(run: Running): void {
+  /** Ends a subscription here and gives its lease up. @returns when the lease is released; never rejects. */
+  private stop(run: Running): Promise<void> {
     run.stopped = true;
     if (this.running.get(run.spec.key) === run) this.running.delete(run.spec.key);
     void run.stream?.return();
+    return this.options.store.releaseLease(run.spec.key, this.owner);
   }
 }
 

@@ -30,6 +30,18 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1`;
 
+// KEYS: lease; ARGV: owner, ttlMs. Takes a free lease or renews one this owner holds.
+const LEASE_SCRIPT = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0`;
+
+// KEYS: lease; ARGV: owner. Deletes the lease only when this owner holds it.
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /**
  * Registrations shared by every replica, in Redis through the shared layer (`@roam/redis`), all keys under one
  * hash tag (`{roam:push:}…`) so the scripts and transactions below are legal on a Redis Cluster:
@@ -39,7 +51,8 @@ return 1`;
  * - `subs`: hash subscription key → JSON {@link PushSubscriptionSpec} (what every replica runs at start);
  * - `tok:<platform>:<sha256(token)>`: set of registration ids of one device token (removal on APNs 410 / FCM `UNREGISTERED`);
  * - `live:<id>`: present while a WebSocket naming the registration is open on some replica (`PX` `liveTtlMs`,
- *   refreshed every third of it by the replica holding the socket).
+ *   refreshed every third of it by the replica holding the socket);
+ * - `lease:<subscriptionKey>`: the replica that runs that server-side subscription (`SET NX PX`, renewed by it).
  *
  * Deletions run as Lua scripts, so a subscription disappears exactly when its last registration does.
  */
@@ -153,6 +166,15 @@ export class RedisRegistrationStore implements RegistrationStore {
       if (values[i] !== null) live.add(id);
     });
     return live;
+  }
+
+  async lease(subscriptionKey: string, owner: string, ttlMs: number): Promise<boolean> {
+    const held = await this.connections.call('push lease', (client) => client.eval(LEASE_SCRIPT, 1, this.keys.key('lease', subscriptionKey), owner, String(ttlMs)));
+    return held === 1;
+  }
+
+  async releaseLease(subscriptionKey: string, owner: string): Promise<void> {
+    await this.connections.call('push lease release', (client) => client.eval(RELEASE_SCRIPT, 1, this.keys.key('lease', subscriptionKey), owner)).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,16 @@ export interface RegistrationStore {
   setLive(id: string, live: boolean): void;
   /** @returns which of `ids` have a live WebSocket on any replica. */
   liveAmong(ids: readonly string[]): Promise<Set<string>>;
+  /**
+   * Takes or renews the lease on running one server-side subscription (one replica runs each, so a device gets
+   * each event once however many replicas there are).
+   * @param owner - this replica's id.
+   * @param ttlMs - how long the lease lasts without renewal, in ms.
+   * @returns whether `owner` holds it now.
+   */
+  lease(subscriptionKey: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives a lease up (when the subscription stops here). Never rejects. */
+  releaseLease(subscriptionKey: string, owner: string): Promise<void>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

@@ -69,7 +69,7 @@ export function createPushBridge(deps: PushBridgeDeps): GatewayPushBridge {
     ...(deps.onOutcome ? { onOutcome: deps.onOutcome } : {}),
     logger: log,
   });
-  const bridge = new PushBridge({ pipeline: deps.pipeline, router: deps.router, store, dispatcher, inlineEventMaxBytes: settings.inlineEventMaxBytes, logger: log });
+  const bridge = new PushBridge({ pipeline: deps.pipeline, router: deps.router, store, dispatcher, inlineEventMaxBytes: settings.inlineEventMaxBytes, leaseMs: settings.leaseMs, logger: log });
   let stopRevocations: (() => Promise<void>) | undefined;
   return {
     bridge,
@@ -90,7 +90,7 @@ export function createPushBridge(deps: PushBridgeDeps): GatewayPushBridge {
       await bridge.resume();
     },
     async close() {
-      bridge.close();
+      await bridge.close();
       dispatcher.close();
       await stopRevocations?.();
       await Promise.all(Object.values(senders).map((s) => s.close()));

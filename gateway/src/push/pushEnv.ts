@@ -32,6 +32,7 @@ export const PUSH_ENV_SHAPE = {
   PUSH_MAX_RETRY_AFTER_MS: int(0, 3_600_000).default(60_000),
   PUSH_INLINE_EVENT_MAX_BYTES: int(0, 3_500).default(2_048),
   PUSH_SEND_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  PUSH_LEASE_MS: int(300, 600_000).default(15_000),
 };
 
 /** The parsed values of {@link PUSH_ENV_SHAPE}. */
@@ -94,6 +95,8 @@ export interface PushSettings {
   readonly inlineEventMaxBytes: number;
   /** Deadline of one send (APNs stream, FCM request, token request), in ms. `PUSH_SEND_TIMEOUT_MS`; @default 10000 */
   readonly sendTimeoutMs: number;
+  /** Lease on running one server-side subscription, in ms (one replica runs each; renewed every third of it; a dead holder's subscriptions move within about 1⅓ of it). `PUSH_LEASE_MS`; @default 15000 */
+  readonly leaseMs: number;
 }
 
 /** The `PUSH_APNS_*` variables that must be set together. */
@@ -159,5 +162,6 @@ export function pushSettingsFromEnv(env: PushEnv): PushSettings {
     maxRetryAfterMs: env.PUSH_MAX_RETRY_AFTER_MS,
     inlineEventMaxBytes: env.PUSH_INLINE_EVENT_MAX_BYTES,
     sendTimeoutMs: env.PUSH_SEND_TIMEOUT_MS,
+    leaseMs: env.PUSH_LEASE_MS,
   });
 }

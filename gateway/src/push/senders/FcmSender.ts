@@ -59,8 +59,11 @@ export class FcmSender implements PushSender {
       return { kind: 'retry', status: 0, reason: `FCM unreachable: ${(error as Error).message}`, retryAfterMs: undefined };
     }
     if (status === 200) return { kind: 'sent', status };
-    const reason = fcmErrorCode(text) ?? `HTTP ${status}`;
+    const { code, message: detail } = fcmError(text);
+    const reason = code ?? `HTTP ${status}`;
     if (status === 404 || reason === 'UNREGISTERED') return { kind: 'unregistered', status, reason };
+    // FCM's "The registration token is not a valid FCM registration token" (400 INVALID_ARGUMENT): a dead token too
+    if (status === 400 && reason === 'INVALID_ARGUMENT' && /registration token/i.test(detail ?? '')) return { kind: 'unregistered', status, reason: detail! };
     if (status === 401) {
       this.accessToken = undefined;
       return { kind: 'retry', status, reason, retryAfterMs: 0 };
@@ -110,12 +113,12 @@ export class FcmSender implements PushSender {
   }
 }
 
-/** @returns the FCM error code of an error body (`error.details[].errorCode`, else `error.status`), if any. */
-function fcmErrorCode(text: string): string | undefined {
+/** @returns the FCM error code of an error body (`error.details[].errorCode`, else `error.status`) and its message, when there are. */
+function fcmError(text: string): { code: string | undefined; message: string | undefined } {
   try {
-    const error = (JSON.parse(text) as { error?: { status?: string; details?: { errorCode?: string }[] } }).error;
-    return error?.details?.find((d) => typeof d.errorCode === 'string')?.errorCode ?? error?.status;
+    const error = (JSON.parse(text) as { error?: { status?: string; message?: string; details?: { errorCode?: string }[] } }).error;
+    return { code: error?.details?.find((d) => typeof d.errorCode === 'string')?.errorCode ?? error?.status, message: error?.message };
   } catch {
-    return undefined;
+    return { code: undefined, message: undefined };
   }
 }
