@@ -28,6 +28,7 @@ import { SupergraphSnapshot } from './supergraph/SupergraphSnapshot';
 import { watchSupergraphFile, type SupergraphWatch } from './supergraph/watchSupergraphFile';
 import { transportRulesPlugin } from './transportRules';
 import { createPushBridge, type GatewayPushBridge } from './push/createPushBridge';
+import type { PushOutcome } from './push/PushDispatcher';
 import { Upstreams } from './upstream/Upstreams';
 
 /** Hooks that replace the gateway's own WebSocket front door (tests, embedders with their own rules). */
@@ -42,7 +43,7 @@ export interface GatewayHooks {
   /** Accepts or refuses a WebSocket `connection_init`. @default accept */
   readonly authenticateConnection?: Authenticate;
   /** Told each push's final outcome when `PUSH=on` (tests, bench); must not throw. @default none */
-  readonly onPushOutcome?: NonNullable<Parameters<typeof createPushBridge>[0]['onOutcome']>;
+  readonly onPushOutcome?: (outcome: PushOutcome) => void;
 }
 
 /** A built Roam gateway; nothing listens until {@link RoamGateway.listen}. */

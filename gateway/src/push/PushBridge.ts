@@ -202,7 +202,14 @@ export class PushBridge {
   }
 
   private consume(run: Running, { ctx, op }: PreparedOperation): void {
-    const plan = ctx.snapshot.planSubscription(op.document, op.operationName, op.documentHash);
+    let plan;
+    try {
+      plan = ctx.snapshot.planSubscription(op.document, op.operationName, op.documentHash);
+    } catch (error) {
+      this.options.logger.error({ subscription: run.spec.key, err: (error as Error).message }, 'push: subscription could not be planned');
+      void this.stop(run);
+      return;
+    }
     const stream = this.options.router.subscribe({ op, plan }, { key: 'anonymous', connectionParams: {} }, () => undefined);
     run.stream = stream;
     void (async () => {

@@ -84,7 +84,11 @@ export class PushDispatcher {
     await this.slot();
     try {
       const outcome = await this.attempt(registration, message, eventId);
-      this.options.onOutcome?.(outcome);
+      try {
+        this.options.onOutcome?.(outcome);
+      } catch (error) {
+        this.options.logger.warn({ err: (error as Error).message }, 'push: onOutcome hook threw');
+      }
       return outcome;
     } finally {
       this.release();
