@@ -190,6 +190,30 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
     ]);
   });
 
+  it('APNs 403 ExpiredProviderToken: a new provider token and a retry', async () => {
+    await register({ platform: 'apns', token: apnsToken('5'), variables: { upc: '8' } });
+    apns.script(apnsToken('5'), { status: 403, reason: 'ExpiredProviderToken' });
+    await upstreams(5);
+    await addReview('8', 'expired jwt');
+    await waitFor(() => apnsFor(apnsToken('5')).length === 2, 'the retried push');
+    expect(apnsFor(apnsToken('5')).map((r) => r.status)).toEqual([403, 200]);
+  });
+
+  it('records the id of the last event pushed (for resume) and limits pushes per device', async () => {
+    const reg = await register({ platform: 'fcm', token: fcmToken('r'), variables: { upc: '9' } });
+    const registration = (await gateway.push!.store.get(reg.body.id))!;
+    const message = (n: number) => ({ token: registration.token, collapseId: 'roam:test', data: { v: 1, n } });
+    // events from the durable stream carry `extensions.eventId`; the dispatcher records it on a sent push
+    expect((await gateway.push!.dispatcher.deliver(registration, message(0), '1717000000000-0')).kind).toBe('sent');
+    expect((await call('GET', `/push/registrations/${reg.body.id}`)).body.lastEventId).toBe('1717000000000-0');
+    // PUSH_RATE_LIMIT_PER_DEVICE (30 per 60 s): the 31st push to this device is not sent
+    const kinds = [];
+    for (let n = 1; n < 31; n++) kinds.push((await gateway.push!.dispatcher.deliver(registration, message(n), undefined)).kind);
+    expect(kinds.slice(0, 29).every((k) => k === 'sent')).toBe(true);
+    expect(kinds[29]).toBe('rate-limited');
+    expect(fcmFor(fcmToken('r'))).toHaveLength(30);
+  });
+
   it('refuses bad registrations with clear codes and keeps serving', async () => {
     const code = (res: { body: any }) => res.body.errors[0].extensions.code;
     const wrongShape = await register({ platform: 'apns', token: 'not-hex', variables: { upc: '1' } });
@@ -223,7 +247,7 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
   it('a revoked persisted subscription: its registrations are removed and new ones refused', async () => {
     const revocable = await call('POST', '/push/registrations', { platform: 'apns', token: apnsToken('6'), documentId: sha256Hex(REVOCABLE), variables: { upc: '6' } });
     expect(revocable.status).toBe(201);
-    await upstreams(5);
+    await upstreams(7);
     expect(await pq.revoke(sha256Hex(REVOCABLE))).toBe(true);
     await waitFor(async () => (await call('GET', `/push/registrations/${revocable.body.id}`)).status === 404, 'the registration removed after the revocation');
     const again = await call('POST', '/push/registrations', { platform: 'apns', token: apnsToken('6'), documentId: sha256Hex(REVOCABLE), variables: { upc: '6' } });
