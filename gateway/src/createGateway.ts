@@ -170,6 +170,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         router: subscriptions,
         revocations: persisted.store,
         ...(hooks.onPushOutcome ? { onOutcome: hooks.onPushOutcome } : {}),
+        ...(observability.metrics ? { metrics: observability.metrics.registry } : {}),
         logger,
       })
     : undefined;

@@ -164,6 +164,9 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
     await waitFor(() => apnsFor(apnsToken('9')).length === 2, 'the second push to the kept device');
     expect(apnsFor(apnsToken('e'))).toHaveLength(1);
     expect(fcmFor(fcmToken('f'))).toHaveLength(1);
+    const metrics = await (await request(`${base}/metrics`)).body.text();
+    expect(metrics).toMatch(/^roam_push_notifications_total\{platform="apns",outcome="unregistered"\} 1$/m);
+    expect(metrics).toMatch(/^roam_push_notifications_total\{platform="fcm",outcome="unregistered"\} 1$/m);
   });
 
   it('retries 429 after its Retry-After, and 500/503 with backoff, then sends once', async () => {

@@ -1,5 +1,6 @@
 import type { PersistedQueryStore } from '@roam/persisted-queries';
 import type { FastifyInstance } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { OperationPipeline } from '../pipeline/OperationPipeline';
 import type { ConnectionInfo } from '../subscriptions/types';
@@ -27,6 +28,8 @@ export interface PushBridgeDeps {
   readonly revocations: Pick<PersistedQueryStore, 'onRevoke'>;
   /** Told after each push's final outcome (tests, bench); must not throw. */
   readonly onOutcome?: (outcome: PushOutcome) => void;
+  /** The gateway's metrics registry: `roam_push_notifications_total` is registered on it. @default none (`METRICS=off`) */
+  readonly metrics?: Registry;
   readonly logger: Logger;
 }
 
@@ -57,6 +60,18 @@ export function createPushBridge(deps: PushBridgeDeps): GatewayPushBridge {
   const senders: Partial<Record<PushPlatform, PushSender>> = {};
   if (settings.apns) senders.apns = new ApnsSender(settings.apns, settings.sendTimeoutMs);
   if (settings.fcm) senders.fcm = new FcmSender(settings.fcm, settings.sendTimeoutMs);
+  const counter = deps.metrics
+    ? new Counter({
+        name: 'roam_push_notifications_total',
+        help: 'Pushes by platform and final outcome (sent, unregistered, failed, rate-limited).',
+        labelNames: ['platform', 'outcome'] as const,
+        registers: [deps.metrics],
+      })
+    : undefined;
+  const onOutcome = (outcome: PushOutcome): void => {
+    counter?.inc({ platform: outcome.registration.platform, outcome: outcome.kind });
+    deps.onOutcome?.(outcome);
+  };
   const dispatcher = new PushDispatcher({
     senders,
     store,
@@ -66,7 +81,7 @@ export function createPushBridge(deps: PushBridgeDeps): GatewayPushBridge {
     retryBaseMs: settings.retryBaseMs,
     maxRetryAfterMs: settings.maxRetryAfterMs,
     ...(redisStore ? { redis: { client: redisStore.client, keyPrefix: redisStore.rateKeyPrefix } } : {}),
-    ...(deps.onOutcome ? { onOutcome: deps.onOutcome } : {}),
+    onOutcome,
     logger: log,
   });
   const bridge = new PushBridge({ pipeline: deps.pipeline, router: deps.router, store, dispatcher, inlineEventMaxBytes: settings.inlineEventMaxBytes, leaseMs: settings.leaseMs, logger: log });
