@@ -302,3 +302,60 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
     }
   });
 });
+
+describe('push bridge under `npm start` settings: registrations in memory, APQ, APNs only', () => {
+  let subgraphs: InProcessSubgraphs;
+  let apns: FakeApns;
+  let gateway: RoamGateway;
+  let url: string;
+  const post = async (body: unknown): Promise<{ status: number; body: any }> => {
+    const res = await request(url.replace(/\/graphql$/, '/push/registrations'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.statusCode, body: await res.body.json() };
+  };
+
+  beforeAll(async () => {
+    subgraphs = await startInProcessSubgraphs();
+    apns = await startFakeApns(makeTestTls());
+    const config = readConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
+      LOG_LEVEL: 'silent',
+      SHUTDOWN_GRACE_MS: '2000',
+      PERSISTED_QUERIES: 'apq',
+      PUSH: 'on',
+      PUSH_APNS_URL: apns.url,
+      PUSH_APNS_KEY: apns.keyPem.replace(/\n/g, '\\n'), // as written in an env file
+      PUSH_APNS_KEY_ID: apns.keyId,
+      PUSH_APNS_TEAM_ID: apns.teamId,
+      PUSH_APNS_TOPIC: apns.topic,
+      PUSH_APNS_CA: apns.caPem,
+    });
+    gateway = createGateway(config, pino({ level: 'silent' }));
+    url = await gateway.listen();
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await Promise.all([apns?.close(), subgraphs?.close()]);
+  });
+
+  it('an APQ-registered subscription can be bridged; an unknown hash is 404 PERSISTED_QUERY_NOT_FOUND; FCM is not configured', async () => {
+    const unknown = await post({ platform: 'apns', token: apnsToken('a'), documentId: sha256Hex(SUB), variables: { upc: '1' } });
+    expect([unknown.status, unknown.body.errors[0].extensions.code]).toEqual([404, 'PERSISTED_QUERY_NOT_FOUND']);
+    // the app registers the text through APQ on its socket first (hash + text), as it would before going to the background
+    const socket = await openAcked(url);
+    socket.send({ id: 'apq', type: 'subscribe', payload: { query: SUB, variables: { upc: '1' }, extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(SUB) } } } });
+    await waitFor(() => subgraphSubscriptions(subgraphs.urls.reviews!).then((s) => s.active === 1), 'the APQ subscription upstream');
+    socket.send({ id: 'apq', type: 'complete' });
+    socket.ws.close();
+    const fcmRefused = await post({ platform: 'fcm', token: fcmToken('b'), documentId: sha256Hex(SUB), variables: { upc: '1' } });
+    expect([fcmRefused.status, fcmRefused.body.errors[0].extensions]).toEqual([400, { code: 'PUSH_PLATFORM_NOT_CONFIGURED', platform: 'fcm' }]);
+    const registered = await post({ platform: 'apns', token: apnsToken('a'), documentId: `sha256:${sha256Hex(SUB)}`, variables: { upc: '1' }, state: 'background' });
+    expect(registered.status).toBe(201);
+    expect(gateway.push!.store.constructor.name).toBe('MemoryRegistrationStore');
+    await waitFor(() => subgraphSubscriptions(subgraphs.urls.reviews!).then((s) => s.active === 1 && s.started >= 2), 'the bridge upstream');
+    const id = (await postGraphQL(subgraphs.urls.reviews!, { query: 'mutation { addReview(input: { authorId: "1", productUpc: "1", body: "in memory" }) { id } }' })).body.data.addReview.id;
+    await waitFor(() => apns.received.length === 1, 'the push');
+    expect(apns.received[0]!.body.roam).toEqual({ v: 1, registrationId: registered.body.id, documentId: `sha256:${sha256Hex(SUB)}`, data: { reviewAdded: { id, body: 'in memory' } } });
+  });
+});

@@ -123,9 +123,10 @@ function canonicalJson(value: unknown): string {
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
-/** @returns the server-side subscription a registration needs (its key hashes document id, operation name, variables, client name). */
+/** @returns the server-side subscription a registration needs (its key hashes the document id without `sha256:`, operation name, variables, client name). */
 export function subscriptionSpecOf(request: Pick<RegistrationRequest, 'documentId' | 'operationName' | 'variables' | 'clientName'>): PushSubscriptionSpec {
-  const key = sha(canonicalJson([request.documentId, request.operationName ?? null, request.variables, request.clientName ?? null]));
+  // `sha256:<hex>` and `<hex>` name the same document (GraphQL over HTTP persisted documents): one subscription
+  const key = sha(canonicalJson([request.documentId.replace(/^sha256:/, ''), request.operationName ?? null, request.variables, request.clientName ?? null]));
   return { key, documentId: request.documentId, operationName: request.operationName, variables: request.variables, clientName: request.clientName };
 }
 

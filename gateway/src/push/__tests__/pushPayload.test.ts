@@ -40,6 +40,7 @@ describe('push payload, ids and parsing', () => {
     const b = subscriptionSpecOf({ documentId: 'd', operationName: undefined, variables: { b: { d: 3, c: 2 }, a: 1 }, clientName: 'ios' });
     const other = subscriptionSpecOf({ documentId: 'd', operationName: undefined, variables: { a: 2, b: { c: 2, d: 3 } }, clientName: 'ios' });
     expect(a.key).toBe(b.key);
+    expect(subscriptionSpecOf({ documentId: 'sha256:d', operationName: undefined, variables: { a: 1, b: { c: 2, d: 3 } }, clientName: 'ios' }).key).toBe(a.key);
     expect(a.key).not.toBe(other.key);
     expect(registrationIdOf('apns', 'a'.repeat(64), a.key)).not.toBe(registrationIdOf('apns', 'b'.repeat(64), a.key));
     expect(registrationIdOf('apns', 'a'.repeat(64), a.key)).not.toBe(registrationIdOf('apns', 'a'.repeat(64), other.key));
