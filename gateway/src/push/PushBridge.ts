@@ -36,6 +36,8 @@ const GONE: ReadonlySet<string> = new Set([CODE.PERSISTED_QUERY_NOT_IN_LIST, COD
 interface Running {
   readonly spec: PushSubscriptionSpec;
   stream: EventStream | undefined;
+  /** Fan-outs of this subscription's events, one after the other, so devices get them in order. */
+  fanOuts: Promise<void>;
   stopped: boolean;
   restartMs: number;
 }
@@ -193,7 +195,7 @@ export class PushBridge {
         await this.options.store.releaseLease(spec.key, this.owner);
         return;
       }
-      const run: Running = { spec, stream: undefined, stopped: false, restartMs: this.options.restartDelayMs ?? 1000 };
+      const run: Running = { spec, stream: undefined, fanOuts: Promise.resolve(), stopped: false, restartMs: this.options.restartDelayMs ?? 1000 };
       this.running.set(spec.key, run);
       this.consume(run, ready);
     } finally {
@@ -215,7 +217,7 @@ export class PushBridge {
     void (async () => {
       let ended: unknown;
       try {
-        for await (const result of stream) this.fanOut(run.spec, result);
+        for await (const result of stream) run.fanOuts = run.fanOuts.then(() => this.fanOut(run.spec, result));
       } catch (error) {
         ended = error;
       }
@@ -243,8 +245,9 @@ export class PushBridge {
     this.consume(run, prepared);
   }
 
-  private fanOut(spec: PushSubscriptionSpec, result: ExecutionResult): void {
-    void (async () => {
+  /** Looks up the event's devices and hands each push to the dispatcher (not awaiting delivery). Never rejects. */
+  private fanOut(spec: PushSubscriptionSpec, result: ExecutionResult): Promise<void> {
+    return (async () => {
       const registrations = await this.options.store.bySubscription(spec.key);
       if (registrations.length === 0) return;
       const live = await this.options.store.liveAmong(registrations.map((r) => r.id));
