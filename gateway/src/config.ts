@@ -101,7 +101,7 @@ export interface GatewayConfig {
     /** How long an APQ registration lives, in seconds; 0 = forever. `APQ_TTL_SECONDS`; @default 86400 */
     readonly apqTtlSeconds: number;
   };
-  /** Push bridge (README "Push bridge"): `PUSH`, `PUSH_KEY_PREFIX`, `PUSH_APNS_*`, `PUSH_FCM_*`, `PUSH_RATE_LIMIT_*`, `PUSH_*_RETR*`, `PUSH_INLINE_EVENT_MAX_BYTES`, `PUSH_SEND_TIMEOUT_MS`. */
+  /** Push bridge (README "Push bridge"): `PUSH`, `PUSH_KEY_PREFIX`, `PUSH_APNS_*`, `PUSH_FCM_*`, `PUSH_RATE_LIMIT_*`, `PUSH_MAX_RETRIES`, `PUSH_RETRY_BASE_MS`, `PUSH_MAX_RETRY_AFTER_MS`, `PUSH_INLINE_EVENT_MAX_BYTES`, `PUSH_SEND_TIMEOUT_MS`, `PUSH_LEASE_MS`. */
   readonly push: PushSettings;
 }
 

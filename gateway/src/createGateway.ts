@@ -222,7 +222,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxMessageBytes: config.maxBodyBytes,
     maxBufferedBytes: config.subscriptionMaxBufferedBytes,
     observer: observability.websocket,
-    ...(push ? { onConnection: (info: Parameters<GatewayPushBridge['connection']>[0], open: boolean) => push.connection(info, open) } : {}),
+    ...(push ? { onConnection: push.connection } : {}),
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);
