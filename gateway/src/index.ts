@@ -44,3 +44,4 @@ export * from './subscriptions';
 export * from './observability';
 export * from './clientVersions';
 export * from './idempotency';
+export * from './push';

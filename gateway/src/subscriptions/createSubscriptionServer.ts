@@ -65,6 +65,8 @@ export interface SubscriptionServerOptions {
   readonly aroundSubscribe?: <T>(payload: unknown, request: RequestInfo, run: () => Promise<T>) => Promise<T>;
   /** Runs the execution of a query or mutation sent over WebSocket inside it (tracing's span), given its request facts. @default none */
   readonly aroundExecute?: <T>(request: RequestInfo, run: () => Promise<T>) => Promise<T>;
+  /** Told when an acknowledged connection opens (`open` true) and when it closes (the push bridge's presence); must not throw. @default none */
+  readonly onConnection?: (info: ConnectionInfo, open: boolean) => void;
   readonly logger: Logger;
 }
 
@@ -181,12 +183,14 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       state.client = client;
       state.counted = true;
       options.observer?.connected(info);
+      options.onConnection?.(info, true);
       return options.ackPayload?.(info) ?? true;
     },
     onClose: (ctx) => {
       const state = states.get(ctx.extra.socket);
       if (!state?.counted || state.client === undefined) return;
       state.counted = false;
+      if (state.info) options.onConnection?.(state.info, false);
       const held = (connectionsPerClient.get(state.client) ?? 1) - 1;
       if (held <= 0) connectionsPerClient.delete(state.client);
       else connectionsPerClient.set(state.client, held);
