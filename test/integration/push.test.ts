@@ -7,6 +7,9 @@ import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inP
 import { subgraphSubscriptions } from '../support/subgraphHealth';
 import { writeSupergraph } from '../support/stack';
 
+/** The event id the durable event log gives each event (`<stream>@<Redis stream id>`), carried into the push payload for resume. */
+const EVENT_ID = /^reviews:REVIEW_ADDED@\d+-\d+$/;
+
 // Issue 17 item 4 (push bridge) and its bad-input cases from item 5, against a fake APNs (HTTP/2 over TLS with a
 // CA made here by openssl) and a fake FCM (HTTP, OAuth JWT-bearer token endpoint), a real Redis, real subgraphs.
 const SUB = 'subscription ReviewAdded($upc: String) { reviewAdded(upc: $upc) { id body } }';
@@ -120,7 +123,10 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
     expect(push.headers).toMatchObject({ ':method': 'POST', ':path': `/3/device/${apnsToken('b')}`, 'apns-push-type': 'background', 'apns-priority': '5', 'apns-topic': apns.topic });
     expect(push.headers['apns-collapse-id']).toMatch(/^roam:[0-9a-f]{32}$/);
     expect(Buffer.byteLength(push.headers['apns-collapse-id']!)).toBeLessThanOrEqual(64);
-    expect(push.body).toEqual({ aps: { 'content-available': 1 }, roam: { v: 1, registrationId: away.body.id, documentId: sha256Hex(SUB), data: { reviewAdded: { id: reviewId, body: 'pushed' } } } });
+    expect(push.body).toEqual({
+      aps: { 'content-available': 1 },
+      roam: { v: 1, registrationId: away.body.id, documentId: sha256Hex(SUB), eventId: expect.stringMatching(EVENT_ID), data: { reviewAdded: { id: reviewId, body: 'pushed' } } },
+    });
     expect(apnsFor(apnsToken('c'))[0]!.headers['apns-collapse-id']).toBe(push.headers['apns-collapse-id']);
 
     // an event of product 2 goes to the FCM device of product 2 only
@@ -133,6 +139,7 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
       v: 1,
       registrationId: otherProduct.body.id,
       documentId: sha256Hex(SUB),
+      eventId: expect.stringMatching(EVENT_ID),
       data: { reviewAdded: { id: otherId, body: 'other product' } },
     });
     expect(apnsFor(apnsToken('a'))).toEqual([]);
@@ -356,6 +363,12 @@ describe('push bridge under `npm start` settings: registrations in memory, APQ, 
     await waitFor(() => subgraphSubscriptions(subgraphs.urls.reviews!).then((s) => s.active === 1 && s.started >= 2), 'the bridge upstream');
     const id = (await postGraphQL(subgraphs.urls.reviews!, { query: 'mutation { addReview(input: { authorId: "1", productUpc: "1", body: "in memory" }) { id } }' })).body.data.addReview.id;
     await waitFor(() => apns.received.length === 1, 'the push');
-    expect(apns.received[0]!.body.roam).toEqual({ v: 1, registrationId: registered.body.id, documentId: `sha256:${sha256Hex(SUB)}`, data: { reviewAdded: { id, body: 'in memory' } } });
+    expect(apns.received[0]!.body.roam).toEqual({
+      v: 1,
+      registrationId: registered.body.id,
+      documentId: `sha256:${sha256Hex(SUB)}`,
+      eventId: expect.stringMatching(EVENT_ID),
+      data: { reviewAdded: { id, body: 'in memory' } },
+    });
   });
 });
