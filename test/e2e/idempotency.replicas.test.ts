@@ -28,7 +28,7 @@ describe('idempotency keys across two gateway replicas sharing Redis', () => {
     redis = await startRedis();
     subgraphs = await startSubgraphs();
     const supergraph = writeSupergraph(subgraphs.definitions());
-    env = { REDIS_URL: redis.url, PERSISTED_QUERIES_KEY_PREFIX: `${redis.prefix}pq:`, IDEMPOTENCY_REDIS_PREFIX: redis.prefix, IDEMPOTENCY_LEASE_MS: '1500' };
+    env = { REDIS_URL: redis.url, PERSISTED_QUERIES_KEY_PREFIX: `${redis.prefix}pq:`, IDEMPOTENCY_REDIS_PREFIX: redis.prefix, IDEMPOTENCY_LEASE_MS: '1000' };
     // replica one answers a duplicate of a running request with 409 at once; replica two waits for the first answer (the default)
     [one, two] = await Promise.all([startGateway(supergraph, { ...env, IDEMPOTENCY_WAIT_MS: '0' }), startGateway(supergraph, env)]);
   });
