@@ -154,6 +154,26 @@ export const ERROR_CODES = {
     description:
       'A mutation carried an idempotency key but the idempotency store (Redis) did not answer within `IDEMPOTENCY_TIMEOUT_MS`; the mutation was not executed. Retry with the same key (`Retry-After: 1`).',
   },
+  PUSH_REGISTRATION_INVALID: {
+    status: 400,
+    description:
+      'Push bridge: the body of `POST /push/registrations` (or `…/state`) is not a registration: a field is missing, unknown or of the wrong type; `extensions.issues` lists each (`path`, `message`).',
+  },
+  PUSH_TOKEN_INVALID: {
+    status: 400,
+    description:
+      "Push bridge: the device token does not have its platform's shape (APNs: 64–200 hex digits; FCM: 32–4096 characters of `A-Za-z0-9_:.-`); `extensions.platform` names it. Nothing is stored.",
+  },
+  PUSH_PLATFORM_NOT_CONFIGURED: {
+    status: 400,
+    description: 'Push bridge: the gateway has no credentials for this platform (`PUSH_APNS_*` or `PUSH_FCM_SERVICE_ACCOUNT` unset); `extensions.platform` names it.',
+  },
+  PUSH_NOT_A_SUBSCRIPTION: { status: 400, description: 'Push bridge: the persisted document is a query or mutation; only a subscription operation can be bridged to pushes.' },
+  PUSH_REGISTRATION_NOT_FOUND: {
+    status: 404,
+    description: 'Push bridge: no registration has this id (never registered, deleted, its token was unregistered by APNs/FCM, or its persisted subscription was revoked).',
+  },
+  PUSH_STORE_UNAVAILABLE: { status: 503, description: 'Push bridge: Redis did not answer in time; nothing was changed; retry (`Retry-After: 1`).' },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -9,6 +9,7 @@ import { SECURITY_ENV_SHAPE, securitySettingsFromEnv, type SecuritySettings } fr
 import { DEV_CONSOLE_ENV_SHAPE, devConsoleSettingsFromEnv, type DevConsoleSettings } from './devConsole/devConsoleEnv';
 import { OBSERVABILITY_ENV_SHAPE, observabilitySettingsFromEnv, type ObservabilitySettings } from './observability/observabilityEnv';
 import { IDEMPOTENCY_ENV_SHAPE, idempotencySettingsFromEnv, type IdempotencySettings } from './idempotency/idempotencyEnv';
+import { PUSH_ENV_SHAPE, pushSettingsFromEnv, type PushSettings } from './push/pushEnv';
 
 /** Roam gateway settings, read once at start from the environment. The README lists each with its default. */
 export interface GatewayConfig {
@@ -115,6 +116,8 @@ export interface GatewayConfig {
     /** How long an APQ registration lives, in seconds; 0 = forever. `APQ_TTL_SECONDS`; @default 86400 */
     readonly apqTtlSeconds: number;
   };
+  /** Push bridge (README "Push bridge"): `PUSH`, `PUSH_KEY_PREFIX`, `PUSH_APNS_*`, `PUSH_FCM_*`, `PUSH_RATE_LIMIT_*`, `PUSH_MAX_RETRIES`, `PUSH_RETRY_BASE_MS`, `PUSH_MAX_RETRY_AFTER_MS`, `PUSH_INLINE_EVENT_MAX_BYTES`, `PUSH_SEND_TIMEOUT_MS`, `PUSH_LEASE_MS`. */
+  readonly push: PushSettings;
 }
 
 /** One configured cache hint (Apollo Server `@cacheControl` arguments). */
@@ -204,6 +207,7 @@ const schema = z.object({
   ...SECURITY_ENV_SHAPE,
   ...IDEMPOTENCY_ENV_SHAPE,
   ...DEV_CONSOLE_ENV_SHAPE,
+  ...PUSH_ENV_SHAPE,
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -236,8 +240,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   }
   const c = parsed.data;
   let security: SecuritySettings;
+  let push: PushSettings;
   try {
     security = securitySettingsFromEnv(c, c.REDIS_URL);
+    push = pushSettingsFromEnv(c);
   } catch (error) {
     throw new ConfigError(`Invalid Roam gateway configuration:\n  ${(error as Error).message}`);
   }
@@ -281,6 +287,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     devConsole: devConsoleSettingsFromEnv(c),
     clientVersions: clientVersionSettingsFromEnv(c),
     idempotency: idempotencySettingsFromEnv(c),
+    push,
     corsOrigins: c.CORS_ORIGINS === undefined || (Array.isArray(c.CORS_ORIGINS) && c.CORS_ORIGINS.length === 0) ? undefined : c.CORS_ORIGINS === '*' ? '*' : Object.freeze([...c.CORS_ORIGINS]),
   });
 }

@@ -37,6 +37,8 @@ import { introspectionPlugin } from './security/introspectionPlugin';
 import { sharingScope } from './security/sharingScope';
 import { createRateLimits } from './security/rateLimitsPlugin';
 import { subgraphHeaders } from './security/subgraphHeaders';
+import { createPushBridge, type GatewayPushBridge } from './push/createPushBridge';
+import type { PushOutcome } from './push/PushDispatcher';
 import { Upstreams } from './upstream/Upstreams';
 
 /** Hooks that replace the gateway's own WebSocket front door (tests, embedders with their own rules). */
@@ -50,6 +52,8 @@ export interface GatewayHooks {
   readonly checkSubscriptionOperation?: CheckOperation;
   /** Accepts or refuses a WebSocket `connection_init`. @default accept */
   readonly authenticateConnection?: Authenticate;
+  /** Told each push's final outcome when `PUSH=on` (tests, bench); must not throw. @default none */
+  readonly onPushOutcome?: (outcome: PushOutcome) => void;
 }
 
 /** A built Roam gateway; nothing listens until {@link RoamGateway.listen}. */
@@ -70,6 +74,8 @@ export interface RoamGateway {
   readonly observability: Observability;
   /** Idempotency keys of mutations (store, counts). */
   readonly idempotency: Idempotency;
+  /** The push bridge (registrations, dispatcher counts); undefined unless `PUSH=on`. */
+  readonly push: GatewayPushBridge | undefined;
   /** @returns the separate metrics listener's URL (`METRICS_PORT`), once listening; undefined when `/metrics` is on the main port or off. */
   metricsUrl(): string | undefined;
   /**
@@ -213,6 +219,19 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         })
       : pipeline;
 
+  const push = config.push.enabled
+    ? createPushBridge({
+        settings: config.push,
+        redisUrl: config.persistedQueries.redisUrl,
+        pipeline,
+        router: subscriptions,
+        revocations: persisted.store,
+        ...(hooks.onPushOutcome ? { onOutcome: hooks.onPushOutcome } : {}),
+        ...(observability.metrics ? { metrics: observability.metrics.registry } : {}),
+        logger,
+      })
+    : undefined;
+
   const app: FastifyInstance = Fastify({
     // Roam logs through its own pino logger; Fastify's per-request logs stay off.
     logger: false,
@@ -258,6 +277,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       logger.child({ component: 'console' }),
     );
   }
+  push?.registerRoutes(app);
   const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;
   const wsServer: SubscriptionServer = createSubscriptionServer({
     router: subscriptions,
@@ -275,6 +295,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     observer: observability.websocket,
     aroundSubscribe: tracing ? (payload, request, run) => tracing.aroundSubscribe(payload, request, run) : undefined,
     aroundExecute: tracing ? (request, run) => tracing.aroundExecute(request, run) : undefined,
+    ...(push ? { onConnection: push.connection } : {}),
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);
@@ -291,11 +312,13 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     upstreams,
     observability,
     idempotency: idem.idempotency,
+    push,
     metricsUrl: () => metricsEndpoint?.url(),
     async listen() {
       watch = watchSupergraphFile(config.supergraphPath, config.supergraphPollIntervalMs, logger, install);
       install(watch.initialSdl);
       await Promise.all([persisted.start(), idem.start()]);
+      await push?.start();
       await app.listen({ port: config.port, host: config.host });
       await metricsEndpoint?.listen();
       const address = app.server.address();
@@ -323,6 +346,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       closing ??= (async () => {
         watch?.stop();
         await wsServer.drain(Math.min(config.shutdownGraceMs, 5_000));
+        await push?.close();
         await subscriptions.close();
         const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
         await Promise.race([app.close(), grace]);

@@ -46,3 +46,4 @@ export * from './observability';
 export * from './security';
 export * from './clientVersions';
 export * from './idempotency';
+export * from './push';

@@ -13,8 +13,9 @@
  * | `idem` | idempotency keys of mutations (reserved) | — |
  * | `rate` | rate-limit counters (gateway) | `<budget>:<user or client>`, budgets `user-requests`, `client-requests`, `user-cost`, `client-cost` (`gateway/src/security/rateLimitsPlugin.ts`, rate-limiter-flexible) |
  * | `stream` | event streams for resumable subscriptions (reserved) | — |
+ * | `push` | push bridge registrations (gateway) | `reg:<id>`, `sub:<key>`, `subs`, `tok:<platform>:<hash>`, `live:<id>`, `lease:<key>`, `rate:<device>` (`gateway/src/push/RedisRegistrationStore.ts`); the whole `<prefix>push:` can be replaced by `PUSH_KEY_PREFIX`; hash-tagged |
  */
-export const REDIS_NAMESPACES = ['pq', 'events', 'cache', 'idem', 'rate', 'stream'] as const;
+export const REDIS_NAMESPACES = ['pq', 'events', 'cache', 'idem', 'rate', 'stream', 'push'] as const;
 
 /** One of {@link REDIS_NAMESPACES}. */
 export type RedisNamespace = (typeof REDIS_NAMESPACES)[number];

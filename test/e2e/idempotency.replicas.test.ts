@@ -1,12 +1,14 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { client as wsClient, postGraphQL, startRedis, waitFor, type TestRedis } from '@roam/testkit';
 import { startHoldingProxy } from '../support/holdingProxy';
-import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
+import { ROOT, startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
 
 // Issue 12: idempotency keys end to end, on two gateway processes sharing a real Redis and real subgraph processes.
 const ADD_REVIEW = 'mutation AddReview($body: String!) { addReview(input: { authorId: "1", productUpc: "2", body: $body }) { id body } }';
-const REVIEWS_OF_PRODUCT = '{ product(upc: "2") { reviews { id body } } }';
+const reviewsOfProduct = (upc: string) => `{ product(upc: "${upc}") { reviews { id body } } }`;
 
 describe('idempotency keys across two gateway replicas sharing Redis', () => {
   let redis: TestRedis;
@@ -15,8 +17,8 @@ describe('idempotency keys across two gateway replicas sharing Redis', () => {
   let two: GatewayProcess;
   let env: Record<string, string>;
 
-  const reviewsWithBody = async (url: string, body: string): Promise<string[]> => {
-    const res = await postGraphQL(url, { query: REVIEWS_OF_PRODUCT });
+  const reviewsWithBody = async (url: string, body: string, upc = '2'): Promise<string[]> => {
+    const res = await postGraphQL(url, { query: reviewsOfProduct(upc) });
     return (res.body.data.product.reviews as { id: string; body: string }[]).filter((r) => r.body === body).map((r) => r.id);
   };
   const add = (url: string, body: string, key: string | undefined, headers: Record<string, string> = {}) =>
@@ -26,7 +28,7 @@ describe('idempotency keys across two gateway replicas sharing Redis', () => {
     redis = await startRedis();
     subgraphs = await startSubgraphs();
     const supergraph = writeSupergraph(subgraphs.definitions());
-    env = { REDIS_URL: redis.url, PERSISTED_QUERIES_KEY_PREFIX: `${redis.prefix}pq:`, IDEMPOTENCY_REDIS_PREFIX: redis.prefix, IDEMPOTENCY_LEASE_MS: '1500' };
+    env = { REDIS_URL: redis.url, PERSISTED_QUERIES_KEY_PREFIX: `${redis.prefix}pq:`, IDEMPOTENCY_REDIS_PREFIX: redis.prefix, IDEMPOTENCY_LEASE_MS: '1000' };
     // replica one answers a duplicate of a running request with 409 at once; replica two waits for the first answer (the default)
     [one, two] = await Promise.all([startGateway(supergraph, { ...env, IDEMPOTENCY_WAIT_MS: '0' }), startGateway(supergraph, env)]);
   });
@@ -146,6 +148,35 @@ describe('idempotency keys across two gateway replicas sharing Redis', () => {
     expect(first).toEqual([{ data: { addReview: { id: expect.any(String), body } } }]);
     expect(again).toEqual(first);
     expect(await reviewsWithBody(one.url, body)).toHaveLength(1);
+  });
+
+  it('roam-example-client with REVIEW_BODY adds the review as one keyed user action', async () => {
+    const body = `client ${randomUUID()}`;
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [join(ROOT, 'clients/example/dist/main.js')], { env: { ...process.env, GATEWAY_URL: two.url, REVIEW_BODY: body }, timeout: 30_000 }, (error, out) =>
+        error ? reject(error) : resolve(out),
+      ),
+    );
+    const line = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.operation === 'AddReview')!;
+    expect(line).toMatchObject({ status: 200, attempts: 1, replayed: false, idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const ids = await reviewsWithBody(one.url, body, '1');
+    expect(line.data).toEqual({ addReview: { id: ids[0], body } });
+    expect(ids).toHaveLength(1);
+    // the same user action sent again (the key the client printed) is the stored answer
+    const again = await postGraphQL(
+      one.url,
+      { query: 'mutation AddReview($body: String!) { addReview(input: { authorId: "1", productUpc: "1", body: $body }) { id body } }', variables: { body }, operationName: 'AddReview' },
+      {
+        'idempotency-key': line.idempotencyKey as string,
+        'apollographql-client-name': 'example',
+      },
+    );
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.data).toEqual(line.data);
   });
 
   it('a replica killed (SIGKILL) after the subgraph executed but before the response was stored: the retry on the other replica adds no second review', async () => {

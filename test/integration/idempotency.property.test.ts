@@ -59,23 +59,27 @@ describe('idempotency: random interleavings of sends, retries, replica crashes a
         const replica = () => {
           const store = new RedisIdempotencyStore({ url: redis.url, prefix, timeoutMs: 1000 });
           open.push(store);
-          return { store, idem: new Idempotency({ store, ttlMs: 60_000, leaseMs: LEASE_MS, logger: silent }) };
+          return { store, idem: new Idempotency({ store, ttlMs: 60_000, leaseMs: LEASE_MS, logger: silent }), dead: false };
         };
         const replicas = [replica(), replica()];
         await Promise.all(replicas.map((r) => r.store.waitUntilReady(5000)));
-        const crash = async (i: number): Promise<void> => {
-          const dead = replicas[i]!;
-          replicas[i] = replica(); // the orchestrator restarts it
-          await dead.store.close(); // the process is gone: its connection closes, it renews nothing
-          await replicas[i]!.store.waitUntilReady(5000);
+        /** The replica process `instance` (in slot `i`) dies; a process dies once, whatever else it was running. */
+        const crash = async (i: number, instance: ReturnType<typeof replica>): Promise<void> => {
+          if (instance.dead) return;
+          instance.dead = true;
+          const next = replica(); // the orchestrator restarts it
+          replicas[i] = next;
+          await instance.store.close(); // the process is gone: its connection closes, it renews nothing
+          await next.store.waitUntilReady(5000);
         };
 
         const send = async (r: number, key: string, body: string, crashAt: Crash): Promise<Outcome> => {
-          const { idem } = replicas[r]!;
+          const instance = replicas[r]!;
+          const { idem } = instance;
           let lost!: (o: Outcome) => void;
           const lostOutcome = new Promise<Outcome>((resolve) => (lost = resolve));
           const hang = async (): Promise<never> => {
-            await crash(r);
+            await crash(r, instance);
             lost({ kind: 'lost' });
             return new Promise<never>(() => undefined);
           };
@@ -92,7 +96,7 @@ describe('idempotency: random interleavings of sends, retries, replica crashes a
           if (result.status === 200) {
             await idem.record(result, { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(result.body)) });
             if (crashAt === 'afterStore') {
-              await crash(r);
+              await crash(r, instance);
               return { kind: 'lost' };
             }
             return { kind: 'ack', id: (result.body.data as { addReview: { id: string } }).addReview.id };

@@ -10,3 +10,4 @@ export * from './openRaw';
 export * from './graphqlWsClient';
 export * from './startRedisClusterNode';
 export * from './startRedisCluster';
+export * from './fakePushServices';

@@ -26,6 +26,9 @@ export const ROAM_CLOSE_CODES = {
   TRY_AGAIN_LATER: CLOSE_CODES.TOO_MANY_CONNECTIONS.code,
 } as const;
 
+/** graphql-transport-ws message types only a server may send. */
+const SERVER_MESSAGE_TYPES = new Set(['connection_ack', 'next', 'error']);
+
 /** Settings of {@link createSubscriptionServer}. */
 export interface SubscriptionServerOptions {
   readonly router: SubscriptionRouter;
@@ -72,6 +75,8 @@ export interface SubscriptionServerOptions {
   readonly aroundSubscribe?: <T>(payload: unknown, request: RequestInfo, run: () => Promise<T>) => Promise<T>;
   /** Runs the execution of a query or mutation sent over WebSocket inside it (tracing's span), given its request facts. @default none */
   readonly aroundExecute?: <T>(request: RequestInfo, run: () => Promise<T>) => Promise<T>;
+  /** Told when an acknowledged connection opens (`open` true) and when it closes (the push bridge's presence); must not throw. @default none */
+  readonly onConnection?: (info: ConnectionInfo, open: boolean) => void;
   readonly logger: Logger;
 }
 
@@ -160,6 +165,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     connectionInitWaitTimeout: options.connectionInitTimeoutMs,
     // graphql-ws requires `payload.query` to be a string; a hash-only (persisted) subscribe may omit it.
     jsonMessageReviver(key, value) {
+      // Server-to-client types sent by a client break the protocol: 4400 (graphql-ws itself would throw, log a stack
+      // and close with 4500). A throw here makes the library treat the message as invalid. Found by test/e2e/fuzz.test.ts.
+      if (key === '' && value && typeof value === 'object' && SERVER_MESSAGE_TYPES.has(value.type)) throw new Error('client sent a server message type');
       if (key === '' && value && typeof value === 'object' && value.type === 'subscribe' && value.payload && typeof value.payload === 'object' && value.payload.query === undefined) {
         value.payload.query = '';
       }
@@ -210,6 +218,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         arm();
       }
       options.observer?.connected(info);
+      options.onConnection?.(info, true);
       return options.ackPayload?.(info) ?? true;
     },
     onClose: (ctx) => {
@@ -217,6 +226,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       if (state?.expiry) clearTimeout(state.expiry);
       if (!state?.counted || state.client === undefined) return;
       state.counted = false;
+      if (state.info) options.onConnection?.(state.info, false);
       const held = (connectionsPerClient.get(state.client) ?? 1) - 1;
       if (held <= 0) connectionsPerClient.delete(state.client);
       else connectionsPerClient.set(state.client, held);

@@ -38,6 +38,8 @@ const HEADERS = { 'content-type': 'application/json', accept: 'application/graph
  * - retries query fetches (never mutations or subscription fetches) on connection failures, timeouts before any
  *   response byte and 502/503/504, with exponential backoff and full jitter, within the retry budget and the deadline,
  * - shares an identical in-flight query fetch when asked (`coalesce`; never for mutations),
+ * - sends `Idempotency-Key` with a keyed mutation's derived key (`FetchOptions.idempotencyKey`, `<id>:<n>`), so the
+ *   subgraph can deduplicate (README "Idempotency keys"),
  * - maps every failure to one error ({@link subgraphHttpError} / {@link subgraphMalformedError}) whose reason is
  *   generic (no URL, host, port or socket text); the detail goes to the rate-limited log,
  * - reads the reply's `Cache-Control` into a cache hint,
