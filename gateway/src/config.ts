@@ -52,6 +52,8 @@ export interface GatewayConfig {
   readonly subscriptionMaxBufferedBytes: number;
   /** Recent events each shared subscription keeps in memory so a resuming client (`extensions.lastEventId`) can join it without a new upstream subscription; 0 = always resume through the subgraph's event stream. `SUBSCRIPTION_RESUME_BUFFER`; @default 256 */
   readonly subscriptionResumeBuffer: number;
+  /** How long a shared subscription with resumable events stays open after its last subscriber left, in ms, so clients that reconnect within it (a reconnect storm, a rolling restart) resume from memory instead of replaying through the subgraph. `SUBSCRIPTION_RESUME_LINGER_MS`; @default 0 */
+  readonly subscriptionResumeLingerMs: number;
   /** Who executes query plans: `apollo` (Apollo Gateway) or `roam` (Roam's executor, `executor/`). `EXECUTOR`; @default "roam" */
   readonly executor: 'apollo' | 'roam';
   /** With `EXECUTOR=roam`: identical in-flight queries share one execution, identical subgraph query fetches one HTTP call. `COALESCE_INFLIGHT`; @default true */
@@ -194,6 +196,7 @@ const schema = z.object({
   SUBSCRIPTION_MAX_QUEUED_EVENTS: int(1, 1_000_000).default(100),
   SUBSCRIPTION_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
   SUBSCRIPTION_RESUME_BUFFER: int(0, 100_000).default(256),
+  SUBSCRIPTION_RESUME_LINGER_MS: int(0, 600_000).default(0),
   ...OBSERVABILITY_ENV_SHAPE,
   ...CORS_ENV_SHAPE,
   ...CLIENT_VERSIONS_ENV_SHAPE,
@@ -272,6 +275,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     subscriptionMaxQueuedEvents: c.SUBSCRIPTION_MAX_QUEUED_EVENTS,
     subscriptionMaxBufferedBytes: c.SUBSCRIPTION_MAX_BUFFERED_BYTES,
     subscriptionResumeBuffer: c.SUBSCRIPTION_RESUME_BUFFER,
+    subscriptionResumeLingerMs: c.SUBSCRIPTION_RESUME_LINGER_MS,
     observability: observabilitySettingsFromEnv(c),
     devConsole: devConsoleSettingsFromEnv(c),
     clientVersions: clientVersionSettingsFromEnv(c),

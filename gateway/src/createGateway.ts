@@ -126,6 +126,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     executor: roamExecutor,
     maxQueuedEvents: config.subscriptionMaxQueuedEvents,
     resumeBuffer: config.subscriptionResumeBuffer,
+    resumeLingerMs: config.subscriptionResumeLingerMs,
     logger: logger.child({ component: 'subscriptions' }),
   });
 
