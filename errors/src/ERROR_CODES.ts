@@ -101,6 +101,10 @@ export const ERROR_CODES = {
     description:
       'The response would hold more than `MAX_RESPONSE_FIELDS` fields (object keys and list items, counted while it is built, so it stops early); nothing of it is sent. Ask for less: fewer aliases, smaller pages; `extensions.limit` is the bound.',
   },
+  CACHE_ADMIN_UNAUTHORIZED: {
+    status: 401,
+    description: '`POST /admin/cache/invalidate` without `Authorization: Bearer <RESPONSE_CACHE_ADMIN_TOKEN>` (or with another token); nothing was invalidated.',
+  },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

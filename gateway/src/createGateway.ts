@@ -28,6 +28,7 @@ import { SupergraphSnapshot } from './supergraph/SupergraphSnapshot';
 import { watchSupergraphFile, type SupergraphWatch } from './supergraph/watchSupergraphFile';
 import { transportRulesPlugin } from './transportRules';
 import { Upstreams } from './upstream/Upstreams';
+import { createResponseCaching, registerCacheAdminRoute } from './responseCache';
 
 /** Hooks that replace the gateway's own WebSocket front door (tests, embedders with their own rules). */
 export interface GatewayHooks {
@@ -98,9 +99,17 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     hooks: upstreamHooks,
     logger: logger.child({ component: 'upstream' }),
   });
-  const roamExecutor = new RoamExecutor({ upstreams, coalesceInflight: config.coalesceInflight, maxResponseFields: config.maxResponseFields, logger: logger.child({ component: 'roam-executor' }) });
+  const roamExecutor = new RoamExecutor({
+    upstreams,
+    coalesceInflight: config.coalesceInflight,
+    maxResponseFields: config.maxResponseFields,
+    collectEntityTags: config.responseCache.enabled,
+    logger: logger.child({ component: 'roam-executor' }),
+  });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
-  const executor: OperationExecutor = oracle ?? roamExecutor;
+  // response cache (issue 14): around Roam's executor only (it names the entities invalidation needs)
+  const caching = createResponseCaching(config.responseCache, config.persistedQueries.redisUrl, logger);
+  const executor: OperationExecutor = oracle ?? (caching.cache ? caching.cache.wrap(roamExecutor) : roamExecutor);
   const limiter = new OperationLimiter({ settings: config.limits });
   const limitsLogger = logger.child({ component: 'limits' });
   const subscriptions = new SubscriptionRouter({
@@ -135,7 +144,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const traced: PipelinePlugin[] = tracing ? [tracing.plugin()] : [];
   // app-version gating refuses in resolveDocument, before any persisted-query lookup
   const clientVersions = clientVersionsPlugin(config.clientVersions);
-  const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, transportRules, persistedQueries, limits, cacheControl];
+  const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, transportRules, persistedQueries, limits, cacheControl, ...(caching.cache && !oracle ? [caching.cache.plugin()] : [])];
   const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger });
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
@@ -187,7 +196,9 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     limitsFor: (clientName) => limiter.limitsFor(clientName),
     onExchange: observability.metrics || config.observability.accessLog !== 'off' ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
+    deltas: caching.deltas,
   });
+  if (caching.cache && config.responseCache.adminToken) registerCacheAdminRoute(app, caching.cache, config.responseCache.adminToken);
   const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;
   const wsServer: SubscriptionServer = createSubscriptionServer({
     router: subscriptions,
@@ -221,6 +232,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       watch = watchSupergraphFile(config.supergraphPath, config.supergraphPollIntervalMs, logger, install);
       install(watch.initialSdl);
       await persisted.start();
+      await caching.start();
       await app.listen({ port: config.port, host: config.host });
       await metricsEndpoint?.listen();
       const address = app.server.address();
@@ -243,6 +255,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         await upstreams.close();
         await tracing?.close();
         await persisted.store.close();
+        await caching.close();
       })();
       return closing;
     },

@@ -5,6 +5,7 @@ import type { SubscriptionPlan, SupergraphSnapshot } from '../supergraph/Supergr
 import { InflightCoalescer } from '../upstream/InflightCoalescer';
 import type { CacheHint, SubgraphRequest, UpstreamEvent } from '../upstream';
 import type { Upstreams } from '../upstream/Upstreams';
+import { collectEntityTags } from './collectEntityTags';
 import { deepMerge, executePlan, type SubgraphCall } from './executePlan';
 import { introspectionDocument } from './introspectionDocument';
 import { shapeResponse } from './shapeResponse';
@@ -28,6 +29,8 @@ export interface Execution {
   readonly errors: readonly GraphQLError[];
   /** Hints of the subgraph replies that sent `Cache-Control` (they restrict the response's policy). */
   readonly hints: readonly CacheHint[];
+  /** The entities the data holds (`Type:key`, or `Type` for one without its key), when `collectEntityTags` is on ({@link collectEntityTags}). */
+  readonly entities?: readonly string[];
 }
 
 /** Settings of {@link RoamExecutor}. */
@@ -42,6 +45,8 @@ export interface RoamExecutorOptions {
   readonly coalesceInflight?: boolean;
   /** Most fields a response may hold ({@link shapeResponse}); past it the operation fails with `RESPONSE_TOO_LARGE`. @default Infinity */
   readonly maxResponseFields?: number;
+  /** Name the entities of each query and mutation result ({@link Execution.entities}) for the response cache. @default false */
+  readonly collectEntityTags?: boolean;
 }
 
 /**
@@ -134,7 +139,8 @@ export class RoamExecutor {
       if (result.errors) errors.push(...result.errors);
     }
     const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors, this.options.maxResponseFields);
-    return { data, errors, hints };
+    if (!this.options.collectEntityTags) return { data, errors, hints };
+    return { data, errors, hints, entities: collectEntityTags(snapshot.apiSchema, snapshot.supergraphSchema, op.document, op.operation, merged) };
   }
 }
 

@@ -6,6 +6,7 @@ import { errorResult } from '../pipeline/errorResult';
 import type { OperationPipeline } from '../pipeline/OperationPipeline';
 import { runBatch } from '../pipeline/runBatch';
 import type { OperationResult, RequestInfo } from '../pipeline/types';
+import type { DeltaResponder } from '../responseCache/DeltaResponder';
 import type { GraphQLExchange } from './GraphQLExchange';
 import { preventCsrf } from './preventCsrf';
 import { encodeResponseBody, type CompressionOptions } from './encodeResponseBody';
@@ -32,6 +33,8 @@ export interface GraphQLRouteOptions {
   readonly onExchange?: (exchange: GraphQLExchange) => void;
   /** Runs each request's handler (tracing: inside the request's span); `statusOf` gives the response status once it returned. @default run directly */
   readonly aroundHandler?: <T>(request: FastifyRequest, run: () => Promise<T>, statusOf: () => number) => Promise<T>;
+  /** Delta updates (`A-IM: json-patch` → 226 with an RFC 6902 patch) for single queries. @default none (always the full response) */
+  readonly deltas?: DeltaResponder;
 }
 
 /** What the handler learns about an exchange, completed by the `onSend` and `onResponse` hooks. */
@@ -165,6 +168,7 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
     let jsonText: string;
     let cacheControl: string;
     let body: unknown;
+    let patched = false;
     if (Array.isArray(raw)) {
       if (raw.length === 0) return sendError(reply, 'BAD_REQUEST', 'A batch must contain at least one operation.');
       if (limits.mode === 'enforce' && raw.length > limits.maxBatchSize) {
@@ -193,10 +197,16 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       const etag = etagOf(jsonText);
       void reply.header('etag', etag);
       if (ifNoneMatchMatches(header(request.headers['if-none-match']), etag)) return reply.code(304).send();
+      const delta = options.deltas && !Array.isArray(raw) ? await options.deltas.respond(raw, headers, etag, jsonText) : undefined;
+      if (delta) {
+        // RFC 3229 §10.4.1: 226 IM Used, the instance-manipulation applied, a patch against the client's version
+        [status, body, jsonText, patched] = [226, delta.patch, delta.text, true];
+        void reply.header('im', 'json-patch').header('vary', `${VARY}, A-IM, If-None-Match`);
+      }
     }
     const encoded = await encodeResponseBody(jsonText, body, mediaType, negotiateContentEncoding(header(request.headers['accept-encoding'])), options.compression);
     if (options.onExchange) Object.assign(stateOf(request), { code: firstErrorCode(body), uncompressedBytes: encoded.uncompressedBytes, contentEncoding: encoded.contentEncoding ?? 'identity' });
-    void reply.code(status).header('content-type', encoded.contentType);
+    void reply.code(status).header('content-type', patched && mediaType !== 'application/msgpack' ? 'application/json-patch+json' : encoded.contentType);
     if (encoded.contentEncoding) void reply.header('content-encoding', encoded.contentEncoding);
     return reply.send(encoded.body);
   };

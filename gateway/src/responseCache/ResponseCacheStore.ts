@@ -1,0 +1,220 @@
+import type { RedisConnections } from '@roam/redis';
+import { LRUCache } from 'lru-cache';
+
+/** One cached response as stored. */
+export interface StoredResponse {
+  /** The response's `data` as JSON text. */
+  readonly data: string;
+  /** The subgraph `Cache-Control` hints it was computed with (they restrict its policy again on a hit). */
+  readonly hints: readonly { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' }[];
+  /** When it was stored (ms since the epoch): `Age` counts from here. */
+  readonly storedAt: number;
+  /** Index names it is filed under ({@link indexNamesOf}). */
+  readonly indexes: readonly string[];
+}
+
+/** How long an invalidation is remembered (ms), so a response whose execution started before it is not stored after it. */
+export const TOMBSTONE_TTL_MS = 5 * 60_000;
+
+/**
+ * Where the response cache keeps responses, their invalidation index, and the base versions of delta updates.
+ * Implemented over Redis (shared by replicas) and in memory (one process). Every method may throw when the
+ * store is unavailable; callers treat a failed read as a miss and log a failed write.
+ */
+export interface ResponseCacheStore {
+  /** Whether the store is shared by every replica (Redis). */
+  readonly shared: boolean;
+  /**
+   * @param keys - cache keys to try, in order.
+   * @returns the first stored response found, with its key.
+   */
+  get(keys: readonly string[]): Promise<{ key: string; entry: StoredResponse } | undefined>;
+  /**
+   * Stores `entry` under `key` for `ttlMs`, filed under `entry.indexes`, unless one of those indexes was
+   * invalidated at or after `startedAt` (the execution that produced it may have read data the invalidation
+   * changed): then nothing stays stored.
+   * @returns whether the entry stays stored.
+   */
+  set(key: string, entry: StoredResponse, ttlMs: number, startedAt: number): Promise<boolean>;
+  /**
+   * Deletes every response filed under any of `indexes` and remembers the time for {@link TOMBSTONE_TTL_MS}.
+   * @returns how many responses were deleted.
+   */
+  invalidate(indexes: readonly string[], now: number): Promise<number>;
+  /**
+   * Keeps `text` as a base version `etag` of operation `opKey` (newest first, at most `maxVersions`, each for `ttlMs`).
+   * Does nothing when `etag` is already the newest.
+   */
+  putBase(opKey: string, etag: string, text: string, maxVersions: number, ttlMs: number): Promise<void>;
+  /** @returns the text of base version `etag` of `opKey`, if still kept. */
+  getBase(opKey: string, etag: string): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+/** Bounds of {@link MemoryResponseCacheStore}. */
+export interface MemoryStoreOptions {
+  /** Most responses kept (least recently used go first). */
+  readonly maxEntries: number;
+  /** Most operations whose base versions are kept. @default maxEntries */
+  readonly maxBaseOperations?: number;
+}
+
+/** The store of one process (`npm start` without `REDIS_URL`): LRU-bounded maps. */
+export class MemoryResponseCacheStore implements ResponseCacheStore {
+  readonly shared = false;
+  private readonly entries: LRUCache<string, StoredResponse>;
+  private readonly index = new Map<string, Set<string>>();
+  private readonly tombstones = new LRUCache<string, number>({ max: 100_000, ttl: TOMBSTONE_TTL_MS });
+  private readonly bases: LRUCache<string, { etag: string; text: string; expiresAt: number }[]>;
+
+  constructor(options: MemoryStoreOptions) {
+    this.entries = new LRUCache<string, StoredResponse>({
+      max: options.maxEntries,
+      ttlAutopurge: false,
+      dispose: (entry, key) => {
+        for (const name of entry.indexes) {
+          const set = this.index.get(name);
+          set?.delete(key);
+          if (set?.size === 0) this.index.delete(name);
+        }
+      },
+    });
+    this.bases = new LRUCache({ max: options.maxBaseOperations ?? options.maxEntries });
+  }
+
+  async get(keys: readonly string[]): Promise<{ key: string; entry: StoredResponse } | undefined> {
+    for (const key of keys) {
+      const entry = this.entries.get(key);
+      if (entry) return { key, entry };
+    }
+    return undefined;
+  }
+
+  async set(key: string, entry: StoredResponse, ttlMs: number, startedAt: number): Promise<boolean> {
+    if (entry.indexes.some((name) => (this.tombstones.get(name) ?? -Infinity) >= startedAt)) return false;
+    this.entries.set(key, entry, { ttl: ttlMs });
+    for (const name of entry.indexes) {
+      let set = this.index.get(name);
+      if (!set) this.index.set(name, (set = new Set()));
+      set.add(key);
+    }
+    return true;
+  }
+
+  async invalidate(indexes: readonly string[], now: number): Promise<number> {
+    let count = 0;
+    for (const name of indexes) {
+      this.tombstones.set(name, now);
+      for (const key of [...(this.index.get(name) ?? [])]) if (this.entries.delete(key)) count++;
+      this.index.delete(name);
+    }
+    return count;
+  }
+
+  async putBase(opKey: string, etag: string, text: string, maxVersions: number, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    const list = (this.bases.get(opKey) ?? []).filter((b) => b.expiresAt > now);
+    if (list[0]?.etag === etag) return;
+    this.bases.set(opKey, [{ etag, text, expiresAt: now + ttlMs }, ...list.filter((b) => b.etag !== etag)].slice(0, maxVersions));
+  }
+
+  async getBase(opKey: string, etag: string): Promise<string | undefined> {
+    const base = this.bases.get(opKey)?.find((b) => b.etag === etag);
+    return base && base.expiresAt > Date.now() ? base.text : undefined;
+  }
+
+  async close(): Promise<void> {
+    this.entries.clear();
+    this.bases.clear();
+  }
+}
+
+/**
+ * The store shared by every replica, in Redis (`REDIS_URL`), keys under the cache's prefix:
+ * `r:<key>` (a response, JSON, with its TTL), `i:<index>` (set of response keys filed under an index; its TTL
+ * is the longest of its members'), `x:<index>` (time of the index's last invalidation, {@link TOMBSTONE_TTL_MS}),
+ * `b:<opKey>` (list of base-version ETags, newest first) and `b:<opKey>:<etag>` (a base version's text).
+ * Every call goes through {@link RedisConnections.call} (deadline, no offline queue); keys are single-key
+ * commands, so Redis Cluster spreads them. Needs Redis 7 (`PEXPIRE … NX|GT`).
+ */
+export class RedisResponseCacheStore implements ResponseCacheStore {
+  readonly shared = true;
+
+  /**
+   * @param connections - from `createRedisConnections` (owned by this store: {@link close} closes them).
+   * @param prefix - prefix of every key, e.g. `roam:cache:`.
+   */
+  constructor(
+    private readonly connections: RedisConnections,
+    private readonly prefix: string,
+  ) {}
+
+  async get(keys: readonly string[]): Promise<{ key: string; entry: StoredResponse } | undefined> {
+    const values = await this.connections.call('cache get', (c) => Promise.all(keys.map((k) => c.get(this.prefix + 'r:' + k))));
+    for (let i = 0; i < keys.length; i++) {
+      const text = values[i];
+      if (text) return { key: keys[i]!, entry: JSON.parse(text) as StoredResponse };
+    }
+    return undefined;
+  }
+
+  async set(key: string, entry: StoredResponse, ttlMs: number, startedAt: number): Promise<boolean> {
+    const p = this.prefix;
+    return this.connections.call('cache set', async (c) => {
+      // file it first, then check the tombstones: an invalidation either deleted it or is seen here
+      await Promise.all([
+        c.set(p + 'r:' + key, JSON.stringify(entry), 'PX', ttlMs),
+        ...entry.indexes.map(async (name) => {
+          await c.sadd(p + 'i:' + name, key);
+          await c.pexpire(p + 'i:' + name, ttlMs, 'NX');
+          await c.pexpire(p + 'i:' + name, ttlMs, 'GT');
+        }),
+      ]);
+      const times = await Promise.all(entry.indexes.map((name) => c.get(p + 'x:' + name)));
+      if (times.some((t) => t !== null && Number(t) >= startedAt)) {
+        await c.del(p + 'r:' + key);
+        return false;
+      }
+      return true;
+    });
+  }
+
+  async invalidate(indexes: readonly string[], now: number): Promise<number> {
+    const p = this.prefix;
+    return this.connections.call('cache invalidate', async (c) => {
+      const counts = await Promise.all(
+        indexes.map(async (name) => {
+          await c.set(p + 'x:' + name, String(now), 'PX', TOMBSTONE_TTL_MS);
+          const keys = await c.smembers(p + 'i:' + name);
+          const deleted = keys.length > 0 ? await Promise.all(keys.map((k) => c.del(p + 'r:' + k))) : [];
+          await c.del(p + 'i:' + name);
+          return deleted.reduce((a, b) => a + b, 0);
+        }),
+      );
+      return counts.reduce((a, b) => a + b, 0);
+    });
+  }
+
+  async putBase(opKey: string, etag: string, text: string, maxVersions: number, ttlMs: number): Promise<void> {
+    const list = this.prefix + 'b:' + opKey;
+    await this.connections.call('delta base put', async (c) => {
+      if ((await c.lindex(list, 0)) === etag) return;
+      await c.set(`${list}:${etag}`, text, 'PX', ttlMs);
+      await c.lrem(list, 0, etag);
+      await c.lpush(list, etag);
+      const dropped = await c.lrange(list, maxVersions, -1);
+      await c.ltrim(list, 0, maxVersions - 1);
+      await c.pexpire(list, ttlMs);
+      if (dropped.length > 0) await Promise.all(dropped.map((e) => c.del(`${list}:${e}`)));
+    });
+  }
+
+  async getBase(opKey: string, etag: string): Promise<string | undefined> {
+    const text = await this.connections.call('delta base get', (c) => c.get(`${this.prefix}b:${opKey}:${etag}`));
+    return text ?? undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.connections.close();
+  }
+}
