@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createPersistedClient, TopProductsQueryDocument } from '@roam/example-client';
 import { createRedisConnections, RedisChannels, redisKeyspace, type RedisConnections } from '@roam/redis';
 import { postGraphQL, startRedis, waitFor, type TestRedis } from '@roam/testkit';
 import { applyPatch, type Operation } from 'fast-json-patch';
@@ -173,6 +174,32 @@ describe('response cache and delta updates: two gateway replicas sharing a real 
     // another caller's base is not a base for this caller
     const stranger = await product(one, '7', { ...delta, 'if-none-match': etag, authorization: 'Bearer stranger' });
     expect(stranger.status).toBe(200);
+  });
+
+  it('the example client keeps its last response and ETag, and gets a 304, then a patch it verifies against the new ETag (JSON and MessagePack)', async () => {
+    for (const responseEncoding of ['json', 'msgpack'] as const) {
+      const statuses: number[] = [];
+      const recording: typeof fetch = async (input, init) => {
+        const res = await fetch(input, init);
+        statuses.push(res.status);
+        return res;
+      };
+      const client = createPersistedClient({ endpoint: one.url, fetch: recording, responseEncoding, deltas: true });
+      const first = await client.execute(TopProductsQueryDocument, { first: 3 });
+      expect(first.delta).toBe('full');
+      const same = await client.execute(TopProductsQueryDocument, { first: 3 });
+      expect(same).toMatchObject({ status: 304, delta: 'not-modified', data: first.data });
+      const target = first.data!.topProducts![2]!;
+      await setStock(two, target.upc, !target.inStock);
+      const changed = await client.execute(TopProductsQueryDocument, { first: 3 });
+      expect(changed.status).toBe(226);
+      expect(changed.delta).toBe('patch');
+      const expected = structuredClone(first.data!);
+      expected.topProducts![2]!.inStock = !target.inStock;
+      expect(changed.data).toEqual(expected);
+      expect(statuses.slice(-2)).toEqual([304, 226]); // no fallback request: the patched result matched the ETag
+      await setStock(two, target.upc, target.inStock!); // back, for the next encoding
+    }
   });
 
   it('with Redis down the cache is bypassed and answers stay correct', async () => {
