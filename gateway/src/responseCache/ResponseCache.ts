@@ -153,7 +153,10 @@ export class ResponseCache {
         }
         if (found) {
           const hints = [...found.entry.hints];
-          const execution: Execution = { data: JSON.parse(found.entry.data) as Record<string, unknown>, errors: [], hints };
+          // the in-memory store keeps one parsed copy; the pipeline only reads `data` (extensions go beside it)
+          const data = found.entry.parsed ?? (JSON.parse(found.entry.data) as Record<string, unknown>);
+          if (!this.options.store.shared) found.entry.parsed = data;
+          const execution: Execution = { data, errors: [], hints };
           this.outcomes.set(hints, { state: 'HIT', storedAt: found.entry.storedAt });
           return execution;
         }

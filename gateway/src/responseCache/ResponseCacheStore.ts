@@ -11,6 +11,8 @@ export interface StoredResponse {
   readonly storedAt: number;
   /** Index names it is filed under ({@link indexNamesOf}). */
   readonly indexes: readonly string[];
+  /** `data` parsed, kept by the in-memory store after the first hit (shared by hits: never modified). */
+  parsed?: Record<string, unknown>;
 }
 
 /** How long an invalidation is remembered (ms), so a response whose execution started before it is not stored after it. */
@@ -150,10 +152,10 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
   ) {}
 
   async get(keys: readonly string[]): Promise<{ key: string; entry: StoredResponse } | undefined> {
-    const values = await this.connections.call('cache get', (c) => Promise.all(keys.map((k) => c.get(this.prefix + 'r:' + k))));
+    const values = await this.connections.call('cache get', (c) => Promise.all(keys.map((k) => c.getBuffer(this.prefix + 'r:' + k))));
     for (let i = 0; i < keys.length; i++) {
-      const text = values[i];
-      if (text) return { key: keys[i]!, entry: JSON.parse(text) as StoredResponse };
+      const value = values[i];
+      if (value) return { key: keys[i]!, entry: decodeEntry(value) };
     }
     return undefined;
   }
@@ -163,7 +165,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     return this.connections.call('cache set', async (c) => {
       // file it first, then check the tombstones: an invalidation either deleted it or is seen here
       await Promise.all([
-        c.set(p + 'r:' + key, JSON.stringify(entry), 'PX', ttlMs),
+        c.set(p + 'r:' + key, encodeEntry(entry), 'PX', ttlMs),
         ...entry.indexes.map(async (name) => {
           await c.sadd(p + 'i:' + name, key);
           await c.pexpire(p + 'i:' + name, ttlMs, 'NX');
@@ -217,4 +219,17 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
   async close(): Promise<void> {
     await this.connections.close();
   }
+}
+
+/** A stored response as one Redis value: its metadata as JSON, a newline, then the `data` JSON text as it is (not escaped into a string). */
+function encodeEntry(entry: StoredResponse): string {
+  return `${JSON.stringify({ hints: entry.hints, storedAt: entry.storedAt, indexes: entry.indexes })}\n${entry.data}`;
+}
+
+/** @returns the response {@link encodeEntry} wrote. @throws SyntaxError for a value it did not write. */
+function decodeEntry(value: Buffer): StoredResponse {
+  const newline = value.indexOf(10);
+  if (newline < 0) throw new SyntaxError('not a stored response');
+  const meta = JSON.parse(value.toString('utf8', 0, newline)) as Omit<StoredResponse, 'data'>;
+  return { ...meta, data: value.toString('utf8', newline + 1) };
 }

@@ -7,7 +7,7 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
  * into the gateway's `config.ts` schema:
  * `RESPONSE_CACHE` (`on` | `off`, off), `RESPONSE_CACHE_MAX_ENTRIES` (in-memory store, 10000),
  * `RESPONSE_CACHE_MAX_ENTRY_BYTES` (largest response stored, 1048576), `RESPONSE_CACHE_KEY_PREFIX`
- * (Redis keys and the invalidation channel, `roam:cache:`), `RESPONSE_CACHE_TIMEOUT_MS` (Redis deadline, 50),
+ * (Redis keys and the invalidation channel, `roam:cache:`), `RESPONSE_CACHE_TIMEOUT_MS` (Redis deadline, 100),
  * `RESPONSE_CACHE_ADMIN_TOKEN` (bearer token of the invalidation endpoint; unset = no endpoint),
  * `DELTA_UPDATES` (`on` | `off`, on), `DELTA_MAX_VERSIONS` (base versions kept per operation, 4),
  * `DELTA_MAX_AGE_SECONDS` (how long a base version is kept, 600).
@@ -17,7 +17,7 @@ export const RESPONSE_CACHE_ENV_SHAPE = {
   RESPONSE_CACHE_MAX_ENTRIES: int(1, 10_000_000).default(10_000),
   RESPONSE_CACHE_MAX_ENTRY_BYTES: int(1, 512 * 1024 * 1024).default(1024 * 1024),
   RESPONSE_CACHE_KEY_PREFIX: z.string().min(1).default('roam:cache:'),
-  RESPONSE_CACHE_TIMEOUT_MS: int(1, 60_000).default(50),
+  RESPONSE_CACHE_TIMEOUT_MS: int(1, 60_000).default(100),
   RESPONSE_CACHE_ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   DELTA_UPDATES: z.enum(['on', 'off']).default('on'),
   DELTA_MAX_VERSIONS: int(1, 100).default(4),
@@ -37,7 +37,7 @@ export interface ResponseCacheSettings {
   readonly maxEntryBytes: number;
   /** Prefix of every Redis key and of the invalidation channel (`<prefix>invalidate`). `RESPONSE_CACHE_KEY_PREFIX`; @default "roam:cache:" */
   readonly keyPrefix: string;
-  /** Deadline of each Redis call of the cache, in ms; past it the call counts as failed (a read is a miss). `RESPONSE_CACHE_TIMEOUT_MS`; @default 50 */
+  /** Deadline of each Redis call of the cache, in ms; past it the call counts as failed (a read is a miss). `RESPONSE_CACHE_TIMEOUT_MS`; @default 100 */
   readonly timeoutMs: number;
   /** Bearer token of `POST /admin/cache/invalidate`; undefined = no endpoint (404). `RESPONSE_CACHE_ADMIN_TOKEN`; @default undefined */
   readonly adminToken: string | undefined;
