@@ -27,7 +27,8 @@ describe('response cache and delta updates: two gateway replicas sharing a real 
 
   beforeAll(async () => {
     redis = await startRedis();
-    subgraphs = await startSubgraphs();
+    // the subgraphs share the Redis too: inventory publishes cache invalidations for its changes
+    subgraphs = await startSubgraphs({ REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix });
     const supergraph = writeSupergraph(subgraphs.definitions());
     const env = {
       REDIS_URL: redis.url,
@@ -100,7 +101,19 @@ describe('response cache and delta updates: two gateway replicas sharing a real 
     expect((await product(one, '2')).headers['x-roam-cache']).toBe('HIT');
   });
 
-  it('a subgraph-published invalidation (Redis pub/sub) reaches both replicas within 100 ms', async () => {
+  it('a change made in a subgraph outside the gateway (inventory publishes the invalidation) reaches both replicas within 100 ms', async () => {
+    const before = (await product(one, '9')).body.data.product;
+    await waitFor(async () => (await product(one, '9')).headers['x-roam-cache'] === 'HIT' && (await product(two, '9')).headers['x-roam-cache'] === 'HIT', 'cached on both', 2000);
+    const direct = await postGraphQL(subgraphs.urls.inventory!, { query: SET_STOCK, variables: { upc: '9', inStock: !before.inStock } });
+    expect(direct.body.data.setInStock.inStock).toBe(!before.inStock);
+    const changed = Date.now();
+    for (const gateway of [one, two]) {
+      await waitFor(async () => (await product(gateway, '9')).body.data.product.inStock === !before.inStock, 'the new value on the replica', 100, 10);
+    }
+    expect(Date.now() - changed).toBeLessThan(1000);
+  });
+
+  it('an invalidation published on Redis by any tool (the documented message) reaches both replicas within 100 ms', async () => {
     for (const gateway of [one, two]) await product(gateway, '5');
     await waitFor(async () => (await product(one, '5')).headers['x-roam-cache'] === 'HIT', 'cached', 2000);
     const channels = new RedisChannels(publisher, redisKeyspace(`${redis.prefix}cache:`));

@@ -24,6 +24,7 @@ export interface RedisPubSubOptions {
 export class RedisPubSub implements PubSub {
   private readonly connections: RedisConnections;
   private readonly channels: RedisChannels;
+  private readonly cacheChannels: RedisChannels;
 
   /**
    * @param url - `REDIS_URL` in any form `parseRedisUrl` of `@roam/redis` reads.
@@ -39,6 +40,7 @@ export class RedisPubSub implements PubSub {
   ) {
     this.connections = createRedisConnections(url, { commandTimeoutMs: options.timeoutMs ?? 1000, logger, name: 'subgraph pub/sub' });
     this.channels = new RedisChannels(this.connections, redisKeyspace(prefix).namespace('events'), { logger, name: 'subgraph pub/sub' });
+    this.cacheChannels = new RedisChannels(this.connections, redisKeyspace(prefix).namespace('cache'), { logger, name: 'subgraph pub/sub' });
   }
 
   async publish(channel: string, payload: unknown): Promise<void> {
@@ -47,6 +49,15 @@ export class RedisPubSub implements PubSub {
     } catch (error) {
       const e = RedisUnavailableError.from(error);
       this.logger.error({ channel, reason: e.reason, detail: e.message }, 'redis publish failed; event lost');
+    }
+  }
+
+  async invalidateCache(invalidation: { readonly entities?: readonly string[]; readonly types?: readonly string[] }): Promise<void> {
+    try {
+      await this.cacheChannels.publish('invalidate', invalidation);
+    } catch (error) {
+      const e = RedisUnavailableError.from(error);
+      this.logger.error({ reason: e.reason, detail: e.message }, 'redis publish of a cache invalidation failed; it is lost');
     }
   }
 
