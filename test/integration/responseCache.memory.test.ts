@@ -1,0 +1,75 @@
+import pino from 'pino';
+import { request } from 'undici';
+import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
+import { postGraphQL } from '@roam/testkit';
+import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
+import { writeSupergraph } from '../support/stack';
+
+// Issue 14: the response cache in memory (npm start without REDIS_URL): stampede protection, hits without
+// subgraph calls, entity tags for entities whose key the client did not select, the admin endpoint off.
+describe('response cache, in-memory store (one process)', () => {
+  let subgraphs: InProcessSubgraphs;
+  let gateway: RoamGateway;
+  let url: string;
+  const calls = () => subgraphs.servers.products!.requestCount() + subgraphs.servers.inventory!.requestCount();
+
+  beforeAll(async () => {
+    subgraphs = await startInProcessSubgraphs();
+    const config = readConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
+      LOG_LEVEL: 'silent',
+      RESPONSE_CACHE: 'on',
+      CACHE_HINTS: JSON.stringify({ Product: { maxAge: 60, scope: 'PUBLIC' } }),
+    });
+    gateway = createGateway(config, pino({ level: 'silent' }));
+    url = await gateway.listen();
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await subgraphs?.close();
+  });
+
+  it('20 concurrent misses of one key run one execution (in-flight coalescing); later requests hit without calling a subgraph', async () => {
+    const query = '{ topProducts(first: 3) { upc name inStock } }';
+    const before = calls();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => postGraphQL(url, { query })));
+    expect(new Set(answers.map((a) => a.text)).size).toBe(1);
+    expect(answers.every((a) => a.status === 200 && a.body.data.topProducts.length === 3)).toBe(true);
+    // those that arrived while the first ran share its execution (MISS); any arriving after it was stored hit
+    expect(answers.filter((a) => a.headers['x-roam-cache'] === 'MISS').length).toBeGreaterThanOrEqual(1);
+    expect(answers.every((a) => a.headers['x-roam-cache'] === 'MISS' || a.headers['x-roam-cache'] === 'HIT')).toBe(true);
+    expect(calls() - before).toBe(2); // one products fetch, one inventory entity fetch
+    const hit = await postGraphQL(url, { query });
+    expect(hit.headers['x-roam-cache']).toBe('HIT');
+    expect(hit.text).toBe(answers[0]!.text);
+    expect(calls() - before).toBe(2);
+  });
+
+  it('a cached response whose product key was not selected is still dropped by a mutation on that product', async () => {
+    const query = '{ product(upc: "2") { name inStock } }';
+    const first = await postGraphQL(url, { query });
+    expect((await postGraphQL(url, { query })).headers['x-roam-cache']).toBe('HIT');
+    const inStock = first.body.data.product.inStock as boolean;
+    // the mutation selects no key either: its result names "some Product", which drops every Product response
+    const mutation = await postGraphQL(url, { query: `mutation { setInStock(upc: "2", inStock: ${!inStock}) { inStock } }` });
+    expect(mutation.body.data.setInStock.inStock).toBe(!inStock);
+    const after = await postGraphQL(url, { query });
+    expect(after.headers['x-roam-cache']).toBe('MISS');
+    expect(after.body.data.product).toEqual({ name: first.body.data.product.name, inStock: !inStock });
+  });
+
+  it('an unhinted query is not cached, a refused one never reaches the cache; without RESPONSE_CACHE_ADMIN_TOKEN there is no admin endpoint', async () => {
+    const unhinted = '{ me { id } }';
+    await postGraphQL(url, { query: unhinted });
+    const again = await postGraphQL(url, { query: unhinted });
+    expect(again.headers['cache-control']).toBe('private, no-cache');
+    expect(again.headers['x-roam-cache']).toBe('MISS');
+    const failing = '{ product(upc: "1") { name } nope: product(upc: $x) { name } }';
+    expect((await postGraphQL(url, { query: failing })).headers['x-roam-cache']).toBeUndefined(); // refused before execution
+    const admin = await request(url.replace('/graphql', '/admin/cache/invalidate'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"types":["Product"]}' });
+    expect(admin.statusCode).toBe(404);
+    await admin.body.text();
+  });
+});
