@@ -5,6 +5,9 @@ import { postGraphQL, startRedis, waitFor, type TestRedis } from '@roam/testkit'
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { unpack } from 'msgpackr';
 import { request } from 'undici';
+import { client as wsClient } from '@roam/testkit';
+import type { FormattedExecutionResult } from 'graphql-ws';
+import { subgraphSubscriptions } from '../support/subgraphHealth';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
 
 const TOKEN = 'test-admin-token-0123456789';
@@ -212,6 +215,39 @@ describe('response cache and delta updates: two gateway replicas sharing a real 
       expect(changed.data).toEqual(expected);
       expect(statuses.slice(-2)).toEqual([304, 226]); // no fallback request: the patched result matched the ETag
       await setStock(two, target.upc, target.inStock!); // back, for the next encoding
+    }
+  });
+
+  it('subscription patches (opt-in): the first event whole, later ones as JSON Patches against the previous event; without the opt-in, whole events', async () => {
+    const c = wsClient(one.url);
+    const query = 'subscription ($upc: String!) { stockChanged(upc: $upc) { upc name price weight inStock shippingEstimate } }';
+    const received: { patched: FormattedExecutionResult[]; plain: FormattedExecutionResult[] } = { patched: [], plain: [] };
+    const stops = (['patched', 'plain'] as const).map((kind) =>
+      c.subscribe(
+        { query, variables: { upc: '2' }, ...(kind === 'patched' ? { extensions: { patches: 'json-patch' } } : {}) },
+        { next: (r) => void received[kind].push(r as FormattedExecutionResult), error: () => undefined, complete: () => undefined },
+      ),
+    );
+    try {
+      await waitFor(async () => (await subgraphSubscriptions(subgraphs.urls.inventory!)).active >= 1, 'the upstream subscription');
+      for (const inStock of [true, false, true]) {
+        const count = received.plain.length;
+        expect((await setStock(two, '2', inStock)).body.data.setInStock.inStock).toBe(inStock);
+        await waitFor(() => received.plain.length === count + 1 && received.patched.length === count + 1, 'the event on both subscriptions');
+      }
+      expect(received.plain.map((r) => (r.data as { stockChanged: { inStock: boolean } }).stockChanged.inStock)).toEqual([true, false, true]);
+      expect(received.patched[0]).toEqual(received.plain[0]);
+      let current = structuredClone(received.patched[0]) as unknown;
+      for (let i = 1; i < 3; i++) {
+        const event = received.patched[i]!;
+        expect(event.data).toBeUndefined();
+        expect(event.extensions?.patch).toEqual([{ op: 'replace', path: '/data/stockChanged/inStock', value: [true, false, true][i] }]);
+        current = applyPatch(current, event.extensions!.patch as Operation[]).newDocument;
+        expect(current).toEqual(received.plain[i]);
+      }
+    } finally {
+      for (const stop of stops) stop();
+      await c.dispose();
     }
   });
 

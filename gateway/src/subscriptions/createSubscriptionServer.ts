@@ -12,6 +12,7 @@ import type { OperationPipeline, PreparedOperation } from '../pipeline/Operation
 import type { RequestInfo } from '../pipeline/types';
 import { formatResult } from './formatResult';
 import { connectionInfo } from './connectionInfo';
+import { patchingWriter } from '../responseCache/subscriptionPatches';
 import type { EventStream } from './EventStream';
 import type { SubscriptionRouter } from './SubscriptionRouter';
 import type { Authenticate, ConnectionInfo, SubscribeRequest } from './types';
@@ -190,7 +191,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const started = performance.now();
       let outcome: ExecutionArgs | readonly GraphQLError[];
       try {
-        outcome = await prepareOperation(payload as SubscribeRequest, request, state, directWriter(ctx.extra.socket, id));
+        // opt-in patch events (`extensions.patches: "json-patch"`, README "Response cache and delta updates")
+        outcome = await prepareOperation(payload as SubscribeRequest, request, state, patchingWriter(payload, directWriter(ctx.extra.socket, id)));
       } catch (error) {
         if (isRoamError(error)) outcome = [error];
         else {
