@@ -146,6 +146,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const clientVersions = clientVersionsPlugin(config.clientVersions);
   const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, transportRules, persistedQueries, limits, cacheControl, ...(caching.cache && !oracle ? [caching.cache.plugin()] : [])];
   const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger });
+  if (caching.cache && !oracle && config.responseCache.warmTop > 0) caching.cache.startWarming((entry, request) => pipeline.run(entry, request), config.responseCache.warmTop);
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
     hooks.resolveSubscriptionOperation || hooks.checkSubscriptionOperation

@@ -21,7 +21,8 @@ describe('response cache, in-memory store (one process)', () => {
       SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
       LOG_LEVEL: 'silent',
       RESPONSE_CACHE: 'on',
-      CACHE_HINTS: JSON.stringify({ Product: { maxAge: 60, scope: 'PUBLIC' } }),
+      CACHE_HINTS: JSON.stringify({ Product: { maxAge: 60, scope: 'PUBLIC' }, 'Query.users': { maxAge: 2, scope: 'PUBLIC' } }),
+      RESPONSE_CACHE_WARM_TOP: '3', // the entries of the tests before this one count too
     });
     gateway = createGateway(config, pino({ level: 'silent' }));
     url = await gateway.listen();
@@ -58,6 +59,19 @@ describe('response cache, in-memory store (one process)', () => {
     const after = await postGraphQL(url, { query });
     expect(after.headers['x-roam-cache']).toBe('MISS');
     expect(after.body.data.product).toEqual({ name: first.body.data.product.name, inStock: !inStock });
+  });
+
+  it('warming: a public response among the RESPONSE_CACHE_WARM_TOP most hit is refreshed before its max-age runs out, so it keeps hitting', async () => {
+    const query = '{ users { id name } }';
+    const accounts = () => subgraphs.servers.accounts!.requestCount();
+    expect((await postGraphQL(url, { query })).headers['x-roam-cache']).toBe('MISS');
+    for (let i = 0; i < 5; i++) expect((await postGraphQL(url, { query })).headers['x-roam-cache']).toBe('HIT');
+    const before = accounts();
+    await new Promise((r) => setTimeout(r, 3200)); // past the first max-age (2 s)
+    const later = await postGraphQL(url, { query });
+    expect(later.headers['x-roam-cache']).toBe('HIT');
+    expect(Number(later.headers.age)).toBeLessThan(2);
+    expect(accounts()).toBeGreaterThan(before); // refreshed in the background
   });
 
   it('an unhinted query is not cached, a refused one never reaches the cache; without RESPONSE_CACHE_ADMIN_TOKEN there is no admin endpoint', async () => {

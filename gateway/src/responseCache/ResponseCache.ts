@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { RedisChannels } from '@roam/redis';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ExecutableOperation, Execution } from '../executor/RoamExecutor';
 import type { OperationExecutor } from '../pipeline/OperationPipeline';
-import type { PipelinePlugin, RequestInfo } from '../pipeline/types';
+import type { GraphQLRequestEntry, PipelinePlugin, RequestInfo } from '../pipeline/types';
 import type { SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 import type { ResponseCacheStore, StoredResponse } from './ResponseCacheStore';
 
@@ -76,7 +77,7 @@ export function indexNamesOf(entities: readonly string[], operationName: string 
 
 /** What the cache did for one execution, read by its pipeline plugin. */
 type Outcome =
-  | { readonly state: 'HIT'; readonly storedAt: number }
+  | { readonly state: 'HIT'; readonly storedAt: number; readonly key: string }
   | { readonly state: 'BYPASS' }
   | {
       readonly state: 'MISS';
@@ -118,6 +119,12 @@ const CACHEABLE = /^max-age=(\d+), (public|private)$/;
 export class ResponseCache {
   private readonly outcomes = new WeakMap<object, Outcome>();
   private unsubscribe: (() => Promise<void>) | undefined;
+  /** Public responses this replica stored, with their hits, for warming (bounded). */
+  private readonly popular = new LRUCache<string, { entry: GraphQLRequestEntry; hits: number; expiresAt: number; maxAgeMs: number; refreshing: boolean }>({ max: 10_000 });
+  /** Requests of warming refreshes (they skip the lookup). */
+  private readonly refreshes = new WeakSet<RequestInfo>();
+  private warmTop = 0;
+  private warmTimer: NodeJS.Timeout | undefined;
   /** Invalidations that could not reach the store, replayed when it answers again (bounded). */
   private pending: string[] = [];
 
@@ -146,7 +153,8 @@ export class ResponseCache {
         let found: { key: string; entry: StoredResponse } | undefined;
         let failed = false;
         try {
-          found = await this.options.store.get(privateKey ? [publicKey, privateKey] : [publicKey]);
+          // a warming refresh always executes
+          if (!this.refreshes.has(request)) found = await this.options.store.get(privateKey ? [publicKey, privateKey] : [publicKey]);
         } catch (error) {
           failed = true;
           this.options.logger.debug({ err: error }, 'response cache read failed; executing');
@@ -157,7 +165,7 @@ export class ResponseCache {
           const data = found.entry.parsed ?? (JSON.parse(found.entry.data) as Record<string, unknown>);
           if (!this.options.store.shared) found.entry.parsed = data;
           const execution: Execution = { data, errors: [], hints };
-          this.outcomes.set(hints, { state: 'HIT', storedAt: found.entry.storedAt });
+          this.outcomes.set(hints, { state: 'HIT', storedAt: found.entry.storedAt, key: found.key });
           return execution;
         }
         const startedAt = Date.now();
@@ -173,13 +181,15 @@ export class ResponseCache {
   plugin(): PipelinePlugin {
     return {
       name: 'response-cache',
-      willSendResult: (_ctx, result, hints, executed) => {
+      willSendResult: (ctx, result, hints, executed) => {
         if (!executed) return;
         const outcome = this.outcomes.get(hints);
         if (!outcome) return;
         result.headers.set(CACHE_STATUS_HEADER, outcome.state);
         if (outcome.state === 'HIT') {
           result.headers.set('age', String(Math.max(0, Math.floor((Date.now() - outcome.storedAt) / 1000))));
+          const tracked = this.popular.get(outcome.key);
+          if (tracked) tracked.hits++;
           return;
         }
         if (outcome.state !== 'MISS') return;
@@ -191,6 +201,10 @@ export class ResponseCache {
         const data = JSON.stringify(result.body.data);
         if (Buffer.byteLength(data) > this.options.maxEntryBytes) return;
         const entry: StoredResponse = { data, hints: outcome.execution.hints, storedAt: Date.now(), indexes: indexNamesOf(outcome.execution.entities ?? [], outcome.operationName) };
+        if (key === outcome.publicKey && this.warmTop > 0) {
+          const tracked = this.popular.get(key);
+          this.popular.set(key, { entry: ctx.entry, hits: tracked?.hits ?? 0, expiresAt: entry.storedAt + maxAge * 1000, maxAgeMs: maxAge * 1000, refreshing: false });
+        }
         this.options.store.set(key, entry, maxAge * 1000, outcome.startedAt).then(
           (kept) => {
             if (!kept) this.options.logger.debug({ key }, 'response not cached: invalidated while it was computed');
@@ -241,8 +255,41 @@ export class ResponseCache {
     });
   }
 
-  /** Stops listening and closes the store. */
+  /**
+   * Warming (issue 14 item 5): every second, of the `top` public responses with the most hits (on this
+   * replica, since they were stored), those within 20 % of their `max-age` (at least 1.5 s) of expiring are
+   * run again through the whole pipeline, as client `roam-cache-warmer` without credentials, skipping the
+   * lookup; the fresh response replaces the old one (a response with errors is not stored, and the old
+   * one expires). Hit counts halve at each refresh, so popularity follows traffic.
+   *
+   * @param replay - runs one request entry through the pipeline (its `willSendResult` hooks store the result).
+   * @param top - how many responses to keep warm.
+   */
+  startWarming(replay: (entry: GraphQLRequestEntry, request: RequestInfo) => Promise<unknown>, top: number): void {
+    this.warmTop = top;
+    this.warmTimer = setInterval(() => {
+      const now = Date.now();
+      const ranked = [...this.popular.entries()].filter(([, p]) => p.expiresAt > now).sort((a, b) => b[1].hits - a[1].hits);
+      for (const [key, p] of ranked.slice(0, top)) {
+        if (p.refreshing || p.expiresAt - now > Math.max(1500, p.maxAgeMs * 0.2)) continue;
+        p.refreshing = true;
+        p.hits = Math.floor(p.hits / 2);
+        const request: RequestInfo = { transport: 'http', method: 'POST', headers: new Map(), clientName: 'roam-cache-warmer', clientVersion: undefined, inBatch: false };
+        this.refreshes.add(request);
+        replay(p.entry, request)
+          .catch((error: unknown) => this.options.logger.warn({ err: error }, 'response cache warming failed'))
+          .finally(() => {
+            p.refreshing = false;
+            this.options.logger.debug({ key }, 'response cache entry refreshed');
+          });
+      }
+    }, 1000);
+    this.warmTimer.unref();
+  }
+
+  /** Stops warming and listening, and closes the store. */
   async close(): Promise<void> {
+    if (this.warmTimer) clearInterval(this.warmTimer);
     await this.unsubscribe?.();
     this.options.channels?.close();
     await this.options.store.close();

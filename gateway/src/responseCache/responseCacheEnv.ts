@@ -9,6 +9,7 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
  * `RESPONSE_CACHE_MAX_ENTRY_BYTES` (largest response stored, 1048576), `RESPONSE_CACHE_KEY_PREFIX`
  * (Redis keys and the invalidation channel, `roam:cache:`), `RESPONSE_CACHE_TIMEOUT_MS` (Redis deadline, 100),
  * `RESPONSE_CACHE_ADMIN_TOKEN` (bearer token of the invalidation endpoint; unset = no endpoint),
+ * `RESPONSE_CACHE_WARM_TOP` (public responses refreshed before they expire, by hits; 0 = off),
  * `DELTA_UPDATES` (`on` | `off`, on), `DELTA_MAX_VERSIONS` (base versions kept per operation, 4),
  * `DELTA_MAX_AGE_SECONDS` (how long a base version is kept, 600).
  */
@@ -19,6 +20,7 @@ export const RESPONSE_CACHE_ENV_SHAPE = {
   RESPONSE_CACHE_KEY_PREFIX: z.string().min(1).default('roam:cache:'),
   RESPONSE_CACHE_TIMEOUT_MS: int(1, 60_000).default(100),
   RESPONSE_CACHE_ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  RESPONSE_CACHE_WARM_TOP: int(0, 10_000).default(0),
   DELTA_UPDATES: z.enum(['on', 'off']).default('on'),
   DELTA_MAX_VERSIONS: int(1, 100).default(4),
   DELTA_MAX_AGE_SECONDS: int(1, 7 * 86_400).default(600),
@@ -41,6 +43,8 @@ export interface ResponseCacheSettings {
   readonly timeoutMs: number;
   /** Bearer token of `POST /admin/cache/invalidate`; undefined = no endpoint (404). `RESPONSE_CACHE_ADMIN_TOKEN`; @default undefined */
   readonly adminToken: string | undefined;
+  /** How many of the most-hit public responses are refreshed before they expire (0 = no warming). `RESPONSE_CACHE_WARM_TOP`; @default 0 */
+  readonly warmTop: number;
   /** Whether `A-IM: json-patch` requests get 226 patches. `DELTA_UPDATES`; @default true */
   readonly deltas: boolean;
   /** Base versions kept per operation, variables and scope. `DELTA_MAX_VERSIONS`; @default 4 */
@@ -61,6 +65,7 @@ export function responseCacheSettingsFromEnv(env: ResponseCacheEnv): ResponseCac
     keyPrefix: env.RESPONSE_CACHE_KEY_PREFIX,
     timeoutMs: env.RESPONSE_CACHE_TIMEOUT_MS,
     adminToken: env.RESPONSE_CACHE_ADMIN_TOKEN,
+    warmTop: env.RESPONSE_CACHE_WARM_TOP,
     deltas: env.DELTA_UPDATES === 'on',
     deltaMaxVersions: env.DELTA_MAX_VERSIONS,
     deltaMaxAgeSeconds: env.DELTA_MAX_AGE_SECONDS,
