@@ -85,7 +85,8 @@ export function createPersistedClient(options: PersistedClientOptions): Persiste
     if (res.status === 304 && last) return { status: 304, json: last.body, delta: 'not-modified' };
     if (res.status === 226 && last && res.etag) {
       const patched = applyPatch(structuredClone(last.body), res.decoded as Operation[], true, false).newDocument;
-      if ((await etagOf(JSON.stringify(patched))) === res.etag) {
+      // the ETag's data part (before any `.mp`/`.br`/`.gz` representation suffix) is the SHA-256 of the JSON text
+      if ((await etagOf(JSON.stringify(patched))) === `${res.etag.replace(/^W\//, '').split('.')[0]!.replace(/"$/, '')}"`) {
         kept.set(key, { etag: res.etag, body: patched });
         return { status: 226, json: patched, delta: 'patch' };
       }
@@ -111,7 +112,7 @@ export function createPersistedClient(options: PersistedClientOptions): Persiste
   };
 }
 
-/** @returns the gateway's ETag of a JSON text: `"` + the first 22 base64url characters of its SHA-256 + `"` (README "Mobile clients"). */
+/** @returns the gateway's data tag of a JSON text: `"` + the first 22 base64url characters of its SHA-256 + `"` (README "Mobile clients"). */
 export async function etagOf(jsonText: string): Promise<string> {
   const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(jsonText)));
   return `"${Buffer.from(digest).toString('base64url').slice(0, 22)}"`;

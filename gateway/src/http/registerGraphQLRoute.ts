@@ -10,7 +10,7 @@ import type { DeltaResponder } from '../responseCache/DeltaResponder';
 import type { GraphQLExchange } from './GraphQLExchange';
 import { preventCsrf } from './preventCsrf';
 import { encodeResponseBody, type CompressionOptions } from './encodeResponseBody';
-import { etagOf, ifNoneMatchMatches } from './etag';
+import { etagOf, ifNoneMatchMatches, representationTag } from './etag';
 import { negotiateContentEncoding } from './negotiateContentEncoding';
 import { negotiateMediaType } from './negotiateMediaType';
 import { registerBodyParsers } from './registerBodyParsers';
@@ -193,9 +193,11 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
     }
 
     void reply.header('vary', VARY).header('cache-control', cacheControl);
+    const contentCoding = negotiateContentEncoding(header(request.headers['accept-encoding']));
     if (status === 200 && cacheControl !== NO_STORE) {
+      // the data's tag, and the strong tag of the representation negotiated (RFC 9110 §8.8.1, §8.8.3.3)
       const etag = etagOf(jsonText);
-      void reply.header('etag', etag);
+      void reply.header('etag', representationTag(etag, mediaType === 'application/msgpack', contentCoding));
       if (ifNoneMatchMatches(header(request.headers['if-none-match']), etag)) return reply.code(304).send();
       const delta = options.deltas && !Array.isArray(raw) ? await options.deltas.respond(raw, headers, etag, jsonText) : undefined;
       if (delta) {
@@ -204,7 +206,7 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
         void reply.header('im', 'json-patch').header('vary', `${VARY}, A-IM, If-None-Match`);
       }
     }
-    const encoded = await encodeResponseBody(jsonText, body, mediaType, negotiateContentEncoding(header(request.headers['accept-encoding'])), options.compression);
+    const encoded = await encodeResponseBody(jsonText, body, mediaType, contentCoding, options.compression);
     if (options.onExchange) Object.assign(stateOf(request), { code: firstErrorCode(body), uncompressedBytes: encoded.uncompressedBytes, contentEncoding: encoded.contentEncoding ?? 'identity' });
     void reply.code(status).header('content-type', patched && mediaType !== 'application/msgpack' ? 'application/json-patch+json' : encoded.contentType);
     if (encoded.contentEncoding) void reply.header('content-encoding', encoded.contentEncoding);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { dataTagOf } from '../http/etag';
 import { jsonDiff, type PatchOperation } from './jsonDiff';
 import type { ResponseCacheStore } from './ResponseCacheStore';
 
@@ -41,7 +42,7 @@ export class DeltaResponder {
   /**
    * @param entry - the decoded request entry (`query`/`documentId`/`extensions.persistedQuery`, `operationName`, `variables`).
    * @param headers - the request headers (lower-case names): `a-im`, `if-none-match`, `authorization`, `cookie`.
-   * @param etag - the current response's strong ETag (not matched by `If-None-Match`: that was a 304).
+   * @param etag - the current response's data tag (`etagOf`; not matched by `If-None-Match`: that was a 304).
    * @param jsonText - the current response's JSON text.
    * @returns the patch to send with 226, or undefined (send the full response): no `A-IM: json-patch`, no
    *   known base, a patch not smaller than the response, or a failing store (logged).
@@ -52,7 +53,7 @@ export class DeltaResponder {
     if (!opKey) return undefined;
     const bases = (headers.get('if-none-match') ?? '')
       .split(',')
-      .map((t) => t.trim().replace(/^W\//, ''))
+      .map(dataTagOf) // base versions are kept per data: any representation's tag names one
       .filter((t) => /^"[A-Za-z0-9_-]{1,64}"$/.test(t) && t !== etag);
     let delta: Delta | undefined;
     try {
