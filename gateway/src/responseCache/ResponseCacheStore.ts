@@ -133,8 +133,9 @@ export class MemoryResponseCacheStore implements ResponseCacheStore {
 
 /**
  * The store shared by every replica, in Redis (`REDIS_URL`), keys under the cache's prefix:
- * `r:<key>` (a response, JSON, with its TTL), `i:<index>` (set of response keys filed under an index; its TTL
- * is the longest of its members'), `x:<index>` (time of the index's last invalidation, {@link TOMBSTONE_TTL_MS}),
+ * `r:<key>` (a response: metadata JSON, newline, `data` JSON; with its TTL), `i:<index>` (sorted set of the
+ * response keys filed under an index, scored by their expiry, expired ones dropped at each add; its TTL is the
+ * longest of its members'), `x:<index>` (time of the index's last invalidation, {@link TOMBSTONE_TTL_MS}),
  * `b:<opKey>` (list of base-version ETags, newest first) and `b:<opKey>:<etag>` (a base version's text).
  * Every call goes through {@link RedisConnections.call} (deadline, no offline queue); keys are single-key
  * commands, so Redis Cluster spreads them. Needs Redis 7 (`PEXPIRE … NX|GT`).
@@ -167,7 +168,9 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
       await Promise.all([
         c.set(p + 'r:' + key, encodeEntry(entry), 'PX', ttlMs),
         ...entry.indexes.map(async (name) => {
-          await c.sadd(p + 'i:' + name, key);
+          // scored by expiry: members of expired responses are dropped here, so a hot index never grows past its live responses
+          await c.zadd(p + 'i:' + name, entry.storedAt + ttlMs, key);
+          await c.zremrangebyscore(p + 'i:' + name, '-inf', Date.now());
           await c.pexpire(p + 'i:' + name, ttlMs, 'NX');
           await c.pexpire(p + 'i:' + name, ttlMs, 'GT');
         }),
@@ -187,7 +190,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
       const counts = await Promise.all(
         indexes.map(async (name) => {
           await c.set(p + 'x:' + name, String(now), 'PX', TOMBSTONE_TTL_MS);
-          const keys = await c.smembers(p + 'i:' + name);
+          const keys = await c.zrange(p + 'i:' + name, 0, -1);
           const deleted = keys.length > 0 ? await Promise.all(keys.map((k) => c.del(p + 'r:' + k))) : [];
           await c.del(p + 'i:' + name);
           return deleted.reduce((a, b) => a + b, 0);
