@@ -2,6 +2,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { postGraphQL } from '@roam/testkit';
+import { startFaultySubgraph, type FaultySubgraph } from '../support/faultySubgraph';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { writeSupergraph } from '../support/stack';
 
@@ -85,5 +86,54 @@ describe('response cache, in-memory store (one process)', () => {
     const admin = await request(url.replace('/graphql', '/admin/cache/invalidate'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"types":["Product"]}' });
     expect(admin.statusCode).toBe(404);
     await admin.body.text();
+  });
+});
+
+describe('response cache: a query sharing an execution that started before a mutation', () => {
+  let subgraphs: InProcessSubgraphs;
+  let faulty: FaultySubgraph;
+  let gateway: RoamGateway;
+  let url: string;
+
+  beforeAll(async () => {
+    subgraphs = await startInProcessSubgraphs();
+    // reviews answers late, so an execution that read inventory early is still running when the mutation ends
+    faulty = await startFaultySubgraph(subgraphs.urls.reviews!);
+    const definitions = subgraphs.definitions().map((d) => (d.name === 'reviews' ? { ...d, url: faulty.url } : d));
+    const config = readConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SUPERGRAPH_PATH: writeSupergraph(definitions),
+      LOG_LEVEL: 'silent',
+      RESPONSE_CACHE: 'on',
+      CACHE_HINTS: JSON.stringify({ Product: { maxAge: 60, scope: 'PUBLIC' } }),
+    });
+    gateway = createGateway(config, pino({ level: 'silent' }));
+    url = await gateway.listen();
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await faulty?.close();
+    await subgraphs?.close();
+  });
+
+  it('gets its (older) answer, which is not stored: the next query sees the mutation', async () => {
+    const query = '{ product(upc: "4") { upc name inStock reviews { id } } }';
+    const current = await postGraphQL(subgraphs.urls.inventory!, { query: '{ _entities(representations: [{ __typename: "Product", upc: "4" }]) { ... on Product { inStock } } }' });
+    const old = current.body.data._entities[0].inStock as boolean;
+    faulty.mode = 'slow';
+    faulty.delayMs = 600;
+    const first = postGraphQL(url, { query }); // reads inventory at once, then waits on reviews
+    await new Promise((r) => setTimeout(r, 150));
+    const mutation = await postGraphQL(url, { query: `mutation { setInStock(upc: "4", inStock: ${!old}) { upc inStock } }` });
+    expect(mutation.body.data.setInStock.inStock).toBe(!old);
+    const second = await postGraphQL(url, { query }); // arrives after the mutation, shares the running execution
+    faulty.mode = 'ok';
+    expect((await first).body.data.product.inStock).toBe(old);
+    expect(second.body.data.product.inStock).toBe(old); // COALESCE_INFLIGHT: documented
+    await new Promise((r) => setTimeout(r, 50));
+    const third = await postGraphQL(url, { query });
+    expect(third.headers['x-roam-cache']).toBe('MISS');
+    expect(third.body.data.product.inStock).toBe(!old);
   });
 });

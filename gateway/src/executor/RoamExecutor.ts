@@ -31,6 +31,8 @@ export interface Execution {
   readonly hints: readonly CacheHint[];
   /** The entities the data holds (`Type:key`, or `Type` for one without its key), when `collectEntityTags` is on ({@link collectEntityTags}). */
   readonly entities?: readonly string[];
+  /** When the execution started (ms since the epoch; callers sharing it through coalescing may have arrived later). */
+  readonly startedAt?: number;
 }
 
 /** Settings of {@link RoamExecutor}. */
@@ -120,6 +122,7 @@ export class RoamExecutor {
       // The pipeline refuses subscriptions over HTTP before this; kept as a guard for embedders.
       return { data: null, errors: [roamError('SUBSCRIPTION_REQUIRES_WEBSOCKET', 'Subscriptions are served over WebSocket (graphql-transport-ws).')], hints: [] };
     }
+    const startedAt = Date.now();
     const errors: GraphQLError[] = [];
     const hints: CacheHint[] = [];
     const operationType = op.operation.operation === 'mutation' ? 'mutation' : 'query';
@@ -140,7 +143,7 @@ export class RoamExecutor {
     }
     const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors, this.options.maxResponseFields);
     if (!this.options.collectEntityTags) return { data, errors, hints };
-    return { data, errors, hints, entities: collectEntityTags(snapshot.apiSchema, snapshot.supergraphSchema, op.document, op.operation, merged) };
+    return { data, errors, hints, startedAt, entities: collectEntityTags(snapshot.apiSchema, snapshot.supergraphSchema, op.document, op.operation, merged) };
   }
 }
 

@@ -168,9 +168,12 @@ export class ResponseCache {
           this.outcomes.set(hints, { state: 'HIT', storedAt: found.entry.storedAt, key: found.key });
           return execution;
         }
-        const startedAt = Date.now();
+        const arrivedAt = Date.now();
         const execution = await executor.execute(snapshot, op, scopeKey, request);
         const hints = [...execution.hints];
+        // a coalesced execution may have started before this request arrived: its start decides whether an
+        // invalidation since then forbids storing its answer
+        const startedAt = Math.min(arrivedAt, execution.startedAt ?? arrivedAt);
         this.outcomes.set(hints, failed ? { state: 'BYPASS' } : { state: 'MISS', publicKey, privateKey, execution, operationName: op.operationName, startedAt });
         return { ...execution, hints };
       },
