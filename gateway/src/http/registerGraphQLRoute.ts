@@ -106,8 +106,10 @@ function headerMap(request: FastifyRequest): Map<string, string> {
  *   codes) or MessagePack by `Accept`, 406 `NOT_ACCEPTABLE` otherwise; brotli or gzip by `Accept-Encoding`
  *   above `compression.minBytes`; `Vary: Accept, Accept-Encoding`.
  * - `Cache-Control` from cache hints (set per entry by the cache-control plugin; a batch gets the most
- *   restrictive); a strong `ETag` of the JSON result unless `no-store` (mutations, errors); `If-None-Match`
- *   with the current tag → 304 Not Modified without a body.
+ *   restrictive); a strong `ETag` per representation unless `no-store` (mutations, errors: {@link representationTag});
+ *   `If-None-Match` with a tag of the current data in any representation → 304 Not Modified without a body.
+ * - Delta updates (`deltas`): a single query with `A-IM: json-patch` and an `If-None-Match` naming a kept older
+ *   version → 226 IM Used with an RFC 6902 patch (`application/json-patch+json`, or MessagePack), `IM: json-patch`.
  *
  * Other methods get 405 with `Allow: GET, POST`.
  */
