@@ -167,6 +167,7 @@ describe('response cache and delta updates: two gateway replicas sharing a real 
     const patched = await product(one, '7', { ...delta, 'if-none-match': etag });
     expect(patched.status).toBe(226);
     expect(patched.headers.im).toBe('json-patch');
+    expect(patched.headers['delta-base']).toBe(etag);
     expect(patched.headers['content-type']).toBe('application/json-patch+json');
     expect(patched.body).toEqual([{ op: 'replace', path: '/data/product/inStock', value: !base.body.data.product.inStock }]);
     const full = await product(two, '7');

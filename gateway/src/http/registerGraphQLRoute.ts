@@ -205,7 +205,7 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       if (delta) {
         // RFC 3229 §10.4.1: 226 IM Used, the instance-manipulation applied, a patch against the client's version
         [status, body, jsonText, patched] = [226, delta.patch, delta.text, true];
-        void reply.header('im', 'json-patch').header('vary', `${VARY}, A-IM, If-None-Match`);
+        void reply.header('im', 'json-patch').header('delta-base', delta.base).header('vary', `${VARY}, A-IM, If-None-Match`);
       }
     }
     const encoded = await encodeResponseBody(jsonText, body, mediaType, contentCoding, options.compression);

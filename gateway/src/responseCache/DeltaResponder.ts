@@ -21,6 +21,8 @@ export interface Delta {
   readonly patch: PatchOperation[];
   /** `patch` as JSON text. */
   readonly text: string;
+  /** The data tag of the version the patch applies to (RFC 3229 §10.5.2 `Delta-Base`). */
+  readonly base: string;
 }
 
 /** @returns whether an `A-IM` header value (RFC 3229 §10.5.3) lists `json-patch`. */
@@ -62,7 +64,7 @@ export class DeltaResponder {
         if (text === undefined) continue;
         const patch = jsonDiff(JSON.parse(text), JSON.parse(jsonText));
         const patchText = JSON.stringify(patch);
-        if (patchText.length < jsonText.length) delta = { patch, text: patchText };
+        if (patchText.length < jsonText.length) delta = { patch, text: patchText, base };
         break;
       }
       await this.options.store.putBase(opKey, etag, jsonText, this.options.maxVersions, this.options.maxAgeMs);
