@@ -198,6 +198,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     onExchange: observability.metrics || config.observability.accessLog !== 'off' ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
     deltas: caching.deltas,
+    knownText: caching.cache && !oracle ? (body) => caching.cache!.knownText(body) : undefined,
   });
   if (caching.cache && config.responseCache.adminToken) registerCacheAdminRoute(app, caching.cache, config.responseCache.adminToken);
   const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;

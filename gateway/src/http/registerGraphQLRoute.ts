@@ -35,6 +35,11 @@ export interface GraphQLRouteOptions {
   readonly aroundHandler?: <T>(request: FastifyRequest, run: () => Promise<T>, statusOf: () => number) => Promise<T>;
   /** Delta updates (`A-IM: json-patch` → 226 with an RFC 6902 patch) for single queries. @default none (always the full response) */
   readonly deltas?: DeltaResponder;
+  /**
+   * The JSON text and data tag of a single result's body when already known (a response-cache hit), so they
+   * are not computed again; undefined when not known. @default none
+   */
+  readonly knownText?: (body: OperationResult['body']) => { readonly jsonText: string; readonly etag: string } | undefined;
 }
 
 /** What the handler learns about an exchange, completed by the `onSend` and `onResponse` hooks. */
@@ -171,6 +176,7 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
     let cacheControl: string;
     let body: unknown;
     let patched = false;
+    let known: { readonly jsonText: string; readonly etag: string } | undefined;
     if (Array.isArray(raw)) {
       if (raw.length === 0) return sendError(reply, 'BAD_REQUEST', 'A batch must contain at least one operation.');
       if (limits.mode === 'enforce' && raw.length > limits.maxBatchSize) {
@@ -190,7 +196,8 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       for (const [name, value] of result.headers) if (!OWN_HEADERS.has(name)) void reply.header(name, value);
       status = result.status;
       body = result.body;
-      jsonText = JSON.stringify(body);
+      known = options.knownText?.(result.body);
+      jsonText = known?.jsonText ?? JSON.stringify(body);
       cacheControl = result.headers.get('cache-control') ?? NO_STORE;
     }
 
@@ -198,7 +205,7 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
     const contentCoding = negotiateContentEncoding(header(request.headers['accept-encoding']));
     if (status === 200 && cacheControl !== NO_STORE) {
       // the data's tag, and the strong tag of the representation negotiated (RFC 9110 §8.8.1, §8.8.3.3)
-      const etag = etagOf(jsonText);
+      const etag = known?.etag ?? etagOf(jsonText);
       void reply.header('etag', representationTag(etag, mediaType === 'application/msgpack', contentCoding));
       if (ifNoneMatchMatches(header(request.headers['if-none-match']), etag)) return reply.code(304).send();
       const delta = options.deltas && !Array.isArray(raw) ? await options.deltas.respond(raw, headers, etag, jsonText) : undefined;

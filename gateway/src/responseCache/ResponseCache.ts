@@ -4,8 +4,9 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ExecutableOperation, Execution } from '../executor/RoamExecutor';
+import { etagOf } from '../http/etag';
 import type { OperationExecutor } from '../pipeline/OperationPipeline';
-import type { GraphQLRequestEntry, PipelinePlugin, RequestInfo } from '../pipeline/types';
+import type { GraphQLRequestEntry, OperationResult, PipelinePlugin, RequestInfo } from '../pipeline/types';
 import type { SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 import type { ResponseCacheStore, StoredResponse } from './ResponseCacheStore';
 
@@ -118,6 +119,8 @@ const CACHEABLE = /^max-age=(\d+), (public|private)$/;
  */
 export class ResponseCache {
   private readonly outcomes = new WeakMap<object, Outcome>();
+  /** JSON text and data tag of `{"data": <hit data>}`, by the hit's data object. */
+  private readonly texts = new WeakMap<object, { jsonText: string; etag: string }>();
   private unsubscribe: (() => Promise<void>) | undefined;
   /** Public responses this replica stored, with their hits, for warming (bounded). */
   private readonly popular = new LRUCache<string, { entry: GraphQLRequestEntry; hits: number; expiresAt: number; maxAgeMs: number; refreshing: boolean }>({ max: 10_000 });
@@ -161,9 +164,13 @@ export class ResponseCache {
         }
         if (found) {
           const hints = [...found.entry.hints];
-          // the in-memory store keeps one parsed copy; the pipeline only reads `data` (extensions go beside it)
+          // the stores keep one parsed copy per version; the pipeline only reads `data` (extensions go beside it)
           const data = found.entry.parsed ?? (JSON.parse(found.entry.data) as Record<string, unknown>);
-          if (!this.options.store.shared) found.entry.parsed = data;
+          found.entry.parsed = data;
+          if (!this.texts.has(data)) {
+            const jsonText = `{"data":${found.entry.data}}`;
+            this.texts.set(data, { jsonText, etag: found.entry.etag ?? etagOf(jsonText) });
+          }
           const execution: Execution = { data, errors: [], hints };
           this.outcomes.set(hints, { state: 'HIT', storedAt: found.entry.storedAt, key: found.key });
           return execution;
@@ -203,7 +210,13 @@ export class ResponseCache {
         if (maxAge <= 0 || !key) return;
         const data = JSON.stringify(result.body.data);
         if (Buffer.byteLength(data) > this.options.maxEntryBytes) return;
-        const entry: StoredResponse = { data, hints: outcome.execution.hints, storedAt: Date.now(), indexes: indexNamesOf(outcome.execution.entities ?? [], outcome.operationName) };
+        const entry: StoredResponse = {
+          data,
+          hints: outcome.execution.hints,
+          storedAt: Date.now(),
+          indexes: indexNamesOf(outcome.execution.entities ?? [], outcome.operationName),
+          etag: etagOf(`{"data":${data}}`),
+        };
         if (key === outcome.publicKey && this.warmTop > 0) {
           const tracked = this.popular.get(key);
           this.popular.set(key, { entry: ctx.entry, hits: tracked?.hits ?? 0, expiresAt: entry.storedAt + maxAge * 1000, maxAgeMs: maxAge * 1000, refreshing: false });
@@ -216,6 +229,17 @@ export class ResponseCache {
         );
       },
     };
+  }
+
+  /**
+   * @param body - a result's body on its way to the HTTP encoder.
+   * @returns the JSON text and data tag of a cache hit's body that holds nothing but its `data` (no plugin added
+   *   `errors` or `extensions`), so the HTTP layer neither serialises nor hashes it again; undefined otherwise.
+   */
+  knownText(body: OperationResult['body']): { jsonText: string; etag: string } | undefined {
+    if (body.data === null || typeof body.data !== 'object') return undefined;
+    const keys = Object.keys(body);
+    return keys.length === 1 && keys[0] === 'data' ? this.texts.get(body.data) : undefined;
   }
 
   /**

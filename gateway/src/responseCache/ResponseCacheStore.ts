@@ -9,9 +9,11 @@ export interface StoredResponse {
   readonly hints: readonly { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' }[];
   /** When it was stored (ms since the epoch): `Age` counts from here. */
   readonly storedAt: number;
+  /** The data tag (`etagOf`) of the response body `{"data":…}` with nothing beside `data`. */
+  readonly etag?: string;
   /** Index names it is filed under ({@link indexNamesOf}). */
   readonly indexes: readonly string[];
-  /** `data` parsed, kept by the in-memory store after the first hit (shared by hits: never modified). */
+  /** `data` parsed, kept with the entry after its first hit (shared by later hits: never modified). */
   parsed?: Record<string, unknown>;
 }
 
@@ -133,7 +135,8 @@ export class MemoryResponseCacheStore implements ResponseCacheStore {
 
 /**
  * The store shared by every replica, in Redis (`REDIS_URL`), keys under the cache's prefix:
- * `r:<key>` (a response: metadata JSON, newline, `data` JSON; with its TTL), `i:<index>` (sorted set of the
+ * `m:<key>` (the version of a stored response: data tag and store time; what a lookup reads), `r:<key>` (the
+ * response: metadata JSON, newline, `data` JSON; both with the response's TTL), `i:<index>` (sorted set of the
  * response keys filed under an index, scored by their expiry, expired ones dropped at each add; its TTL is the
  * longest of its members'), `x:<index>` (time of the index's last invalidation, {@link TOMBSTONE_TTL_MS}),
  * `b:<opKey>` (list of base-version ETags, newest first) and `b:<opKey>:<etag>` (a base version's text).
@@ -147,18 +150,42 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
    * @param connections - from `createRedisConnections` (owned by this store: {@link close} closes them).
    * @param prefix - prefix of every key, e.g. `roam:cache:`.
    */
+  /**
+   * Responses already read, by key, data tag and store time: a lookup reads only the small `m:<key>` from Redis
+   * (so an invalidation is seen at once, as with no copy) and fetches and parses the response only when this
+   * replica has not read that very version yet.
+   */
+  private readonly local: LRUCache<string, StoredResponse>;
+
+  /**
+   * @param connections - from `createRedisConnections` (owned by this store: {@link close} closes them).
+   * @param prefix - prefix of every key, e.g. `roam:cache:`.
+   * @param localBytes - bound of the local copies of responses already read, in bytes (of JSON text). @default 64 MiB
+   */
   constructor(
     private readonly connections: RedisConnections,
     private readonly prefix: string,
-  ) {}
+    localBytes = 64 * 1024 * 1024,
+  ) {
+    this.local = new LRUCache<string, StoredResponse>({ maxSize: localBytes, sizeCalculation: (e) => e.data.length + 256 });
+  }
 
   async get(keys: readonly string[]): Promise<{ key: string; entry: StoredResponse } | undefined> {
-    const values = await this.connections.call('cache get', (c) => Promise.all(keys.map((k) => c.getBuffer(this.prefix + 'r:' + k))));
-    for (let i = 0; i < keys.length; i++) {
-      const value = values[i];
-      if (value) return { key: keys[i]!, entry: decodeEntry(value) };
-    }
-    return undefined;
+    const p = this.prefix;
+    return this.connections.call('cache get', async (c) => {
+      const versions = await Promise.all(keys.map((k) => c.get(p + 'm:' + k)));
+      const i = versions.findIndex((v) => v !== null);
+      if (i < 0) return undefined;
+      const key = keys[i]!;
+      const localKey = `${key} ${versions[i]}`;
+      const known = this.local.get(localKey);
+      if (known) return { key, entry: known };
+      const value = await c.getBuffer(p + 'r:' + key);
+      if (!value) return undefined; // invalidated between the two reads
+      const entry = decodeEntry(value);
+      this.local.set(localKey, entry);
+      return { key, entry };
+    });
   }
 
   async set(key: string, entry: StoredResponse, ttlMs: number, startedAt: number): Promise<boolean> {
@@ -166,7 +193,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     return this.connections.call('cache set', async (c) => {
       // file it first, then check the tombstones: an invalidation either deleted it or is seen here
       await Promise.all([
-        c.set(p + 'r:' + key, encodeEntry(entry), 'PX', ttlMs),
+        c.set(p + 'r:' + key, encodeEntry(entry), 'PX', ttlMs).then(() => c.set(p + 'm:' + key, `${entry.etag ?? ''} ${entry.storedAt}`, 'PX', ttlMs)),
         ...entry.indexes.map(async (name) => {
           // scored by expiry: members of expired responses are dropped here, so a hot index never grows past its live responses
           await c.zadd(p + 'i:' + name, entry.storedAt + ttlMs, key);
@@ -177,7 +204,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
       ]);
       const times = await Promise.all(entry.indexes.map((name) => c.get(p + 'x:' + name)));
       if (times.some((t) => t !== null && Number(t) >= startedAt)) {
-        await c.del(p + 'r:' + key);
+        await Promise.all([c.del(p + 'm:' + key), c.del(p + 'r:' + key)]);
         return false;
       }
       return true;
@@ -191,9 +218,10 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
         indexes.map(async (name) => {
           await c.set(p + 'x:' + name, String(now), 'PX', TOMBSTONE_TTL_MS);
           const keys = await c.zrange(p + 'i:' + name, 0, -1);
-          const deleted = keys.length > 0 ? await Promise.all(keys.map((k) => c.del(p + 'r:' + k))) : [];
+          // the version key first: from then on a lookup misses
+          const deleted = await Promise.all(keys.map(async (k): Promise<number> => ((await c.del(p + 'm:' + k)) + (await c.del(p + 'r:' + k)) > 0 ? 1 : 0)));
           await c.del(p + 'i:' + name);
-          return deleted.reduce((a, b) => a + b, 0);
+          return deleted.reduce((a: number, b) => a + b, 0);
         }),
       );
       return counts.reduce((a, b) => a + b, 0);
@@ -220,13 +248,14 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
   }
 
   async close(): Promise<void> {
+    this.local.clear();
     await this.connections.close();
   }
 }
 
 /** A stored response as one Redis value: its metadata as JSON, a newline, then the `data` JSON text as it is (not escaped into a string). */
 function encodeEntry(entry: StoredResponse): string {
-  return `${JSON.stringify({ hints: entry.hints, storedAt: entry.storedAt, indexes: entry.indexes })}\n${entry.data}`;
+  return `${JSON.stringify({ hints: entry.hints, storedAt: entry.storedAt, indexes: entry.indexes, etag: entry.etag })}\n${entry.data}`;
 }
 
 /** @returns the response {@link encodeEntry} wrote. @throws SyntaxError for a value it did not write. */
