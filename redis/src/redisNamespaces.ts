@@ -9,7 +9,7 @@
  * | --- | --- | --- |
  * | `pq` | persisted queries (gateway, `roam-pq`) | `op:<id>`, `op:<id>:clients`, `ops`, `scopes`, `scope:<token>`, `apq:<id>`, channel `revoked` (`persisted-queries/src/store/redisKeys.ts`); the whole `<prefix>pq:` can be replaced by `PERSISTED_QUERIES_KEY_PREFIX`; hash-tagged in Cluster mode |
  * | `events` | subgraph event pub/sub | channel `<event>`, e.g. `REVIEW_ADDED` (`subgraphs/kit/src/pubsub/RedisPubSub.ts`) |
- * | `cache` | response cache and delta base versions (gateway) | `r:<key>`, `i:<index>`, `x:<index>`, `b:<op>`, `b:<op>:<etag>`, channel `invalidate` (`gateway/src/responseCache/ResponseCacheStore.ts`); prefix `RESPONSE_CACHE_KEY_PREFIX` |
+ * | `cache` | response cache and delta base versions (gateway) | `m:<key>`, `r:<key>`, `i:<index>`, `x:<index>`, `b:<op>`, `b:<op>:<etag>`, channel `invalidate` (`gateway/src/responseCache/ResponseCacheStore.ts`); prefix `RESPONSE_CACHE_KEY_PREFIX` |
  * | `idem` | idempotency keys of mutations (reserved) | — |
  * | `rate` | rate-limit counters (reserved) | — |
  * | `stream` | event streams for resumable subscriptions (reserved) | — |
