@@ -59,6 +59,8 @@ export interface ResponseCacheStore {
 export interface MemoryStoreOptions {
   /** Most responses kept (least recently used go first). */
   readonly maxEntries: number;
+  /** Most bytes (JSON text) of responses kept, and again of delta base versions. @default 268435456 (256 MiB) */
+  readonly maxBytes?: number;
   /** Most operations whose base versions are kept. @default maxEntries */
   readonly maxBaseOperations?: number;
 }
@@ -74,6 +76,8 @@ export class MemoryResponseCacheStore implements ResponseCacheStore {
   constructor(options: MemoryStoreOptions) {
     this.entries = new LRUCache<string, StoredResponse>({
       max: options.maxEntries,
+      maxSize: options.maxBytes ?? 256 * 1024 * 1024,
+      sizeCalculation: (entry) => entry.data.length + 256,
       ttlAutopurge: false,
       dispose: (entry, key) => {
         for (const name of entry.indexes) {
@@ -83,7 +87,11 @@ export class MemoryResponseCacheStore implements ResponseCacheStore {
         }
       },
     });
-    this.bases = new LRUCache({ max: options.maxBaseOperations ?? options.maxEntries });
+    this.bases = new LRUCache({
+      max: options.maxBaseOperations ?? options.maxEntries,
+      maxSize: options.maxBytes ?? 256 * 1024 * 1024,
+      sizeCalculation: (list) => list.reduce((n, b) => n + b.text.length, 0) + 256,
+    });
   }
 
   async get(keys: readonly string[]): Promise<{ key: string; entry: StoredResponse } | undefined> {

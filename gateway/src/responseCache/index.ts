@@ -44,7 +44,7 @@ export function createResponseCaching(settings: ResponseCacheSettings, redisUrl:
     store = new RedisResponseCacheStore(connections, settings.keyPrefix);
     channels = new RedisChannels(connections, redisKeyspace(settings.keyPrefix), { logger: log, name: 'response cache' });
   } else {
-    store = new MemoryResponseCacheStore({ maxEntries: settings.maxEntries });
+    store = new MemoryResponseCacheStore({ maxEntries: settings.maxEntries, maxBytes: settings.memoryMaxBytes });
   }
   const cache = settings.enabled ? new ResponseCache({ store, maxEntryBytes: settings.maxEntryBytes, logger: log, ...(channels ? { channels } : {}) }) : undefined;
   const deltas = settings.deltas ? new DeltaResponder({ store, maxVersions: settings.deltaMaxVersions, maxAgeMs: settings.deltaMaxAgeSeconds * 1000, logger: log }) : undefined;

@@ -6,7 +6,8 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
  * The zod shape of the response-cache and delta settings (README "Response cache and delta updates"), spread
  * into the gateway's `config.ts` schema:
  * `RESPONSE_CACHE` (`on` | `off`, off), `RESPONSE_CACHE_MAX_ENTRIES` (in-memory store, 10000),
- * `RESPONSE_CACHE_MAX_ENTRY_BYTES` (largest response stored, 1048576), `RESPONSE_CACHE_KEY_PREFIX`
+ * `RESPONSE_CACHE_MAX_ENTRY_BYTES` (largest response stored, 1048576), `RESPONSE_CACHE_MEMORY_MAX_BYTES`
+ * (in-memory store: bytes of responses, and again of delta bases, 268435456), `RESPONSE_CACHE_KEY_PREFIX`
  * (Redis keys and the invalidation channel, `roam:cache:`), `RESPONSE_CACHE_TIMEOUT_MS` (Redis deadline, 100),
  * `RESPONSE_CACHE_ADMIN_TOKEN` (bearer token of the invalidation endpoint; unset = no endpoint),
  * `RESPONSE_CACHE_WARM_TOP` (public responses refreshed before they expire, by hits; 0 = off),
@@ -17,6 +18,7 @@ export const RESPONSE_CACHE_ENV_SHAPE = {
   RESPONSE_CACHE: z.enum(['on', 'off']).default('off'),
   RESPONSE_CACHE_MAX_ENTRIES: int(1, 10_000_000).default(10_000),
   RESPONSE_CACHE_MAX_ENTRY_BYTES: int(1, 512 * 1024 * 1024).default(1024 * 1024),
+  RESPONSE_CACHE_MEMORY_MAX_BYTES: int(1024 * 1024, 64 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
   RESPONSE_CACHE_KEY_PREFIX: z.string().min(1).default('roam:cache:'),
   RESPONSE_CACHE_TIMEOUT_MS: int(1, 60_000).default(100),
   RESPONSE_CACHE_ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
@@ -37,6 +39,8 @@ export interface ResponseCacheSettings {
   readonly maxEntries: number;
   /** Largest response (JSON bytes) stored; larger ones are served but not cached. `RESPONSE_CACHE_MAX_ENTRY_BYTES`; @default 1048576 */
   readonly maxEntryBytes: number;
+  /** In-memory store: most bytes of responses kept, and again of delta base versions. `RESPONSE_CACHE_MEMORY_MAX_BYTES`; @default 268435456 */
+  readonly memoryMaxBytes: number;
   /** Prefix of every Redis key and of the invalidation channel (`<prefix>invalidate`). `RESPONSE_CACHE_KEY_PREFIX`; @default "roam:cache:" */
   readonly keyPrefix: string;
   /** Deadline of each Redis call of the cache, in ms; past it the call counts as failed (a read is a miss). `RESPONSE_CACHE_TIMEOUT_MS`; @default 100 */
@@ -62,6 +66,7 @@ export function responseCacheSettingsFromEnv(env: ResponseCacheEnv): ResponseCac
     enabled: env.RESPONSE_CACHE === 'on',
     maxEntries: env.RESPONSE_CACHE_MAX_ENTRIES,
     maxEntryBytes: env.RESPONSE_CACHE_MAX_ENTRY_BYTES,
+    memoryMaxBytes: env.RESPONSE_CACHE_MEMORY_MAX_BYTES,
     keyPrefix: env.RESPONSE_CACHE_KEY_PREFIX,
     timeoutMs: env.RESPONSE_CACHE_TIMEOUT_MS,
     adminToken: env.RESPONSE_CACHE_ADMIN_TOKEN,
