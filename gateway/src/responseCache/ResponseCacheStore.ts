@@ -149,7 +149,7 @@ export class MemoryResponseCacheStore implements ResponseCacheStore {
  * longest of its members'), `x:<index>` (time of the index's last invalidation, {@link TOMBSTONE_TTL_MS}),
  * `b:<opKey>` (list of base-version ETags, newest first) and `b:<opKey>:<etag>` (a base version's text).
  * Every call goes through {@link RedisConnections.call} (deadline, no offline queue); keys are single-key
- * commands, so Redis Cluster spreads them. Needs Redis 7 (`PEXPIRE … NX|GT`).
+ * commands (and one single-key script), so Redis Cluster spreads them.
  */
 export class RedisResponseCacheStore implements ResponseCacheStore {
   readonly shared = true;
@@ -202,13 +202,8 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
       // file it first, then check the tombstones: an invalidation either deleted it or is seen here
       await Promise.all([
         c.set(p + 'r:' + key, encodeEntry(entry), 'PX', ttlMs).then(() => c.set(p + 'm:' + key, `${entry.etag ?? ''} ${entry.storedAt}`, 'PX', ttlMs)),
-        ...entry.indexes.map(async (name) => {
-          // scored by expiry: members of expired responses are dropped here, so a hot index never grows past its live responses
-          await c.zadd(p + 'i:' + name, entry.storedAt + ttlMs, key);
-          await c.zremrangebyscore(p + 'i:' + name, '-inf', Date.now());
-          await c.pexpire(p + 'i:' + name, ttlMs, 'NX');
-          await c.pexpire(p + 'i:' + name, ttlMs, 'GT');
-        }),
+        // scored by expiry: members of expired responses are dropped here, so a hot index never grows past its live responses
+        ...entry.indexes.map((name) => c.eval(FILE_IN_INDEX, 1, p + 'i:' + name, String(entry.storedAt + ttlMs), key, String(Date.now()))),
       ]);
       const times = await Promise.all(entry.indexes.map((name) => c.get(p + 'x:' + name)));
       if (times.some((t) => t !== null && Number(t) >= startedAt)) {
@@ -260,6 +255,17 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     await this.connections.close();
   }
 }
+
+/**
+ * Files a response key in an index (one atomic step, any Redis from 6): adds it scored by its expiry (ms), drops
+ * the members already expired, and sets the index to expire with its longest-lived member.
+ * KEYS[1] index; ARGV expiry, response key, now.
+ */
+const FILE_IN_INDEX = `redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] then redis.call('PEXPIREAT', KEYS[1], last[2]) end
+return 1`;
 
 /** A stored response as one Redis value: its metadata as JSON, a newline, then the `data` JSON text as it is (not escaped into a string). */
 function encodeEntry(entry: StoredResponse): string {
