@@ -40,6 +40,7 @@ import { subgraphHeaders } from './security/subgraphHeaders';
 import { createPushBridge, type GatewayPushBridge } from './push/createPushBridge';
 import type { PushOutcome } from './push/PushDispatcher';
 import { Upstreams } from './upstream/Upstreams';
+import { createResponseCaching, registerCacheAdminRoute } from './responseCache';
 
 /** Hooks that replace the gateway's own WebSocket front door (tests, embedders with their own rules). */
 export interface GatewayHooks {
@@ -124,10 +125,13 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxResponseFields: config.maxResponseFields,
     subgraphHeaders: (request) => subgraphHeaders(request, config.security.propagateHeaders),
     onPlan: tracing?.onPlan,
+    collectEntityTags: config.responseCache.enabled,
     logger: logger.child({ component: 'roam-executor' }),
   });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
-  const executor: OperationExecutor = oracle ?? roamExecutor;
+  // response cache (issue 14): around Roam's executor only (it names the entities invalidation needs)
+  const caching = createResponseCaching(config.responseCache, config.persistedQueries.redisUrl, logger);
+  const executor: OperationExecutor = oracle ?? (caching.cache ? caching.cache.wrap(roamExecutor) : roamExecutor);
   const limiter = new OperationLimiter({ settings: config.limits });
   const limitsLogger = logger.child({ component: 'limits' });
   const subscriptions = new SubscriptionRouter({
@@ -135,6 +139,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     executor: roamExecutor,
     maxQueuedEvents: config.subscriptionMaxQueuedEvents,
     resumeBuffer: config.subscriptionResumeBuffer,
+    resumeLingerMs: config.subscriptionResumeLingerMs,
     logger: logger.child({ component: 'subscriptions' }),
   });
 
@@ -189,13 +194,25 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   // request points are spent before anything is looked up (persisted queries) or parsed
   const rateRequests: PipelinePlugin[] = rateLimits.enabled ? [rateLimits.requests] : [];
   const scope = (request: Parameters<typeof sharingScope>[0]) => sharingScope(request, config.security.propagateHeaders);
-  const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, ...rateRequests, transportRules, persistedQueries, limits, ...security, cacheControl];
+  const plugins: PipelinePlugin[] = [
+    facts,
+    ...traced,
+    clientVersions,
+    ...rateRequests,
+    transportRules,
+    persistedQueries,
+    limits,
+    ...security,
+    cacheControl,
+    ...(caching.cache && !oracle ? [caching.cache.plugin()] : []),
+  ];
   // idempotency keys are scoped by client name and the verified subject (README "Security")
   const idem = createIdempotency(config.idempotency, config.persistedQueries.redisUrl, logger, (request) =>
     request.principal ? `${request.principal.issuer ?? ''}|${request.principal.subject}` : undefined,
   );
   const aroundExecute = idem.idempotency.aroundExecute.bind(idem.idempotency);
   const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger, aroundExecute, sharingScope: scope });
+  if (caching.cache && !oracle && config.responseCache.warmTop > 0) caching.cache.startWarming((entry, request) => pipeline.run(entry, request), config.responseCache.warmTop);
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
     hooks.resolveSubscriptionOperation || hooks.checkSubscriptionOperation
@@ -265,7 +282,10 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     onExchange: observability.metrics || config.observability.accessLog !== 'off' || config.devConsole.enabled ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
     idempotency: idem.idempotency,
+    deltas: caching.deltas,
+    knownText: caching.cache && !oracle ? (body) => caching.cache!.knownText(body) : undefined,
   });
+  if (caching.cache && config.responseCache.adminToken) registerCacheAdminRoute(app, caching.cache, config.responseCache.adminToken);
   if (config.devConsole.enabled) {
     // developer console and GraphiQL sandbox (off by default with NODE_ENV=production)
     const stats = new ConsoleStats();
@@ -318,6 +338,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       watch = watchSupergraphFile(config.supergraphPath, config.supergraphPollIntervalMs, logger, install);
       install(watch.initialSdl);
       await Promise.all([persisted.start(), idem.start()]);
+      await caching.start();
       await push?.start();
       await app.listen({ port: config.port, host: config.host });
       await metricsEndpoint?.listen();
@@ -356,6 +377,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         await tracing?.close();
         await persisted.store.close();
         await idem.idempotency.store.close();
+        await caching.close();
         await rateLimits.close();
       })();
       return closing;

@@ -7,6 +7,7 @@ import { InflightCoalescer } from '../upstream/InflightCoalescer';
 import type { CacheHint, SubgraphRequest, UpstreamEvent } from '../upstream';
 import type { Upstreams } from '../upstream/Upstreams';
 import type { RequestInfo } from '../pipeline/types';
+import { collectEntityTags } from './collectEntityTags';
 import { deepMerge, executePlan, type SubgraphCall } from './executePlan';
 import { introspectionDocument } from './introspectionDocument';
 import { shapeResponse } from './shapeResponse';
@@ -34,6 +35,10 @@ export interface Execution {
   readonly errors: readonly GraphQLError[];
   /** Hints of the subgraph replies that sent `Cache-Control` (they restrict the response's policy). */
   readonly hints: readonly CacheHint[];
+  /** The entities the data holds (`Type:key`, or `Type` for one without its key), when `collectEntityTags` is on ({@link collectEntityTags}). */
+  readonly entities?: readonly string[];
+  /** When the execution started (ms since the epoch; callers sharing it through coalescing may have arrived later). */
+  readonly startedAt?: number;
 }
 
 /** Settings of {@link RoamExecutor}. */
@@ -52,6 +57,8 @@ export interface RoamExecutorOptions {
   readonly subgraphHeaders?: (request: RequestInfo) => Readonly<Record<string, string>>;
   /** Told about each query plan a query or mutation runs, and how long getting it took in ms (cached plans too); tracing's plan span. Must not throw. @default none */
   readonly onPlan?: (plan: QueryPlan, durationMs: number) => void;
+  /** Name the entities of each query and mutation result ({@link Execution.entities}) for the response cache. @default false */
+  readonly collectEntityTags?: boolean;
 }
 
 /**
@@ -140,6 +147,7 @@ export class RoamExecutor {
       // The pipeline refuses subscriptions over HTTP before this; kept as a guard for embedders.
       return { data: null, errors: [roamError('SUBSCRIPTION_REQUIRES_WEBSOCKET', 'Subscriptions are served over WebSocket (graphql-transport-ws).')], hints: [] };
     }
+    const startedAt = Date.now();
     const errors: GraphQLError[] = [];
     const hints: CacheHint[] = [];
     const operationType = op.operation.operation === 'mutation' ? 'mutation' : 'query';
@@ -159,7 +167,8 @@ export class RoamExecutor {
       if (result.errors) errors.push(...result.errors);
     }
     const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors, this.options.maxResponseFields);
-    return { data, errors, hints };
+    if (!this.options.collectEntityTags) return { data, errors, hints };
+    return { data, errors, hints, startedAt, entities: collectEntityTags(snapshot.apiSchema, snapshot.supergraphSchema, op.document, op.operation, merged) };
   }
 }
 

@@ -16,7 +16,11 @@ const CREDENTIAL_HEADERS = ['authorization', 'cookie'] as const;
 export function sharingScope(request: RequestInfo, propagated: readonly string[]): string {
   const parts: string[] = [];
   for (const h of CREDENTIAL_HEADERS) parts.push(request.headers.get(h) ?? '');
-  for (const h of propagated) parts.push(`${h}=${request.headers.get(h) ?? ''}`);
+  // only the propagated headers sent: an anonymous request without any keeps an empty scope (the response cache's public entries)
+  for (const h of propagated) {
+    const value = request.headers.get(h);
+    if (value !== undefined) parts.push(`${h}=${value}`);
+  }
   const p = request.principal;
   if (p) parts.push(`principal=${JSON.stringify([p.issuer ?? '', p.subject, p.scopes, p.clientName ?? ''])}`);
   return parts.join('\u0000');
