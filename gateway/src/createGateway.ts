@@ -184,6 +184,13 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     isReady: () => snapshot !== undefined,
     maxBodyBytes: largestBodyLimit(config.limits),
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
+    multipart: {
+      router: subscriptions,
+      heartbeatMs: config.multipartHeartbeatMs,
+      maxBufferedBytes: config.subscriptionMaxBufferedBytes,
+      compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
+      logger: logger.child({ component: 'multipart' }),
+    },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
     onExchange: observability.metrics || config.observability.accessLog !== 'off' ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,

@@ -12,6 +12,7 @@ import { encodeResponseBody, type CompressionOptions } from './encodeResponseBod
 import { etagOf, ifNoneMatchMatches } from './etag';
 import { negotiateContentEncoding } from './negotiateContentEncoding';
 import { negotiateMediaType } from './negotiateMediaType';
+import { negotiateMultipart, sendMultipart, type MultipartOptions } from './multipart';
 import { registerBodyParsers } from './registerBodyParsers';
 
 /** What {@link registerGraphQLRoute} needs. */
@@ -30,6 +31,8 @@ export interface GraphQLRouteOptions {
   readonly limitsFor: (clientName: string | undefined) => { readonly maxBatchSize: number; readonly maxBodyBytes: number; readonly mode: LimitsMode };
   /** Told about every finished `/graphql` exchange (metrics, access log), after the response was written; must not throw. @default none */
   readonly onExchange?: (exchange: GraphQLExchange) => void;
+  /** Multipart responses (`@defer`, Apollo's multipart subscriptions; issue 16). @default off: everything is answered at once */
+  readonly multipart?: MultipartOptions;
   /** Runs each request's handler (tracing: inside the request's span); `statusOf` gives the response status once it returned. @default run directly */
   readonly aroundHandler?: <T>(request: FastifyRequest, run: () => Promise<T>, statusOf: () => number) => Promise<T>;
 }
@@ -124,7 +127,10 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    const mediaType = negotiateMediaType(header(request.headers.accept));
+    const multipart = options.multipart ? negotiateMultipart(header(request.headers.accept)) : { defer: false, subscription: false };
+    const wantsMultipart = multipart.defer || multipart.subscription;
+    // A client that accepts only multipart still gets JSON for an operation with nothing to stream.
+    const mediaType = negotiateMediaType(header(request.headers.accept)) ?? (wantsMultipart ? 'application/json' : null);
     if (mediaType === null) {
       return sendError(reply, 'NOT_ACCEPTABLE', `Accept ${JSON.stringify(header(request.headers.accept))} allows none of application/json, application/graphql-response+json, application/msgpack.`, {
         accept: header(request.headers.accept),
@@ -178,9 +184,13 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       jsonText = JSON.stringify(body);
       cacheControl = combineCacheControl(results.map((r) => r.headers.get('cache-control')));
     } else {
-      const info: RequestInfo = { ...base, inBatch: false };
+      const info: RequestInfo = { ...base, inBatch: false, ...(multipart.subscription ? { multipartSubscription: true } : {}) };
       if (options.onExchange) stateOf(request).request = info;
-      const result: OperationResult = await options.pipeline.run(raw, info);
+      const outcome = wantsMultipart && options.multipart ? await options.pipeline.runMultipart(raw, info, multipart.defer) : undefined;
+      if (outcome && outcome.kind !== 'result') {
+        return sendMultipart(reply, outcome, negotiateContentEncoding(header(request.headers['accept-encoding'])), options.multipart!, { vary: VARY });
+      }
+      const result: OperationResult = outcome ? outcome.result : await options.pipeline.run(raw, info);
       for (const [name, value] of result.headers) if (!OWN_HEADERS.has(name)) void reply.header(name, value);
       status = result.status;
       body = result.body;

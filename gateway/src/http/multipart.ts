@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import { PassThrough, type Transform } from 'node:stream';
+import { constants, createBrotliCompress, createGzip } from 'node:zlib';
+import { isRoamError, roamError } from '@roam/errors';
+import type { FastifyReply } from 'fastify';
+import type { GraphQLError } from 'graphql';
+import type { Logger } from 'pino';
+import { NO_STORE } from '../cacheControl/cacheControlHeader';
+import { formatError } from '../formatError';
+import { errorResult } from '../pipeline/errorResult';
+import type { FormattedSubsequentResult, MultipartOutcome } from '../pipeline/OperationPipeline';
+import type { OperationResult } from '../pipeline/types';
+import { formatResult } from '../subscriptions/formatResult';
+import type { SubscriptionRouter } from '../subscriptions/SubscriptionRouter';
+import type { CompressionOptions } from './encodeResponseBody';
+import type { ResponseContentEncoding } from './negotiateContentEncoding';
+
+/** The multipart boundary Roam uses for both protocols (Apollo Router's: `graphql`). */
+export const MULTIPART_BOUNDARY = 'graphql';
+/** `Content-Type` of an incremental delivery (`@defer`) response, as Apollo Router sends it. */
+export const DEFER_CONTENT_TYPE = `multipart/mixed;boundary="${MULTIPART_BOUNDARY}";deferSpec=20220824`;
+/** `Content-Type` of a multipart subscription response, as Apollo Router sends it. */
+export const SUBSCRIPTION_CONTENT_TYPE = `multipart/mixed;boundary="${MULTIPART_BOUNDARY}";subscriptionSpec=1.0`;
+
+/** Which multipart protocols a request's `Accept` allows. */
+export interface MultipartAccept {
+  /** `multipart/mixed;deferSpec=20220824`: Apollo's incremental delivery format for `@defer`. */
+  readonly defer: boolean;
+  /** `multipart/mixed;subscriptionSpec=1.0` (quoted or not): Apollo's multipart HTTP subscriptions. */
+  readonly subscription: boolean;
+}
+
+/**
+ * Reads the multipart protocols out of an `Accept` header (RFC 9110 §12.5.1 media ranges with parameters):
+ * a `multipart/mixed` range with `q` above 0 and the parameter `deferSpec=20220824` and/or
+ * `subscriptionSpec=1.0` (Apollo Client, Apollo iOS and Apollo Kotlin send these). `boundary` and unknown
+ * parameters are ignored (the server chooses the boundary).
+ *
+ * @param accept - the header, or undefined.
+ */
+export function negotiateMultipart(accept: string | undefined): MultipartAccept {
+  let defer = false;
+  let subscription = false;
+  if (!accept) return { defer, subscription };
+  for (const range of accept.split(',')) {
+    const [type, ...params] = range.split(';').map((s) => s.trim());
+    if (type?.toLowerCase() !== 'multipart/mixed') continue;
+    let q = 1;
+    let d = false;
+    let s = false;
+    for (const param of params) {
+      const eq = param.indexOf('=');
+      if (eq < 0) continue;
+      const name = param.slice(0, eq).trim().toLowerCase();
+      const value = param
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1');
+      if (name === 'q') q = Number(value) || 0;
+      else if (name === 'deferspec' && value === '20220824') d = true;
+      else if (name === 'subscriptionspec' && value === '1.0') s = true;
+    }
+    if (q <= 0) continue;
+    defer ||= d;
+    subscription ||= s;
+  }
+  return { defer, subscription };
+}
+
+/**
+ * Writes the parts of one multipart response in Apollo Router's framing (`protocols/multipart.rs`): every
+ * part is `\r\n--graphql\r\ncontent-type: application/json\r\n\r\n<json>` and the body ends with
+ * `\r\n--graphql--\r\n`. Each part goes out at once: with brotli or gzip the compressor is flushed after every
+ * part (`BROTLI_OPERATION_FLUSH` / `Z_SYNC_FLUSH`), so a client decodes a part without waiting for the next.
+ */
+export class MultipartWriter {
+  /** The body to hand to Fastify (`reply.send`). */
+  readonly body: Transform;
+  private started = false;
+  private ended = false;
+
+  /** @param encoding - the negotiated content coding of the whole body. */
+  constructor(
+    readonly encoding: ResponseContentEncoding,
+    compression: CompressionOptions,
+  ) {
+    if (encoding === 'br') {
+      this.body = createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: compression.brotliQuality, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } });
+    } else if (encoding === 'gzip') {
+      this.body = createGzip({ level: compression.gzipLevel });
+    } else {
+      this.body = new PassThrough();
+    }
+  }
+
+  /** Whether the body was ended (last part, or the client went away). */
+  get closed(): boolean {
+    return this.ended || this.body.destroyed;
+  }
+
+  /** Bytes waiting in the body stream (before the socket's own buffer). */
+  get buffered(): number {
+    return this.body.writableLength + this.body.readableLength;
+  }
+
+  /**
+   * Writes one part.
+   * @param json - the part's JSON text.
+   * @param last - whether it is the last part (the closing delimiter follows).
+   */
+  part(json: string, last = false): void {
+    if (this.closed) return;
+    const head = this.started ? '' : `\r\n--${MULTIPART_BOUNDARY}`;
+    this.started = true;
+    this.write(`${head}\r\ncontent-type: application/json\r\n\r\n${json}\r\n--${MULTIPART_BOUNDARY}${last ? '--\r\n' : ''}`);
+    if (last) this.finish();
+  }
+
+  /** Ends the body with the closing delimiter (after a part that was not marked last). */
+  end(): void {
+    if (this.closed) return;
+    this.write(this.started ? '--\r\n' : `\r\n--${MULTIPART_BOUNDARY}--\r\n`);
+    this.finish();
+  }
+
+  private write(text: string): void {
+    this.body.write(text);
+    const zlib = this.body as Transform & { flush?: (kind: number, cb?: () => void) => void };
+    if (this.encoding === 'gzip') zlib.flush!(constants.Z_SYNC_FLUSH);
+    else if (this.encoding === 'br') zlib.flush!(constants.BROTLI_OPERATION_FLUSH);
+  }
+
+  private finish(): void {
+    this.ended = true;
+    this.body.end();
+  }
+}
+
+/** Settings of the multipart transport (from `GatewayConfig`). */
+export interface MultipartOptions {
+  /** Where multipart subscriptions start (the same router, hubs and enrichment as graphql-ws). */
+  readonly router: SubscriptionRouter;
+  /** Interval of `{}` heartbeat parts on a multipart subscription, in ms (Apollo Router: 5000). */
+  readonly heartbeatMs: number;
+  /** Most bytes waiting to be sent on one multipart subscription; an event past it ends it with `SUBSCRIPTION_OVERFLOW`. */
+  readonly maxBufferedBytes: number;
+  readonly compression: CompressionOptions;
+  readonly logger: Logger;
+}
+
+/** Response headers the multipart transport sets itself. */
+const OWN_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'cache-control', 'etag', 'vary']);
+
+/**
+ * Sends a streamed outcome of {@link OperationPipeline.runMultipart} (issue 16):
+ *
+ * - `incremental` (`@defer`): `multipart/mixed;boundary="graphql";deferSpec=20220824`; the initial payload
+ *   (`data`, `errors`, `extensions`, `hasNext: true`), then `{incremental: [{data, path, label, errors}], hasNext}`
+ *   parts as deferred blocks finish; the last has `hasNext: false`.
+ * - `subscription`: `multipart/mixed;boundary="graphql";subscriptionSpec=1.0` (Apollo's multipart HTTP
+ *   subscription protocol): a `{}` heartbeat at once and every `heartbeatMs`, each event as `{"payload": <result>}`,
+ *   a transport-level error (upstream gone, overflow, reload) as `{"payload": null, "errors": [...]}` and the
+ *   end; the closing delimiter when the upstream completes. The subscription goes through the same
+ *   {@link SubscriptionRouter} as graphql-ws (shared upstreams, per-event enrichment); when the client goes away
+ *   it is ended and the upstream released.
+ *
+ * Both are `Cache-Control: no-store`, compressed as negotiated and flushed per part.
+ *
+ * @param headers - extra headers to set (`Vary`).
+ * @returns what the route handler returns (the reply).
+ */
+export function sendMultipart(
+  reply: FastifyReply,
+  outcome: Exclude<MultipartOutcome, { kind: 'result' }>,
+  encoding: ResponseContentEncoding,
+  options: MultipartOptions,
+  headers: Readonly<Record<string, string>>,
+): FastifyReply {
+  if (outcome.kind === 'subscription') {
+    const { ctx, op } = outcome.prepared;
+    let plan;
+    try {
+      plan = ctx.snapshot.planSubscription(op.document, op.operationName, op.documentHash);
+    } catch (error) {
+      if (!isRoamError(error)) throw error;
+      const result = errorResult([error], options.logger);
+      return reply.code(result.status).header('content-type', 'application/json; charset=utf-8').header('cache-control', NO_STORE).headers(headers).send(JSON.stringify(result.body));
+    }
+    const writer = new MultipartWriter(encoding, options.compression);
+    start(reply, writer, SUBSCRIPTION_CONTENT_TYPE, headers, new Map());
+    const authorization = ctx.request.headers.get('authorization');
+    const scope = authorization ? { key: createHash('sha256').update(authorization).digest('hex'), connectionParams: { authorization } } : { key: 'anonymous', connectionParams: {} };
+    const write = (payloadJson: string): boolean => {
+      if (writer.closed) return true;
+      if (writer.buffered + reply.raw.writableLength > options.maxBufferedBytes) return false;
+      writer.part(`{"payload":${payloadJson}}`);
+      return true;
+    };
+    const stream = options.router.subscribe({ op, plan }, scope, () => undefined, write);
+    writer.part('{}');
+    const heartbeat = setInterval(() => writer.part('{}'), options.heartbeatMs);
+    heartbeat.unref();
+    reply.raw.once('close', () => {
+      clearInterval(heartbeat);
+      void stream.return();
+    });
+    void (async () => {
+      try {
+        for await (const result of stream) writer.part(JSON.stringify({ payload: formatResult(result) }));
+        writer.end();
+      } catch (error) {
+        const e = isRoamError(error) ? (error as GraphQLError) : roamError('INTERNAL_SERVER_ERROR', 'Internal server error.');
+        writer.part(JSON.stringify({ payload: null, errors: [formatError(e.toJSON())] }), true);
+      } finally {
+        clearInterval(heartbeat);
+      }
+    })();
+    return reply;
+  }
+
+  const writer = new MultipartWriter(encoding, options.compression);
+  start(reply, writer, DEFER_CONTENT_TYPE, headers, outcome.result.headers);
+  const { subsequent } = outcome;
+  reply.raw.once('close', () => void subsequent.return?.());
+  writer.part(JSON.stringify({ ...outcome.result.body, hasNext: true }));
+  void (async () => {
+    try {
+      for await (const step of subsequent as AsyncIterable<FormattedSubsequentResult>) {
+        writer.part(JSON.stringify(step), !step.hasNext);
+        if (!step.hasNext) break;
+      }
+      writer.end();
+    } catch (error) {
+      options.logger.error({ err: error }, 'incremental delivery failed');
+      writer.part(JSON.stringify({ hasNext: false, errors: [formatError(roamError('INTERNAL_SERVER_ERROR', 'Internal server error.').toJSON())] }), true);
+    }
+  })();
+  return reply;
+}
+
+function start(reply: FastifyReply, writer: MultipartWriter, contentType: string, headers: Readonly<Record<string, string>>, resultHeaders: OperationResult['headers']): void {
+  for (const [name, value] of resultHeaders) if (!OWN_HEADERS.has(name)) void reply.header(name, value);
+  void reply.code(200).headers(headers).header('content-type', contentType).header('cache-control', NO_STORE);
+  if (writer.encoding !== 'identity') void reply.header('content-encoding', writer.encoding);
+  void reply.send(writer.body);
+}
