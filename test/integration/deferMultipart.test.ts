@@ -1,6 +1,8 @@
+import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
+import { Defer20220824Handler } from '@apollo/client/incremental';
 import { brotliDecompressSync, createBrotliDecompress, createGunzip, gunzipSync } from 'node:zlib';
 import pino from 'pino';
-import { request } from 'undici';
+import { Agent, fetch as undiciFetch, request } from 'undici';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { sha256Hex } from '@roam/persisted-queries';
 import { postGraphQL, waitFor } from '@roam/testkit';
@@ -294,6 +296,83 @@ describe('@defer and multipart subscriptions (issue 16)', () => {
       const last = parts[parts.length - 1] as { payload: unknown; errors: { extensions: { code: string } }[] };
       expect(last.payload).toBeNull();
       expect(last.errors[0]!.extensions.code).toBe('SUBSCRIPTION_UPSTREAM_ERROR');
+    });
+  });
+
+  describe('Apollo Client 4 over real HTTP', () => {
+    // Apollo Client's fetch on a dispatcher of this suite, closed at its end (no keep-alive socket outlives it)
+    const agent = new Agent();
+    afterAll(() => agent.close());
+    const fetchWithAgent = ((input: string, init?: Record<string, unknown>) => undiciFetch(input, { ...init, dispatcher: agent })) as unknown as typeof fetch;
+    const client = () => new ApolloClient({ cache: new InMemoryCache(), link: new HttpLink({ uri: url, fetch: fetchWithAgent }), incrementalHandler: new Defer20220824Handler() });
+
+    it('renders the primary data first, then the deferred data merged into the cache', async () => {
+      const apollo = client();
+      const query = gql`
+        query Screen {
+          product(upc: "1") {
+            upc
+            name
+            ... @defer(label: "stock") {
+              inStock
+              reviews {
+                body
+              }
+            }
+          }
+        }
+      `;
+      inventory.mode = 'slow';
+      inventory.delayMs = 300;
+      const seen: { dataState: string; data: unknown }[] = [];
+      await new Promise<void>((resolve, reject) => {
+        const sub = apollo.watchQuery({ query }).subscribe({
+          next: (result) => {
+            seen.push({ dataState: result.dataState, data: result.data });
+            if (result.dataState === 'complete') {
+              sub.unsubscribe();
+              resolve();
+            }
+          },
+          error: reject,
+        });
+      });
+      const rendered = seen.filter((r) => r.dataState !== 'empty');
+      expect(rendered[0]).toEqual({ dataState: 'streaming', data: { product: { __typename: 'Product', upc: '1', name: expect.any(String) } } });
+      const last = rendered[rendered.length - 1]!;
+      expect(last.data).toEqual({ product: { __typename: 'Product', upc: '1', name: expect.any(String), inStock: expect.any(Boolean), reviews: expect.any(Array) } });
+      expect(apollo.readQuery({ query })).toEqual(last.data);
+      apollo.stop();
+    });
+
+    it('receives enriched events of a multipart subscription, and unsubscribing ends the upstream', async () => {
+      const apollo = client();
+      const before = (await subgraphSubscriptions(subgraphs.urls.reviews!)).active;
+      const events: unknown[] = [];
+      const sub = apollo
+        .subscribe({
+          query: gql`
+            subscription OnReview {
+              reviewAdded(upc: "3") {
+                id
+                body
+                author {
+                  name
+                }
+              }
+            }
+          `,
+        })
+        .subscribe({ next: (result) => events.push(result.data) });
+      await waitFor(async () => (await subgraphSubscriptions(subgraphs.urls.reviews!)).active === before + 1, 'the upstream subscription');
+      const added = await postGraphQL(url, { query: 'mutation { addReview(input: { authorId: "1", productUpc: "3", body: "from apollo client" }) { id } }' });
+      await waitFor(async () => events.length === 1, 'an event');
+      expect(events[0]).toEqual({
+        reviewAdded: { __typename: 'Review', id: added.body.data.addReview.id, body: 'from apollo client', author: { __typename: 'User', name: 'Mara Lindqvist' } },
+      });
+      sub.unsubscribe();
+      await waitFor(async () => (await subgraphSubscriptions(subgraphs.urls.reviews!)).active === before, 'the upstream subscription to end');
+      apollo.stop();
     });
   });
 });
