@@ -1,5 +1,5 @@
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
-import { Defer20220824Handler } from '@apollo/client/incremental';
+import { Defer20220824Handler, GraphQL17Alpha9Handler } from '@apollo/client/incremental';
 import { brotliDecompressSync, createBrotliDecompress, createGunzip, gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import { Agent, fetch as undiciFetch, request } from 'undici';
@@ -159,6 +159,27 @@ describe('@defer and multipart subscriptions (issue 16)', () => {
     for (const [i, e] of authors.entries()) expect(e).toEqual({ path: ['product', 'reviews', i], label: 'author', data: { author: { name: expect.any(String) } } });
     const inline = await postGraphQL(url, { query });
     expect(mergeIncremental(parts).data).toEqual(inline.body.data);
+  });
+
+  it('speaks the incremental v0.2 format (pending, incremental by id, completed) to a client that asks for it', async () => {
+    const query = '{ product(upc: "1") { upc ... @defer(label: "outer") { name reviews { body ... @defer(label: "inner") { author { name } } } } } }';
+    const res = await post({ query }, { accept: 'multipart/mixed;incrementalSpec=v0.2,application/json' });
+    expect(res.headers['content-type']).toBe('multipart/mixed;boundary="graphql";incrementalSpec=v0.2');
+    const { parts } = parseParts(res.text);
+    expect(parts[0]).toEqual({ data: { product: { upc: '1' } }, pending: [{ id: '0', path: ['product'], label: 'outer' }], hasNext: true });
+    const outer = parts.find((p) => (p.completed as { id: string }[] | undefined)?.some((c) => c.id === '0'))!;
+    const reviews = (outer.incremental as { id: string; data: { reviews: unknown[] } }[])[0]!;
+    expect(reviews).toEqual({ id: '0', data: { name: expect.any(String), reviews: expect.any(Array) } });
+    // the nested fragment is announced with the data it belongs to, once per review
+    const nested = outer.pending as { id: string; path: unknown[]; label: string }[];
+    expect(nested.map((p) => [p.path, p.label])).toEqual(reviews.data.reviews.map((_r, i) => [['product', 'reviews', i], 'inner']));
+    const done = parts
+      .slice(1)
+      .flatMap((p) => (p.completed as { id: string }[] | undefined) ?? [])
+      .map((c) => c.id);
+    expect(done.sort()).toEqual(['0', ...nested.map((p) => p.id)].sort());
+    expect(parts[parts.length - 1]!.hasNext).toBe(false);
+    for (const p of parts.slice(1)) expect(Object.keys(p).every((k) => ['pending', 'incremental', 'completed', 'hasNext'].includes(k))).toBe(true);
   });
 
   it('runs @defer on a mutation (the planner supports it): the mutation first, the deferred fields after', async () => {
@@ -342,6 +363,36 @@ describe('@defer and multipart subscriptions (issue 16)', () => {
       const last = rendered[rendered.length - 1]!;
       expect(last.data).toEqual({ product: { __typename: 'Product', upc: '1', name: expect.any(String), inStock: expect.any(Boolean), reviews: expect.any(Array) } });
       expect(apollo.readQuery({ query })).toEqual(last.data);
+      apollo.stop();
+    });
+
+    it('merges deferred data in the incremental v0.2 format too (GraphQL17Alpha9Handler)', async () => {
+      const apollo = new ApolloClient({ cache: new InMemoryCache(), link: new HttpLink({ uri: url, fetch: fetchWithAgent }), incrementalHandler: new GraphQL17Alpha9Handler() });
+      const query = gql`
+        query Screen2 {
+          product(upc: "2") {
+            upc
+            ... @defer {
+              name
+            }
+          }
+        }
+      `;
+      const seen: { dataState: string; data: unknown }[] = [];
+      await new Promise<void>((resolve, reject) => {
+        const sub = apollo.watchQuery({ query }).subscribe({
+          next: (result) => {
+            seen.push({ dataState: result.dataState, data: result.data });
+            if (result.dataState === 'complete') {
+              sub.unsubscribe();
+              resolve();
+            }
+          },
+          error: reject,
+        });
+      });
+      expect(seen.filter((r) => r.dataState !== 'empty')[0]).toEqual({ dataState: 'streaming', data: { product: { __typename: 'Product', upc: '2' } } });
+      expect(seen[seen.length - 1]!.data).toEqual({ product: { __typename: 'Product', upc: '2', name: expect.any(String) } });
       apollo.stop();
     });
 

@@ -4,28 +4,39 @@ import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 import type { CacheHint } from '../upstream';
-import { clientLabel, labeledOperation, labelDefers, locateDeferred, selectionWithoutDeferred, withoutDeferred } from './deferDocument';
+import { clientLabel, labeledOperation, labelDefers, locateDeferred, selectionWithoutDeferred, withoutDeferred, type DeferredInstance } from './deferDocument';
 import { deferredDependencies, executePlan, type DeferHandler, type SubgraphCall } from './executePlan';
 import type { ExecutableOperation, Execution } from './RoamExecutor';
 import { shapeResponse, shapeSelection } from './shapeResponse';
 
 type Obj = Record<string, unknown>;
 
-/** One deferred fragment delivered at one place of the response (an `incremental` entry, deferSpec=20220824). */
-export interface DeferredPayload {
+/** A deferred fragment announced at one place of the response (a `pending` entry, incremental v0.2). */
+export interface PendingFragment {
+  /** Unique within the response. */
+  readonly id: string;
   /** Path of the object the fragment's fields belong to (list indexes filled in). */
   readonly path: readonly (string | number)[];
   /** The client's label of the `@defer`, when it gave one. */
   readonly label?: string;
+}
+
+/**
+ * One deferred fragment delivered at one place of the response: an `incremental` entry (deferSpec=20220824:
+ * `{data, path, label, errors}`; incremental v0.2: `{id, data, errors}` plus `completed: [{id}]`).
+ */
+export interface DeferredPayload extends PendingFragment {
   /** The fragment's fields at `path`, shaped; null when a non-null field in it was null; absent when only errors. */
   readonly data?: Obj | null;
   /** Errors of this part only (a failing subgraph of a deferred block stays in its part). */
   readonly errors: readonly GraphQLError[];
 }
 
-/** One subsequent payload: the deferred payloads ready at the same time, and whether more will follow. */
+/** One subsequent payload: the deferred payloads ready at the same time, the fragments they announce, and whether more follow. */
 export interface SubsequentResult {
   readonly incremental: readonly DeferredPayload[];
+  /** Fragments nested in the delivered ones, now pending. */
+  readonly pending: readonly PendingFragment[];
   readonly hasNext: boolean;
 }
 
@@ -33,6 +44,8 @@ export interface SubsequentResult {
 export interface IncrementalExecution {
   /** The initial payload: every field outside deferred fragments, and the errors of the primary blocks. */
   readonly initial: Execution;
+  /** The deferred fragments the initial payload announces. */
+  readonly pending: readonly PendingFragment[];
   /** Whether subsequent payloads follow (false when nothing ended up deferred, e.g. `@defer(if: false)`). */
   readonly hasNext: boolean;
   /** The subsequent payloads, in completion order; the last one has `hasNext: false`. Ending the iteration early drops the rest. */
@@ -75,17 +88,35 @@ export async function executeIncremental(ctx: IncrementalContext): Promise<Incre
   const merged = Object.create(null) as Obj;
   const primaryErrors: GraphQLError[] = [];
 
+  /** One `Deferred` block of the plan: its errors, where its fragment applies, the blocks nested in it. */
+  interface Block {
+    readonly label: string | undefined;
+    readonly errors: GraphQLError[];
+    readonly children: Block[];
+    instances: (PendingFragment & { readonly instance: DeferredInstance })[];
+    /** Resolved once its payloads were queued: nested blocks wait for it. */
+    readonly queued: Promise<void>;
+    markQueued(): void;
+  }
+  const topLevel: Block[] = [];
+  const blockOf = new Map<GraphQLError[], Block>();
   const ready: DeferredPayload[] = [];
+  const announced: PendingFragment[] = [];
+  let nextId = 0;
   let pending = 0;
   let wake: (() => void) | undefined;
-  /** Resolved when a part's entries were queued: nested parts wait for their parent's. */
-  const queued = new Map<GraphQLError[], Promise<void>>();
 
-  const deliver = (label: string | undefined, errors: GraphQLError[]): void => {
-    const payloads: { path: readonly (string | number)[]; label?: string; data?: Obj | null; errors: GraphQLError[] }[] = [];
-    const sent = clientLabel(label);
-    const instances = label === undefined ? [] : locateDeferred(snapshot.apiSchema, document, operation, variables, merged, label);
-    for (const instance of instances) {
+  /** Finds where a block's fragment applies (its parent's data is merged by now) and gives each place an id. */
+  const announce = (block: Block): PendingFragment[] => {
+    const sent = clientLabel(block.label);
+    const instances = block.label === undefined ? [] : locateDeferred(snapshot.apiSchema, document, operation, variables, merged, block.label);
+    block.instances = instances.map((instance) => ({ id: String(nextId++), path: instance.path, ...(sent !== undefined ? { label: sent } : {}), instance }));
+    return block.instances.map(({ id, path, label }) => ({ id, path, ...(label !== undefined ? { label } : {}) }));
+  };
+
+  const deliver = (block: Block): void => {
+    const payloads: { id: string; path: readonly (string | number)[]; label?: string; data?: Obj | null; errors: GraphQLError[] }[] = [];
+    for (const { id, path, label, instance } of block.instances) {
       const own: GraphQLError[] = [];
       let data: Obj | null;
       try {
@@ -96,7 +127,7 @@ export async function executeIncremental(ctx: IncrementalContext): Promise<Incre
           [selectionWithoutDeferred(instance.selectionSet, variables)],
           variables,
           instance.source,
-          instance.path,
+          path,
           own,
           maxResponseFields,
         );
@@ -105,47 +136,51 @@ export async function executeIncremental(ctx: IncrementalContext): Promise<Incre
         own.push(error);
         data = null;
       }
-      payloads.push({ path: instance.path, ...(sent !== undefined ? { label: sent } : {}), data, errors: own });
+      payloads.push({ id, path, ...(label !== undefined ? { label } : {}), data, errors: own });
     }
     // Each error goes to the entry it points into; the others to the first entry.
-    for (const error of errors) {
+    for (const error of block.errors) {
       const at = error.path;
       const owner = (at && payloads.find((p) => p.path.every((k, i) => at[i] === k))) ?? payloads[0];
       if (owner) owner.errors.push(error);
-      else payloads.push({ path: [], ...(sent !== undefined ? { label: sent } : {}), errors: [error] });
+      else payloads.push({ id: '', path: [], errors: [error] });
     }
     ready.push(...payloads);
+    for (const child of block.children) announced.push(...announce(child));
   };
 
   const defer: DeferHandler = async (node, context, runChild) => {
     if (node.primary.node) await runChild(node.primary.node, context.errors);
-    const parentQueued = queued.get(context.errors);
+    const parent = blockOf.get(context.errors);
     const deps = deferredDependencies(node);
     const tasks: Promise<void>[] = [];
-    node.deferred.forEach((block, i) => {
-      const errors: GraphQLError[] = [];
+    node.deferred.forEach((deferred, i) => {
       let markQueued!: () => void;
-      queued.set(errors, new Promise<void>((resolve) => (markQueued = resolve)));
+      const queued = new Promise<void>((resolve) => (markQueued = resolve));
+      const block: Block = { label: deferred.label, errors: [], children: [], instances: [], queued, markQueued };
+      blockOf.set(block.errors, block);
+      (parent ? parent.children : topLevel).push(block);
       pending++;
       tasks[i] = (async () => {
         try {
           for (const j of deps[i]!) if (j < i) await tasks[j];
-          if (block.node) await runChild(block.node as PlanNode, errors);
+          if (deferred.node) await runChild(deferred.node as PlanNode, block.errors);
         } catch (error) {
-          if (isRoamError(error)) errors.push(error);
+          if (isRoamError(error)) block.errors.push(error);
           else {
             ctx.logger.error({ err: error }, 'deferred block failed');
-            errors.push(roamError('INTERNAL_SERVER_ERROR', 'Internal server error.'));
+            block.errors.push(roamError('INTERNAL_SERVER_ERROR', 'Internal server error.'));
           }
         }
-        if (parentQueued) await parentQueued;
+        if (parent) await parent.queued;
+        else await primaryQueued;
         try {
-          deliver(block.label, errors);
+          deliver(block);
         } catch (error) {
           ctx.logger.error({ err: error }, 'deferred payload failed');
-          ready.push({ path: [], errors: [roamError('INTERNAL_SERVER_ERROR', 'Internal server error.')] });
+          ready.push({ id: '', path: [], errors: [roamError('INTERNAL_SERVER_ERROR', 'Internal server error.')] });
         }
-        markQueued();
+        block.markQueued();
         pending--;
         const w = wake;
         wake = undefined;
@@ -154,13 +189,17 @@ export async function executeIncremental(ctx: IncrementalContext): Promise<Incre
     });
     // Not awaited: the deferred blocks run while the initial payload is sent.
   };
+  let markPrimaryQueued!: () => void;
+  const primaryQueued = new Promise<void>((resolve) => (markPrimaryQueued = resolve));
 
   const root = ctx.plan.node;
   if (root?.kind === 'Subscription') throw new Error('executeIncremental runs queries and mutations, not subscriptions');
   await executePlan(root, { supergraphSchema: snapshot.supergraphSchema, variables, providedVariables: op.variables, call: ctx.call, errors: primaryErrors, defer }, merged);
   const data = shapeResponse(snapshot.apiSchema, primaryDocument, labeledOperation(primaryDocument, op.operation), variables, merged, primaryErrors, maxResponseFields);
   const initial: Execution = { data, errors: primaryErrors, hints: [...ctx.hints] };
-  const hasNext = pending > 0 || ready.length > 0;
+  const initialPending = topLevel.flatMap(announce);
+  markPrimaryQueued();
+  const hasNext = pending > 0;
 
   let done = !hasNext;
   const subsequent: AsyncIterableIterator<SubsequentResult> = {
@@ -171,9 +210,10 @@ export async function executeIncremental(ctx: IncrementalContext): Promise<Incre
           continue;
         }
         const incremental = ready.splice(0);
+        const nested = announced.splice(0);
         const more = pending > 0;
         if (!more) done = true;
-        return { value: { incremental, hasNext: more }, done: false };
+        return { value: { incremental, pending: nested, hasNext: more }, done: false };
       }
       return { value: undefined, done: true };
     },
@@ -185,5 +225,5 @@ export async function executeIncremental(ctx: IncrementalContext): Promise<Incre
       return this;
     },
   };
-  return { initial, hasNext, subsequent };
+  return { initial, pending: initialPending, hasNext, subsequent };
 }

@@ -19,34 +19,40 @@ import type { ResponseContentEncoding } from './negotiateContentEncoding';
 export const MULTIPART_BOUNDARY = 'graphql';
 /** `Content-Type` of an incremental delivery (`@defer`) response, as Apollo Router sends it. */
 export const DEFER_CONTENT_TYPE = `multipart/mixed;boundary="${MULTIPART_BOUNDARY}";deferSpec=20220824`;
+/** `Content-Type` of an incremental delivery response in Apollo's incremental v0.2 format (graphql-js 17.0.0-alpha.9). */
+export const INCREMENTAL_V02_CONTENT_TYPE = `multipart/mixed;boundary="${MULTIPART_BOUNDARY}";incrementalSpec=v0.2`;
 /** `Content-Type` of a multipart subscription response, as Apollo Router sends it. */
 export const SUBSCRIPTION_CONTENT_TYPE = `multipart/mixed;boundary="${MULTIPART_BOUNDARY}";subscriptionSpec=1.0`;
 
 /** Which multipart protocols a request's `Accept` allows. */
 export interface MultipartAccept {
-  /** `multipart/mixed;deferSpec=20220824`: Apollo's incremental delivery format for `@defer`. */
+  /** `multipart/mixed;deferSpec=20220824`: Apollo's incremental delivery format for `@defer` (Apollo Router's, Apollo iOS/Kotlin). */
   readonly defer: boolean;
+  /** `multipart/mixed;incrementalSpec=v0.2`: the newer format (`pending`/`completed` with ids; Apollo Client's `GraphQL17Alpha9Handler`). */
+  readonly incrementalV02: boolean;
   /** `multipart/mixed;subscriptionSpec=1.0` (quoted or not): Apollo's multipart HTTP subscriptions. */
   readonly subscription: boolean;
 }
 
 /**
  * Reads the multipart protocols out of an `Accept` header (RFC 9110 §12.5.1 media ranges with parameters):
- * a `multipart/mixed` range with `q` above 0 and the parameter `deferSpec=20220824` and/or
- * `subscriptionSpec=1.0` (Apollo Client, Apollo iOS and Apollo Kotlin send these). `boundary` and unknown
+ * a `multipart/mixed` range with `q` above 0 and the parameter `deferSpec=20220824`, `incrementalSpec=v0.2`
+ * and/or `subscriptionSpec=1.0` (Apollo Client, Apollo iOS and Apollo Kotlin send these). `boundary` and unknown
  * parameters are ignored (the server chooses the boundary).
  *
  * @param accept - the header, or undefined.
  */
 export function negotiateMultipart(accept: string | undefined): MultipartAccept {
   let defer = false;
+  let incrementalV02 = false;
   let subscription = false;
-  if (!accept) return { defer, subscription };
+  if (!accept) return { defer, incrementalV02, subscription };
   for (const range of accept.split(',')) {
     const [type, ...params] = range.split(';').map((s) => s.trim());
     if (type?.toLowerCase() !== 'multipart/mixed') continue;
     let q = 1;
     let d = false;
+    let v = false;
     let s = false;
     for (const param of params) {
       const eq = param.indexOf('=');
@@ -58,13 +64,15 @@ export function negotiateMultipart(accept: string | undefined): MultipartAccept 
         .replace(/^"(.*)"$/, '$1');
       if (name === 'q') q = Number(value) || 0;
       else if (name === 'deferspec' && value === '20220824') d = true;
+      else if (name === 'incrementalspec' && value === 'v0.2') v = true;
       else if (name === 'subscriptionspec' && value === '1.0') s = true;
     }
     if (q <= 0) continue;
     defer ||= d;
+    incrementalV02 ||= v;
     subscription ||= s;
   }
-  return { defer, subscription };
+  return { defer, incrementalV02, subscription };
 }
 
 /**
@@ -156,7 +164,9 @@ const OWN_HEADERS = new Set(['content-type', 'content-length', 'content-encoding
  *
  * - `incremental` (`@defer`): `multipart/mixed;boundary="graphql";deferSpec=20220824`; the initial payload
  *   (`data`, `errors`, `extensions`, `hasNext: true`), then `{incremental: [{data, path, label, errors}], hasNext}`
- *   parts as deferred blocks finish; the last has `hasNext: false`.
+ *   parts as deferred blocks finish; the last has `hasNext: false`. With `incrementalFormat` `v0.2`
+ *   (`multipart/mixed;boundary="graphql";incrementalSpec=v0.2`): the initial payload also has `pending:
+ *   [{id, path, label}]`, and every subsequent one `pending`, `incremental: [{id, data}]`, `completed: [{id}]`.
  * - `subscription`: `multipart/mixed;boundary="graphql";subscriptionSpec=1.0` (Apollo's multipart HTTP
  *   subscription protocol): a `{}` heartbeat at once and every `heartbeatMs`, each event as `{"payload": <result>}`,
  *   a transport-level error (upstream gone, overflow, reload) as `{"payload": null, "errors": [...]}` and the
@@ -175,8 +185,10 @@ export function sendMultipart(
   encoding: ResponseContentEncoding,
   options: MultipartOptions,
   headers: Readonly<Record<string, string>>,
+  incrementalFormat: 'deferSpec' | 'v0.2' = 'deferSpec',
 ): FastifyReply {
   if (outcome.kind === 'subscription') {
+    // a subscription ignores incrementalFormat
     const { ctx, op } = outcome.prepared;
     let plan;
     try {
@@ -219,14 +231,15 @@ export function sendMultipart(
   }
 
   const writer = new MultipartWriter(encoding, options.compression);
-  start(reply, writer, DEFER_CONTENT_TYPE, headers, outcome.result.headers);
+  const v02 = incrementalFormat === 'v0.2';
+  start(reply, writer, v02 ? INCREMENTAL_V02_CONTENT_TYPE : DEFER_CONTENT_TYPE, headers, outcome.result.headers);
   const { subsequent } = outcome;
   reply.raw.once('close', () => void subsequent.return?.());
-  writer.part(JSON.stringify({ ...outcome.result.body, hasNext: true }));
+  writer.part(JSON.stringify({ ...outcome.result.body, ...(v02 ? { pending: outcome.pending } : {}), hasNext: true }));
   void (async () => {
     try {
       for await (const step of subsequent as AsyncIterable<FormattedSubsequentResult>) {
-        writer.part(JSON.stringify(step), !step.hasNext);
+        writer.part(JSON.stringify(v02 ? incrementalV02Payload(step) : deferSpecPayload(step)), !step.hasNext);
         if (!step.hasNext) break;
       }
       writer.end();
@@ -236,6 +249,36 @@ export function sendMultipart(
     }
   })();
   return reply;
+}
+
+/** A subsequent payload in the deferSpec=20220824 format: `{incremental: [{data, path, label?, errors?}], hasNext}`. */
+function deferSpecPayload(step: FormattedSubsequentResult): Record<string, unknown> {
+  return { incremental: step.incremental.map(({ id: _id, ...entry }) => entry), hasNext: step.hasNext };
+}
+
+/**
+ * A subsequent payload in Apollo's incremental v0.2 format (graphql-js 17.0.0-alpha.9): `pending` for the
+ * fragments nested in the delivered ones, `incremental: [{id, data, errors?}]` for delivered data, and
+ * `completed: [{id, errors?}]` for every fragment finished (with its errors instead of data when its data is null).
+ */
+function incrementalV02Payload(step: FormattedSubsequentResult): Record<string, unknown> {
+  const incremental: Record<string, unknown>[] = [];
+  const completed: Record<string, unknown>[] = [];
+  for (const entry of step.incremental) {
+    if (entry.id === '') continue; // errors of a fragment that applied nowhere: nothing was pending
+    if (entry.data !== null && entry.data !== undefined) {
+      incremental.push({ id: entry.id, data: entry.data, ...(entry.errors ? { errors: entry.errors } : {}) });
+      completed.push({ id: entry.id });
+    } else {
+      completed.push({ id: entry.id, ...(entry.errors ? { errors: entry.errors } : {}) });
+    }
+  }
+  return {
+    ...(step.pending.length > 0 ? { pending: step.pending } : {}),
+    ...(incremental.length > 0 ? { incremental } : {}),
+    ...(completed.length > 0 ? { completed } : {}),
+    hasNext: step.hasNext,
+  };
 }
 
 function start(reply: FastifyReply, writer: MultipartWriter, contentType: string, headers: Readonly<Record<string, string>>, resultHeaders: OperationResult['headers']): void {

@@ -127,8 +127,8 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    const multipart = options.multipart ? negotiateMultipart(header(request.headers.accept)) : { defer: false, subscription: false };
-    const wantsMultipart = multipart.defer || multipart.subscription;
+    const multipart = options.multipart ? negotiateMultipart(header(request.headers.accept)) : { defer: false, incrementalV02: false, subscription: false };
+    const wantsMultipart = multipart.defer || multipart.incrementalV02 || multipart.subscription;
     // A client that accepts only multipart still gets JSON for an operation with nothing to stream.
     const mediaType = negotiateMediaType(header(request.headers.accept)) ?? (wantsMultipart ? 'application/json' : null);
     if (mediaType === null) {
@@ -186,9 +186,11 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
     } else {
       const info: RequestInfo = { ...base, inBatch: false, ...(multipart.subscription ? { multipartSubscription: true } : {}) };
       if (options.onExchange) stateOf(request).request = info;
-      const outcome = wantsMultipart && options.multipart ? await options.pipeline.runMultipart(raw, info, multipart.defer) : undefined;
+      const outcome = wantsMultipart && options.multipart ? await options.pipeline.runMultipart(raw, info, multipart.defer || multipart.incrementalV02) : undefined;
       if (outcome && outcome.kind !== 'result') {
-        return sendMultipart(reply, outcome, negotiateContentEncoding(header(request.headers['accept-encoding'])), options.multipart!, { vary: VARY });
+        // deferSpec=20220824 (Apollo Router's, Apollo iOS/Kotlin) wins when both formats are accepted
+        const format = multipart.defer ? 'deferSpec' : 'v0.2';
+        return sendMultipart(reply, outcome, negotiateContentEncoding(header(request.headers['accept-encoding'])), options.multipart!, { vary: VARY }, format);
       }
       const result: OperationResult = outcome ? outcome.result : await options.pipeline.run(raw, info);
       for (const [name, value] of result.headers) if (!OWN_HEADERS.has(name)) void reply.header(name, value);

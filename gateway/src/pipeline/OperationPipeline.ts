@@ -26,9 +26,18 @@ export interface OperationExecutor {
   executeIncremental?(snapshot: SupergraphSnapshot, op: ExecutableOperation): Promise<IncrementalExecution>;
 }
 
-/** One subsequent payload as sent (deferSpec=20220824): errors formatted. */
+/** A deferred fragment announced at one place of the response (`id` unique in the response). */
+export interface FormattedPending {
+  readonly id: string;
+  readonly path: readonly (string | number)[];
+  readonly label?: string;
+}
+
+/** One subsequent payload, errors formatted; the transport writes it in the negotiated format. */
 export interface FormattedSubsequentResult {
-  readonly incremental: readonly { readonly path: readonly (string | number)[]; readonly label?: string; readonly data?: unknown; readonly errors?: GraphQLFormattedError[] }[];
+  readonly incremental: readonly (FormattedPending & { readonly data?: unknown; readonly errors?: GraphQLFormattedError[] })[];
+  /** Fragments nested in the delivered ones, now pending. */
+  readonly pending: readonly FormattedPending[];
   readonly hasNext: boolean;
 }
 
@@ -36,8 +45,8 @@ export interface FormattedSubsequentResult {
 export type MultipartOutcome =
   /** One result, sent as usual (a refusal, an operation without `@defer`, a client that does not accept incremental delivery). */
   | { readonly kind: 'result'; readonly result: OperationResult }
-  /** The initial payload (`hasNext` true) and the subsequent ones. */
-  | { readonly kind: 'incremental'; readonly result: OperationResult; readonly subsequent: AsyncIterableIterator<FormattedSubsequentResult> }
+  /** The initial payload (`hasNext` true), the fragments it announces, and the subsequent payloads. */
+  | { readonly kind: 'incremental'; readonly result: OperationResult; readonly pending: readonly FormattedPending[]; readonly subsequent: AsyncIterableIterator<FormattedSubsequentResult> }
   /** A subscription that passed every check, for the multipart subscription transport to start. */
   | { readonly kind: 'subscription'; readonly prepared: PreparedOperation };
 
@@ -143,12 +152,13 @@ export class OperationPipeline {
           const step = await source.next();
           if (step.done) return { value: undefined, done: true };
           const incremental = step.value.incremental.map((p) => ({
+            id: p.id,
             path: p.path,
             ...(p.label !== undefined ? { label: p.label } : {}),
             ...(p.data !== undefined ? { data: p.data } : {}),
             ...(p.errors.length > 0 ? { errors: formatErrors(p.errors, logger) } : {}),
           }));
-          return { value: { incremental, hasNext: step.value.hasNext }, done: false };
+          return { value: { incremental, pending: step.value.pending, hasNext: step.value.hasNext }, done: false };
         },
         async return() {
           await source.return?.();
@@ -158,7 +168,7 @@ export class OperationPipeline {
           return this;
         },
       };
-      return { kind: 'incremental', result, subsequent };
+      return { kind: 'incremental', result, pending: execution.pending, subsequent };
     } catch (error) {
       this.options.logger.error({ err: error }, 'request entry failed');
       return { kind: 'result', result: errorResult([roamError('INTERNAL_SERVER_ERROR', 'Internal server error.')], this.options.logger) };

@@ -11,16 +11,16 @@ async function collect(writer: MultipartWriter): Promise<Buffer> {
 
 describe('negotiateMultipart', () => {
   it.each([
-    ['multipart/mixed;deferSpec=20220824,application/json', { defer: true, subscription: false }],
-    ['multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/json', { defer: false, subscription: true }],
-    ['multipart/mixed; boundary="graphql"; subscriptionSpec="1.0", application/json', { defer: false, subscription: true }],
-    ['multipart/mixed;deferSpec=20220824;subscriptionSpec=1.0', { defer: true, subscription: true }],
-    ['multipart/mixed;deferSpec=20220824;q=0, application/json', { defer: false, subscription: false }],
-    ['multipart/mixed;deferSpec=20230101', { defer: false, subscription: false }],
-    ['multipart/mixed;incrementalSpec=v0.2, application/json', { defer: false, subscription: false }],
-    ['multipart/mixed', { defer: false, subscription: false }],
-    ['application/json', { defer: false, subscription: false }],
-    [undefined, { defer: false, subscription: false }],
+    ['multipart/mixed;deferSpec=20220824,application/json', { defer: true, incrementalV02: false, subscription: false }],
+    ['multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/json', { defer: false, incrementalV02: false, subscription: true }],
+    ['multipart/mixed; boundary="graphql"; subscriptionSpec="1.0", application/json', { defer: false, incrementalV02: false, subscription: true }],
+    ['multipart/mixed;deferSpec=20220824;subscriptionSpec=1.0', { defer: true, incrementalV02: false, subscription: true }],
+    ['multipart/mixed;deferSpec=20220824;q=0, application/json', { defer: false, incrementalV02: false, subscription: false }],
+    ['multipart/mixed;deferSpec=20230101', { defer: false, incrementalV02: false, subscription: false }],
+    ['multipart/mixed;incrementalSpec=v0.2, application/json', { defer: false, incrementalV02: true, subscription: false }],
+    ['multipart/mixed', { defer: false, incrementalV02: false, subscription: false }],
+    ['application/json', { defer: false, incrementalV02: false, subscription: false }],
+    [undefined, { defer: false, incrementalV02: false, subscription: false }],
   ])('%s', (accept, expected) => {
     expect(negotiateMultipart(accept)).toEqual(expected);
   });
