@@ -167,6 +167,7 @@ async function fanOut(transport, gatewayUrl, reviewsUrl, gatewayPid) {
   const total = Math.round(RATE * SECONDS);
   const start = Date.now();
   const cpuStart = cpuMs(gatewayPid);
+  const clientCpuStart = process.cpuUsage();
   let sent = 0;
   const inflight = [];
   while (sent < total) {
@@ -188,6 +189,9 @@ async function fanOut(transport, gatewayUrl, reviewsUrl, gatewayPid) {
   await waitFor(() => received >= expected, 'deliveries', 30_000, 50).catch(() => undefined);
   const seconds = (Date.now() - start) / 1000;
   const cpuPercent = Math.round((100 * (cpuMs(gatewayPid) - cpuStart)) / 1000 / seconds);
+  const clientCpu = process.cpuUsage(clientCpuStart);
+  // the subscribers live in this one process: near 100% here means the client, not the gateway, set the pace
+  const clientCpuPercent = Math.round((100 * (clientCpu.user + clientCpu.system)) / 1e6 / seconds);
   for (const close of closers) close();
   await waitFor(async () => (await active()) === 0, 'the upstream subscription to end', 30_000).catch(() => undefined);
   await dispatcher.close().catch(() => undefined);
@@ -200,6 +204,7 @@ async function fanOut(transport, gatewayUrl, reviewsUrl, gatewayPid) {
     deliveriesPerSecond: Math.round(received / seconds),
     latencyMs: s,
     gatewayCpuPercent: cpuPercent,
+    benchClientCpuPercent: clientCpuPercent,
     errors,
   };
 }

@@ -84,7 +84,11 @@ export const ERROR_CODES = {
     description:
       'WebSocket `error` message: the subgraph that owns the subscription field could not be reached or its stream broke; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.',
   },
-  TOO_MANY_SUBSCRIPTIONS: { status: 200, description: 'WebSocket `error` message: the connection already runs `SUBSCRIPTION_MAX_PER_CONNECTION` subscriptions.' },
+  TOO_MANY_SUBSCRIPTIONS: {
+    status: 200,
+    description:
+      'WebSocket `error` message: the connection already runs `SUBSCRIPTION_MAX_PER_CONNECTION` subscriptions; over HTTP (429): the client already holds `SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT` multipart subscriptions.',
+  },
   SUBSCRIPTION_OVERFLOW: {
     status: 200,
     description:

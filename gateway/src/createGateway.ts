@@ -188,6 +188,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       router: subscriptions,
       heartbeatMs: config.multipartHeartbeatMs,
       maxBufferedBytes: config.subscriptionMaxBufferedBytes,
+      maxPerClient: config.subscriptionMaxConnectionsPerClient,
       compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
       logger: logger.child({ component: 'multipart' }),
     },

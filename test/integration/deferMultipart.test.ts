@@ -71,6 +71,7 @@ describe('@defer and multipart subscriptions (issue 16)', () => {
       MULTIPART_HEARTBEAT_MS: '100',
       SUBGRAPH_TIMEOUT_MS: '3000',
       MAX_COST: '400',
+      SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: '2',
     });
     gateway = createGateway(config, pino({ level: 'silent' }));
     url = await gateway.listen();
@@ -299,6 +300,29 @@ describe('@defer and multipart subscriptions (issue 16)', () => {
       expect(sub.res.headers['content-type']).toMatch(/subscriptionSpec=1.0/);
       sub.abort();
       await sub.done;
+    });
+
+    it('caps open multipart subscriptions per client (429 TOO_MANY_SUBSCRIPTIONS), and frees the slot when one ends', async () => {
+      const named = { 'apollographql-client-name': 'capped' };
+      const first = await open({ query: SUBSCRIPTION }, named);
+      const second = await open({ query: SUBSCRIPTION }, named);
+      const third = await post({ query: SUBSCRIPTION }, { accept: SUBSCRIPTION_ACCEPT, ...named });
+      expect(third.status).toBe(429);
+      expect(JSON.parse(third.text).errors[0].extensions).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS', limit: 2 });
+      // another client is not affected
+      const other = await open({ query: SUBSCRIPTION }, { 'apollographql-client-name': 'other' });
+      expect(other.res.statusCode).toBe(200);
+      first.abort();
+      await first.done;
+      let again: Awaited<ReturnType<typeof open>> | undefined;
+      await waitFor(async () => {
+        const attempt = await open({ query: SUBSCRIPTION }, named);
+        if (attempt.res.statusCode === 200) again = attempt;
+        else attempt.abort();
+        return again !== undefined;
+      }, 'a free slot');
+      for (const s of [second, other, again!]) s.abort();
+      await Promise.all([second.done, other.done, again!.done]);
     });
 
     it('refuses a subscription over HTTP without the multipart Accept (SUBSCRIPTION_REQUIRES_WEBSOCKET)', async () => {

@@ -152,9 +152,17 @@ export interface MultipartOptions {
   readonly heartbeatMs: number;
   /** Most bytes waiting to be sent on one multipart subscription; an event past it ends it with `SUBSCRIPTION_OVERFLOW`. */
   readonly maxBufferedBytes: number;
+  /**
+   * Most open multipart subscriptions of one client (one `authorization` value, or one client name when
+   * anonymous; each holds an HTTP connection, as a WebSocket does); one more gets 429 `TOO_MANY_SUBSCRIPTIONS`.
+   */
+  readonly maxPerClient: number;
   readonly compression: CompressionOptions;
   readonly logger: Logger;
 }
+
+/** Open multipart subscriptions per client key, per {@link MultipartOptions} object (one per gateway). */
+const openPerClient = new WeakMap<MultipartOptions, Map<string, number>>();
 
 /** Response headers the multipart transport sets itself. */
 const OWN_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'cache-control', 'etag', 'vary']);
@@ -198,22 +206,45 @@ export function sendMultipart(
       const result = errorResult([error], options.logger);
       return reply.code(result.status).header('content-type', 'application/json; charset=utf-8').header('cache-control', NO_STORE).headers(headers).send(JSON.stringify(result.body));
     }
+    const authorization = ctx.request.headers.get('authorization');
+    const credential = authorization ? createHash('sha256').update(authorization).digest('hex') : undefined;
+    const client = credential ? `auth:${credential}` : `name:${ctx.request.clientName ?? 'anonymous'}`;
+    let open = openPerClient.get(options);
+    if (!open) openPerClient.set(options, (open = new Map()));
+    const held = open.get(client) ?? 0;
+    if (held >= options.maxPerClient) {
+      const result = errorResult(
+        [roamError('TOO_MANY_SUBSCRIPTIONS', `This client already holds ${options.maxPerClient} multipart subscriptions; end one first.`, { limit: options.maxPerClient }, { status: 429 })],
+        options.logger,
+      );
+      return reply.code(result.status).header('content-type', 'application/json; charset=utf-8').header('cache-control', NO_STORE).headers(headers).send(JSON.stringify(result.body));
+    }
+    open.set(client, held + 1);
+    const counts = open;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      const n = (counts.get(client) ?? 1) - 1;
+      if (n <= 0) counts.delete(client);
+      else counts.set(client, n);
+    };
     const writer = new MultipartWriter(encoding, options.compression);
     start(reply, writer, SUBSCRIPTION_CONTENT_TYPE, headers, new Map());
-    const authorization = ctx.request.headers.get('authorization');
-    const scope = authorization ? { key: createHash('sha256').update(authorization).digest('hex'), connectionParams: { authorization } } : { key: 'anonymous', connectionParams: {} };
+    const scope = credential ? { key: credential, connectionParams: { authorization } } : { key: 'anonymous', connectionParams: {} };
     const write = (payloadJson: string): boolean => {
       if (writer.closed) return true;
       if (writer.buffered + reply.raw.writableLength > options.maxBufferedBytes) return false;
       writer.part(`{"payload":${payloadJson}}`);
       return true;
     };
-    const stream = options.router.subscribe({ op, plan }, scope, () => undefined, write);
+    const stream = options.router.subscribe({ op, plan }, scope, release, write);
     writer.part('{}');
     const heartbeat = setInterval(() => writer.part('{}'), options.heartbeatMs);
     heartbeat.unref();
     reply.raw.once('close', () => {
       clearInterval(heartbeat);
+      release();
       void stream.return();
     });
     void (async () => {
