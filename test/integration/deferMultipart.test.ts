@@ -183,6 +183,26 @@ describe('@defer and multipart subscriptions (issue 16)', () => {
     for (const p of parts.slice(1)) expect(Object.keys(p).every((k) => ['pending', 'incremental', 'completed', 'hasNext'].includes(k))).toBe(true);
   });
 
+  it('starts no further deferred fetch once the client went away mid-stream', async () => {
+    const query = '{ product(upc: "1") { upc ... @defer(label: "a") { inStock ... @defer(label: "b") { shippingEstimate } } } }';
+    inventory.resetCount();
+    const whole = parseParts((await post({ query }, { accept: DEFER_ACCEPT })).text).parts;
+    expect(whole.slice(1).flatMap((p) => (p.incremental as { label: string }[]).map((e) => e.label))).toEqual(['a', 'b']);
+    expect(inventory.requests).toBe(2); // block a's inStock, then block b's shippingEstimate
+    inventory.mode = 'slow';
+    inventory.delayMs = 500;
+    inventory.resetCount();
+    const controller = new AbortController();
+    const res = await request(url, { method: 'POST', signal: controller.signal, headers: { 'content-type': 'application/json', accept: DEFER_ACCEPT }, body: JSON.stringify({ query }) });
+    const first = await res.body[Symbol.asyncIterator]().next();
+    expect(String(first.value)).toContain('"hasNext":true');
+    await waitFor(async () => inventory.requests === 1, "block a's slow fetch");
+    controller.abort();
+    // the slow fetch is answered after 500 ms; block b would call inventory right after it
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(inventory.requests).toBe(1);
+  });
+
   it('runs @defer on a mutation (the planner supports it): the mutation first, the deferred fields after', async () => {
     const res = await post({ query: 'mutation { setInStock(upc: "2", inStock: true) { upc inStock ... @defer(label: "m") { name } } }' }, { accept: DEFER_ACCEPT });
     const { parts } = parseParts(res.text);

@@ -73,6 +73,9 @@ export interface IncrementalContext {
  * applies, with its `label` and `path`. A nested deferred block is delivered after its parent. Errors of a
  * deferred block (a subgraph down, a bubbled null) stay in that block's entries.
  *
+ * When the client goes away (`subsequent.return()`), deferred blocks start no further subgraph fetch (those in
+ * flight finish within their deadline and are dropped).
+ *
  * Deferred blocks are matched to the document's fragments by label: the planner plans the document with every
  * `@defer` labeled ({@link labelDefers}); generated labels are not sent.
  *
@@ -104,6 +107,12 @@ export async function executeIncremental(ctx: IncrementalContext): Promise<Incre
   const announced: PendingFragment[] = [];
   let nextId = 0;
   let pending = 0;
+  /** Set when the client stopped reading (`subsequent.return()`): deferred blocks start no more subgraph fetches. */
+  let cancelled = false;
+  const call: SubgraphCall = (serviceName, request) =>
+    cancelled
+      ? Promise.reject(roamError('SUBREQUEST_HTTP_ERROR', `HTTP fetch to '${serviceName}' not sent: the client went away.`, { serviceName, reason: 'cancelled' }))
+      : ctx.call(serviceName, request);
   let wake: (() => void) | undefined;
 
   /** Finds where a block's fragment applies (its parent's data is merged by now) and gives each place an id. */
@@ -194,7 +203,7 @@ export async function executeIncremental(ctx: IncrementalContext): Promise<Incre
 
   const root = ctx.plan.node;
   if (root?.kind === 'Subscription') throw new Error('executeIncremental runs queries and mutations, not subscriptions');
-  await executePlan(root, { supergraphSchema: snapshot.supergraphSchema, variables, providedVariables: op.variables, call: ctx.call, errors: primaryErrors, defer }, merged);
+  await executePlan(root, { supergraphSchema: snapshot.supergraphSchema, variables, providedVariables: op.variables, call, errors: primaryErrors, defer }, merged);
   const data = shapeResponse(snapshot.apiSchema, primaryDocument, labeledOperation(primaryDocument, op.operation), variables, merged, primaryErrors, maxResponseFields);
   const initial: Execution = { data, errors: primaryErrors, hints: [...ctx.hints] };
   const initialPending = topLevel.flatMap(announce);
@@ -219,6 +228,7 @@ export async function executeIncremental(ctx: IncrementalContext): Promise<Incre
     },
     async return(): Promise<IteratorResult<SubsequentResult>> {
       done = true;
+      cancelled = true;
       return { value: undefined, done: true };
     },
     [Symbol.asyncIterator]() {
