@@ -189,6 +189,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       heartbeatMs: config.multipartHeartbeatMs,
       maxBufferedBytes: config.subscriptionMaxBufferedBytes,
       maxPerClient: config.subscriptionMaxConnectionsPerClient,
+      observer: observability.websocket,
       compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
       logger: logger.child({ component: 'multipart' }),
     },

@@ -158,6 +158,8 @@ export interface MultipartOptions {
    */
   readonly maxPerClient: number;
   readonly compression: CompressionOptions;
+  /** Told about every subscription event written or dropped (the same counters as graphql-ws deliveries); must not throw. @default none */
+  readonly observer?: { delivered(): void; dropped(): void };
   readonly logger: Logger;
 }
 
@@ -234,8 +236,12 @@ export function sendMultipart(
     const scope = credential ? { key: credential, connectionParams: { authorization } } : { key: 'anonymous', connectionParams: {} };
     const write = (payloadJson: string): boolean => {
       if (writer.closed) return true;
-      if (writer.buffered + reply.raw.writableLength > options.maxBufferedBytes) return false;
+      if (writer.buffered + reply.raw.writableLength > options.maxBufferedBytes) {
+        options.observer?.dropped();
+        return false;
+      }
       writer.part(`{"payload":${payloadJson}}`);
+      options.observer?.delivered();
       return true;
     };
     const stream = options.router.subscribe({ op, plan }, scope, release, write);

@@ -52,7 +52,11 @@ export class SupergraphSnapshot {
   readonly apiSchemaInternal: Schema;
   /** API schema (graphql-js): validation, variable coercion, introspection, response shaping. */
   readonly apiSchema: GraphQLSchema;
-  /** The API schema with the `@defer` directive defined: what documents are validated against (incremental delivery). */
+  /**
+   * The API schema with the `@defer` directive defined: what documents are validated against (incremental
+   * delivery). Introspection answers from `apiSchema`, without `@defer`, as Apollo Gateway does (Apollo iOS
+   * and Kotlin codegen define `@defer` themselves).
+   */
   readonly validationSchema: GraphQLSchema;
   /** Supergraph schema (graphql-js): type conditions of `@requires` inputs and rewrites. */
   readonly supergraphSchema: GraphQLSchema;
