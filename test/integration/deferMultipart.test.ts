@@ -57,15 +57,17 @@ describe('@defer and multipart subscriptions (issue 16)', () => {
   let inventory: FaultySubgraph;
   let gateway: RoamGateway;
   let url: string;
+  let supergraphPath: string;
 
   beforeAll(async () => {
     subgraphs = await startSubgraphs();
     inventory = await startFaultySubgraph(subgraphs.urls.inventory!);
     const defs = subgraphs.definitions().map((d) => (d.name === 'inventory' ? { ...d, url: inventory.url } : d));
+    supergraphPath = writeSupergraph(defs);
     const config = readConfig({
       PORT: '0',
       HOST: '127.0.0.1',
-      SUPERGRAPH_PATH: writeSupergraph(defs),
+      SUPERGRAPH_PATH: supergraphPath,
       LOG_LEVEL: 'silent',
       SHUTDOWN_GRACE_MS: '2000',
       MULTIPART_HEARTBEAT_MS: '100',
@@ -343,6 +345,29 @@ describe('@defer and multipart subscriptions (issue 16)', () => {
       }, 'a free slot');
       for (const s of [second, other, again!]) s.abort();
       await Promise.all([second.done, other.done, again!.done]);
+    });
+
+    it('ends open multipart subscriptions with a shutdown error part when the gateway closes', async () => {
+      const config = readConfig({ PORT: '0', HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath, LOG_LEVEL: 'silent', SHUTDOWN_GRACE_MS: '3000' });
+      const second = createGateway(config, pino({ level: 'silent' }));
+      const secondUrl = await second.listen();
+      const controller = new AbortController();
+      const res = await request(secondUrl, {
+        method: 'POST',
+        signal: controller.signal,
+        headers: { 'content-type': 'application/json', accept: SUBSCRIPTION_ACCEPT },
+        body: JSON.stringify({ query: SUBSCRIPTION }),
+      });
+      let text = '';
+      const read = (async () => {
+        for await (const chunk of res.body) text += (chunk as Buffer).toString('utf8');
+      })();
+      await waitFor(async () => text.includes('{}'), 'the first heartbeat');
+      await second.close();
+      await read;
+      const { parts, closed } = parseParts(text);
+      expect(closed).toBe(true);
+      expect(parts[parts.length - 1]).toMatchObject({ payload: null, errors: [{ extensions: { code: 'SUBSCRIPTION_UPSTREAM_ERROR', reason: 'shutdown' } }] });
     });
 
     it('refuses a subscription over HTTP without the multipart Accept (SUBSCRIPTION_REQUIRES_WEBSOCKET)', async () => {
