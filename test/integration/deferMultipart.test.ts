@@ -324,6 +324,25 @@ describe('@defer and multipart subscriptions (issue 16)', () => {
       await sub.done;
     });
 
+    it('leaves no subscriber behind when clients go away at once, before or while the subscription starts', async () => {
+      const ready = async () => ((await (await request(url.replace('/graphql', '/ready'))).body.json()) as { subscriptions: { subscribers: number } }).subscriptions.subscribers;
+      const before = await ready();
+      await Promise.all(
+        Array.from({ length: 5 }, async (_, i) => {
+          const controller = new AbortController();
+          const sent = request(url, {
+            method: 'POST',
+            signal: controller.signal,
+            headers: { 'content-type': 'application/json', accept: SUBSCRIPTION_ACCEPT, 'apollographql-client-name': `gone-${i}` },
+            body: JSON.stringify({ query: SUBSCRIPTION }),
+          }).catch(() => undefined);
+          setTimeout(() => controller.abort(), i);
+          await sent;
+        }),
+      );
+      await waitFor(async () => (await ready()) === before, 'no subscriber left');
+    });
+
     it('caps open multipart subscriptions per client (429 TOO_MANY_SUBSCRIPTIONS), and frees the slot when one ends', async () => {
       const named = { 'apollographql-client-name': 'capped' };
       const first = await open({ query: SUBSCRIPTION }, named);

@@ -248,7 +248,7 @@ export function sendMultipart(
     writer.part('{}');
     const heartbeat = setInterval(() => writer.part('{}'), options.heartbeatMs);
     heartbeat.unref();
-    reply.raw.once('close', () => {
+    whenGone(reply, () => {
       clearInterval(heartbeat);
       release();
       void stream.return();
@@ -271,7 +271,7 @@ export function sendMultipart(
   const v02 = incrementalFormat === 'v0.2';
   start(reply, writer, v02 ? INCREMENTAL_V02_CONTENT_TYPE : DEFER_CONTENT_TYPE, headers, outcome.result.headers);
   const { subsequent } = outcome;
-  reply.raw.once('close', () => void subsequent.return?.());
+  whenGone(reply, () => void subsequent.return?.());
   writer.part(JSON.stringify({ ...outcome.result.body, ...(v02 ? { pending: outcome.pending } : {}), hasNext: true }));
   void (async () => {
     try {
@@ -316,6 +316,21 @@ function incrementalV02Payload(step: FormattedSubsequentResult): Record<string, 
     ...(completed.length > 0 ? { completed } : {}),
     hasNext: step.hasNext,
   };
+}
+
+/**
+ * Runs `fn` once the exchange is over: the response closed (finished, or the client went away), or at once when
+ * the client already went away while the operation was being prepared (its `close` then fired before anyone listened).
+ */
+function whenGone(reply: FastifyReply, fn: () => void): void {
+  let done = false;
+  const once = (): void => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+  reply.raw.once('close', once);
+  if (reply.raw.destroyed || reply.request.raw.socket?.destroyed) once();
 }
 
 function start(reply: FastifyReply, writer: MultipartWriter, contentType: string, headers: Readonly<Record<string, string>>, resultHeaders: OperationResult['headers']): void {
