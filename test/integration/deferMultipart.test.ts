@@ -205,6 +205,17 @@ describe('@defer and multipart subscriptions (issue 16)', () => {
     expect(inventory.requests).toBe(1);
   });
 
+  it('defers a fragment on the root (path []) and a named fragment spread', async () => {
+    const query = '{ product(upc: "1") { upc ...Price @defer(label: "price") } ... @defer(label: "root") { me { name } } } fragment Price on Product { price }';
+    const { parts } = parseParts((await post({ query }, { accept: DEFER_ACCEPT })).text);
+    expect(parts[0]).toEqual({ data: { product: { upc: '1' } }, hasNext: true });
+    const entries = parts.slice(1).flatMap((p) => p.incremental as { label: string }[]);
+    expect([...entries].sort((a, b) => a.label.localeCompare(b.label))).toEqual([
+      { path: ['product'], label: 'price', data: { price: expect.any(Number) } },
+      { path: [], label: 'root', data: { me: { name: expect.any(String) } } },
+    ]);
+  });
+
   it('runs @defer on a mutation (the planner supports it): the mutation first, the deferred fields after', async () => {
     const res = await post({ query: 'mutation { setInStock(upc: "2", inStock: true) { upc inStock ... @defer(label: "m") { name } } }' }, { accept: DEFER_ACCEPT });
     const { parts } = parseParts(res.text);
