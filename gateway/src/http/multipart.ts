@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, type Transform } from 'node:stream';
+import { PassThrough, type Readable, type Transform, type Writable } from 'node:stream';
 import { constants, createBrotliCompress, createGzip } from 'node:zlib';
 import { isRoamError, roamError } from '@roam/errors';
 import type { FastifyReply } from 'fastify';
@@ -82,33 +82,45 @@ export function negotiateMultipart(accept: string | undefined): MultipartAccept 
  * part (`BROTLI_OPERATION_FLUSH` / `Z_SYNC_FLUSH`), so a client decodes a part without waiting for the next.
  */
 export class MultipartWriter {
-  /** The body to hand to Fastify (`reply.send`). */
-  readonly body: Transform;
+  /** Without a sink: the body to read (tests). */
+  readonly body: Readable | undefined;
+  /** Where parts are written: the compressor, or the sink itself. */
+  private readonly out: Writable;
+  private readonly sink: Writable;
   private started = false;
   private ended = false;
 
-  /** @param encoding - the negotiated content coding of the whole body. */
+  /**
+   * @param encoding - the negotiated content coding of the whole body.
+   * @param sink - where the bytes go (the HTTP response); without it they can be read from {@link body}.
+   */
   constructor(
     readonly encoding: ResponseContentEncoding,
     compression: CompressionOptions,
+    sink?: Writable,
   ) {
+    const passThrough = sink ? undefined : new PassThrough();
+    this.body = passThrough;
+    this.sink = sink ?? passThrough!;
     if (encoding === 'br') {
-      this.body = createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: compression.brotliQuality, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } });
+      this.out = createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: compression.brotliQuality, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } });
     } else if (encoding === 'gzip') {
-      this.body = createGzip({ level: compression.gzipLevel });
+      this.out = createGzip({ level: compression.gzipLevel });
     } else {
-      this.body = new PassThrough();
+      this.out = this.sink;
     }
+    if (this.out !== this.sink) (this.out as Transform).pipe(this.sink);
   }
 
   /** Whether the body was ended (last part, or the client went away). */
   get closed(): boolean {
-    return this.ended || this.body.destroyed;
+    return this.ended || this.out.destroyed || this.sink.destroyed || this.sink.writableEnded;
   }
 
-  /** Bytes waiting in the body stream (before the socket's own buffer). */
+  /** Bytes written but not yet handed to the socket (compressor and response buffers). */
   get buffered(): number {
-    return this.body.writableLength + this.body.readableLength;
+    const compressor = this.out === this.sink ? 0 : this.out.writableLength + (this.out as Transform).readableLength;
+    return compressor + this.sink.writableLength;
   }
 
   /**
@@ -132,15 +144,15 @@ export class MultipartWriter {
   }
 
   private write(text: string): void {
-    this.body.write(text);
-    const zlib = this.body as Transform & { flush?: (kind: number, cb?: () => void) => void };
+    this.out.write(text);
+    const zlib = this.out as Transform & { flush?: (kind: number, cb?: () => void) => void };
     if (this.encoding === 'gzip') zlib.flush!(constants.Z_SYNC_FLUSH);
     else if (this.encoding === 'br') zlib.flush!(constants.BROTLI_OPERATION_FLUSH);
   }
 
   private finish(): void {
     this.ended = true;
-    this.body.end();
+    this.out.end();
   }
 }
 
@@ -231,8 +243,7 @@ export function sendMultipart(
       if (n <= 0) counts.delete(client);
       else counts.set(client, n);
     };
-    const writer = new MultipartWriter(encoding, options.compression);
-    start(reply, writer, SUBSCRIPTION_CONTENT_TYPE, headers, new Map());
+    const writer = start(reply, encoding, options.compression, SUBSCRIPTION_CONTENT_TYPE, headers, new Map());
     const scope = credential ? { key: credential, connectionParams: { authorization } } : { key: 'anonymous', connectionParams: {} };
     const write = (payloadJson: string): boolean => {
       if (writer.closed) return true;
@@ -267,9 +278,8 @@ export function sendMultipart(
     return reply;
   }
 
-  const writer = new MultipartWriter(encoding, options.compression);
   const v02 = incrementalFormat === 'v0.2';
-  start(reply, writer, v02 ? INCREMENTAL_V02_CONTENT_TYPE : DEFER_CONTENT_TYPE, headers, outcome.result.headers);
+  const writer = start(reply, encoding, options.compression, v02 ? INCREMENTAL_V02_CONTENT_TYPE : DEFER_CONTENT_TYPE, headers, outcome.result.headers);
   const { subsequent } = outcome;
   whenGone(reply, () => void subsequent.return?.());
   writer.part(JSON.stringify({ ...outcome.result.body, ...(v02 ? { pending: outcome.pending } : {}), hasNext: true }));
@@ -333,9 +343,26 @@ function whenGone(reply: FastifyReply, fn: () => void): void {
   if (reply.raw.destroyed || reply.request.raw.socket?.destroyed) once();
 }
 
-function start(reply: FastifyReply, writer: MultipartWriter, contentType: string, headers: Readonly<Record<string, string>>, resultHeaders: OperationResult['headers']): void {
+/**
+ * Sends the response head and takes the response over from Fastify (`reply.hijack()`): parts are written
+ * straight to the socket's response, no stream in between. Headers set on the reply before (CORS) are kept;
+ * Fastify's `onResponse` hooks still run when the response finishes.
+ * @returns the writer of the body.
+ */
+function start(
+  reply: FastifyReply,
+  encoding: ResponseContentEncoding,
+  compression: CompressionOptions,
+  contentType: string,
+  headers: Readonly<Record<string, string>>,
+  resultHeaders: OperationResult['headers'],
+): MultipartWriter {
   for (const [name, value] of resultHeaders) if (!OWN_HEADERS.has(name)) void reply.header(name, value);
   void reply.code(200).headers(headers).header('content-type', contentType).header('cache-control', NO_STORE);
-  if (writer.encoding !== 'identity') void reply.header('content-encoding', writer.encoding);
-  void reply.send(writer.body);
+  if (encoding !== 'identity') void reply.header('content-encoding', encoding);
+  reply.hijack();
+  // a write racing the client's disconnect must not become an unhandled 'error'
+  reply.raw.on('error', () => undefined);
+  reply.raw.writeHead(200, reply.getHeaders() as Record<string, string | number | string[]>);
+  return new MultipartWriter(encoding, compression, reply.raw);
 }

@@ -5,7 +5,7 @@ const compression = { minBytes: 0, brotliQuality: 4, gzipLevel: 6 };
 
 async function collect(writer: MultipartWriter): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of writer.body) chunks.push(chunk as Buffer);
+  for await (const chunk of writer.body!) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 
@@ -58,7 +58,7 @@ describe('MultipartWriter', () => {
   it.each(['gzip', 'br'] as const)('flushes %s after every part: each part decodes from the bytes sent so far', async (encoding) => {
     const writer = new MultipartWriter(encoding, compression);
     const received: Buffer[] = [];
-    writer.body.on('data', (chunk: Buffer) => received.push(chunk));
+    writer.body!.on('data', (chunk: Buffer) => received.push(chunk));
     const decode = (bytes: Buffer): string => {
       // a flushed but unfinished stream: decode what is there without expecting the end
       const options = encoding === 'gzip' ? { finishFlush: 2 } : { finishFlush: 1 };
@@ -71,7 +71,7 @@ describe('MultipartWriter', () => {
     expect(writer.closed).toBe(false);
     expect(decode(Buffer.concat(received))).toContain('{"data":{"first":true},"hasNext":true}');
     writer.part('{"incremental":[],"hasNext":false}', true);
-    await new Promise((resolve) => writer.body.once('end', resolve));
+    await new Promise((resolve) => writer.body!.once('end', resolve));
     expect(decode(Buffer.concat(received))).toMatch(/\{"incremental":\[\],"hasNext":false\}\r\n--graphql--\r\n$/);
   });
 });
