@@ -377,17 +377,19 @@ describe('@defer and multipart subscriptions (issue 16)', () => {
       await Promise.all([second.done, other.done, again!.done]);
     });
 
-    it('ends open multipart subscriptions with a shutdown error part when the gateway closes', async () => {
-      const config = readConfig({ PORT: '0', HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath, LOG_LEVEL: 'silent', SHUTDOWN_GRACE_MS: '3000' });
+    it('keeps CORS headers on the stream, and ends open multipart subscriptions with a shutdown error part when the gateway closes', async () => {
+      const config = readConfig({ PORT: '0', HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath, LOG_LEVEL: 'silent', SHUTDOWN_GRACE_MS: '3000', CORS_ORIGINS: 'https://app.example' });
       const second = createGateway(config, pino({ level: 'silent' }));
       const secondUrl = await second.listen();
       const controller = new AbortController();
       const res = await request(secondUrl, {
         method: 'POST',
         signal: controller.signal,
-        headers: { 'content-type': 'application/json', accept: SUBSCRIPTION_ACCEPT },
+        headers: { 'content-type': 'application/json', accept: SUBSCRIPTION_ACCEPT, origin: 'https://app.example' },
         body: JSON.stringify({ query: SUBSCRIPTION }),
       });
+      expect(res.headers['access-control-allow-origin']).toBe('https://app.example');
+      expect(res.headers.vary).toMatch(/Accept/);
       let text = '';
       const read = (async () => {
         for await (const chunk of res.body) text += (chunk as Buffer).toString('utf8');
