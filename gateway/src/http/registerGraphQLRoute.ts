@@ -105,6 +105,8 @@ function headerMap(request: FastifyRequest): Map<string, string> {
  * - Responses: JSON by default; `application/graphql-response+json` (GraphQL over HTTP media type and status
  *   codes) or MessagePack by `Accept`, 406 `NOT_ACCEPTABLE` otherwise; brotli or gzip by `Accept-Encoding`
  *   above `compression.minBytes`; `Vary: Accept, Accept-Encoding`.
+ * - With `multipart` set, `multipart/mixed` streams by `Accept` (issue 16): `@defer` in the deferSpec=20220824 or
+ *   incremental v0.2 format, and Apollo's multipart HTTP subscriptions ({@link sendMultipart}); a single entry only.
  * - `Cache-Control` from cache hints (set per entry by the cache-control plugin; a batch gets the most
  *   restrictive); a strong `ETag` of the JSON result unless `no-store` (mutations, errors); `If-None-Match`
  *   with the current tag → 304 Not Modified without a body.
