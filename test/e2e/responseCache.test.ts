@@ -238,13 +238,17 @@ describe('response cache and delta updates: two gateway replicas sharing a real 
       }
       expect(received.plain.map((r) => (r.data as { stockChanged: { inStock: boolean } }).stockChanged.inStock)).toEqual([true, false, true]);
       expect(received.patched[0]).toEqual(received.plain[0]);
-      let current = structuredClone(received.patched[0]) as unknown;
+      // The patch covers the result; the event's own extensions (its eventId, for resume) come whole beside it.
+      const resultOf = ({ extensions: _extensions, ...result }: FormattedExecutionResult) => result;
+      let current = structuredClone(resultOf(received.patched[0]!)) as unknown;
       for (let i = 1; i < 3; i++) {
         const event = received.patched[i]!;
         expect(event.data).toBeUndefined();
         expect(event.extensions?.patch).toEqual([{ op: 'replace', path: '/data/stockChanged/inStock', value: [true, false, true][i] }]);
+        expect(event.extensions?.eventId).toEqual(expect.any(String));
+        expect(event.extensions?.eventId).toBe(received.plain[i]!.extensions?.eventId);
         current = applyPatch(current, event.extensions!.patch as Operation[]).newDocument;
-        expect(current).toEqual(received.plain[i]);
+        expect(current).toEqual(resultOf(received.plain[i]!));
       }
     } finally {
       for (const stop of stops) stop();

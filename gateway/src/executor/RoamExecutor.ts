@@ -9,6 +9,7 @@ import type { Upstreams } from '../upstream/Upstreams';
 import type { RequestInfo } from '../pipeline/types';
 import { collectEntityTags } from './collectEntityTags';
 import { deepMerge, executePlan, type SubgraphCall } from './executePlan';
+import { executeIncremental, type IncrementalExecution } from './executeIncremental';
 import { introspectionDocument } from './introspectionDocument';
 import { shapeResponse } from './shapeResponse';
 
@@ -115,6 +116,30 @@ export class RoamExecutor {
     );
     const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors, this.options.maxResponseFields);
     return { data, errors, hints };
+  }
+
+  /**
+   * Executes a query or mutation with `@defer` incrementally (issue 16): see {@link executeIncremental}.
+   * Never shared with identical in-flight requests. The pipeline does not use it for an operation the authorization
+   * stage filtered (`op.planned`): that one runs whole through {@link execute}.
+   *
+   * @returns the initial payload once the primary blocks are done, and the deferred payloads as they finish.
+   * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`; Error for a bug.
+   */
+  executeIncremental(snapshot: SupergraphSnapshot, op: ExecutableOperation, request?: RequestInfo): Promise<IncrementalExecution> {
+    const headers = request && this.options.subgraphHeaders ? this.options.subgraphHeaders(request) : undefined;
+    const plan = snapshot.plan(op.document, op.operationName, op.documentHash);
+    const hints: CacheHint[] = [];
+    const operationType = op.operation.operation === 'mutation' ? 'mutation' : 'query';
+    return executeIncremental({
+      snapshot,
+      op,
+      plan,
+      call: this.caller(snapshot, operationType, false, hints, undefined, headers),
+      hints,
+      maxResponseFields: this.options.maxResponseFields ?? Number.POSITIVE_INFINITY,
+      logger: this.options.logger,
+    });
   }
 
   private caller(

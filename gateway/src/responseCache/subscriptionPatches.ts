@@ -6,9 +6,10 @@ export const SUBSCRIPTION_PATCHES_EXTENSION = 'patches';
 /**
  * Subscription events as patches (issue 14, delta updates item 4), opt-in per subscription with
  * `"extensions": {"patches": "json-patch"}` in the `subscribe` payload. The first event is sent whole; each
- * later one is sent as `{"extensions":{"patch":[…]}}` (no `data`), an RFC 6902 JSON Patch
- * ({@link jsonDiff}) that turns the previous event's result into this one, when that is shorter than the
- * event itself (otherwise the event is sent whole, and becomes the new base). A client applies each patch
+ * later one is sent as `{"extensions":{"patch":[…], …}}` (no `data`), an RFC 6902 JSON Patch
+ * ({@link jsonDiff}) that turns the previous event's result (`data`, `errors`; not its `extensions`) into this
+ * one, when that is shorter than the event itself (otherwise the event is sent whole, and becomes the new base).
+ * The event's own `extensions` (its `eventId`, for resume) are kept beside `patch`. A client applies each patch
  * to the last result it rebuilt.
  *
  * @param payload - the `subscribe` payload (its `extensions` are read).
@@ -20,11 +21,12 @@ export function patchingWriter(payload: { readonly extensions?: unknown }, write
   if (extensions === null || typeof extensions !== 'object' || (extensions as Record<string, unknown>)[SUBSCRIPTION_PATCHES_EXTENSION] !== 'json-patch') return write;
   let previous: unknown;
   return (payloadJson) => {
-    const current = JSON.parse(payloadJson) as unknown;
+    const { extensions: eventExtensions, ...current } = JSON.parse(payloadJson) as { extensions?: Record<string, unknown> };
     const base = previous;
     previous = current;
     if (base === undefined) return write(payloadJson);
-    const patchJson = `{"extensions":{"patch":${JSON.stringify(jsonDiff(base, current))}}}`;
+    // The diff covers the result (`data`, `errors`); the event's own extensions (its `eventId` for resume) travel as they are.
+    const patchJson = JSON.stringify({ extensions: { ...eventExtensions, patch: jsonDiff(base, current) } });
     return write(patchJson.length < payloadJson.length ? patchJson : payloadJson);
   };
 }
