@@ -210,4 +210,17 @@ describe('authentication and authorization', () => {
     const again = await postGraphQL(optionalUrl, mutation('other'), { ...bearer(await mintToken(key1, 'alice', scoped)), 'idempotency-key': 'shared-key-1' });
     expect(again.body.errors[0].extensions.code).toBe('IDEMPOTENCY_KEY_MISMATCH');
   });
+
+  it('@defer cannot fetch a removed field: a filtered operation is answered whole, the deferred field null with its error', async () => {
+    const query = { query: '{ me { name ... @defer { email username } } }' };
+    const accept = { accept: 'multipart/mixed;deferSpec=20220824,application/json' };
+    const anonymous = await postGraphQL(optionalUrl, query, accept);
+    expect(anonymous.status).toBe(200);
+    expect(String(anonymous.headers['content-type'])).toMatch(/^application\/json/);
+    expect(anonymous.body.data.me).toEqual({ name: expect.any(String), email: null, username: expect.any(String) });
+    expect(anonymous.body.errors).toEqual([{ message: 'Unauthorized field or type', path: ['me', 'email'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } }]);
+    const verified = await postGraphQL(optionalUrl, query, { ...accept, ...bearer(await mintToken(key1, 'u1', { issuer: ISSUER, audience: AUDIENCE })) });
+    expect(String(verified.headers['content-type'])).toMatch(/^multipart\/mixed/);
+    expect(verified.text).toMatch(/@example\.com/);
+  });
 });
