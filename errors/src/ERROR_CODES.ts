@@ -155,6 +155,11 @@ export const ERROR_CODES = {
     description: 'Push bridge: no registration has this id (never registered, deleted, its token was unregistered by APNs/FCM, or its persisted subscription was revoked).',
   },
   PUSH_STORE_UNAVAILABLE: { status: 503, description: 'Push bridge: Redis did not answer in time; nothing was changed; retry (`Retry-After: 1`).' },
+  CONSOLE_TOKEN_REQUIRED: {
+    status: 401,
+    description:
+      'Developer console (`DEV_CONSOLE`): `GET /console/data` without the console token (`?token=`, the `roam_console` cookie or `Authorization: Bearer`); the HTML pages answer the same 401 with a page saying how to open them.',
+  },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
