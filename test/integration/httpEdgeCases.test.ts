@@ -11,7 +11,7 @@ describe('HTTP edge cases: push registrations, console, sandbox negotiation, rou
   const TOKEN = 'edge-case-token-0123456789';
   let gateway: RoamGateway;
   let origin: string;
-  const call = async (path: string, options: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string } = {}) => {
+  const call = async (path: string, options: { method?: 'GET' | 'POST' | 'DELETE'; headers?: Record<string, string>; body?: string } = {}) => {
     const res = await request(`${origin}${path}`, { method: options.method ?? 'GET', headers: options.headers ?? {}, body: options.body });
     const text = await res.body.text();
     return { status: res.statusCode, type: String(res.headers['content-type'] ?? ''), text, json: () => JSON.parse(text) as { errors?: { extensions: { code: string } }[]; data?: unknown } };
@@ -35,6 +35,17 @@ describe('HTTP edge cases: push registrations, console, sandbox negotiation, rou
     expect(res.json().errors?.[0]?.extensions.code).toBe('PUSH_REGISTRATION_INVALID');
     expect(res.text).toContain('nested deeper than 64');
     expect((await call('/health')).status).toBe(200);
+  });
+
+  it('push routes and an empty JSON body: DELETE needs none (404 for an unknown id, not 400), POST is told to send a JSON object (not a GraphQL "query")', async () => {
+    const json = { 'content-type': 'application/json' };
+    const removed = await call(`/push/registrations/${'0'.repeat(32)}`, { method: 'DELETE', headers: { ...json, 'content-length': '0' } });
+    expect({ status: removed.status, code: removed.json().errors?.[0]?.extensions.code }).toEqual({ status: 404, code: 'PUSH_REGISTRATION_NOT_FOUND' });
+    const empty = await call('/push/registrations', { method: 'POST', headers: json, body: '' });
+    expect({ status: empty.status, code: empty.json().errors?.[0]?.extensions.code }).toEqual({ status: 400, code: 'BAD_REQUEST' });
+    expect(empty.text).not.toContain('query');
+    const graphql = await call('/graphql', { method: 'POST', headers: json, body: '' });
+    expect(graphql.text).toContain('with \\"query\\"');
   });
 
   it("router errors are GraphQL-shaped: bad percent-encoding 400 BAD_REQUEST, an over-long registration id 404 NOT_FOUND (not Fastify's FST_ERR_* body)", async () => {
