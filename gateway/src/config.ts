@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseRedisUrl } from '@roam/persisted-queries';
+import { redactRedisUrl } from '@roam/redis';
 import { z } from 'zod';
 import { LIMITS_ENV_SHAPE, limitsSettingsFromEnv, type LimitsSettings } from '@roam/operation-limits';
 import { defaultSubgraphPolicy, SUBGRAPH_POLICIES_SCHEMA, type SubgraphPolicies } from './upstream/SubgraphPolicy';
@@ -218,6 +219,14 @@ export class ConfigError extends Error {
  * @returns a frozen {@link GatewayConfig}.
  * @throws ConfigError naming every invalid variable at once.
  */
+/** A variable's value as an error message may show it: never a secret (the console token), never Redis credentials. */
+function shownValue(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return value;
+  if (name === 'REDIS_URL') return redactRedisUrl(value);
+  if (name === 'DEV_CONSOLE_TOKEN') return `<${value.length} characters, not shown>`;
+  return value;
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const input: Record<string, string | undefined> = {};
   for (const name of CONFIG_VARIABLES) input[name] = env[name] === '' ? undefined : env[name];
@@ -226,7 +235,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
       const where = issue.path.length > 1 ? `${issue.path.slice(1).join('.')}: ` : '';
-      return `  ${name}=${JSON.stringify(input[name])}: ${where}${issue.message}`;
+      return `  ${name}=${JSON.stringify(shownValue(name, input[name]))}: ${where}${issue.message}`;
     });
     throw new ConfigError(`Invalid Roam gateway configuration:\n${lines.join('\n')}`);
   }
