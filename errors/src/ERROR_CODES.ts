@@ -89,7 +89,7 @@ export const ERROR_CODES = {
   SUBSCRIPTION_RESUME_GAP: {
     status: 200,
     description:
-      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`.',
+      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`. Also sent, not terminal, as one `next` result (`data: null`, `reason: "upstream reconnected"`) when the gateway re-opened a dropped subgraph stream that had no event id to resume from: events may be missing, refetch the data; the subscription goes on.',
   },
   SUBSCRIPTION_RESUME_INVALID: {
     status: 200,

@@ -96,6 +96,8 @@ export class SubscriptionHub {
         next: (event) => this.onEvent(event),
         error: (error) => this.enqueue(() => this.terminate(error)),
         complete: () => this.enqueue(() => this.finish()),
+        // The upstream was re-opened without a resume position: one `next` with the error tells subscribers to refetch.
+        gap: (error) => this.enqueue(() => this.notify(error)),
       },
     );
   }
@@ -134,6 +136,13 @@ export class SubscriptionHub {
   terminate(error: GraphQLError): void {
     for (const s of [...this.subscribers]) s.fail(error);
     this.close();
+  }
+
+  /** Pushes one non-terminal result carrying only `error` to every subscriber (not kept for resume). */
+  private notify(error: GraphQLError): void {
+    const result: ExecutionResult = { data: null, errors: [error] };
+    let json: string | undefined;
+    for (const s of this.subscribers) s.push(result, () => (json ??= JSON.stringify(formatResult(result))));
   }
 
   private finish(): void {
