@@ -83,6 +83,8 @@ interface Connection {
   /** When the failure being recovered from happened (ms since epoch); undefined when healthy. */
   failedAt: number | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** Ends the failure episode once a re-opened socket stayed up for `maxDelayMs` (a flapping subgraph keeps backing off). */
+  stableTimer: NodeJS.Timeout | undefined;
   stopWaiting: (() => void) | undefined;
 }
 
@@ -104,6 +106,9 @@ const TRANSPORT_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001, 1005, 10
  * so a subgraph with an event log replays exactly the events after it (none lost, none twice); a subscription
  * without an id is re-sent live and its sink gets {@link UpstreamSink.gap} once the socket is acknowledged. When the
  * attempts or the time run out (or the gateway shuts down) every subscription on it ends with `SUBSCRIPTION_UPSTREAM_ERROR`.
+ * The attempt count and the clock restart only once a re-opened socket stayed up for `maxDelayMs`, so a subgraph that
+ * accepts and drops at once still runs into the bound. graphql-ws's own retry is not used: it re-sends the original
+ * payload, which cannot carry the moving `lastEventId`.
  */
 export class UpstreamPool {
   private readonly connections = new Map<string, Connection>();
@@ -155,7 +160,20 @@ export class UpstreamPool {
     const key = `${url}\n${scope}`;
     let conn = this.connections.get(key);
     if (!conn) {
-      conn = { key, service, httpUrl, url, connectionParams, upstreams: new Set(), client: undefined, attempts: 0, failedAt: undefined, timer: undefined, stopWaiting: undefined };
+      conn = {
+        key,
+        service,
+        httpUrl,
+        url,
+        connectionParams,
+        upstreams: new Set(),
+        client: undefined,
+        attempts: 0,
+        failedAt: undefined,
+        timer: undefined,
+        stableTimer: undefined,
+        stopWaiting: undefined,
+      };
       this.connections.set(key, conn);
       conn.client = this.createClient(conn);
     }
@@ -202,9 +220,13 @@ export class UpstreamPool {
           this.options.report?.(conn.service, true);
           if (conn.failedAt !== undefined) {
             this.options.logger.info({ subgraph: conn.service, url: conn.url, attempts: conn.attempts, downMs: Date.now() - conn.failedAt }, 'upstream subscription socket re-opened');
+            clearTimeout(conn.stableTimer);
+            conn.stableTimer = setTimeout(() => {
+              conn.attempts = 0;
+              conn.failedAt = undefined;
+            }, this.reconnectPolicy(conn.service).maxDelayMs);
+            conn.stableTimer.unref();
           }
-          conn.attempts = 0;
-          conn.failedAt = undefined;
           for (const u of conn.upstreams) {
             if (!u.interrupted || u.client !== client) continue;
             u.interrupted = false;
@@ -280,6 +302,7 @@ export class UpstreamPool {
   private broken(conn: Connection, client: Client, error: unknown): void {
     if (conn.client !== client) return;
     conn.client = undefined;
+    clearTimeout(conn.stableTimer);
     // Detach every subscription of the dead client first: disposing it must not reach them as a `complete`.
     for (const u of conn.upstreams) {
       if (u.client !== client) continue;
@@ -375,6 +398,7 @@ export class UpstreamPool {
   }
 
   private release(conn: Connection): void {
+    clearTimeout(conn.stableTimer);
     clearTimeout(conn.timer);
     conn.timer = undefined;
     conn.stopWaiting?.();
