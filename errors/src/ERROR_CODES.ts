@@ -78,7 +78,7 @@ export const ERROR_CODES = {
   SUBSCRIPTION_UPSTREAM_ERROR: {
     status: 200,
     description:
-      'WebSocket `error` message: the subgraph that owns the subscription field could not be reached or its stream broke; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.',
+      'WebSocket `error` message: the subgraph that owns the subscription field could not be reached (or its circuit is open), or its stream broke and could not be re-opened within its reconnect bound (`SUBGRAPH_POLICIES` `reconnect`), or the gateway is shutting down; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.',
   },
   TOO_MANY_SUBSCRIPTIONS: { status: 200, description: 'WebSocket `error` message: the connection already runs `SUBSCRIPTION_MAX_PER_CONNECTION` subscriptions.' },
   SUBSCRIPTION_OVERFLOW: {
