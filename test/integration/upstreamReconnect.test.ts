@@ -209,4 +209,19 @@ describe('upstream subscription reconnect', () => {
     expect(gw.upstreams.ws.size + gw.upstreams.ws.reconnecting).toBe(0);
     await c.dispose();
   }, 30_000);
+  it('ends a subscription waiting to reconnect with SUBSCRIPTION_UPSTREAM_ERROR when the upstream layer shuts down', async () => {
+    const { gateway: gw, url } = await startGatewayWith({ breaker: { consecutiveFailures: 1000 }, reconnect: { maxAttempts: 100, baseDelayMs: 200, maxDelayMs: 400 } });
+    const start = relay.upgrades.length;
+    const c = wsClient(url);
+    const sub = record(c, SUB, { upc: '4' });
+    await waitFor(() => gw.upstreams.ws.size === 1 && relay.upgrades.length === start + 1, 'the upstream socket');
+    relay.setDown(true);
+    await waitFor(() => gw.upstreams.ws.reconnecting === 1, 'the reconnect');
+    await gw.upstreams.ws.close();
+    const outcome = await sub.done;
+    expect(outcome.kind).toBe('error');
+    expect((outcome as { error: any[] }).error[0].extensions).toMatchObject({ code: 'SUBSCRIPTION_UPSTREAM_ERROR', serviceName: 'reviews', reason: 'the gateway is shutting down' });
+    expect(sub.results).toEqual([]);
+    await c.dispose();
+  }, 30_000);
 });
