@@ -249,7 +249,13 @@ export class UpstreamPool {
         pong: (received) => {
           if (received) clearTimeout(pongTimer);
         },
-        closed: () => clearTimeout(pongTimer),
+        closed: (event) => {
+          clearTimeout(pongTimer);
+          // A close the subscriptions may not see as an error (graphql-ws itself re-subscribes after a 1000 close, with the
+          // original payload): handle it here, once for the socket, before graphql-ws does.
+          if (conn.client !== client || this.closed || this.reconnectPolicy(conn.service).maxAttempts <= 0 || !isTransportFailure(event)) return;
+          if ([...conn.upstreams].some((u) => u.client === client)) this.broken(conn, client, event);
+        },
       },
     });
     return client;
@@ -310,7 +316,7 @@ export class UpstreamPool {
       u.dispose = undefined;
       u.interrupted = true;
     }
-    void client.dispose();
+    disposeQuietly(client);
     this.options.report?.(conn.service, false);
     if (conn.failedAt === undefined) {
       conn.failedAt = Date.now();
@@ -406,7 +412,7 @@ export class UpstreamPool {
     if (this.connections.get(conn.key) === conn) this.connections.delete(conn.key);
     const client = conn.client;
     conn.client = undefined;
-    if (client) void client.dispose();
+    if (client) disposeQuietly(client);
   }
 
   /** Closes every client (sends `complete` for every running subscription and closes the sockets); subscriptions waiting to reconnect end with `SUBSCRIPTION_UPSTREAM_ERROR`. */
@@ -433,6 +439,11 @@ function isTransportFailure(error: unknown): boolean {
   if (Array.isArray(error)) return false;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code !== 'number' || TRANSPORT_CLOSE_CODES.has(code);
+}
+
+/** Disposes a graphql-ws client now (no further retry of its own) without letting a rejected pending connect escape. */
+function disposeQuietly(client: Client): void {
+  void Promise.resolve(client.dispose()).catch(() => undefined);
 }
 
 function detailOf(error: unknown): string | undefined {
