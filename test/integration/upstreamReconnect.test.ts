@@ -22,11 +22,14 @@ interface Relay {
   readonly upgrades: string[];
   /** Drop every connection now and later ones at once (`true`), or relay again (`false`). */
   setDown(down: boolean): void;
+  /** Ends every relayed WebSocket with a close frame 1000 (Normal Closure) as the subgraph would, then drops it. */
+  closeWebSocketsNormally(): void;
   close(): Promise<void>;
 }
 
 async function startRelay(targetPort: number, stateNow: () => string): Promise<Relay> {
   const sockets = new Set<Socket>();
+  const webSockets = new Map<Socket, Socket>();
   let down = false;
   const upgrades: string[] = [];
   const server: Server = createServer((socket) => {
@@ -44,6 +47,10 @@ async function startRelay(targetPort: number, stateNow: () => string): Promise<R
       });
       upstream.on('error', () => socket.destroy());
       socket.on('close', () => upstream.destroy());
+      if (first.subarray(0, 4).toString() === 'GET ') {
+        webSockets.set(socket, upstream);
+        socket.on('close', () => webSockets.delete(socket));
+      }
       upstream.write(first);
       socket.pipe(upstream);
       upstream.pipe(socket);
@@ -56,6 +63,14 @@ async function startRelay(targetPort: number, stateNow: () => string): Promise<R
     setDown(value) {
       down = value;
       if (value) for (const s of sockets) s.destroy();
+    },
+    closeWebSocketsNormally() {
+      for (const [socket, upstream] of webSockets) {
+        upstream.unpipe(socket);
+        // an unmasked server close frame: FIN + opcode 8, length 2, status 1000
+        socket.write(Buffer.from([0x88, 0x02, 0x03, 0xe8]));
+        setTimeout(() => socket.destroy(), 20);
+      }
     },
     close: async () => {
       for (const s of sockets) s.destroy();
@@ -222,6 +237,29 @@ describe('upstream subscription reconnect', () => {
     expect(outcome.kind).toBe('error');
     expect((outcome as { error: any[] }).error[0].extensions).toMatchObject({ code: 'SUBSCRIPTION_UPSTREAM_ERROR', serviceName: 'reviews', reason: 'the gateway is shutting down' });
     expect(sub.results).toEqual([]);
+    await c.dispose();
+  }, 30_000);
+  it('a subgraph closing the socket normally (1000) mid-stream is a reconnect with resume too: nothing lost, nothing twice', async () => {
+    const { gateway: gw, url } = await startGatewayWith({ breaker: { consecutiveFailures: 1000 }, reconnect: { maxAttempts: 10, baseDelayMs: 10, maxDelayMs: 50 } });
+    const start = relay.upgrades.length;
+    const c = wsClient(url);
+    const sub = record(c, SUB, { upc: '5' });
+    await waitFor(() => gw.upstreams.ws.size === 1 && relay.upgrades.length === start + 1, 'the upstream socket');
+    await waitFor(async () => {
+      await addReview('warm-up', '5');
+      return sub.results.length > 0;
+    }, 'the upstream subscription');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const base = sub.results.length;
+    relay.closeWebSocketsNormally();
+    const bodies = ['closed-1', 'closed-2', 'back-1'];
+    for (const b of bodies.slice(0, 2)) await addReview(b, '5');
+    await waitFor(() => relay.upgrades.length === start + 2 && gw.upstreams.ws.size === 1, 'the re-opened socket');
+    await addReview(bodies[2]!, '5');
+    await sub.waitResults(base + bodies.length);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // a duplicate would arrive by now
+    expect(sub.results.slice(base).map((r) => r.data?.reviewAdded?.body)).toEqual(bodies);
+    expect(await Promise.race([sub.done, Promise.resolve('running')])).toBe('running');
     await c.dispose();
   }, 30_000);
 });
