@@ -42,6 +42,10 @@ const S = {
   lists: env.BENCH_LISTS !== '0',
   /** The push bridge measurements of bench/push.js (issue 17) unless BENCH_PUSH=0. */
   push: env.BENCH_PUSH !== '0',
+  /** The response-cache and delta measurements of bench/responseCache.js (issue 14) unless BENCH_RCACHE=0. */
+  rcache: env.BENCH_RCACHE !== '0',
+  /** The @defer and multipart subscription measurements of bench/defer.js (issue 16) unless BENCH_DEFER=0. */
+  defer: env.BENCH_DEFER !== '0',
   ceiling: env.BENCH_CEILING !== '0',
   roamEnv: json('BENCH_ROAM_ENV', {}),
   /** Roam in production settings (issue 6 item 1) unless BENCH_ROAM_PRODUCTION=0; each variable below still overrides. */
@@ -380,6 +384,17 @@ async function main() {
     results.push = runPushBench();
     log(`  ${JSON.stringify(results.push)}`);
   }
+  if (S.rcache) {
+    log('response cache: bench/responseCache.js (benchmark query cold vs hot, delta bytes after a one-field change)');
+    results.responseCache = runScriptBench('responseCache.js');
+    log(`  ${JSON.stringify(results.responseCache)}`);
+  }
+
+  if (S.defer) {
+    log('defer: time to first part with a 500 ms subgraph, multipart vs graphql-ws fan-out at 1,000 subscribers (bench/defer.js)');
+    results.defer = runDeferBench();
+    log(`  ${JSON.stringify(results.defer)}`);
+  }
 
   summarize(results, entries(S));
   const stamp = started.toISOString().replace(/[:.]/g, '-');
@@ -390,6 +405,27 @@ async function main() {
   writeFileSync(join(outDir, `${stamp}.svg`), chartSvg(chartRows, `${stamp} · ${S.rounds} rounds × ${S.durationS}s · pin ${S.pin ? `gateway cpu ${S.gatewayCpu}` : 'off'} · Node ${process.version}`));
   printTable(results);
   console.log(`\nwrote bench/results/${stamp}.json and bench/results/${stamp}.svg`);
+}
+
+/**
+ * Runs bench/defer.js in its own process (its own subgraphs and gateway on free ports).
+ * @returns its JSON figures, or `{ invalid }` with the reason when it fails.
+ */
+function runDeferBench() {
+  const r = spawnSync(process.execPath, [join(__dirname, 'defer.js')], {
+    cwd: ROOT,
+    env: { ...env, BENCH_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 15 * 60_000,
+  });
+  if (r.status !== 0) return { invalid: `bench/defer.js ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}` };
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return { invalid: `bench/defer.js printed no JSON: ${r.stdout.slice(0, 200)}` };
+  }
 }
 
 /**
@@ -417,6 +453,17 @@ function runPushBench() {
     return JSON.parse(r.stdout);
   } catch {
     return { invalid: `bench/push.js printed no JSON: ${r.stdout.slice(0, 200)}` };
+  }
+}
+
+/** Runs a bench script that prints one JSON line on stdout, in its own process. @returns its result, or `{ invalid }`. */
+function runScriptBench(script) {
+  const r = spawnSync(process.execPath, [join(__dirname, script)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60_000 });
+  if (r.status !== 0) return { invalid: `bench/${script} ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}` };
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  } catch {
+    return { invalid: `bench/${script} printed no JSON: ${r.stdout.slice(0, 200)}` };
   }
 }
 
@@ -543,6 +590,19 @@ function printTable(results) {
         `${x.receivedPushes}/${x.expectedPushes} pushes, ${x.duplicates} duplicates, ${x.notificationsPerSecond} notifications/s, event to push p50 ${x.eventToPushMs.p50} ms p99 ${x.eventToPushMs.p99} ms`;
       lines.push(`  burst: ${f(p.burst)}`);
       lines.push(`  paced: ${f(p.paced)}`);
+    }
+  }
+  if (results.responseCache) {
+    const c = results.responseCache;
+    lines.push(`\nResponse cache (bench/responseCache.js, benchmark query, ${c.settings?.connections ?? '?'} connections; BENCH_RCACHE=0 skips):`);
+    if (c.invalid) lines.push(`  no figures: ${c.invalid}`);
+    else {
+      for (const [name, x] of Object.entries(c.load))
+        lines.push(
+          `  ${name.padEnd(14)} ${x.invalid ? `no figure (${x.invalid})` : `${x.rps} req/s, p99 ${x.p99} ms, ${x.cpuMsPerRequest} ms CPU/req (gateway), cache states after: ${JSON.stringify(x.cacheStates)}`}`,
+        );
+      for (const [name, d] of Object.entries(c.delta))
+        lines.push(`  delta after one setInStock, ${name}: ${d.deltaBytes} bytes (${d.patchOperations} patch operations) vs ${d.fullBytes} bytes full = ${round(d.ratio * 100, 1)}% (target ≤ 10%)`);
     }
   }
   if (results.medians['roam-unprotected'] && results.medians.roam) {

@@ -6,7 +6,9 @@ import type { SubscriptionPlan, SupergraphSnapshot } from '../supergraph/Supergr
 import { InflightCoalescer } from '../upstream/InflightCoalescer';
 import type { CacheHint, SubgraphRequest, UpstreamEvent } from '../upstream';
 import type { Upstreams } from '../upstream/Upstreams';
+import { collectEntityTags } from './collectEntityTags';
 import { deepMerge, executePlan, type SubgraphCall } from './executePlan';
+import { executeIncremental, type IncrementalExecution } from './executeIncremental';
 import { introspectionDocument } from './introspectionDocument';
 import { shapeResponse } from './shapeResponse';
 
@@ -31,6 +33,10 @@ export interface Execution {
   readonly errors: readonly GraphQLError[];
   /** Hints of the subgraph replies that sent `Cache-Control` (they restrict the response's policy). */
   readonly hints: readonly CacheHint[];
+  /** The entities the data holds (`Type:key`, or `Type` for one without its key), when `collectEntityTags` is on ({@link collectEntityTags}). */
+  readonly entities?: readonly string[];
+  /** When the execution started (ms since the epoch; callers sharing it through coalescing may have arrived later). */
+  readonly startedAt?: number;
 }
 
 /** Settings of {@link RoamExecutor}. */
@@ -47,6 +53,8 @@ export interface RoamExecutorOptions {
   readonly maxResponseFields?: number;
   /** Told about each query plan a query or mutation runs, and how long getting it took in ms (cached plans too); tracing's plan span. Must not throw. @default none */
   readonly onPlan?: (plan: QueryPlan, durationMs: number) => void;
+  /** Name the entities of each query and mutation result ({@link Execution.entities}) for the response cache. @default false */
+  readonly collectEntityTags?: boolean;
 }
 
 /**
@@ -104,6 +112,28 @@ export class RoamExecutor {
     return { data, errors, hints };
   }
 
+  /**
+   * Executes a query or mutation with `@defer` incrementally (issue 16): see {@link executeIncremental}.
+   * Never shared with identical in-flight requests.
+   *
+   * @returns the initial payload once the primary blocks are done, and the deferred payloads as they finish.
+   * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`; Error for a bug.
+   */
+  executeIncremental(snapshot: SupergraphSnapshot, op: ExecutableOperation): Promise<IncrementalExecution> {
+    const plan = snapshot.plan(op.document, op.operationName, op.documentHash);
+    const hints: CacheHint[] = [];
+    const operationType = op.operation.operation === 'mutation' ? 'mutation' : 'query';
+    return executeIncremental({
+      snapshot,
+      op,
+      plan,
+      call: this.caller(snapshot, operationType, false, hints),
+      hints,
+      maxResponseFields: this.options.maxResponseFields ?? Number.POSITIVE_INFINITY,
+      logger: this.options.logger,
+    });
+  }
+
   private caller(snapshot: SupergraphSnapshot, operationType: 'query' | 'mutation' | 'subscription', coalesce: boolean, hints: CacheHint[], idempotencyKey?: string): SubgraphCall {
     // Mutation root fetches run one after another (a plan's Sequence), so their numbering is the same on every retry.
     let mutationFetches = 0;
@@ -125,6 +155,7 @@ export class RoamExecutor {
       // The pipeline refuses subscriptions over HTTP before this; kept as a guard for embedders.
       return { data: null, errors: [roamError('SUBSCRIPTION_REQUIRES_WEBSOCKET', 'Subscriptions are served over WebSocket (graphql-transport-ws).')], hints: [] };
     }
+    const startedAt = Date.now();
     const errors: GraphQLError[] = [];
     const hints: CacheHint[] = [];
     const operationType = op.operation.operation === 'mutation' ? 'mutation' : 'query';
@@ -144,7 +175,8 @@ export class RoamExecutor {
       if (result.errors) errors.push(...result.errors);
     }
     const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors, this.options.maxResponseFields);
-    return { data, errors, hints };
+    if (!this.options.collectEntityTags) return { data, errors, hints };
+    return { data, errors, hints, startedAt, entities: collectEntityTags(snapshot.apiSchema, snapshot.supergraphSchema, op.document, op.operation, merged) };
   }
 }
 
