@@ -96,8 +96,8 @@ async function addReview(body: string, upc = '1'): Promise<void> {
   expect(res.body.errors).toBeUndefined();
 }
 
-async function startGatewayWith(reviewsPolicy: Record<string, unknown>): Promise<{ gateway: RoamGateway; url: string }> {
-  const config = readConfig({ PORT: '0', HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath, SUBGRAPH_POLICIES: JSON.stringify({ reviews: reviewsPolicy }), LOG_LEVEL: 'silent' });
+async function startGatewayWith(reviewsPolicy: Record<string, unknown>, env: Record<string, string> = {}): Promise<{ gateway: RoamGateway; url: string }> {
+  const config = readConfig({ PORT: '0', HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath, SUBGRAPH_POLICIES: JSON.stringify({ reviews: reviewsPolicy }), LOG_LEVEL: 'silent', ...env });
   gateway = createGateway(config, pino({ level: 'silent' }));
   const url = await gateway.listen();
   const guard = gateway.upstreams.guard('reviews');
@@ -131,12 +131,17 @@ afterAll(async () => {
 
 describe('upstream subscription reconnect', () => {
   it('keeps subscribers across a subgraph kill and restart: every event once, in order; no WebSocket while the breaker is open', async () => {
-    const { gateway: gw, url } = await startGatewayWith({
-      connectTimeoutMs: 500,
-      timeoutMs: 1000,
-      breaker: { consecutiveFailures: 3, halfOpenAfterMs: 200 },
-      reconnect: { maxAttempts: 100, baseDelayMs: 20, maxDelayMs: 100, maxElapsedMs: 30_000 },
-    });
+    const { gateway: gw, url } = await startGatewayWith(
+      {
+        connectTimeoutMs: 500,
+        timeoutMs: 1000,
+        breaker: { consecutiveFailures: 3, halfOpenAfterMs: 200 },
+        reconnect: { maxAttempts: 100, baseDelayMs: 20, maxDelayMs: 100, maxElapsedMs: 30_000 },
+      },
+      // A small enrichment queue: the replay of the outage's events after the reconnect is a burst, which gets the
+      // larger bound of a resuming subscription instead of ending it with SUBSCRIPTION_OVERFLOW.
+      { SUBSCRIPTION_MAX_QUEUED_EVENTS: '2' },
+    );
     const transitions: string[] = [];
     const guard = gw.upstreams.guard('reviews');
     guard.breaker.onBreak(() => transitions.push('open'));
@@ -151,20 +156,20 @@ describe('upstream subscription reconnect', () => {
     }, 'the upstream subscription');
     await new Promise((resolve) => setTimeout(resolve, 300)); // every warm-up event delivered to both
     const base = subs.map((s) => s.results.length);
-    const bodies = ['before-1', 'before-2', 'during-1', 'during-2', 'during-3', 'after-1', 'after-2'];
+    const bodies = ['before-1', 'before-2', 'during-1', 'during-2', 'during-3', 'during-4', 'during-5', 'after-1', 'after-2'];
     for (const b of bodies.slice(0, 2)) await addReview(b);
     await Promise.all(subs.map((s, i) => s.waitResults(base[i]! + 2)));
 
     // Kill the subgraph the gateway's socket is on; the replica B publishes into the same event log meanwhile.
     reviewsA.child.kill('SIGKILL');
     await reviewsA.stop();
-    for (const b of bodies.slice(2, 5)) await addReview(b);
+    for (const b of bodies.slice(2, 7)) await addReview(b);
     // A long outage: the reconnect attempts open the breaker, and its background probe fails at least once more.
     await waitFor(() => transitions.filter((t) => t === 'open').length >= 2, 'the breaker to open twice (attempts, then a failed probe)');
     expect(gw.upstreams.ws.reconnecting).toBe(1);
     reviewsA = await startSubgraph('reviews', reviewsPort, reviewsEnv);
     await waitFor(() => gw.upstreams.ws.size === 1 && transitions.at(-1) === 'closed', 'the breaker to close and the socket to re-open');
-    for (const b of bodies.slice(5)) await addReview(b);
+    for (const b of bodies.slice(7)) await addReview(b);
 
     for (const [i, s] of subs.entries()) {
       const results = await s.waitResults(base[i]! + bodies.length);

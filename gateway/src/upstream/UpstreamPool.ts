@@ -28,6 +28,8 @@ export interface UpstreamSink {
    * `SUBSCRIPTION_RESUME_GAP` error; not terminal (live events follow). @default ignored
    */
   gap?(error: GraphQLError): void;
+  /** The stream was re-opened after a transport failure and asked to replay after its last event id: a burst of the missed events may follow. @default ignored */
+  resumed?(): void;
 }
 
 /** Settings of {@link UpstreamPool}. */
@@ -264,6 +266,7 @@ export class UpstreamPool {
   /** Sends `upstream`'s subscribe on `client`, resuming after its last event id when it has one. */
   private start(conn: Connection, upstream: Upstream, client: Client): void {
     upstream.client = client;
+    if (upstream.interrupted && upstream.lastEventId !== undefined) upstream.sink.resumed?.();
     const request = upstream.lastEventId === undefined ? upstream.request : { ...upstream.request, extensions: { ...upstream.request.extensions, [LAST_EVENT_ID_EXTENSION]: upstream.lastEventId } };
     upstream.dispose = client.subscribe<Record<string, unknown>, Record<string, unknown>>(request, {
       next: (result) => {
