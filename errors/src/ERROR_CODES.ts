@@ -82,7 +82,7 @@ export const ERROR_CODES = {
   SUBSCRIPTION_UPSTREAM_ERROR: {
     status: 200,
     description:
-      'WebSocket `error` message: the subgraph that owns the subscription field could not be reached or its stream broke; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.',
+      'WebSocket `error` message: the subgraph that owns the subscription field could not be reached (or its circuit is open), or its stream broke and could not be re-opened within its reconnect bound (`SUBGRAPH_POLICIES` `reconnect`), or the gateway is shutting down; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.',
   },
   TOO_MANY_SUBSCRIPTIONS: {
     status: 200,
@@ -97,7 +97,7 @@ export const ERROR_CODES = {
   SUBSCRIPTION_RESUME_GAP: {
     status: 200,
     description:
-      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`.',
+      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`. Also sent, not terminal, as one `next` result (`data: null`, `reason: "upstream reconnected"`) when the gateway re-opened a dropped subgraph stream that had no event id to resume from: events may be missing, refetch the data; the subscription goes on.',
   },
   SUBSCRIPTION_RESUME_INVALID: {
     status: 200,
