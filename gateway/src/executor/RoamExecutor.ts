@@ -7,6 +7,7 @@ import type { CacheHint, SubgraphRequest, UpstreamEvent } from '../upstream';
 import type { Upstreams } from '../upstream/Upstreams';
 import { deepMerge, executePlan, type SubgraphCall } from './executePlan';
 import { introspectionDocument } from './introspectionDocument';
+import { assertEmptyPlanAllowed } from './rewritePlan';
 import { shapeResponse } from './shapeResponse';
 
 /** One operation ready to run: parsed, validated, selected, its variables coerced. */
@@ -64,7 +65,7 @@ export class RoamExecutor {
    * @param scopeKey - everything besides the operation that can change the answer (credentials, cookies):
    *   requests share an execution only with the same key.
    * @returns data, errors (subgraph failures as `SUBREQUEST_*` / relayed subgraph errors with paths) and hints.
-   * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`; Error for a bug (the pipeline turns it into 500 `INTERNAL_SERVER_ERROR`).
+   * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`, `QUERY_PLANNING_FAILED` when the plan is empty but the operation asks for data; Error for a bug (the pipeline turns it into 500 `INTERNAL_SERVER_ERROR`).
    */
   execute(snapshot: SupergraphSnapshot, op: ExecutableOperation, scopeKey: string): Promise<Execution> {
     const share = (this.options.coalesceInflight ?? true) && op.operation.operation === 'query';
@@ -115,6 +116,8 @@ export class RoamExecutor {
       // The pipeline refuses subscriptions over HTTP before this; kept as a guard for embedders.
       return { data: null, errors: [roamError('SUBSCRIPTION_REQUIRES_WEBSOCKET', 'Subscriptions are served over WebSocket (graphql-transport-ws).')], hints: [] };
     }
+    // An empty plan for an operation that asks for data: the planner could not plan it (issue 19).
+    if (!plan.node) assertEmptyPlanAllowed(op.document, op.operation, op.coercedVariables);
     const errors: GraphQLError[] = [];
     const hints: CacheHint[] = [];
     const operationType = op.operation.operation === 'mutation' ? 'mutation' : 'query';
