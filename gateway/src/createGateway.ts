@@ -98,7 +98,13 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     hooks: upstreamHooks,
     logger: logger.child({ component: 'upstream' }),
   });
-  const roamExecutor = new RoamExecutor({ upstreams, coalesceInflight: config.coalesceInflight, maxResponseFields: config.maxResponseFields, logger: logger.child({ component: 'roam-executor' }) });
+  const roamExecutor = new RoamExecutor({
+    upstreams,
+    coalesceRequests: config.coalesceRequests,
+    coalesceFetches: config.coalesceSubgraphFetches,
+    maxResponseFields: config.maxResponseFields,
+    logger: logger.child({ component: 'roam-executor' }),
+  });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
   const executor: OperationExecutor = oracle ?? roamExecutor;
   const limiter = new OperationLimiter({ settings: config.limits });
