@@ -114,9 +114,8 @@ function collectAtPath(value: unknown, path: readonly (string | number)[], i: nu
 }
 
 async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Target[]): Promise<void> {
-  const found = targets.filter((t) => t.obj !== null && t.obj !== undefined);
-  const entities = found.map((t) => t.obj);
-  if (entities.length === 0) return;
+  // collectAtPath only collects objects, so every target is one.
+  if (targets.length === 0) return;
   const variables: Obj = {};
   for (const name of node.variableUsages ?? []) if (context.providedVariables[name] !== undefined) variables[name] = context.providedVariables[name];
 
@@ -124,33 +123,30 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
     const res = await send(node, context, variables, path, undefined);
     if (!res) return;
     applyRewrites(context.supergraphSchema, node.outputRewrites, res);
-    for (const entity of entities) deepMerge(entity, res);
+    for (const t of targets) deepMerge(t.obj, res);
     return;
   }
   // Identical representations are sent once (as Apollo Router does); every owner gets the entity merged in.
   const representations: Obj[] = [];
-  const owners: Obj[][] = [];
-  const ownerPaths: (PathLink | undefined)[][] = [];
+  const owners: Target[][] = [];
   const indexByKey = new Map<string, number>();
-  for (const { obj: entity, at: entityPath } of found) {
-    const rep = selectRequires(context.supergraphSchema, entity, node.requires);
+  for (const target of targets) {
+    const rep = selectRequires(context.supergraphSchema, target.obj, node.requires);
     if (rep && rep.__typename) {
       applyRewrites(context.supergraphSchema, node.inputRewrites, rep);
-      const key = JSON.stringify(rep);
+      const key = representationKey(rep);
       const at = indexByKey.get(key);
       if (at !== undefined) {
-        owners[at]!.push(entity);
-        ownerPaths[at]!.push(entityPath);
+        owners[at]!.push(target);
         continue;
       }
       indexByKey.set(key, representations.length);
       representations.push(rep);
-      owners.push([entity]);
-      ownerPaths.push([entityPath]);
+      owners.push([target]);
     }
   }
   if (representations.length === 0) return;
-  const res = await send(node, context, { ...variables, representations }, path, ownerPaths);
+  const res = await send(node, context, { ...variables, representations }, path, owners);
   if (!res) return;
   const received = res._entities;
   if (!Array.isArray(received) || received.length !== representations.length) {
@@ -159,17 +155,35 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
   }
   for (let i = 0; i < received.length; i++) {
     const entity = received[i] as Obj | null;
-    const targets = owners[i]!;
-    if (entity && !entity.__typename) entity.__typename = targets[0]!.__typename;
+    const repOwners = owners[i]!;
+    if (entity && !entity.__typename) entity.__typename = repOwners[0]!.obj.__typename;
     applyRewrites(context.supergraphSchema, node.outputRewrites, entity);
     if (!entity) continue;
     // Owners of one representation share the entity's nested objects: later fetches merge the same data
     // into them, so sharing is safe and saves a copy per duplicate.
-    for (const owner of targets) deepMerge(owner, entity);
+    for (const owner of repOwners) deepMerge(owner.obj, entity);
   }
 }
 
-async function send(node: FetchNode, context: PlanContext, variables: Obj, path: (string | number)[], ownerPaths: (PathLink | undefined)[][] | undefined): Promise<Obj | undefined> {
+/**
+ * The identity of a representation for sending identical ones once: the same as `JSON.stringify(rep)` for
+ * telling representations apart, built without JSON's escaping when every value is a scalar (the usual key
+ * fields); each field is written as `name=<type tag><length:>value;`, so no two different representations
+ * get the same key. Nested values fall back to `JSON.stringify`.
+ */
+function representationKey(rep: Obj): string {
+  let key = '';
+  for (const name in rep) {
+    const v = rep[name];
+    if (typeof v === 'string') key += `${name}=s${v.length}:${v};`;
+    else if (typeof v === 'number' || typeof v === 'boolean') key += `${name}=${typeof v}${String(v)};`;
+    else if (v === null) key += `${name}=z;`;
+    else if (v !== undefined) return `j${JSON.stringify(rep)}`;
+  }
+  return key;
+}
+
+async function send(node: FetchNode, context: PlanContext, variables: Obj, path: (string | number)[], ownerPaths: Target[][] | undefined): Promise<Obj | undefined> {
   let res: SubgraphResponse;
   try {
     res = await context.call(node.serviceName, { query: node.operation, variables, ...(node.operationName ? { operationName: node.operationName } : {}) });
@@ -189,7 +203,7 @@ async function send(node: FetchNode, context: PlanContext, variables: Obj, path:
       // (Apollo Gateway's error path rewriting); a root fetch's paths are kept under the Flatten path.
       const index = err.path?.[1];
       if (ownerPaths && err.path?.[0] === '_entities' && typeof index === 'number' && ownerPaths[index]) {
-        for (const owner of ownerPaths[index]!) context.errors.push(downstreamError(node.serviceName, message, err.extensions, [...pathOf(owner), ...err.path.slice(2)]));
+        for (const owner of ownerPaths[index]!) context.errors.push(downstreamError(node.serviceName, message, err.extensions, [...pathOf(owner.at), ...err.path.slice(2)]));
         continue;
       }
       const errorPath = err.path && !ownerPaths ? [...path.filter((p) => p !== '@'), ...err.path] : undefined;
