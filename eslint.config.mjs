@@ -57,6 +57,8 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs' }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  // The developer console's browser scripts (served by the gateway to browsers, not run by Node).
+  { files: ['gateway/static/**/*.js'], languageOptions: { sourceType: 'script', globals: { ...globals.browser } } },
   { files: [...ERROR_CATALOGUE, ...SUBGRAPH_OWN_CODES], rules: { 'no-restricted-syntax': 'off' } },
   { files: ENV_READERS, rules: { 'no-restricted-properties': 'off' } },
   { files: TESTS, rules: { 'no-restricted-properties': 'off', 'no-restricted-syntax': 'off' } },

@@ -7,7 +7,10 @@
 //   (should be ≤ inventory's timeoutMs + 50 ms);
 // - hangingOpen: p99 of the benchmark query (partial answers) and rps of the other query once the breaker is
 //   open (p99 within ~10 ms of healthy; rps ≥ 90% of healthy);
-// - recoveryMs: from inventory answering again to the first complete answer (< 1 s with halfOpenAfterMs 500).
+// - recoveryMs: from inventory answering again to the first complete answer (< 1 s with halfOpenAfterMs 500);
+// - overload: the benchmark query sent open-loop at the healthy closed-loop rate (1×) and at twice it (2×) to the
+//   gateway, which runs with MAX_INFLIGHT_REQUESTS = 2 × connections: answers by status, p50/p99 of accepted (2xx)
+//   answers and of shed (503) ones; the target is p99 of accepted answers at 2× under 3× the healthy p99.
 //
 //   npm run build && node bench/faults.js [--seconds 5] [--connections 20]
 //
@@ -22,6 +25,7 @@ const { request, Agent } = require('undici');
 const { freePort, startProcess } = require('../testkit/dist');
 const { composeSupergraph } = require('../gateway/dist');
 const { load } = require('./lib/load');
+const { openLoop } = require('./lib/openLoop');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -106,12 +110,13 @@ async function main() {
       SUPERGRAPH_PATH: supergraphPath,
       LOG_LEVEL: 'error',
       SUBGRAPH_POLICIES: JSON.stringify({ inventory: { timeoutMs: TIMEOUT_MS, breaker: { halfOpenAfterMs: HALF_OPEN_AFTER_MS } } }),
+      MAX_INFLIGHT_REQUESTS: String(2 * CONNECTIONS),
     },
     `http://127.0.0.1:${gatewayPort}/ready`,
   );
   const url = `http://127.0.0.1:${gatewayPort}/graphql`;
   const run = (query, durationS = SECONDS) => load({ url, body: JSON.stringify({ query }), connections: CONNECTIONS, durationS });
-  const result = { settings: { seconds: SECONDS, connections: CONNECTIONS, inventoryTimeoutMs: TIMEOUT_MS, halfOpenAfterMs: HALF_OPEN_AFTER_MS } };
+  const result = { settings: { seconds: SECONDS, connections: CONNECTIONS, inventoryTimeoutMs: TIMEOUT_MS, halfOpenAfterMs: HALF_OPEN_AFTER_MS, maxInflightRequests: 2 * CONNECTIONS } };
   try {
     await run(BENCH_QUERY, 2); // warm-up
     result.healthy = { bench: await run(BENCH_QUERY), other: await run(OTHER_QUERY) };
@@ -129,9 +134,18 @@ async function main() {
       await sleep(5);
     }
     result.recoveryMs = Math.round(performance.now() - healedAt);
+    await sleep(200);
+    const sustainable = result.healthy.bench.rps;
+    const body = JSON.stringify({ query: BENCH_QUERY });
+    result.overload = {
+      sustainableRps: +sustainable.toFixed(1),
+      at1x: await openLoop({ url, body, rate: sustainable, durationS: SECONDS }),
+      at2x: await openLoop({ url, body, rate: 2 * sustainable, durationS: SECONDS }),
+    };
     result.ratios = {
       otherRpsOpenVsHealthy: +(result.hangingOpen.other.rps / result.healthy.other.rps).toFixed(3),
       benchP99OpenMinusHealthyMs: result.hangingOpen.bench.p99 - result.healthy.bench.p99,
+      acceptedP99At2xVsHealthyP99: +(result.overload.at2x.accepted.p99 / result.healthy.bench.p99).toFixed(2),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {

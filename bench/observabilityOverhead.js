@@ -1,6 +1,7 @@
 'use strict';
 // Overhead of metrics and tracing on the benchmark query (issue 15): the same gateway build run with
-// METRICS=off (and no tracing), METRICS=on, and METRICS=on plus TRACING_OTLP_URL (to an OTLP sink in this process),
+// METRICS=off (and no tracing), METRICS=on, and METRICS=on plus TRACING_OTLP_URL (to an OTLP sink in this process;
+// every trace, then TRACING_SAMPLE_RATIO=0.1),
 // interleaved, each alone; reports gateway CPU ms per request (utime + stime from /proc) and requests/s.
 // Usage: npm run build && node bench/observabilityOverhead.js   (OVERHEAD_DURATION_S, OVERHEAD_ROUNDS, OVERHEAD_CONNECTIONS)
 const { createServer } = require('node:http');
@@ -9,7 +10,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { freePort, startProcess } = require('@roam/testkit');
 const { composeSupergraph } = require('@roam/gateway');
-const { loadDataset } = require('@roam/subgraph-kit');
+const { SUBGRAPHS, repoPath, readSchema } = require('@roam/subgraph-registry');
 const { cpuMs } = require('./lib/procstat');
 const { load } = require('./lib/load');
 
@@ -17,17 +18,15 @@ const ROOT = join(__dirname, '..');
 const DURATION_S = Number(process.env.OVERHEAD_DURATION_S ?? 10);
 const ROUNDS = Number(process.env.OVERHEAD_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.OVERHEAD_CONNECTIONS ?? 50);
-const NAMES = ['accounts', 'products', 'inventory', 'reviews'];
 
 async function main() {
-  const data = loadDataset('benchmark');
+  // the registry's in-process subgraphs (as the tests build them) over the benchmark dataset, in this process
   const servers = [];
   const definitions = [];
-  for (const name of NAMES) {
-    const build = require(`@roam/subgraph-${name}/dist/server`)[`build${name[0].toUpperCase()}${name.slice(1)}Subgraph`];
-    const { server } = build(data);
+  for (const entry of SUBGRAPHS.filter((e) => e.inProcess)) {
+    const { server } = require(repoPath(entry.server)).buildSubgraph('benchmark');
     servers.push(server);
-    definitions.push({ name, url: await server.listen(0), sdl: readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8') });
+    definitions.push({ name: entry.name, url: await server.listen(0), sdl: readSchema(entry) });
   }
   const supergraph = join(mkdtempSync(join(tmpdir(), 'roam-overhead-')), 'supergraph.graphql');
   writeFileSync(supergraph, composeSupergraph(definitions));
@@ -38,6 +37,7 @@ async function main() {
     off: { METRICS: 'off' },
     metrics: { METRICS: 'on' },
     'metrics+tracing': { METRICS: 'on', TRACING_OTLP_URL: `http://127.0.0.1:${sink.address().port}/v1/traces` },
+    'metrics+tracing 10%': { METRICS: 'on', TRACING_OTLP_URL: `http://127.0.0.1:${sink.address().port}/v1/traces`, TRACING_SAMPLE_RATIO: '0.1' },
   };
   const body = JSON.stringify({ query: readFileSync(join(ROOT, 'test/fixtures/federation-benchmark/query.graphql'), 'utf8') });
   const results = Object.fromEntries(Object.keys(variants).map((v) => [v, []]));

@@ -59,6 +59,8 @@ const S = {
   only: env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((x) => x.trim()) : undefined,
   /** The offline-sync measurements of bench/lists.js (issue 13) unless BENCH_LISTS=0. */
   lists: env.BENCH_LISTS !== '0',
+  /** The push bridge measurements of bench/push.js (issue 17) unless BENCH_PUSH=0. */
+  push: env.BENCH_PUSH !== '0',
   ceiling: env.BENCH_CEILING !== '0',
   roamEnv: json('BENCH_ROAM_ENV', {}),
   /** Roam in production settings (issue 6 item 1) unless BENCH_ROAM_PRODUCTION=0; each variable below still overrides. */
@@ -563,6 +565,11 @@ async function main() {
     results.lists = runListsBench();
     log(`  ${JSON.stringify(results.lists)}`);
   }
+  if (S.push) {
+    log('push: push bridge (bench/push.js: BENCH_PUSH_DEVICES backgrounded devices, notifications/s to a fake APNs, event to push p50/p99)');
+    results.push = runPushBench();
+    log(`  ${JSON.stringify(results.push)}`);
+  }
 
   summarize(results, entries(S));
   const stamp = started.toISOString().replace(/[:.]/g, '-');
@@ -587,6 +594,20 @@ function runListsBench() {
     return JSON.parse(r.stdout);
   } catch {
     return { invalid: `bench/lists.js printed no JSON: ${r.stdout.slice(0, 200)}` };
+  }
+}
+
+/**
+ * Runs bench/push.js in its own process (its own subgraphs, gateway, redis-server and fake APNs on free ports).
+ * @returns its JSON figures, or `{ invalid }` with the reason when it fails.
+ */
+function runPushBench() {
+  const r = spawnSync(process.execPath, [join(__dirname, 'push.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000 });
+  if (r.status !== 0) return { invalid: `bench/push.js ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}` };
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return { invalid: `bench/push.js printed no JSON: ${r.stdout.slice(0, 200)}` };
   }
 }
 
@@ -702,6 +723,17 @@ function printTable(results) {
       );
       lines.push(`  push of 1,000 queued changes: ${l.push1000.pushRequests} round trips, ${l.push1000.pushMs} ms (sync with the pull after: ${l.push1000.syncMsWithPull} ms)`);
       lines.push(`  5 replicas after a partition heals (${l.converge5.offlineEditsPerDevice} offline edits each): converged in ${l.converge5.ms} ms${l.converge5.converged ? '' : ' — NOT CONVERGED'}`);
+    }
+  }
+  if (results.push) {
+    const p = results.push;
+    lines.push(`\nPush bridge (bench/push.js, ${p.settings?.devices ?? '?'} devices; BENCH_PUSH=0 skips):`);
+    if (p.invalid) lines.push(`  no figures: ${p.invalid}`);
+    else {
+      const f = (x) =>
+        `${x.receivedPushes}/${x.expectedPushes} pushes, ${x.duplicates} duplicates, ${x.notificationsPerSecond} notifications/s, event to push p50 ${x.eventToPushMs.p50} ms p99 ${x.eventToPushMs.p99} ms`;
+      lines.push(`  burst: ${f(p.burst)}`);
+      lines.push(`  paced: ${f(p.paced)}`);
     }
   }
   if (results.medians['roam-unprotected'] && results.medians.roam) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `npm run generate:deploy`: rewrites docker-compose.yml, Dockerfile and deploy/supergraph.graphql from
-// the registry (scripts/deploy.js). `--check` writes nothing and exits 1 listing the files that differ.
+// `npm run generate:deploy`: rewrites docker-compose.yml, Dockerfile, deploy/supergraph.graphql and the
+// observability files under deploy/ from the registry (scripts/deploy.js). `--check` writes nothing and exits 1 listing the files that differ.
 'use strict';
-const { existsSync, readFileSync, writeFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { dirname, join } = require('node:path');
 const { REPO_ROOT } = require('../subgraphs/registry');
 const { DEPLOY_FILES } = require('./deploy');
 
@@ -14,7 +14,9 @@ for (const [file, render] of Object.entries(DEPLOY_FILES)) {
   const text = render();
   if (existsSync(path) && readFileSync(path, 'utf8') === text) continue;
   stale.push(file);
-  if (!check) writeFileSync(path, text);
+  if (check) continue;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
 }
 if (check && stale.length > 0) {
   process.stderr.write(`Out of date (run npm run generate:deploy): ${stale.join(', ')}\n`);

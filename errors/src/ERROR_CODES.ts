@@ -86,6 +86,21 @@ export const ERROR_CODES = {
     description:
       'WebSocket `error` message: the client read too slowly (its send buffer passed `SUBSCRIPTION_MAX_BUFFERED_BYTES`) or more than `SUBSCRIPTION_MAX_QUEUED_EVENTS` events waited for enrichment; resubscribe.',
   },
+  SUBSCRIPTION_RESUME_GAP: {
+    status: 200,
+    description:
+      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`.',
+  },
+  SUBSCRIPTION_RESUME_INVALID: {
+    status: 200,
+    description:
+      'WebSocket `error` message: `extensions.lastEventId` is not an event id this subscription could have delivered: malformed, from another event stream, or beyond the newest event (from the future); subscribe again without it (after a refetch).',
+  },
+  SUBSCRIPTION_RESUME_UNSUPPORTED: {
+    status: 200,
+    description:
+      'WebSocket `error` message: `extensions.lastEventId` was sent for a subscription field whose events are not kept in an event stream (it has its own cursor argument); subscribe without it.',
+  },
   COST_NOT_ESTIMATED: {
     status: 400,
     description:
@@ -106,6 +121,45 @@ export const ERROR_CODES = {
     description:
       'The operation validates but the query planner found no way to fetch some of its fields from the subgraphs (e.g. a field only an interface object with a non-resolvable key provides); nothing ran (Apollo Router).',
   },
+  IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    description:
+      'The idempotency key (`Idempotency-Key` header, or `extensions.idempotencyKey` of a batch entry or WebSocket operation) is empty, longer than 256 characters or not a valid header value; or the header was sent on a batch with mutations (use one key per entry). Nothing ran.',
+  },
+  IDEMPOTENCY_KEY_MISMATCH: {
+    status: 422,
+    description:
+      'The idempotency key was already used by this client with a different request (document, operation name or variables); nothing ran. Use a new key for a new request (IETF idempotency-key draft).',
+  },
+  IDEMPOTENCY_REQUEST_IN_PROGRESS: {
+    status: 409,
+    description: 'A request with the same idempotency key is still executing; nothing ran. Retry after `Retry-After` seconds with the same key to get its response (IETF idempotency-key draft).',
+  },
+  IDEMPOTENCY_STORE_UNAVAILABLE: {
+    status: 503,
+    description:
+      'A mutation carried an idempotency key but the idempotency store (Redis) did not answer within `IDEMPOTENCY_TIMEOUT_MS`; the mutation was not executed. Retry with the same key (`Retry-After: 1`).',
+  },
+  PUSH_REGISTRATION_INVALID: {
+    status: 400,
+    description:
+      'Push bridge: the body of `POST /push/registrations` (or `…/state`) is not a registration: a field is missing, unknown or of the wrong type; `extensions.issues` lists each (`path`, `message`).',
+  },
+  PUSH_TOKEN_INVALID: {
+    status: 400,
+    description:
+      "Push bridge: the device token does not have its platform's shape (APNs: 64–200 hex digits; FCM: 32–4096 characters of `A-Za-z0-9_:.-`); `extensions.platform` names it. Nothing is stored.",
+  },
+  PUSH_PLATFORM_NOT_CONFIGURED: {
+    status: 400,
+    description: 'Push bridge: the gateway has no credentials for this platform (`PUSH_APNS_*` or `PUSH_FCM_SERVICE_ACCOUNT` unset); `extensions.platform` names it.',
+  },
+  PUSH_NOT_A_SUBSCRIPTION: { status: 400, description: 'Push bridge: the persisted document is a query or mutation; only a subscription operation can be bridged to pushes.' },
+  PUSH_REGISTRATION_NOT_FOUND: {
+    status: 404,
+    description: 'Push bridge: no registration has this id (never registered, deleted, its token was unregistered by APNs/FCM, or its persisted subscription was revoked).',
+  },
+  PUSH_STORE_UNAVAILABLE: { status: 503, description: 'Push bridge: Redis did not answer in time; nothing was changed; retry (`Retry-After: 1`).' },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -5,7 +5,10 @@ import { LIMITS_ENV_SHAPE, limitsSettingsFromEnv, type LimitsSettings } from '@r
 import { defaultSubgraphPolicy, SUBGRAPH_POLICIES_SCHEMA, type SubgraphPolicies } from './upstream/SubgraphPolicy';
 import { CLIENT_VERSIONS_ENV_SHAPE, clientVersionSettingsFromEnv, type ClientVersionSettings } from './clientVersions/clientVersionsEnv';
 import { CORS_ENV_SHAPE, type CorsOrigins } from './http/corsOptions';
+import { DEV_CONSOLE_ENV_SHAPE, devConsoleSettingsFromEnv, type DevConsoleSettings } from './devConsole/devConsoleEnv';
 import { OBSERVABILITY_ENV_SHAPE, observabilitySettingsFromEnv, type ObservabilitySettings } from './observability/observabilityEnv';
+import { IDEMPOTENCY_ENV_SHAPE, idempotencySettingsFromEnv, type IdempotencySettings } from './idempotency/idempotencyEnv';
+import { PUSH_ENV_SHAPE, pushSettingsFromEnv, type PushSettings } from './push/pushEnv';
 
 /** Roam gateway settings, read once at start from the environment. The README lists each with its default. */
 export interface GatewayConfig {
@@ -47,6 +50,10 @@ export interface GatewayConfig {
   readonly subscriptionMaxQueuedEvents: number;
   /** Most bytes waiting in one WebSocket's send buffer (a client reading too slowly); the next event past it ends that subscription with `SUBSCRIPTION_OVERFLOW`. `SUBSCRIPTION_MAX_BUFFERED_BYTES`; @default 1048576 */
   readonly subscriptionMaxBufferedBytes: number;
+  /** Recent events each shared subscription keeps in memory so a resuming client (`extensions.lastEventId`) can join it without a new upstream subscription; 0 = always resume through the subgraph's event stream. `SUBSCRIPTION_RESUME_BUFFER`; @default 256 */
+  readonly subscriptionResumeBuffer: number;
+  /** How long a shared subscription with resumable events stays open after its last subscriber left, in ms, so clients that reconnect within it (a reconnect storm, a rolling restart) resume from memory instead of replaying through the subgraph. `SUBSCRIPTION_RESUME_LINGER_MS`; @default 0 */
+  readonly subscriptionResumeLingerMs: number;
   /** Who executes query plans: `apollo` (Apollo Gateway) or `roam` (Roam's executor, `executor/`). `EXECUTOR`; @default "roam" */
   readonly executor: 'apollo' | 'roam';
   /** With `EXECUTOR=roam`: identical in-flight queries share one execution, identical subgraph query fetches one HTTP call. `COALESCE_INFLIGHT`; @default true */
@@ -89,6 +96,10 @@ export interface GatewayConfig {
   readonly clientVersions: ClientVersionSettings;
   /** Metrics and access log (README "Observability"): `METRICS`, `METRICS_PORT`, `METRICS_CLIENT_NAMES`, `METRICS_MAX_CLIENT_VERSIONS`, `ACCESS_LOG`, `ACCESS_LOG_SAMPLE_RATE`. */
   readonly observability: ObservabilitySettings;
+  /** Idempotency keys of mutations (README "Idempotency keys"): `IDEMPOTENCY_TTL_SECONDS`, `IDEMPOTENCY_LEASE_MS`, `IDEMPOTENCY_TIMEOUT_MS`, `IDEMPOTENCY_WAIT_MS`, `IDEMPOTENCY_REDIS_PREFIX`; the store is Redis with `REDIS_URL`, else memory. */
+  readonly idempotency: IdempotencySettings;
+  /** The developer console and GraphiQL sandbox (`DEV_CONSOLE`, `DEV_CONSOLE_TOKEN`, `NODE_ENV`). */
+  readonly devConsole: DevConsoleSettings;
   /** Persisted queries (README "Persisted queries"). */
   readonly persistedQueries: {
     /** `off` | `apq` (Apollo's automatic persisted queries) | `safelist` (only pushed operations run). `PERSISTED_QUERIES`; @default "apq" */
@@ -104,6 +115,8 @@ export interface GatewayConfig {
     /** How long an APQ registration lives, in seconds; 0 = forever. `APQ_TTL_SECONDS`; @default 86400 */
     readonly apqTtlSeconds: number;
   };
+  /** Push bridge (README "Push bridge"): `PUSH`, `PUSH_KEY_PREFIX`, `PUSH_APNS_*`, `PUSH_FCM_*`, `PUSH_RATE_LIMIT_*`, `PUSH_MAX_RETRIES`, `PUSH_RETRY_BASE_MS`, `PUSH_MAX_RETRY_AFTER_MS`, `PUSH_INLINE_EVENT_MAX_BYTES`, `PUSH_SEND_TIMEOUT_MS`, `PUSH_LEASE_MS`. */
+  readonly push: PushSettings;
 }
 
 /** One configured cache hint (Apollo Server `@cacheControl` arguments). */
@@ -188,9 +201,14 @@ const schema = z.object({
   SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: int(1, 10_000_000).default(1_000),
   SUBSCRIPTION_MAX_QUEUED_EVENTS: int(1, 1_000_000).default(100),
   SUBSCRIPTION_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  SUBSCRIPTION_RESUME_BUFFER: int(0, 100_000).default(256),
+  SUBSCRIPTION_RESUME_LINGER_MS: int(0, 600_000).default(0),
   ...OBSERVABILITY_ENV_SHAPE,
   ...CORS_ENV_SHAPE,
   ...CLIENT_VERSIONS_ENV_SHAPE,
+  ...IDEMPOTENCY_ENV_SHAPE,
+  ...DEV_CONSOLE_ENV_SHAPE,
+  ...PUSH_ENV_SHAPE,
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -222,6 +240,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw new ConfigError(`Invalid Roam gateway configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  let push: PushSettings;
+  try {
+    push = pushSettingsFromEnv(c);
+  } catch (error) {
+    throw new ConfigError(`Invalid Roam gateway configuration:\n  ${(error as Error).message}`);
+  }
   return Object.freeze({
     port: c.PORT,
     host: c.HOST,
@@ -258,8 +282,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     subscriptionMaxConnectionsPerClient: c.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT,
     subscriptionMaxQueuedEvents: c.SUBSCRIPTION_MAX_QUEUED_EVENTS,
     subscriptionMaxBufferedBytes: c.SUBSCRIPTION_MAX_BUFFERED_BYTES,
+    subscriptionResumeBuffer: c.SUBSCRIPTION_RESUME_BUFFER,
+    subscriptionResumeLingerMs: c.SUBSCRIPTION_RESUME_LINGER_MS,
     observability: observabilitySettingsFromEnv(c),
+    devConsole: devConsoleSettingsFromEnv(c),
     clientVersions: clientVersionSettingsFromEnv(c),
+    idempotency: idempotencySettingsFromEnv(c),
+    push,
     corsOrigins: c.CORS_ORIGINS === undefined || (Array.isArray(c.CORS_ORIGINS) && c.CORS_ORIGINS.length === 0) ? undefined : c.CORS_ORIGINS === '*' ? '*' : Object.freeze([...c.CORS_ORIGINS]),
   });
 }

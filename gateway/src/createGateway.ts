@@ -6,8 +6,12 @@ import { clientVersionAckPayload, clientVersionConnectionCheck, clientVersionsPl
 import type { GatewayConfig } from './config';
 import { ApolloOracle } from './executor/ApolloOracle';
 import { RoamExecutor } from './executor/RoamExecutor';
+import { ConsoleStats } from './devConsole/ConsoleStats';
+import { registerDevConsole } from './devConsole/registerDevConsole';
 import { corsOptions } from './http/corsOptions';
 import { handleClientError } from './http/handleClientError';
+import { createIdempotency } from './idempotency/createIdempotency';
+import type { Idempotency } from './idempotency/Idempotency';
 import { registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
 import { shedLoad } from './http/shedLoad';
@@ -27,6 +31,8 @@ import type { Authenticate, CheckOperation, ResolveOperation } from './subscript
 import { SupergraphSnapshot } from './supergraph/SupergraphSnapshot';
 import { watchSupergraphFile, type SupergraphWatch } from './supergraph/watchSupergraphFile';
 import { transportRulesPlugin } from './transportRules';
+import { createPushBridge, type GatewayPushBridge } from './push/createPushBridge';
+import type { PushOutcome } from './push/PushDispatcher';
 import { Upstreams } from './upstream/Upstreams';
 
 /** Hooks that replace the gateway's own WebSocket front door (tests, embedders with their own rules). */
@@ -40,6 +46,8 @@ export interface GatewayHooks {
   readonly checkSubscriptionOperation?: CheckOperation;
   /** Accepts or refuses a WebSocket `connection_init`. @default accept */
   readonly authenticateConnection?: Authenticate;
+  /** Told each push's final outcome when `PUSH=on` (tests, bench); must not throw. @default none */
+  readonly onPushOutcome?: (outcome: PushOutcome) => void;
 }
 
 /** A built Roam gateway; nothing listens until {@link RoamGateway.listen}. */
@@ -58,6 +66,10 @@ export interface RoamGateway {
   readonly upstreams: Upstreams;
   /** Metrics (`observability.metrics`, undefined with `METRICS=off`) and the access log. */
   readonly observability: Observability;
+  /** Idempotency keys of mutations (store, counts). */
+  readonly idempotency: Idempotency;
+  /** The push bridge (registrations, dispatcher counts); undefined unless `PUSH=on`. */
+  readonly push: GatewayPushBridge | undefined;
   /** @returns the separate metrics listener's URL (`METRICS_PORT`), once listening; undefined when `/metrics` is on the main port or off. */
   metricsUrl(): string | undefined;
   /**
@@ -88,8 +100,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   let snapshot: SupergraphSnapshot | undefined;
   let watch: SupergraphWatch | undefined;
   const observability = new Observability(config.observability, logger);
-  const { tracingOtlpUrl, tracingServiceName } = config.observability;
-  const tracing = tracingOtlpUrl ? new Tracing({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName }) : undefined;
+  const { tracingOtlpUrl, tracingServiceName, tracingSampleRatio } = config.observability;
+  const tracing = tracingOtlpUrl ? new Tracing({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName, sampleRatio: tracingSampleRatio }) : undefined;
   const upstreamHooks = tracing ? composeUpstreamHooks(observability.upstreamHooks(), tracing.upstreamHooks()) : observability.upstreamHooks();
   const upstreams = new Upstreams({
     timeoutMs: config.subgraphTimeoutMs,
@@ -103,6 +115,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     coalesceRequests: config.coalesceRequests,
     coalesceFetches: config.coalesceSubgraphFetches,
     maxResponseFields: config.maxResponseFields,
+    onPlan: tracing?.onPlan,
     logger: logger.child({ component: 'roam-executor' }),
   });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
@@ -113,6 +126,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     pool: upstreams.ws,
     executor: roamExecutor,
     maxQueuedEvents: config.subscriptionMaxQueuedEvents,
+    resumeBuffer: config.subscriptionResumeBuffer,
+    resumeLingerMs: config.subscriptionResumeLingerMs,
     logger: logger.child({ component: 'subscriptions' }),
   });
 
@@ -142,7 +157,9 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   // app-version gating refuses in resolveDocument, before any persisted-query lookup
   const clientVersions = clientVersionsPlugin(config.clientVersions);
   const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, transportRules, persistedQueries, limits, cacheControl];
-  const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger });
+  const idem = createIdempotency(config.idempotency, config.persistedQueries.redisUrl, logger);
+  const aroundExecute = idem.idempotency.aroundExecute.bind(idem.idempotency);
+  const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger, aroundExecute });
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
     hooks.resolveSubscriptionOperation || hooks.checkSubscriptionOperation
@@ -159,8 +176,22 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
           ],
           executor,
           logger,
+          aroundExecute,
         })
       : pipeline;
+
+  const push = config.push.enabled
+    ? createPushBridge({
+        settings: config.push,
+        redisUrl: config.persistedQueries.redisUrl,
+        pipeline,
+        router: subscriptions,
+        revocations: persisted.store,
+        ...(hooks.onPushOutcome ? { onOutcome: hooks.onPushOutcome } : {}),
+        ...(observability.metrics ? { metrics: observability.metrics.registry } : {}),
+        logger,
+      })
+    : undefined;
 
   const app: FastifyInstance = Fastify({
     // Roam logs through its own pino logger; Fastify's per-request logs stay off.
@@ -191,9 +222,22 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxBodyBytes: largestBodyLimit(config.limits),
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
-    onExchange: observability.metrics || config.observability.accessLog !== 'off' ? observability.onHttpExchange : undefined,
+    onExchange: observability.metrics || config.observability.accessLog !== 'off' || config.devConsole.enabled ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
+    idempotency: idem.idempotency,
   });
+  if (config.devConsole.enabled) {
+    // developer console and GraphiQL sandbox (off by default with NODE_ENV=production)
+    const stats = new ConsoleStats();
+    observability.attachConsole(stats);
+    registerDevConsole(
+      app,
+      config.devConsole,
+      { supergraph: () => snapshot, breakerStates: () => upstreams.breakerStates(), metrics: observability.metrics, store: persisted.store, persistedQueriesMode: config.persistedQueries.mode, stats },
+      logger.child({ component: 'console' }),
+    );
+  }
+  push?.registerRoutes(app);
   const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;
   const wsServer: SubscriptionServer = createSubscriptionServer({
     router: subscriptions,
@@ -208,10 +252,14 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxMessageBytes: config.maxBodyBytes,
     maxBufferedBytes: config.subscriptionMaxBufferedBytes,
     observer: observability.websocket,
+    aroundSubscribe: tracing ? (payload, request, run) => tracing.aroundSubscribe(payload, request, run) : undefined,
+    aroundExecute: tracing ? (request, run) => tracing.aroundExecute(request, run) : undefined,
+    ...(push ? { onConnection: push.connection } : {}),
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);
   observability.metrics?.observeSubscriptions({ connections: () => wsServer.connectionCount(), subscriptions: () => subscriptions.stats() });
+  observability.metrics?.observeBreakers(() => upstreams.breakerStates());
 
   let closing: Promise<void> | undefined;
   return {
@@ -222,25 +270,40 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     subscriptions,
     upstreams,
     observability,
+    idempotency: idem.idempotency,
+    push,
     metricsUrl: () => metricsEndpoint?.url(),
     async listen() {
       watch = watchSupergraphFile(config.supergraphPath, config.supergraphPollIntervalMs, logger, install);
       install(watch.initialSdl);
-      await persisted.start();
+      await Promise.all([persisted.start(), idem.start()]);
+      await push?.start();
       await app.listen({ port: config.port, host: config.host });
       await metricsEndpoint?.listen();
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       logger.info(
-        { persistedQueries: config.persistedQueries.mode, store: config.persistedQueries.redisUrl ? 'redis' : 'memory', limits: config.limits.defaults.mode, executor: config.executor },
+        {
+          persistedQueries: config.persistedQueries.mode,
+          store: config.persistedQueries.redisUrl ? 'redis' : 'memory',
+          idempotencyStore: idem.idempotency.store.kind,
+          limits: config.limits.defaults.mode,
+          executor: config.executor,
+        },
         'gateway settings in effect',
       );
+      if (config.devConsole.enabled) {
+        const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+        const query = config.devConsole.generatedToken ? `?token=${config.devConsole.token}` : '?token=<DEV_CONSOLE_TOKEN>';
+        logger.info({ console: `${base}/console${query}`, sandbox: `${base}/graphql${query}` }, 'developer console and GraphiQL sandbox on (DEV_CONSOLE=off to turn them off)');
+      }
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
     },
     close() {
       closing ??= (async () => {
         watch?.stop();
         await wsServer.drain(Math.min(config.shutdownGraceMs, 5_000));
+        await push?.close();
         await subscriptions.close();
         const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
         await Promise.race([app.close(), grace]);
@@ -249,6 +312,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         await upstreams.close();
         await tracing?.close();
         await persisted.store.close();
+        await idem.idempotency.store.close();
       })();
       return closing;
     },

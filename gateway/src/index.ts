@@ -43,3 +43,5 @@ export * from './cacheControl';
 export * from './subscriptions';
 export * from './observability';
 export * from './clientVersions';
+export * from './idempotency';
+export * from './push';

@@ -10,3 +10,5 @@ export * from './createRedisClient';
 export * from './RedisConnectionMonitor';
 export * from './createRedisConnections';
 export * from './RedisChannels';
+export * from './streamEventId';
+export * from './RedisEventLog';

@@ -8,13 +8,14 @@
  * | namespace | user | keys (built in) |
  * | --- | --- | --- |
  * | `pq` | persisted queries (gateway, `roam-pq`) | `op:<id>`, `op:<id>:clients`, `ops`, `scopes`, `scope:<token>`, `apq:<id>`, channel `revoked` (`persisted-queries/src/store/redisKeys.ts`); the whole `<prefix>pq:` can be replaced by `PERSISTED_QUERIES_KEY_PREFIX`; hash-tagged in Cluster mode |
- * | `events` | subgraph event pub/sub | channel `<event>`, e.g. `REVIEW_ADDED` (`subgraphs/kit/src/pubsub/RedisPubSub.ts`) |
+ * | `events` | subgraph event notifications | channel `stream-appended:<channel>` after each append to a stream (`RedisEventLog`, used by `subgraphs/kit/src/pubsub/RedisPubSub.ts`) |
  * | `cache` | response and entity caches (reserved) | — |
  * | `idem` | idempotency keys of mutations (reserved) | — |
  * | `rate` | rate-limit counters (reserved) | — |
- * | `stream` | event streams for resumable subscriptions (reserved) | — |
+ * | `stream` | durable event streams for resumable subscriptions | `{<channel>}`, e.g. `{reviews:REVIEW_ADDED}`: one Redis Stream per channel, hash-tagged by its own name (`RedisEventLog.ts`) |
+ * | `push` | push bridge registrations (gateway) | `reg:<id>`, `sub:<key>`, `subs`, `tok:<platform>:<hash>`, `live:<id>`, `lease:<key>`, `rate:<device>` (`gateway/src/push/RedisRegistrationStore.ts`); the whole `<prefix>push:` can be replaced by `PUSH_KEY_PREFIX`; hash-tagged |
  */
-export const REDIS_NAMESPACES = ['pq', 'events', 'cache', 'idem', 'rate', 'stream'] as const;
+export const REDIS_NAMESPACES = ['pq', 'events', 'cache', 'idem', 'rate', 'stream', 'push'] as const;
 
 /** One of {@link REDIS_NAMESPACES}. */
 export type RedisNamespace = (typeof REDIS_NAMESPACES)[number];

@@ -38,6 +38,7 @@ describe('subscriptions end to end: federated events over graphql-ws through rea
     const [event] = await sub.waitResults(1);
     expect(event).toEqual({
       data: { reviewAdded: { id, body: 'Solid table', author: { name: 'Mara Lindqvist' }, product: { name: 'Table', inStock: true, shippingEstimate: 50 } } },
+      extensions: { eventId: expect.stringMatching(/^reviews:REVIEW_ADDED@\d+-\d+$/) },
     });
     // a review of another product does not match upc "1"; the next one of product 1 does
     await addReview('Comfy couch', '2');
@@ -80,7 +81,7 @@ describe('subscriptions end to end: federated events over graphql-ws through rea
     const res = await postGraphQL(gateway.url, { query: 'mutation { setInStock(upc: "2", inStock: true) { upc inStock } }' });
     expect(res.body).toEqual({ data: { setInStock: { upc: '2', inStock: true } } });
     await sub.waitResults(1);
-    expect(sub.results[0]).toEqual({ data: { stockChanged: { upc: '2', name: 'Couch', inStock: true } } });
+    expect(sub.results[0]).toEqual({ data: { stockChanged: { upc: '2', name: 'Couch', inStock: true } }, extensions: { eventId: expect.stringMatching(/^inventory:STOCK_CHANGED@\d+-\d+$/) } });
     await postGraphQL(gateway.url, { query: 'mutation { setInStock(upc: "2", inStock: false) { upc } }' });
     await c.dispose();
     await waitFor(async () => (await subgraphSubscriptions(subgraphs.urls.inventory)).active === 0, 'the inventory upstream to close');
@@ -122,7 +123,7 @@ describe('subscriptions end to end: federated events over graphql-ws through rea
     await waitFor(async () => (await reviewsActive()) === 1, 'the ended subscription to release its upstream');
     const id = await addReview('After reload');
     await kept.waitResults(1);
-    expect(kept.results[0]).toEqual({ data: { reviewAdded: { id, author: { name: 'Mara Lindqvist' } } } });
+    expect(kept.results[0]).toEqual({ data: { reviewAdded: { id, author: { name: 'Mara Lindqvist' } } }, extensions: { eventId: expect.stringMatching(/^reviews:REVIEW_ADDED@\d+-\d+$/) } });
     kept.dispose();
     await c.dispose();
     await waitFor(async () => (await reviewsActive()) === 0, 'the upstream to close');

@@ -69,7 +69,10 @@ describe('subscriptions end to end: persisted queries and operation limits at th
     const other = await connect(apq);
     other.send({ id: 'hit', type: 'subscribe', payload: { extensions: apqExtension(CHEAP) } });
     const event = await untilEvent(other, 'hit');
-    expect(event.payload).toEqual({ data: { reviewAdded: { id: expect.any(String), author: { name: 'Mara Lindqvist' } } } });
+    expect(event.payload).toEqual({
+      data: { reviewAdded: { id: expect.any(String), author: { name: 'Mara Lindqvist' } } },
+      extensions: { eventId: expect.stringMatching(/^reviews:REVIEW_ADDED@\d+-\d+$/) },
+    });
     // the registration is the HTTP path's: over HTTP the same hash resolves (and a subscription is sent to the WebSocket)
     const http = await postGraphQL(apq.url, { extensions: apqExtension(CHEAP) });
     expect(http.body.errors[0].extensions.code).toBe('SUBSCRIPTION_REQUIRES_WEBSOCKET');

@@ -38,6 +38,7 @@ describe('subscriptions across subgraph replicas through a real Redis', () => {
     // user 2 is "Tomas Oduya" in benchmark.json; product 1 "Table", in stock, shippingEstimate round(100/2) = 50
     expect(sub.results[0]).toEqual({
       data: { reviewAdded: { id, body: 'From replica B', author: { name: 'Tomas Oduya' }, product: { name: 'Table', inStock: true, shippingEstimate: 50 } } },
+      extensions: { eventId: expect.stringMatching(/^reviews:REVIEW_ADDED@\d+-\d+$/) },
     });
     await c.dispose();
   });

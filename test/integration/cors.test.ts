@@ -51,7 +51,7 @@ describe('CORS', () => {
     expect(res.statusCode).toBe(200);
     expect(((await res.body.json()) as any).data.me.id).toBeDefined();
     expect(res.headers['access-control-allow-origin']).toBe('http://localhost:3000');
-    expect(res.headers['access-control-expose-headers']).toBe('etag, retry-after, roam-recommended-client-version');
+    expect(res.headers['access-control-expose-headers']).toBe('etag, retry-after, roam-recommended-client-version, idempotent-replayed');
 
     const other = await preflight(url, 'https://evil.example');
     await other.body.dump();

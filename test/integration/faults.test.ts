@@ -268,6 +268,31 @@ describe('fault suite: inventory fails, the rest of the answer does not wait or 
     expect(inventoryGuard(r).state).toBe('open');
   });
 
+  it('half-open probes run in the background: while a probe hangs, client queries fail fast and only the probe reaches the subgraph', async () => {
+    const r = await startGateway();
+    faulty.mode = 'hang';
+    for (let i = 0; i < 20 && inventoryGuard(r).state !== 'open'; i++) await postGraphQL(r.url, QUERY(2 + (i % 3)));
+    expect(inventoryGuard(r).state).toBe('open');
+    faulty.resetCount();
+    // The guard probes by itself halfOpenAfterMs after opening: the probe hangs, so the circuit sits in half-open.
+    while (inventoryGuard(r).state !== 'half-open' || faulty.requests < 1) await sleep(10);
+    expect(faulty.requests).toBe(1);
+    expect(JSON.parse(faulty.bodies[0]!)).toMatchObject({ query: expect.stringContaining('RoamBreakerProbe') });
+    // Client queries arriving meanwhile are not made to wait for the probe: refused as circuit open, no network.
+    for (let i = 0; i < 3; i++) expectPartial(await postGraphQL(r.url, QUERY(2)), /^circuit open$/);
+    expect(inventoryGuard(r).state).toBe('half-open');
+    expect(faulty.requests).toBe(1);
+    // The probe times out: open again, and the next probe follows without any client request.
+    while (inventoryGuard(r).state !== 'open') await sleep(10);
+    faulty.mode = 'ok';
+    while (inventoryGuard(r).state !== 'closed') await sleep(20);
+    expect(faulty.requests).toBe(2);
+    expect(JSON.parse(faulty.bodies[1]!)).toMatchObject({ query: expect.stringContaining('RoamBreakerProbe') });
+    expectComplete(await postGraphQL(r.url, QUERY(2)));
+    const transitions = r.logs.filter((l) => l.subgraph === 'inventory' && typeof l.breaker === 'string').map((l) => l.breaker);
+    expect(transitions).toEqual(['open', 'half-open', 'open', 'half-open', 'closed']);
+  });
+
   it('past maxConcurrentRequests: a fetch fails at once without touching the subgraph', async () => {
     const r = await startGateway({}, { ...POLICY, maxConcurrentRequests: 1 });
     faulty.mode = 'hang';

@@ -42,7 +42,10 @@ describe('subscriptions: front-door hooks on an in-process gateway', () => {
     await waitFor(async () => (await subgraphSubscriptions(subgraphs.urls.reviews)).active === 1, 'the upstream subscription');
     const res = await postGraphQL(url, { query: 'mutation { addReview(input: { authorId: "1", productUpc: "1", body: "hashed" }) { id } }' });
     const next = await socket.waitMessage((m) => m.id === '1' && m.type === 'next', 'an event');
-    expect(next.payload).toEqual({ data: { reviewAdded: { id: res.body.data.addReview.id, author: { name: 'Mara Lindqvist' } } } });
+    expect(next.payload).toEqual({
+      data: { reviewAdded: { id: res.body.data.addReview.id, author: { name: 'Mara Lindqvist' } } },
+      extensions: { eventId: expect.stringMatching(/^reviews:REVIEW_ADDED@\d+-\d+$/) },
+    });
     socket.ws.close();
   });
 

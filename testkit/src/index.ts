@@ -9,3 +9,5 @@ export * from './wsUrl';
 export * from './openRaw';
 export * from './graphqlWsClient';
 export * from './startRedisClusterNode';
+export * from './startRedisCluster';
+export * from './fakePushServices';

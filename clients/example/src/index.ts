@@ -3,3 +3,4 @@ export * from './createPersistedClient';
 export * from './wireEncoding';
 export * from './__generated__/graphql';
 export * from './readClientConfig';
+export * from './sendIdempotentMutation';

@@ -12,6 +12,8 @@ export interface ExampleClientConfig {
   readonly responseEncoding: WireEncoding;
   /** `REQUEST_ENCODING`: `json` | `msgpack`; @default "json" */
   readonly requestEncoding: WireEncoding;
+  /** `REVIEW_BODY`: when set, the client also adds a review with this text as one user action with an idempotency key (README "Idempotency keys"); @default undefined */
+  readonly reviewBody?: string;
 }
 
 /** Thrown by {@link readClientConfig}: a one-line message naming the variable, the value given and what it accepts. */
@@ -44,5 +46,6 @@ export function readClientConfig(env: NodeJS.ProcessEnv): ExampleClientConfig {
     clientVersion: get('CLIENT_VERSION') ?? '1.0.0',
     responseEncoding: encoding('RESPONSE_ENCODING'),
     requestEncoding: encoding('REQUEST_ENCODING'),
+    ...(get('REVIEW_BODY') !== undefined ? { reviewBody: get('REVIEW_BODY') } : {}),
   };
 }

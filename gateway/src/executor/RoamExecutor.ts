@@ -1,5 +1,6 @@
 import { downstreamError, roamError } from '@roam/errors';
 import { execute as executeGraphQL, GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import type { QueryPlan } from '@apollo/query-planner';
 import type { Logger } from 'pino';
 import type { SubscriptionPlan, SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 import { InflightCoalescer } from '../upstream/InflightCoalescer';
@@ -22,6 +23,8 @@ export interface ExecutableOperation {
   readonly variables: Readonly<Record<string, unknown>>;
   /** The variables coerced against the API schema (defaults applied), for `@skip`/`@include` and conditions. */
   readonly coercedVariables: Record<string, unknown>;
+  /** The idempotency key of a keyed mutation, scoped to the caller (64 hex): the n-th mutation fetch (from 0) carries `Idempotency-Key: <key>:<n>` to its subgraph. */
+  readonly idempotencyKey?: string;
 }
 
 /** What one execution produced: the GraphQL result and the cache hints of the subgraph replies it used. */
@@ -53,6 +56,8 @@ export interface RoamExecutorOptions {
   readonly coalesceFetches?: boolean;
   /** Most fields a response may hold ({@link shapeResponse}); past it the operation fails with `RESPONSE_TOO_LARGE`. @default Infinity */
   readonly maxResponseFields?: number;
+  /** Told about each query plan a query or mutation runs, and how long getting it took in ms (cached plans too); tracing's plan span. Must not throw. @default none */
+  readonly onPlan?: (plan: QueryPlan, durationMs: number) => void;
 }
 
 /**
@@ -111,18 +116,23 @@ export class RoamExecutor {
     return { data, errors, hints };
   }
 
-  private caller(snapshot: SupergraphSnapshot, operationType: 'query' | 'mutation' | 'subscription', coalesce: boolean, hints: CacheHint[]): SubgraphCall {
+  private caller(snapshot: SupergraphSnapshot, operationType: 'query' | 'mutation' | 'subscription', coalesce: boolean, hints: CacheHint[], idempotencyKey?: string): SubgraphCall {
+    // Mutation root fetches run one after another (a plan's Sequence), so their numbering is the same on every retry.
+    let mutationFetches = 0;
     return async (serviceName: string, request: SubgraphRequest) => {
       const url = snapshot.subgraphs.get(serviceName);
       if (url === undefined) throw roamError('SUBREQUEST_HTTP_ERROR', `HTTP fetch failed from '${serviceName}': unknown subgraph`, { serviceName, reason: 'unknown subgraph' });
-      const response = await this.options.upstreams.client(serviceName, url).fetch(request, { operationType, coalesce });
+      const derivedKey = idempotencyKey !== undefined && /^\s*mutation\b/.test(request.query) ? `${idempotencyKey}:${mutationFetches++}` : undefined;
+      const response = await this.options.upstreams.client(serviceName, url).fetch(request, { operationType, coalesce, ...(derivedKey !== undefined ? { idempotencyKey: derivedKey } : {}) });
       if (response.cacheHint) hints.push(response.cacheHint);
       return response;
     };
   }
 
   private async run(snapshot: SupergraphSnapshot, op: ExecutableOperation, coalesceFetches: boolean): Promise<Execution> {
+    const planStarted = performance.now();
     const plan = snapshot.plan(op.document, op.operationName, op.documentHash);
+    this.options.onPlan?.(plan, performance.now() - planStarted);
     if (plan.node?.kind === 'Subscription') {
       // The pipeline refuses subscriptions over HTTP before this; kept as a guard for embedders.
       return { data: null, errors: [roamError('SUBSCRIPTION_REQUIRES_WEBSOCKET', 'Subscriptions are served over WebSocket (graphql-transport-ws).')], hints: [] };
@@ -136,7 +146,7 @@ export class RoamExecutor {
       supergraphSchema: snapshot.supergraphSchema,
       variables: op.coercedVariables,
       providedVariables: op.variables,
-      call: this.caller(snapshot, operationType, coalesceFetches, hints),
+      call: this.caller(snapshot, operationType, coalesceFetches, hints, op.idempotencyKey),
       errors,
     });
     // `__schema`/`__type` at the root: the planner skips them; graphql-js answers them from the API schema

@@ -7,7 +7,8 @@
  *   (the request headers that can change the answer: `authorization`, `cookie`; see the pipeline's scope key);
  * - subgraph fetches (`COALESCE_SUBGRAPH_FETCHES`): a subgraph query fetch shares an identical HTTP call in
  *   flight when {@link fetchSharingKey} is equal: same subgraph URL and same request body. Subgraph requests
- *   carry no client headers (Roam sends only `content-type` and `accept`), so fetches of different users
+ *   carry no client credentials (Roam sends `content-type`, `accept`, the trace context, which does not
+ *   change the answer, and on mutations, never shared, the idempotency key), so fetches of different users
  *   can be shared, as Apollo Router's subgraph deduplication and Hive Gateway's do. If client headers are
  *   ever propagated to subgraphs, they must become part of this key.
  *

@@ -33,7 +33,7 @@ export const CORS_ENV_SHAPE = {
 export type CorsOrigins = '*' | readonly string[] | undefined;
 
 /** Response headers a browser client may read besides the CORS-safelisted ones. */
-const EXPOSED_HEADERS = ['etag', 'retry-after', 'roam-recommended-client-version'];
+const EXPOSED_HEADERS = ['etag', 'retry-after', 'roam-recommended-client-version', 'idempotent-replayed'];
 
 /** How long a browser may cache a preflight answer, in seconds. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
@@ -41,7 +41,7 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600;
 /**
  * The `@fastify/cors` options for `CORS_ORIGINS` (Fetch standard, "CORS protocol"): only `GET` and `POST`,
  * the request's `Access-Control-Request-Headers` allowed (the client identity and `apollo-require-preflight`
- * headers are not CORS-safelisted), no credentials, `ETag`, `Retry-After` and `Roam-Recommended-Client-Version`
+ * headers are not CORS-safelisted), no credentials, `ETag`, `Retry-After`, `Roam-Recommended-Client-Version` and `Idempotent-Replayed`
  * exposed, preflights answered 204 and cached 600 s. A request from an origin not in the list gets no
  * `Access-Control-Allow-Origin` (the browser then blocks it).
  *

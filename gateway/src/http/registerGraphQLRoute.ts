@@ -7,6 +7,7 @@ import type { OperationPipeline } from '../pipeline/OperationPipeline';
 import { runBatch } from '../pipeline/runBatch';
 import type { OperationResult, RequestInfo } from '../pipeline/types';
 import type { GraphQLExchange } from './GraphQLExchange';
+import { IDEMPOTENT_REPLAYED_HEADER, sendStoredResponse, storedHttpResponse, type Idempotency } from '../idempotency';
 import { preventCsrf } from './preventCsrf';
 import { encodeResponseBody, type CompressionOptions } from './encodeResponseBody';
 import { etagOf, ifNoneMatchMatches } from './etag';
@@ -32,6 +33,8 @@ export interface GraphQLRouteOptions {
   readonly onExchange?: (exchange: GraphQLExchange) => void;
   /** Runs each request's handler (tracing: inside the request's span); `statusOf` gives the response status once it returned. @default run directly */
   readonly aroundHandler?: <T>(request: FastifyRequest, run: () => Promise<T>, statusOf: () => number) => Promise<T>;
+  /** Idempotency keys (the pipeline's `aroundExecute`): replays are sent from it, and executed keyed responses stored in it before sending. @default none */
+  readonly idempotency?: Idempotency;
 }
 
 /** What the handler learns about an exchange, completed by the `onSend` and `onResponse` hooks. */
@@ -165,6 +168,7 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
     let jsonText: string;
     let cacheControl: string;
     let body: unknown;
+    let keyed: OperationResult | undefined;
     if (Array.isArray(raw)) {
       if (raw.length === 0) return sendError(reply, 'BAD_REQUEST', 'A batch must contain at least one operation.');
       if (limits.mode === 'enforce' && raw.length > limits.maxBatchSize) {
@@ -177,10 +181,18 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       body = results.map((r) => r.body);
       jsonText = JSON.stringify(body);
       cacheControl = combineCacheControl(results.map((r) => r.headers.get('cache-control')));
+      const replayed = results.flatMap((r, i) => (r.headers.has(IDEMPOTENT_REPLAYED_HEADER) ? [i] : []));
+      if (replayed.length > 0) void reply.header(IDEMPOTENT_REPLAYED_HEADER, replayed.join(', '));
     } else {
       const info: RequestInfo = { ...base, inBatch: false };
       if (options.onExchange) stateOf(request).request = info;
       const result: OperationResult = await options.pipeline.run(raw, info);
+      const replay = options.idempotency?.replayOf(result);
+      if (replay) {
+        if (options.onExchange) Object.assign(stateOf(request), { code: undefined, uncompressedBytes: replay.body.length, contentEncoding: replay.headers['content-encoding'] ?? 'identity' });
+        return sendStoredResponse(reply, replay, header(request.headers['accept-encoding']));
+      }
+      keyed = result;
       for (const [name, value] of result.headers) if (!OWN_HEADERS.has(name)) void reply.header(name, value);
       status = result.status;
       body = result.body;
@@ -198,6 +210,7 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
     if (options.onExchange) Object.assign(stateOf(request), { code: firstErrorCode(body), uncompressedBytes: encoded.uncompressedBytes, contentEncoding: encoded.contentEncoding ?? 'identity' });
     void reply.code(status).header('content-type', encoded.contentType);
     if (encoded.contentEncoding) void reply.header('content-encoding', encoded.contentEncoding);
+    if (keyed && options.idempotency) await options.idempotency.record(keyed, storedHttpResponse(status, reply.getHeaders() as Record<string, string | undefined>, encoded.body));
     return reply.send(encoded.body);
   };
   const onExchange = options.onExchange;

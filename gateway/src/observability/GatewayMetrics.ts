@@ -9,6 +9,12 @@ export interface SubscriptionGaugeSources {
   subscriptions(): { readonly subscribers: number; readonly upstreams: number };
 }
 
+/** Each subgraph's circuit breaker state (`closed`, `open`, `half-open`) by name, read when Prometheus scrapes. */
+export type BreakerStateSource = () => Readonly<Record<string, string>>;
+
+/** The breaker states `roam_subgraph_breaker_state` has a series for. */
+const BREAKER_STATES = ['closed', 'open', 'half-open'] as const;
+
 /** Settings of {@link GatewayMetrics}. */
 export interface GatewayMetricsOptions {
   /** Client names kept as label values (`METRICS_CLIENT_NAMES`). */
@@ -49,6 +55,7 @@ export class GatewayMetrics {
   readonly subscriptionEventsDelivered: Counter;
   readonly subscriptionEventsDropped: Counter;
   private sources: SubscriptionGaugeSources | undefined;
+  private breakers: BreakerStateSource | undefined;
 
   constructor(options: GatewayMetricsOptions) {
     this.clients = new ClientLabels(options.clientNames, options.maxClientVersions);
@@ -146,12 +153,28 @@ export class GatewayMetrics {
         this.set(sources()?.subscriptions().upstreams ?? 0);
       },
     });
+    const breakers = () => this.breakers?.() ?? {};
+    new Gauge({
+      name: 'roam_subgraph_breaker_state',
+      help: "Circuit breaker state per subgraph: 1 for the breaker's current state, 0 for the others (subgraphs fetched at least once).",
+      labelNames: ['subgraph', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [subgraph, current] of Object.entries(breakers())) for (const state of BREAKER_STATES) this.set({ subgraph, state }, current === state ? 1 : 0);
+      },
+    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
   }
 
   /** Connects the WebSocket gauges to what they read (the subscription server and router, built after the metrics). */
   observeSubscriptions(sources: SubscriptionGaugeSources): void {
     this.sources = sources;
+  }
+
+  /** Connects `roam_subgraph_breaker_state` to the upstream layer's breakers (built after the metrics). */
+  observeBreakers(source: BreakerStateSource): void {
+    this.breakers = source;
   }
 
   /** @returns the Prometheus text exposition of every metric. */

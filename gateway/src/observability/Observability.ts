@@ -6,6 +6,7 @@ import type { PersistedQueryOutcome } from '../persistedQueries/persistedQueries
 import type { OperationContext, PipelinePlugin } from '../pipeline/types';
 import type { SubscriptionServerObserver, WebSocketOperationOutcome } from '../subscriptions/createSubscriptionServer';
 import type { UpstreamHooks } from '../upstream/types';
+import type { ConsoleStats } from '../devConsole/ConsoleStats';
 import { accessLogLine, type AccessLogLine } from './accessLogLine';
 import { GatewayMetrics } from './GatewayMetrics';
 import { metricsUpstreamHooks } from './metricsUpstreamHooks';
@@ -27,6 +28,8 @@ export class Observability {
   /** The metrics, or undefined with `METRICS=off`. */
   readonly metrics: GatewayMetrics | undefined;
   private readonly accessLogger: Logger | undefined;
+  /** The developer console's traffic tables, when the console is on ({@link attachConsole}). */
+  private consoleStats: ConsoleStats | undefined;
 
   /**
    * @param settings - metrics and access-log settings.
@@ -43,6 +46,11 @@ export class Observability {
       // the access log has its own level: a child at that level, so LOG_LEVEL=warn does not silence ACCESS_LOG=info
       this.accessLogger = logger.child({ component: 'access' }, { level: settings.accessLog });
     }
+  }
+
+  /** Also feeds the developer console's traffic tables (requests, bytes, errors, limit refusals). */
+  attachConsole(stats: ConsoleStats): void {
+    this.consoleStats = stats;
   }
 
   /** The pipeline plugin recording operation type, name and document id; put it first. */
@@ -66,6 +74,7 @@ export class Observability {
   /** The limits plugin's observer. */
   readonly onLimits = (ctx: OperationContext, outcome: LimitsOutcome): void => {
     if (outcome.cost !== undefined) this.facts.cost(ctx, outcome.cost);
+    if (outcome.refusedCode !== undefined) this.consoleStats?.refusal(outcome.refusedCode, ctx.request.clientName, ctx.request.clientVersion, ctx.operation?.name?.value ?? ctx.entry.operationName);
     if (!this.metrics) return;
     const { clientName } = this.metrics.clients.of(ctx.request.clientName, undefined);
     if (outcome.cost !== undefined) this.metrics.operationCost.observe({ client_name: clientName }, outcome.cost);
@@ -74,6 +83,8 @@ export class Observability {
 
   /** The HTTP adapter's report of each `/graphql` exchange. */
   readonly onHttpExchange = (exchange: GraphQLExchange): void => {
+    // the developer console's sandbox page (GET /graphql from a browser, or its 401/303) is not a GraphQL exchange
+    if (exchange.mediaType === 'text/html' || (exchange.status === 303 && exchange.request === undefined)) return;
     const facts = this.facts.peek(exchange.request);
     const metrics = this.metrics;
     if (metrics) {
@@ -97,6 +108,11 @@ export class Observability {
       }
       if (exchange.code !== undefined && HTTP_LIMIT_CODES.has(exchange.code)) metrics.limitRefusals.inc({ code: exchange.code, client_name: clientName });
     }
+    if (this.consoleStats) {
+      const { clientName, clientVersion, code } = exchange;
+      this.consoleStats.request({ clientName, clientVersion, code, bytesIn: exchange.requestBytes, bytesOut: exchange.responseBytes, facts });
+      if (code !== undefined && HTTP_LIMIT_CODES.has(code)) this.consoleStats.refusal(code, clientName, clientVersion, facts?.operationNames.join(','));
+    }
     this.log(accessLogLine(exchange, facts));
   };
 
@@ -112,6 +128,7 @@ export class Observability {
         metrics.requests.inc({ transport: 'ws', operation_type: operationType, status: 'none', code: outcome.code ?? 'none', client_name: clientName, client_version: clientVersion });
         metrics.requestDuration.observe({ transport: 'ws', operation_type: operationType }, outcome.durationMs / 1000);
       }
+      this.consoleStats?.request({ clientName: outcome.request.clientName, clientVersion: outcome.request.clientVersion, code: outcome.code, bytesIn: 0, bytesOut: 0, facts });
       this.log({
         transport: 'ws',
         clientName: outcome.request.clientName?.slice(0, 64),

@@ -2,7 +2,7 @@ import type { UpstreamHooks } from '../upstream/types';
 
 /**
  * Runs several hook sets as one (metrics beside breakers and retries): `beforeFetch` in order (the first to throw
- * refuses the fetch), `afterFetch` in order.
+ * refuses the fetch), `fetchHeaders` merged (later sets win on a name), `afterFetch` in order.
  *
  * @returns the combined hooks.
  */
@@ -11,6 +11,14 @@ export function composeUpstreamHooks(...sets: readonly (UpstreamHooks | undefine
   return {
     beforeFetch(info) {
       for (const h of hooks) h.beforeFetch?.(info);
+    },
+    fetchHeaders(info) {
+      let headers: Record<string, string> | undefined;
+      for (const h of hooks) {
+        const more = h.fetchHeaders?.(info);
+        if (more) headers = { ...headers, ...more };
+      }
+      return headers;
     },
     afterFetch(info, outcome) {
       for (const h of hooks) h.afterFetch?.(info, outcome);

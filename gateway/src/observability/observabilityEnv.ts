@@ -23,7 +23,8 @@ const nameList = z
  * `METRICS_MAX_CLIENT_VERSIONS` (distinct versions kept per known client before `other`, 20),
  * `ACCESS_LOG` (`off` or a pino level, off), `ACCESS_LOG_SAMPLE_RATE` (0–1, share of requests logged, 1),
  * `TRACING_OTLP_URL` (OTLP/HTTP traces endpoint, e.g. `http://collector:4318/v1/traces`; unset = no tracing),
- * `TRACING_SERVICE_NAME` (`service.name` of the spans, roam-gateway).
+ * `TRACING_SERVICE_NAME` (`service.name` of the spans, roam-gateway), `TRACING_SAMPLE_RATIO` (0–1, share of new traces
+ * recorded; a client's `traceparent` decides for its own trace, 1).
  */
 export const OBSERVABILITY_ENV_SHAPE = {
   METRICS: z.enum(['on', 'off']).default('on'),
@@ -34,6 +35,7 @@ export const OBSERVABILITY_ENV_SHAPE = {
   ACCESS_LOG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
   TRACING_OTLP_URL: z.url().optional(),
   TRACING_SERVICE_NAME: z.string().min(1).default('roam-gateway'),
+  TRACING_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
 };
 
 /** The parsed values of {@link OBSERVABILITY_ENV_SHAPE}. */
@@ -57,6 +59,8 @@ export interface ObservabilitySettings {
   readonly tracingOtlpUrl: string | undefined;
   /** `service.name` resource attribute of the spans. `TRACING_SERVICE_NAME`; @default "roam-gateway" */
   readonly tracingServiceName: string;
+  /** Share (0–1) of traces the gateway starts that are recorded; a client's sampled flag decides for its own. `TRACING_SAMPLE_RATIO`; @default 1 */
+  readonly tracingSampleRatio: number;
 }
 
 /**
@@ -73,5 +77,6 @@ export function observabilitySettingsFromEnv(env: ObservabilityEnv): Observabili
     accessLogSampleRate: env.ACCESS_LOG_SAMPLE_RATE,
     tracingOtlpUrl: env.TRACING_OTLP_URL,
     tracingServiceName: env.TRACING_SERVICE_NAME,
+    tracingSampleRatio: env.TRACING_SAMPLE_RATIO,
   });
 }

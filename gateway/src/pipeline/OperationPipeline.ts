@@ -26,6 +26,11 @@ export interface OperationPipelineOptions {
   readonly plugins: readonly PipelinePlugin[];
   readonly executor: OperationExecutor;
   readonly logger: Logger;
+  /**
+   * Wraps the execution of every prepared query or mutation (idempotency keys: take a lease, replay, store); it
+   * may answer without calling `execute`, or call it with an amended operation. @default execute directly
+   */
+  readonly aroundExecute?: (prepared: PreparedOperation, execute: (op: ExecutableOperation) => Promise<OperationResult>) => Promise<OperationResult>;
 }
 
 /** An operation that passed every check: ready to execute or to subscribe. */
@@ -129,7 +134,12 @@ export class OperationPipeline {
    * Stage 8–9 for a prepared query or mutation.
    * @returns the result (200, `data` and `errors`).
    */
-  async execute({ ctx, op }: PreparedOperation): Promise<OperationResult> {
+  async execute(prepared: PreparedOperation): Promise<OperationResult> {
+    const around = this.options.aroundExecute;
+    return around ? around(prepared, (op) => this.executeOperation({ ctx: prepared.ctx, op })) : this.executeOperation(prepared);
+  }
+
+  private async executeOperation({ ctx, op }: PreparedOperation): Promise<OperationResult> {
     const scopeKey = SCOPE_HEADERS.map((h) => ctx.request.headers.get(h) ?? '').join('\u0000');
     let execution: Execution;
     try {

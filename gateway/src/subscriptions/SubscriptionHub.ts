@@ -1,5 +1,6 @@
-import { roamError } from '@roam/errors';
-import type { GraphQLError } from 'graphql';
+import { downstreamError, roamError, type ErrorCode } from '@roam/errors';
+import { EVENT_ID_EXTENSION, LAST_EVENT_ID_EXTENSION } from '@roam/redis';
+import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { RoamExecutor } from '../executor/RoamExecutor';
 import type { SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
@@ -7,6 +8,9 @@ import type { UpstreamEvent, UpstreamPool } from '../upstream/UpstreamPool';
 import type { EventStream } from './EventStream';
 import { formatResult } from './formatResult';
 import type { EventOperation } from './SubscriptionRouter';
+
+/** Codes a subgraph answers a refused resume with; they end the subscription instead of travelling as an event. */
+const RESUME_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['SUBSCRIPTION_RESUME_GAP', 'SUBSCRIPTION_RESUME_INVALID', 'SUBSCRIPTION_RESUME_UNSUPPORTED']);
 
 /** What a hub needs from its owner. */
 export interface HubContext {
@@ -18,6 +22,10 @@ export interface HubContext {
   /** Most events waiting for enrichment before the hub gives up with `SUBSCRIPTION_OVERFLOW`. */
   readonly maxPendingEvents: number;
   readonly logger: Logger;
+  /** How long a hub with resumable events stays open after its last subscriber left, in ms, so clients reconnecting meanwhile resume from its memory. 0 = close at once. */
+  readonly lingerMs: number;
+  /** Events each hub keeps in memory (id and serialised payload) so a subscriber can resume onto it without a new upstream. */
+  readonly resumeBuffer: number;
   /** Called once when the hub closes, so the owner forgets it. */
   onClose(hub: SubscriptionHub): void;
 }
@@ -29,6 +37,13 @@ export interface HubContext {
  * `maxPendingEvents`), results are delivered in arrival order, and the same result (serialised once) is
  * pushed to every subscriber. The upstream closes when the last subscriber leaves.
  *
+ * Resume: an upstream event that carries `extensions.eventId` (its id in the subgraph's event stream) is
+ * delivered with the same `extensions.eventId`, and the hub keeps the last `resumeBuffer` delivered events.
+ * A hub opened with `resumeFrom` asks the subgraph to replay after that id (`extensions.lastEventId` on the
+ * upstream subscribe). {@link attach} lets a resuming subscriber join a running hub when the hub can serve
+ * exactly the events after its last id. With `lingerMs`, a hub whose last subscriber left stays open that long
+ * (still receiving and remembering events) so that clients reconnecting meanwhile resume from its memory.
+ *
  * Terminal upstream outcomes reach each subscriber once: a failure as one `error`
  * (`SUBSCRIPTION_UPSTREAM_ERROR`, or the subgraph's own error), a completion as one `complete`.
  */
@@ -38,6 +53,10 @@ export class SubscriptionHub {
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
   private closed = false;
+  /** The last delivered events that carried an id, oldest first (at most `resumeBuffer`). */
+  private readonly recent: { readonly id: string; readonly result: ExecutionResult; readonly json: string }[] = [];
+  private delivered = 0;
+  private lingering: NodeJS.Timeout | undefined;
 
   /**
    * @param key - sharing key (document, variables, scope).
@@ -51,6 +70,8 @@ export class SubscriptionHub {
     private readonly scope: string,
     private readonly connectionParams: Record<string, unknown>,
     private readonly context: HubContext,
+    /** Event id after which the upstream replays (a resume the running hubs could not serve); undefined = live. */
+    readonly resumeFrom?: string,
   ) {}
 
   /** Number of client subscriptions on this hub. */
@@ -69,7 +90,12 @@ export class SubscriptionHub {
       primaryUrl,
       this.scope,
       this.connectionParams,
-      { query: primary.operation, variables, operationName: primary.operationName },
+      {
+        query: primary.operation,
+        variables,
+        operationName: primary.operationName,
+        ...(this.resumeFrom !== undefined ? { extensions: { [LAST_EVENT_ID_EXTENSION]: this.resumeFrom } } : {}),
+      },
       {
         next: (event) => this.onEvent(event),
         error: (error) => this.enqueue(() => this.terminate(error)),
@@ -80,13 +106,46 @@ export class SubscriptionHub {
 
   /** Adds a subscriber; it receives events that arrive from now on. */
   add(stream: EventStream): void {
+    this.stopLingering();
     this.subscribers.add(stream);
+  }
+
+  /**
+   * Adds a subscriber that already received the events up to `lastEventId`, when this hub can give it exactly
+   * the events after it: `lastEventId` is one of the recent events it delivered (those after it are pushed to
+   * the stream now, in order), or the hub resumes from that very id and has delivered nothing yet.
+   * @returns whether the subscriber was added (false: the caller opens a resuming hub instead).
+   */
+  attach(stream: EventStream, lastEventId: string): boolean {
+    if (this.closed) return false;
+    if (this.resumeFrom === lastEventId && this.delivered === 0) {
+      this.add(stream);
+      return true;
+    }
+    const at = this.recent.findIndex((e) => e.id === lastEventId);
+    if (at < 0) return false;
+    for (const e of this.recent.slice(at + 1)) stream.push(e.result, () => e.json);
+    this.add(stream);
+    return true;
   }
 
   /** Removes a subscriber; the last one out closes the upstream. */
   remove(stream: EventStream): void {
     this.subscribers.delete(stream);
-    if (this.subscribers.size === 0) this.close();
+    if (this.subscribers.size > 0 || this.closed) return;
+    // keep the upstream (and the recent events) a little while for clients that reconnect to resume
+    if (this.context.lingerMs > 0 && this.recent.length > 0) {
+      this.stopLingering();
+      this.lingering = setTimeout(() => {
+        if (this.subscribers.size === 0) this.close();
+      }, this.context.lingerMs);
+      this.lingering.unref();
+    } else this.close();
+  }
+
+  private stopLingering(): void {
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
   }
 
   /** Ends every subscriber with `error` and closes the upstream. */
@@ -102,18 +161,29 @@ export class SubscriptionHub {
 
   private onEvent(event: UpstreamEvent): void {
     if (this.closed) return;
-    if (this.pending >= this.context.maxPendingEvents) {
-      this.terminate(roamError('SUBSCRIPTION_OVERFLOW', `More than ${this.context.maxPendingEvents} events were waiting for enrichment; the subscription was ended. Resubscribe.`));
+    // a resuming hub starts with the replay burst (bounded by the subgraph's retention): it may hold ten times more
+    const bound = this.resumeFrom === undefined ? this.context.maxPendingEvents : this.context.maxPendingEvents * 10;
+    if (this.pending >= bound) {
+      this.terminate(roamError('SUBSCRIPTION_OVERFLOW', `More than ${bound} events were waiting for enrichment; the subscription was ended. Resubscribe.`));
+      return;
+    }
+    // A subgraph refuses a resume at source-stream creation: one result with only errors, then `complete`
+    // (graphql-transport-ws "Subscribe"); the client gets it as its one terminal `error`.
+    const refusal = event.data == null ? event.errors?.find((e) => RESUME_REFUSALS.has(e.extensions?.code as ErrorCode)) : undefined;
+    if (refusal) {
+      this.enqueue(() => this.terminate(downstreamError(this.operation.plan.primary.serviceName, refusal.message, refusal.extensions)));
       return;
     }
     this.pending++;
     // Enrichment starts at once (events overlap their subgraph round trips); delivery stays in arrival order.
     const { op, plan } = this.operation;
+    const eventId = event.extensions?.[EVENT_ID_EXTENSION];
+    const extensions = typeof eventId === 'string' ? { extensions: { [EVENT_ID_EXTENSION]: eventId } } : {};
     const enriched = this.context.executor.executeEvent(this.context.snapshot(), op, plan, event).then(
-      (execution) => (execution.errors.length > 0 ? { data: execution.data, errors: [...execution.errors] } : { data: execution.data }),
+      (execution): ExecutionResult => (execution.errors.length > 0 ? { data: execution.data, errors: [...execution.errors], ...extensions } : { data: execution.data, ...extensions }),
       (error: unknown) => {
         this.context.logger.error({ err: (error as Error).message }, 'subscription event enrichment failed');
-        return { data: null, errors: [roamError('INTERNAL_SERVER_ERROR', 'The event could not be processed.')] };
+        return { data: null, errors: [roamError('INTERNAL_SERVER_ERROR', 'The event could not be processed.')], ...extensions };
       },
     );
     this.enqueue(async () => {
@@ -122,6 +192,11 @@ export class SubscriptionHub {
         let json: string | undefined;
         const payloadJson = (): string => (json ??= JSON.stringify(formatResult(result)));
         for (const s of this.subscribers) s.push(result, payloadJson);
+        this.delivered++;
+        if (typeof eventId === 'string' && this.context.resumeBuffer > 0) {
+          this.recent.push({ id: eventId, result, json: payloadJson() });
+          if (this.recent.length > this.context.resumeBuffer) this.recent.shift();
+        }
       } finally {
         this.pending--;
       }
@@ -137,6 +212,7 @@ export class SubscriptionHub {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopLingering();
     this.closeUpstream?.();
     this.context.onClose(this);
   }

@@ -21,6 +21,10 @@ export interface SubscriptionRouterOptions {
   readonly executor: RoamExecutor;
   /** Bound of undelivered events per client subscription, in events. */
   readonly maxQueuedEvents: number;
+  /** Recent events each shared subscription keeps for resume onto it, in events (`SUBSCRIPTION_RESUME_BUFFER`). @default 256 */
+  readonly resumeBuffer?: number;
+  /** How long a shared subscription with resumable events outlives its last subscriber, in ms (`SUBSCRIPTION_RESUME_LINGER_MS`). @default 0 */
+  readonly resumeLingerMs?: number;
   readonly logger: Logger;
 }
 
@@ -44,6 +48,8 @@ export interface SubscriberScope {
 export class SubscriptionRouter {
   private current: SupergraphSnapshot | undefined;
   private readonly hubs = new Map<string, SubscriptionHub>();
+  /** Hubs opened to resume after an id the running hubs could not serve, by sharing key. */
+  private readonly resuming = new Map<string, Set<SubscriptionHub>>();
 
   constructor(private readonly options: SubscriptionRouterOptions) {}
 
@@ -55,8 +61,13 @@ export class SubscriptionRouter {
   /** Counts for health and tests: shared upstream subscriptions and client subscriptions on them. */
   stats(): { upstreams: number; subscribers: number; upstreamSockets: number } {
     let subscribers = 0;
+    let upstreams = this.hubs.size;
     for (const hub of this.hubs.values()) subscribers += hub.size;
-    return { upstreams: this.hubs.size, subscribers, upstreamSockets: this.options.pool.size };
+    for (const set of this.resuming.values()) {
+      upstreams += set.size;
+      for (const hub of set) subscribers += hub.size;
+    }
+    return { upstreams, subscribers, upstreamSockets: this.options.pool.size };
   }
 
   /** Installs a new supergraph snapshot (first load or hot reload) and re-plans every running subscription. */
@@ -64,7 +75,7 @@ export class SubscriptionRouter {
     this.current = next;
     let kept = 0;
     let ended = 0;
-    for (const hub of [...this.hubs.values()]) {
+    for (const hub of [...this.hubs.values(), ...[...this.resuming.values()].flatMap((set) => [...set])]) {
       const old = hub.operation;
       let plan;
       try {
@@ -88,32 +99,25 @@ export class SubscriptionRouter {
    * variables and scope) or opens a new upstream.
    *
    * @param onFinish - runs once when this client subscription ends for any reason.
+   * Resume (`lastEventId`, the client's `extensions.lastEventId`, already checked for shape): the subscriber
+   * joins a running hub of the same key that delivered that event recently (it first gets the events after
+   * it from the hub's memory), or else a hub that asks the owning subgraph to replay after that id (shared by
+   * subscribers resuming from the same id before its first event). Every event after `lastEventId` arrives
+   * once, in order, then live events; the subgraph refuses ids past retention (`SUBSCRIPTION_RESUME_GAP`) or
+   * not of this stream (`SUBSCRIPTION_RESUME_INVALID`). Any transport (graphql-ws, multipart) resumes by
+   * passing the id here.
+   *
    * @param write - fast path: writes one serialised `next` payload to the client (see {@link EventStream}).
+   * @param lastEventId - resume after this event id. @default live only
    * @returns the stream the graphql-ws server iterates.
    */
-  subscribe(operation: EventOperation, scope: SubscriberScope, onFinish: () => void, write?: (payloadJson: string) => boolean): EventStream {
+  subscribe(operation: EventOperation, scope: SubscriberScope, onFinish: () => void, write?: (payloadJson: string) => boolean, lastEventId?: string): EventStream {
     const key = sharingKey(operation, scope.key);
+    if (lastEventId !== undefined) return this.resume(operation, scope, key, lastEventId, onFinish, write);
     let hub = this.hubs.get(key);
-    const stream = new EventStream(
-      this.options.maxQueuedEvents,
-      () => {
-        hub?.remove(stream);
-        onFinish();
-      },
-      () => roamError('SUBSCRIPTION_OVERFLOW', 'The client is not reading its events fast enough; the subscription was ended. Resubscribe.'),
-      write,
-    );
+    const stream = this.newStream(() => hub, onFinish, write);
     if (!hub) {
-      const created = new SubscriptionHub(key, operation, scope.key, scope.connectionParams, {
-        pool: this.options.pool,
-        executor: this.options.executor,
-        snapshot: () => this.current as SupergraphSnapshot,
-        maxPendingEvents: this.options.maxQueuedEvents,
-        logger: this.options.logger,
-        onClose: (closedHub) => {
-          if (this.hubs.get(closedHub.key) === closedHub) this.hubs.delete(closedHub.key);
-        },
-      });
+      const created = this.createHub(key, operation, scope);
       this.hubs.set(key, created);
       hub = created;
       hub.add(stream);
@@ -124,9 +128,63 @@ export class SubscriptionRouter {
     return stream;
   }
 
+  private resume(operation: EventOperation, scope: SubscriberScope, key: string, lastEventId: string, onFinish: () => void, write?: (payloadJson: string) => boolean): EventStream {
+    let joined: SubscriptionHub | undefined;
+    const stream = this.newStream(() => joined, onFinish, write);
+    const candidates = [this.hubs.get(key), ...(this.resuming.get(key) ?? [])];
+    joined = candidates.find((hub) => hub !== undefined && hub.attach(stream, lastEventId));
+    if (joined) return stream;
+    const created = this.createHub(key, operation, scope, lastEventId);
+    let set = this.resuming.get(key);
+    if (!set) this.resuming.set(key, (set = new Set()));
+    set.add(created);
+    joined = created;
+    created.add(stream);
+    created.start();
+    return stream;
+  }
+
+  private newStream(hub: () => SubscriptionHub | undefined, onFinish: () => void, write?: (payloadJson: string) => boolean): EventStream {
+    const stream: EventStream = new EventStream(
+      this.options.maxQueuedEvents,
+      () => {
+        hub()?.remove(stream);
+        onFinish();
+      },
+      () => roamError('SUBSCRIPTION_OVERFLOW', 'The client is not reading its events fast enough; the subscription was ended. Resubscribe.'),
+      write,
+    );
+    return stream;
+  }
+
+  private createHub(key: string, operation: EventOperation, scope: SubscriberScope, resumeFrom?: string): SubscriptionHub {
+    return new SubscriptionHub(
+      key,
+      operation,
+      scope.key,
+      scope.connectionParams,
+      {
+        pool: this.options.pool,
+        executor: this.options.executor,
+        snapshot: () => this.current as SupergraphSnapshot,
+        maxPendingEvents: this.options.maxQueuedEvents,
+        resumeBuffer: this.options.resumeBuffer ?? 256,
+        lingerMs: this.options.resumeLingerMs ?? 0,
+        logger: this.options.logger,
+        onClose: (closedHub) => {
+          if (this.hubs.get(closedHub.key) === closedHub) this.hubs.delete(closedHub.key);
+          const set = this.resuming.get(closedHub.key);
+          if (set?.delete(closedHub) && set.size === 0) this.resuming.delete(closedHub.key);
+        },
+      },
+      resumeFrom,
+    );
+  }
+
   /** Ends every subscription (one `error` each, `reason: shutdown`); the upstream layer closes the sockets. */
   async close(): Promise<void> {
-    for (const hub of [...this.hubs.values()]) hub.terminate(roamError('SUBSCRIPTION_UPSTREAM_ERROR', 'The gateway is shutting down.', { reason: 'shutdown' }));
+    for (const hub of [...this.hubs.values(), ...[...this.resuming.values()].flatMap((set) => [...set])])
+      hub.terminate(roamError('SUBSCRIPTION_UPSTREAM_ERROR', 'The gateway is shutting down.', { reason: 'shutdown' }));
   }
 }
 

@@ -11,6 +11,7 @@ import { formatError } from '../formatError';
 import type { OperationPipeline, PreparedOperation } from '../pipeline/OperationPipeline';
 import type { RequestInfo } from '../pipeline/types';
 import { formatResult } from './formatResult';
+import { resumeRequest } from './resume';
 import { connectionInfo } from './connectionInfo';
 import type { EventStream } from './EventStream';
 import type { SubscriptionRouter } from './SubscriptionRouter';
@@ -57,6 +58,15 @@ export interface SubscriptionServerOptions {
   readonly ackPayload?: (info: ConnectionInfo) => Record<string, unknown> | undefined;
   /** Told about connections, operations, deliveries and drops (metrics, access log); must not throw. @default none */
   readonly observer?: SubscriptionServerObserver;
+  /**
+   * Runs each `subscribe`'s front door (resolution, checks, planning, start or refusal) inside it: tracing's span.
+   * `payload` is the `subscribe` message's payload as sent. @default none
+   */
+  readonly aroundSubscribe?: <T>(payload: unknown, request: RequestInfo, run: () => Promise<T>) => Promise<T>;
+  /** Runs the execution of a query or mutation sent over WebSocket inside it (tracing's span), given its request facts. @default none */
+  readonly aroundExecute?: <T>(request: RequestInfo, run: () => Promise<T>) => Promise<T>;
+  /** Told when an acknowledged connection opens (`open` true) and when it closes (the push bridge's presence); must not throw. @default none */
+  readonly onConnection?: (info: ConnectionInfo, open: boolean) => void;
   readonly logger: Logger;
 }
 
@@ -173,12 +183,14 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       state.client = client;
       state.counted = true;
       options.observer?.connected(info);
+      options.onConnection?.(info, true);
       return options.ackPayload?.(info) ?? true;
     },
     onClose: (ctx) => {
       const state = states.get(ctx.extra.socket);
       if (!state?.counted || state.client === undefined) return;
       state.counted = false;
+      if (state.info) options.onConnection?.(state.info, false);
       const held = (connectionsPerClient.get(state.client) ?? 1) - 1;
       if (held <= 0) connectionsPerClient.delete(state.client);
       else connectionsPerClient.set(state.client, held);
@@ -190,7 +202,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const started = performance.now();
       let outcome: ExecutionArgs | readonly GraphQLError[];
       try {
-        outcome = await prepareOperation(payload as SubscribeRequest, request, state, directWriter(ctx.extra.socket, id));
+        const prepare = () => prepareOperation(payload as SubscribeRequest, request, state, directWriter(ctx.extra.socket, id));
+        outcome = await (options.aroundSubscribe ? options.aroundSubscribe(payload, request, prepare) : prepare());
       } catch (error) {
         if (isRoamError(error)) outcome = [error];
         else {
@@ -208,7 +221,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const context = args.contextValue as OperationContext & { kind: 'execute' | 'refused' };
       if (context.kind === 'refused') return { errors: [...context.errors] };
       try {
-        const result = await options.pipeline.execute(context.prepared);
+        const run = () => options.pipeline.execute(context.prepared);
+        const result = await (options.aroundExecute ? options.aroundExecute(context.prepared.ctx.request, run) : run());
         const { data, errors, extensions } = result.body;
         return {
           data: (data ?? null) as ExecutionResult['data'],
@@ -263,9 +277,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         }),
       ];
     }
+    const resume = resumeRequest(payload);
+    if (resume.error) return [resume.error];
     const plan = ctx.snapshot.planSubscription(op.document, op.operationName, op.documentHash);
     state.activeSubscriptions++;
-    const stream = options.router.subscribe({ op, plan }, scopeOf(info), () => state.activeSubscriptions--, write);
+    const stream = options.router.subscribe({ op, plan }, scopeOf(info), () => state.activeSubscriptions--, write, resume.lastEventId);
     return { ...base, contextValue: { kind: 'subscription', stream } satisfies OperationContext };
   }
 

@@ -6,3 +6,4 @@ export * from './SubscriptionRouter';
 export * from './connectionInfo';
 export * from './createSubscriptionServer';
 export * from './frontDoorHooksPlugin';
+export * from './resume';

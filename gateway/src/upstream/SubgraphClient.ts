@@ -25,21 +25,25 @@ class AttemptFailure extends Error {
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
+const PROBE = JSON.stringify({ query: 'query RoamBreakerProbe { __typename }', variables: {} });
 const HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
 
 /**
  * The one HTTP client of one subgraph: every query-plan fetch to it (queries, mutations, entity fetches of
  * subscription events) goes through {@link SubgraphClient.fetch}, which
- * - refuses at once past the subgraph's `maxConcurrentRequests`, or while its circuit breaker is open ("circuit open"),
+ * - refuses at once past the subgraph's `maxConcurrentRequests`, or while its circuit breaker is open or half-open
+ *   ("circuit open"; the half-open probe is the guard's own background `{ __typename }` request, never a client's),
  * - POSTs the GraphQL request over the subgraph's keep-alive undici pool, each attempt bounded by what is
  *   left of the fetch's deadline (`timeoutMs` of its {@link SubgraphGuard.policy}),
  * - retries query fetches (never mutations or subscription fetches) on connection failures, timeouts before any
  *   response byte and 502/503/504, with exponential backoff and full jitter, within the retry budget and the deadline,
  * - shares an identical in-flight query fetch when asked (`coalesce`; never for mutations),
+ * - sends `Idempotency-Key` with a keyed mutation's derived key (`FetchOptions.idempotencyKey`, `<id>:<n>`), so the
+ *   subgraph can deduplicate (README "Idempotency keys"),
  * - maps every failure to one error ({@link subgraphHttpError} / {@link subgraphMalformedError}) whose reason is
  *   generic (no URL, host, port or socket text); the detail goes to the rate-limited log,
  * - reads the reply's `Cache-Control` into a cache hint,
- * - runs the {@link UpstreamHooks} around the fetch (metrics plug in there).
+ * - runs the {@link UpstreamHooks} around the fetch (metrics plug in there) and adds their `fetchHeaders` (trace context).
  */
 export class SubgraphClient {
   /**
@@ -55,7 +59,20 @@ export class SubgraphClient {
     private readonly guard: SubgraphGuard,
     private readonly fetches: InflightCoalescer<SentReply>,
     private readonly hooks: UpstreamHooks,
-  ) {}
+  ) {
+    guard.setProber(() => this.probe());
+  }
+
+  /**
+   * The circuit breaker's background probe: one `{ __typename }` POST through the normal attempt path (same
+   * pool, headers and deadline), outside the breaker's own accounting (the guard runs it through the breaker).
+   *
+   * @returns when the subgraph answered with a GraphQL response.
+   * @throws AttemptFailure when it did not (refused, timed out, non-GraphQL reply).
+   */
+  private async probe(): Promise<void> {
+    await this.attempt(PROBE, performance.now() + this.guard.policy.timeoutMs, 0, HEADERS);
+  }
 
   /**
    * Sends one GraphQL request to the subgraph.
@@ -68,6 +85,9 @@ export class SubgraphClient {
   async fetch(request: SubgraphRequest, options: FetchOptions): Promise<SubgraphResponse> {
     const info = { serviceName: this.name, operationType: options.operationType };
     this.hooks.beforeFetch?.(info);
+    const extra = this.hooks.fetchHeaders?.(info);
+    const keyed = options.idempotencyKey !== undefined ? { 'idempotency-key': options.idempotencyKey } : undefined;
+    const headers = extra || keyed ? { ...HEADERS, ...extra, ...keyed } : HEADERS;
     const started = performance.now();
     const deadline = started + this.guard.policy.timeoutMs;
     const text = JSON.stringify(request);
@@ -76,7 +96,9 @@ export class SubgraphClient {
     const retriesBefore = this.guard.retries;
     let sent: SentReply;
     try {
-      sent = coalesce ? await this.fetches.run(fetchSharingKey(this.url, text), () => this.send(text, options.operationType, deadline)) : await this.send(text, options.operationType, deadline);
+      sent = coalesce
+        ? await this.fetches.run(fetchSharingKey(this.url, text), () => this.send(text, options.operationType, deadline, headers))
+        : await this.send(text, options.operationType, deadline, headers);
     } catch (error) {
       const coalesced = coalesce && this.fetches.joined > joinedBefore;
       this.hooks.afterFetch?.(info, { durationMs: performance.now() - started, error: error as RoamError, coalesced, retries: this.guard.retries - retriesBefore });
@@ -89,16 +111,18 @@ export class SubgraphClient {
   }
 
   /** Attempts, retries and backoff of one fetch. @throws RoamError */
-  private async send(text: string, operationType: FetchOptions['operationType'], deadline: number): Promise<SentReply> {
+  private async send(text: string, operationType: FetchOptions['operationType'], deadline: number, headers: Readonly<Record<string, string>>): Promise<SentReply> {
     const { policy, budget, breaker } = this.guard;
     if (this.guard.inflight >= policy.maxConcurrentRequests) throw subgraphHttpError(this.name, 'too many concurrent requests');
+    // Open or half-open: fail at once; only the guard's background probe goes through while the circuit is not closed.
+    if (this.guard.refuses()) throw subgraphHttpError(this.name, CIRCUIT_OPEN_REASON);
     this.guard.inflight++;
     budget.recordRequest();
     try {
       for (let attempt = 0; ; attempt++) {
         let failure: AttemptFailure;
         try {
-          return await breaker.execute(() => this.attempt(text, deadline, attempt));
+          return await breaker.execute(() => this.attempt(text, deadline, attempt, headers));
         } catch (error) {
           if (error instanceof AttemptFailure) failure = error;
           else if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) failure = new AttemptFailure(subgraphHttpError(this.name, CIRCUIT_OPEN_REASON), false);
@@ -117,12 +141,12 @@ export class SubgraphClient {
   }
 
   /** One POST, bounded by what is left of the deadline. @throws AttemptFailure */
-  private async attempt(text: string, deadline: number, attempt: number): Promise<SentReply> {
+  private async attempt(text: string, deadline: number, attempt: number, headers: Readonly<Record<string, string>>): Promise<SentReply> {
     const remainingMs = Math.ceil(deadline - performance.now());
     if (remainingMs <= 0) throw this.failed('timed out', 'the deadline passed before the attempt', false, attempt);
     let response;
     try {
-      response = await this.guard.agent.request({ ...dispatchTarget(this.url), method: 'POST', headers: HEADERS, body: text, signal: AbortSignal.timeout(remainingMs) });
+      response = await this.guard.agent.request({ ...dispatchTarget(this.url), method: 'POST', headers, body: text, signal: AbortSignal.timeout(remainingMs) });
     } catch (error) {
       // Nothing was received: safe to retry a query.
       throw this.failed(describeFetchError(error), fetchErrorDetail(error), true, attempt);

@@ -26,6 +26,9 @@ export class SubgraphGuard {
   retries = 0;
   private readonly listeners: { dispose(): void }[];
   private openedAt = 0;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private prober: (() => Promise<unknown>) | undefined;
+  private closed = false;
 
   /**
    * @param name - subgraph name.
@@ -42,7 +45,10 @@ export class SubgraphGuard {
     this.budget = new RetryBudget(policy.retry.budgetRatio, policy.retry.budgetMinRetries, policy.retry.budgetWindowMs);
     this.failures = new FailureLog(logger);
     this.listeners = [
-      this.breaker.onBreak(() => (this.openedAt = Date.now())),
+      this.breaker.onBreak(() => {
+        this.openedAt = Date.now();
+        this.scheduleProbe();
+      }),
       this.breaker.onBreak(() => logger.warn({ subgraph: name, breaker: 'open', halfOpenAfterMs: policy.breaker.halfOpenAfterMs }, `subgraph '${name}': circuit opened, fetches fail at once`)),
       this.breaker.onHalfOpen(() => logger.info({ subgraph: name, breaker: 'half-open' }, `subgraph '${name}': circuit half-open, probing`)),
       this.breaker.onReset(() => logger.info({ subgraph: name, breaker: 'closed' }, `subgraph '${name}': circuit closed`)),
@@ -62,12 +68,47 @@ export class SubgraphGuard {
   }
 
   /**
-   * Whether a new subscription stream to this subgraph is refused now: the circuit is open and
-   * `halfOpenAfterMs` has not passed since it opened (after that a stream may open and act as the probe, so
-   * a subgraph that only serves subscriptions does not stay refused until an HTTP fetch probes it).
+   * Whether fetches and new subscription streams to this subgraph are refused now: the circuit is not closed.
+   * Half-open probes are sent by the guard itself in the background (see {@link SubgraphGuard.setProber}), so no
+   * client request ever waits on a probe to a subgraph that may still hang.
    */
-  refusesStreams(): boolean {
-    return this.state === 'open' && Date.now() - this.openedAt < this.policy.breaker.halfOpenAfterMs;
+  refuses(): boolean {
+    return this.state !== 'closed';
+  }
+
+  /**
+   * Sets how to probe the subgraph while its circuit is open: a cheap request (the subgraph client sends
+   * `{ __typename }` through its normal attempt path, so signing and headers apply) that resolves when the
+   * subgraph answered a GraphQL response and rejects otherwise. `halfOpenAfterMs` after the circuit opens, the guard
+   * runs the probe through the breaker (half-open): success closes the circuit, failure opens it again and schedules
+   * the next probe. Without a prober (a subgraph never fetched over HTTP) nothing is probed in the background and the
+   * circuit stays open until the prober is set.
+   *
+   * @param probe - the probe; the latest one set wins (the subgraph's URL may change on a supergraph reload).
+   */
+  setProber(probe: () => Promise<unknown>): void {
+    this.prober = probe;
+    if (this.state === 'open' && !this.probeTimer) this.scheduleProbe();
+  }
+
+  private scheduleProbe(): void {
+    if (this.closed) return;
+    clearTimeout(this.probeTimer);
+    // At least 5 ms: cockatiel compares its own clock, a timer firing on the very millisecond may find it still open.
+    const waitMs = Math.max(5, this.openedAt + this.policy.breaker.halfOpenAfterMs - Date.now());
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      const probe = this.prober;
+      if (this.closed || !probe) return;
+      // cockatiel moves to half-open on this execute (halfOpenAfter has passed) and lets exactly this call through.
+      // A failed probe opens the circuit again (onBreak schedules the next); one refused as too early is rescheduled here.
+      void this.breaker
+        .execute(() => probe())
+        .catch(() => {
+          if (this.state === 'open') this.scheduleProbe();
+        });
+    }, waitMs);
+    this.probeTimer.unref();
   }
 
   /**
@@ -83,6 +124,8 @@ export class SubgraphGuard {
 
   /** Closes the HTTP pool and drops the breaker listeners. */
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.probeTimer);
     for (const l of this.listeners) l.dispose();
     await this.agent.close();
   }

@@ -9,6 +9,8 @@ import type { UpstreamHooks } from './types';
 export interface UpstreamEvent {
   readonly data?: Record<string, unknown> | null;
   readonly errors?: readonly GraphQLFormattedError[];
+  /** The subgraph's `extensions`, e.g. `eventId` (the event's id in its event stream, see `@roam/redis` `EVENT_ID_EXTENSION`). */
+  readonly extensions?: Record<string, unknown>;
 }
 
 /** What an upstream subscription reports to its owner. */
@@ -30,7 +32,7 @@ export interface UpstreamPoolOptions {
   /** The upstream layer's hooks (breakers, metrics); `beforeFetch` may refuse opening a subscription. @default none */
   readonly hooks?: UpstreamHooks;
   /** Says why a subscription to `service` may not open now (its circuit breaker is open), or `undefined` to allow it. @default always allow */
-  readonly admit?: (service: string) => string | undefined;
+  readonly admit?: (service: string, httpUrl: string) => string | undefined;
   /** Told whether a WebSocket to `service` opened (`connection_ack`) or failed at the transport level (refused, dropped); feeds its breaker. @default nothing */
   readonly report?: (service: string, ok: boolean) => void;
 }
@@ -62,7 +64,7 @@ export class UpstreamPool {
    * @param httpUrl - the subgraph's GraphQL URL (`http://…/graphql`); `ws://` is used on the same path.
    * @param scope - authorization scope key; subscriptions of different scopes never share a socket.
    * @param connectionParams - the `connection_init` payload (forwarded credentials).
-   * @param request - document text, variables and operation name of the primary fetch.
+   * @param request - document text, variables, operation name and `extensions` (e.g. `lastEventId` to resume) of the primary fetch.
    * @returns a function that ends the subscription (sends `complete` upstream); idempotent.
    */
   subscribe(
@@ -70,14 +72,14 @@ export class UpstreamPool {
     httpUrl: string,
     scope: string,
     connectionParams: Record<string, unknown>,
-    request: { query: string; variables: Record<string, unknown>; operationName?: string },
+    request: { query: string; variables: Record<string, unknown>; operationName?: string; extensions?: Record<string, unknown> },
     sink: UpstreamSink,
   ): () => void {
     if (this.closed) {
       queueMicrotask(() => sink.error(upstreamError(service, 'the gateway is shutting down')));
       return () => undefined;
     }
-    const refusal = this.options.admit?.(service);
+    const refusal = this.options.admit?.(service, httpUrl);
     if (refusal !== undefined) {
       queueMicrotask(() => sink.error(upstreamError(service, refusal)));
       return () => undefined;
@@ -129,7 +131,7 @@ export class UpstreamPool {
       client = created;
     }
     let ended = false;
-    const dispose = client.subscribe<Record<string, unknown>>(request, {
+    const dispose = client.subscribe<Record<string, unknown>, Record<string, unknown>>(request, {
       next: (result) => {
         if (!ended) sink.next(result);
       },

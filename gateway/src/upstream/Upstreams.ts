@@ -51,7 +51,8 @@ export class Upstreams {
       keepAliveMs: options.keepAliveMs,
       logger: options.logger,
       hooks: this.hooks,
-      admit: (service) => (this.guards.get(service)?.refusesStreams() ? CIRCUIT_OPEN_REASON : undefined),
+      // The subgraph's HTTP client is created here too: it is what probes the circuit in the background.
+      admit: (service, httpUrl) => (this.client(service, httpUrl) && this.guard(service).refuses() ? CIRCUIT_OPEN_REASON : undefined),
       report: (service, ok) => this.guard(service).record(ok),
     });
   }

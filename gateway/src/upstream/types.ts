@@ -34,6 +34,8 @@ export interface FetchOptions {
   readonly operationType: 'query' | 'mutation' | 'subscription';
   /** Share an identical in-flight fetch (same subgraph, same body) instead of sending another. */
   readonly coalesce: boolean;
+  /** Sent as the `Idempotency-Key` request header (a keyed mutation's derived key `<key>:<n>`), so the subgraph can deduplicate. @default none */
+  readonly idempotencyKey?: string;
 }
 
 /** What a hook is told about one fetch. */
@@ -65,6 +67,11 @@ export interface UpstreamHooks {
    * the fetch without touching the subgraph; the error reaches the executor like any fetch failure.
    */
   beforeFetch?(info: FetchInfo): void;
+  /**
+   * Headers to add to this fetch's HTTP request (W3C Trace Context's `traceparent` from tracing), asked once per
+   * fetch after `beforeFetch` passed; the same `info` object is then given to `afterFetch`. Must not throw.
+   */
+  fetchHeaders?(info: FetchInfo): Readonly<Record<string, string>> | undefined;
   /** Runs once after each fetch ends (success or failure). Must not throw. */
   afterFetch?(info: FetchInfo, outcome: FetchOutcome): void;
 }

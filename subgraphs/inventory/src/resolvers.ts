@@ -1,5 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { eventIterator, type PubSub } from '@roam/subgraph-kit';
+import { resumableEvents, resumeRequestOf, type PubSub } from '@roam/subgraph-kit';
 import type { InventoryContext } from './loaders';
 import { shippingEstimate } from './shippingEstimate';
 import type { InventoryRow } from './seed';
@@ -31,7 +31,7 @@ export function createResolvers(pubsub: PubSub): GraphQLResolverMap<InventoryCon
     },
     Subscription: {
       stockChanged: {
-        subscribe: (_root: unknown, { upc }: { upc: string }) => eventIterator<InventoryRow>(pubsub, STOCK_CHANGED_CHANNEL, (row) => row.upc === upc),
+        subscribe: (_root: unknown, { upc }: { upc: string }, context: unknown) => resumableEvents<InventoryRow>(pubsub, STOCK_CHANGED_CHANNEL, (row) => row.upc === upc, resumeRequestOf(context)),
         resolve: (row: InventoryRow) => row,
       },
     },

@@ -7,6 +7,8 @@ import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { subscribePerEvent } from './subscribePerEvent';
+import { LAST_EVENT_ID_EXTENSION } from '@roam/redis';
+import { attachResumeRequest } from './pubsub/resumeRequest';
 
 /** What {@link createSubgraphServer} needs to serve one subgraph. */
 export interface SubgraphServerOptions<TContext> {
@@ -16,10 +18,19 @@ export interface SubgraphServerOptions<TContext> {
   readonly typeDefs: DocumentNode;
   /** Resolvers by type, including `__resolveReference` for entities. */
   readonly resolvers: GraphQLResolverMap<TContext>;
-  /** Builds a fresh context per request (this is where per-request DataLoaders are created). */
-  readonly createContext: () => TContext;
+  /**
+   * Builds a fresh context per request (this is where per-request DataLoaders are created).
+   * @param request - the HTTP request's headers (lower-case names), for HTTP operations; absent over WebSocket.
+   */
+  readonly createContext: (request?: SubgraphRequestInfo) => TContext;
   /** pino logger; a silent one when omitted. */
   readonly logger?: Logger;
+}
+
+/** What a subgraph's `createContext` learns about an HTTP request. */
+export interface SubgraphRequestInfo {
+  /** Request headers, lower-case names (e.g. `idempotency-key`, forwarded by the gateway for keyed mutations). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** A built, not yet listening subgraph server. */
@@ -82,7 +93,7 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
 
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
 
-  async function run(body: GraphQLRequestBody, allowMutation: boolean): Promise<{ status: number; result: ExecutionResult }> {
+  async function run(body: GraphQLRequestBody, allowMutation: boolean, request?: SubgraphRequestInfo): Promise<{ status: number; result: ExecutionResult }> {
     requests++;
     if (typeof body.query !== 'string') return { status: 400, result: badRequest('Expected "query" to be a string.') };
     if (body.variables != null && (typeof body.variables !== 'object' || Array.isArray(body.variables))) {
@@ -109,7 +120,7 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
       document: doc,
       variableValues: body.variables as Record<string, unknown> | undefined,
       operationName: typeof body.operationName === 'string' ? body.operationName : undefined,
-      contextValue: options.createContext(),
+      contextValue: options.createContext(request),
     });
     return { status: 200, result };
   }
@@ -120,7 +131,8 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
   const wsServer = useServer(
     {
       schema,
-      context: () => options.createContext() as Record<string, unknown>,
+      // a subscribe payload's `extensions.lastEventId` (resume) reaches the field's resolver through its context
+      context: (_ctx, _id, payload) => attachResumeRequest(options.createContext() as Record<string, unknown>, payload.extensions?.[LAST_EVENT_ID_EXTENSION]),
       subscribe: subscribePerEvent(options.createContext),
       onOperation: (_ctx, _id, _payload, args, result) => {
         const op = args.document.definitions.find((d) => d.kind === 'OperationDefinition');
@@ -144,7 +156,7 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
   app.get('/health', async () => ({ status: 'ok', subgraph: options.name, subscriptions: { active: activeSubscriptions, started: startedSubscriptions } }));
   app.post('/graphql', async (request, reply) => {
     const body = (request.body ?? {}) as GraphQLRequestBody;
-    const { status, result } = await run(typeof body === 'object' ? body : {}, true);
+    const { status, result } = await run(typeof body === 'object' ? body : {}, true, { headers: request.headers });
     return reply.code(status).send(result);
   });
   app.get('/graphql', async (request, reply) => {
@@ -155,7 +167,7 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
     } catch {
       return reply.code(400).send(badRequest('Expected "variables" to be JSON.'));
     }
-    const { status, result } = await run({ query: q.query, variables, operationName: q.operationName }, false);
+    const { status, result } = await run({ query: q.query, variables, operationName: q.operationName }, false, { headers: request.headers });
     if (status === 405) reply.header('allow', 'POST');
     return reply.code(status).send(result);
   });

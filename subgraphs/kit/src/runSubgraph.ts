@@ -27,7 +27,7 @@ export async function runSubgraph(name: string, build: BuildSubgraph | BuildSubg
     process.exit(1);
   }
   const logger = pino({ level: config.logLevel, base: { subgraph: name } });
-  const pubsub = createPubSub(config.redisUrl, config.redisPrefix, logger);
+  const pubsub = createPubSub(config.redisUrl, config.redisPrefix, logger, { maxCount: config.eventRetentionCount, maxAgeMs: config.eventRetentionMs });
   let server;
   try {
     ({ server } = await build(config.dataset, logger, pubsub));

@@ -16,6 +16,10 @@ export interface SubgraphConfig {
   readonly redisUrl: string | undefined;
   /** Root prefix of every Redis channel name (channels are `<prefix>events:<name>`). `REDIS_PREFIX`; @default "roam:" */
   readonly redisPrefix: string;
+  /** Most events kept per event stream for resume. `EVENT_RETENTION_COUNT`; @default 10000 */
+  readonly eventRetentionCount: number;
+  /** Events older than this are dropped from the event streams, in ms. `EVENT_RETENTION_MS`; @default 3600000 (1 hour) */
+  readonly eventRetentionMs: number;
 }
 
 const schema = z.object({
@@ -36,6 +40,8 @@ const schema = z.object({
       }
     }),
   REDIS_PREFIX: z.string().min(1).default('roam:'),
+  EVENT_RETENTION_COUNT: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  EVENT_RETENTION_MS: z.coerce.number().int().min(1000).default(3_600_000),
 });
 
 /**
@@ -60,6 +66,8 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
     LOG_LEVEL: env.LOG_LEVEL || undefined,
     REDIS_URL: env.REDIS_URL || undefined,
     REDIS_PREFIX: env.REDIS_PREFIX || undefined,
+    EVENT_RETENTION_COUNT: env.EVENT_RETENTION_COUNT || undefined,
+    EVENT_RETENTION_MS: env.EVENT_RETENTION_MS || undefined,
   };
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
@@ -71,5 +79,14 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
     throw new Error(`Invalid subgraph configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  return Object.freeze({ port: c.PORT, host: c.HOST, dataset: c.DATASET, logLevel: c.LOG_LEVEL, redisUrl: c.REDIS_URL, redisPrefix: c.REDIS_PREFIX });
+  return Object.freeze({
+    port: c.PORT,
+    host: c.HOST,
+    dataset: c.DATASET,
+    logLevel: c.LOG_LEVEL,
+    redisUrl: c.REDIS_URL,
+    redisPrefix: c.REDIS_PREFIX,
+    eventRetentionCount: c.EVENT_RETENTION_COUNT,
+    eventRetentionMs: c.EVENT_RETENTION_MS,
+  });
 }

@@ -17,6 +17,8 @@ export interface ReviewsLoaders {
 export interface ReviewsContext {
   readonly loaders: ReviewsLoaders;
   readonly repository: ReviewRepository;
+  /** The request's `Idempotency-Key` header (the gateway's derived key of a keyed mutation fetch), when sent. */
+  readonly idempotencyKey?: string;
 }
 
 /** @returns fresh loaders for one request (never share them across requests). */

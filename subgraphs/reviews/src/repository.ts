@@ -11,9 +11,19 @@ export interface ReviewRepository {
   findByProductUpcs(upcs: readonly string[]): Promise<ReviewRow[][]>;
   /** Stores a new review and gives it the next id. @returns the stored row. */
   insert(review: Omit<ReviewRow, 'id'>): Promise<ReviewRow>;
+  /**
+   * Stores a new review unless one was already stored with `idempotencyKey` (the gateway's derived
+   * `Idempotency-Key`, `<client key>:<fetch index>`): then nothing is written and that review is returned.
+   * The check and the write are one step (no other insert can come between).
+   * @returns the row and whether it was created now.
+   */
+  insertOnce(idempotencyKey: string, review: Omit<ReviewRow, 'id'>): Promise<{ readonly row: ReviewRow; readonly created: boolean }>;
   /** Counts calls per method. */
   readonly calls: CallCounter;
 }
+
+/** Idempotency keys remembered by {@link InMemoryReviewRepository} (oldest forgotten first): about a day of a busy test deployment. */
+export const MAX_IDEMPOTENCY_KEYS = 100_000;
 
 /** {@link ReviewRepository} over in-memory arrays with indexes by author and product. */
 export class InMemoryReviewRepository implements ReviewRepository {
@@ -22,6 +32,8 @@ export class InMemoryReviewRepository implements ReviewRepository {
   private readonly byAuthor = new Map<string, ReviewRow[]>();
   private readonly byProduct = new Map<string, ReviewRow[]>();
   private nextId = 1;
+  /** Review id by idempotency key, oldest first; at most {@link MAX_IDEMPOTENCY_KEYS} kept. */
+  private readonly byIdempotencyKey = new Map<string, string>();
 
   constructor(rows: readonly ReviewRow[]) {
     for (const row of rows) this.index(row);
@@ -59,5 +71,19 @@ export class InMemoryReviewRepository implements ReviewRepository {
     const row: ReviewRow = { id: String(this.nextId), ...review };
     this.index(row);
     return row;
+  }
+
+  async insertOnce(idempotencyKey: string, review: Omit<ReviewRow, 'id'>): Promise<{ readonly row: ReviewRow; readonly created: boolean }> {
+    const existing = this.byIdempotencyKey.get(idempotencyKey);
+    if (existing !== undefined) {
+      this.calls.record('insertOnce:duplicate');
+      return { row: this.byId.get(existing)!, created: false };
+    }
+    this.calls.record('insert');
+    const row: ReviewRow = { id: String(this.nextId), ...review };
+    this.index(row);
+    this.byIdempotencyKey.set(idempotencyKey, row.id);
+    if (this.byIdempotencyKey.size > MAX_IDEMPOTENCY_KEYS) this.byIdempotencyKey.delete(this.byIdempotencyKey.keys().next().value!);
+    return { row, created: true };
   }
 }

@@ -1,6 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError } from 'graphql';
-import { connectionFromRows, eventIterator, type PubSub, nullWhenNotFound } from '@roam/subgraph-kit';
+import { connectionFromRows, resumableEvents, resumeRequestOf, type PubSub, nullWhenNotFound } from '@roam/subgraph-kit';
 import type { ReviewsContext } from './loaders';
 import type { ReviewRow } from './seed';
 
@@ -35,7 +35,8 @@ export function createResolvers(onReviewAdded?: ReviewAddedListener, pubsub?: Pu
           Subscription: {
             reviewAdded: {
               // The event carries the whole row, so a replica that never stored it still resolves every Review field.
-              subscribe: (_root: unknown, { upc }: { upc?: string | null }) => eventIterator<ReviewRow>(pubsub, REVIEW_ADDED_CHANNEL, (row) => upc == null || row.productUpc === upc),
+              subscribe: (_root: unknown, { upc }: { upc?: string | null }, context: unknown) =>
+                resumableEvents<ReviewRow>(pubsub, REVIEW_ADDED_CHANNEL, (row) => upc == null || row.productUpc === upc, resumeRequestOf(context)),
               resolve: (row: ReviewRow) => row,
             },
           },
@@ -45,12 +46,20 @@ export function createResolvers(onReviewAdded?: ReviewAddedListener, pubsub?: Pu
       review: (_root, { id }: { id: string }, { loaders }) => loaders.review.load(id).catch(nullWhenNotFound),
     },
     Mutation: {
-      addReview: async (_root, { input }: { input: AddReviewInput }, { repository }) => {
+      // With an `Idempotency-Key` (forwarded by the gateway for a keyed mutation), a repeat returns the review
+      // first added with that key and publishes nothing: a retry after a gateway crash adds no second review.
+      addReview: async (_root, { input }: { input: AddReviewInput }, { repository, idempotencyKey }) => {
         const body = input.body.trim();
         if (body.length === 0 || body.length > MAX_REVIEW_BODY_LENGTH) {
           throw new GraphQLError(`A review body must be 1 to ${MAX_REVIEW_BODY_LENGTH} characters; got ${body.length}.`, { extensions: { code: 'BAD_USER_INPUT' } });
         }
-        const review = await repository.insert({ authorId: input.authorId, productUpc: input.productUpc, body });
+        const fields = { authorId: input.authorId, productUpc: input.productUpc, body };
+        if (idempotencyKey !== undefined) {
+          const { row, created } = await repository.insertOnce(idempotencyKey, fields);
+          if (created) await onReviewAdded?.(row);
+          return row;
+        }
+        const review = await repository.insert(fields);
         await onReviewAdded?.(review);
         return review;
       },

@@ -28,7 +28,10 @@ export function buildReviewsSubgraph(seed: ReviewsSeed, logger?: Logger, pubsub:
     name: 'reviews',
     typeDefs: parse(typeDefsText),
     resolvers: createResolvers((review) => pubsub.publish(REVIEW_ADDED_CHANNEL, review), pubsub),
-    createContext: () => ({ repository, loaders: createLoaders(repository) }),
+    createContext: (request) => {
+      const key = request?.headers['idempotency-key'];
+      return { repository, loaders: createLoaders(repository), ...(typeof key === 'string' && key !== '' ? { idempotencyKey: key } : {}) };
+    },
     logger,
   });
   return { server, repository };

@@ -1,33 +1,36 @@
-import { createRedisConnections, RedisChannels, redisKeyspace, RedisUnavailableError, type RedisConnections } from '@roam/redis';
+import { createRedisConnections, formatEventId, RedisChannels, RedisEventLog, redisKeyspace, RedisUnavailableError, type EventRetention, type RedisConnections } from '@roam/redis';
+import { roamError } from '@roam/errors';
 import type { Logger } from 'pino';
-import type { PubSub } from './PubSub';
+import type { EventHandler, PubSub, SubscribeOptions } from './PubSub';
+import { resumeGap, resumeInvalid, resumePosition } from './resumeErrors';
 
 /** Options of {@link RedisPubSub}. */
 export interface RedisPubSubOptions {
-  /** Deadline of each publish, in ms; past it the event is lost and logged. @default 1000 */
+  /** Deadline of each Redis call, in ms; past it a publish is lost and logged. @default 1000 */
   readonly timeoutMs?: number;
+  /** How many events, and how old, each stream keeps for resume. @default 10000 events, 1 hour */
+  readonly retention?: EventRetention;
+  /** How often a stream is read without a notification, in ms. @default 1000 */
+  readonly pollMs?: number;
 }
 
 /**
- * {@link PubSub} over Redis pub/sub for several subgraph replicas, through the shared Redis layer
- * (`@roam/redis`): the same `REDIS_URL` forms as the gateway (standalone, TLS, Sentinel, Cluster),
- * publishes on the command connection with a deadline, subscriptions on a separate subscriber
- * connection (a subscribed Redis connection cannot publish), one log line per connection state change.
- * Every channel name is `<prefix>events:<channel>` (the `events` namespace), so several deployments or
- * test runs can share one Redis. One Redis subscription per channel is shared by every local handler;
- * the last handler to leave unsubscribes.
- *
- * Delivery is at most once, as Redis pub/sub is: a replica that is disconnected misses events, and a
- * publish while Redis is down fails at once (logged, event lost). No Redis error becomes an unhandled
- * rejection; ioredis reconnects and resubscribes.
+ * {@link PubSub} on Redis Streams for several subgraph replicas, through the shared Redis layer
+ * (`@roam/redis` {@link RedisEventLog}): the same `REDIS_URL` forms as the gateway (standalone, TLS,
+ * Sentinel, Cluster). A publish is an `XADD` to `<prefix>stream:<channel>` (trimmed to the retention)
+ * plus a pub/sub notification on `<prefix>events:stream-appended:<channel>`; every replica reads the
+ * stream in order, so an event reaches every subscriber of every replica once, in publish order, and a
+ * subscriber can resume after any event still retained. A publish while Redis is down fails at once
+ * (logged, event lost: the mutation already happened); readers retry every poll.
  */
 export class RedisPubSub implements PubSub {
   private readonly connections: RedisConnections;
   private readonly channels: RedisChannels;
+  private readonly log: RedisEventLog;
 
   /**
    * @param url - `REDIS_URL` in any form `parseRedisUrl` of `@roam/redis` reads.
-   * @param prefix - root prefix of every channel name (`REDIS_PREFIX`), e.g. `roam:`; non-empty.
+   * @param prefix - root prefix of every key and channel name (`REDIS_PREFIX`), e.g. `roam:`; non-empty.
    * @param logger - gets connection state changes and lost events, one line each.
    * @throws Error when the URL is malformed or the prefix empty.
    */
@@ -37,24 +40,48 @@ export class RedisPubSub implements PubSub {
     private readonly logger: Logger,
     options: RedisPubSubOptions = {},
   ) {
-    this.connections = createRedisConnections(url, { commandTimeoutMs: options.timeoutMs ?? 1000, logger, name: 'subgraph pub/sub' });
-    this.channels = new RedisChannels(this.connections, redisKeyspace(prefix).namespace('events'), { logger, name: 'subgraph pub/sub' });
+    this.connections = createRedisConnections(url, { commandTimeoutMs: options.timeoutMs ?? 1000, logger, name: 'subgraph events' });
+    const root = redisKeyspace(prefix);
+    this.channels = new RedisChannels(this.connections, root.namespace('events'), { logger, name: 'subgraph events' });
+    this.log = new RedisEventLog(this.connections, root.namespace('stream'), this.channels, {
+      retention: options.retention ?? { maxCount: 10_000, maxAgeMs: 3_600_000 },
+      ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+      logger,
+      name: 'subgraph events',
+    });
   }
 
   async publish(channel: string, payload: unknown): Promise<void> {
     try {
-      await this.channels.publish(channel, payload);
+      await this.log.append(channel, payload);
     } catch (error) {
       const e = RedisUnavailableError.from(error);
       this.logger.error({ channel, reason: e.reason, detail: e.message }, 'redis publish failed; event lost');
     }
   }
 
-  subscribe(channel: string, handler: (payload: unknown) => void): Promise<() => Promise<void>> {
-    return this.channels.subscribe(channel, handler);
+  async subscribe(channel: string, handler: EventHandler, options: SubscribeOptions = {}): Promise<() => Promise<void>> {
+    let from: string | undefined;
+    try {
+      if (options.after !== undefined) {
+        from = resumePosition(channel, options.after);
+        const check = await this.log.check(channel, from);
+        if (check === 'future') throw resumeInvalid('it is beyond the newest event of its stream');
+        if (check === 'gap') throw resumeGap();
+      }
+      const stop = await this.log.listen(channel, (event) => handler(event.payload, formatEventId(channel, event.position)), from);
+      return async () => stop();
+    } catch (error) {
+      if (error instanceof RedisUnavailableError) {
+        this.logger.warn({ channel, reason: error.reason, detail: error.message }, 'event stream not readable; subscription refused');
+        throw roamError('SUBSCRIPTION_UPSTREAM_ERROR', 'The event stream is not available right now; resubscribe with backoff.', { reason: 'event stream unavailable' });
+      }
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
+    this.log.close();
     this.channels.close();
     await this.connections.close();
   }

@@ -3,3 +3,5 @@ export * from './InMemoryPubSub';
 export * from './RedisPubSub';
 export * from './eventIterator';
 export * from './createPubSub';
+export * from './resumeErrors';
+export * from './resumeRequest';
