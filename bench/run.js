@@ -61,6 +61,8 @@ const S = {
   lists: env.BENCH_LISTS !== '0',
   /** The push bridge measurements of bench/push.js (issue 17) unless BENCH_PUSH=0. */
   push: env.BENCH_PUSH !== '0',
+  /** The response-cache and delta measurements of bench/responseCache.js (issue 14) unless BENCH_RCACHE=0. */
+  rcache: env.BENCH_RCACHE !== '0',
   ceiling: env.BENCH_CEILING !== '0',
   roamEnv: json('BENCH_ROAM_ENV', {}),
   /** Roam in production settings (issue 6 item 1) unless BENCH_ROAM_PRODUCTION=0; each variable below still overrides. */
@@ -570,6 +572,11 @@ async function main() {
     results.push = runPushBench();
     log(`  ${JSON.stringify(results.push)}`);
   }
+  if (S.rcache) {
+    log('response cache: bench/responseCache.js (benchmark query cold vs hot, delta bytes after a one-field change)');
+    results.responseCache = runScriptBench('responseCache.js');
+    log(`  ${JSON.stringify(results.responseCache)}`);
+  }
 
   summarize(results, entries(S));
   const stamp = started.toISOString().replace(/[:.]/g, '-');
@@ -608,6 +615,17 @@ function runPushBench() {
     return JSON.parse(r.stdout);
   } catch {
     return { invalid: `bench/push.js printed no JSON: ${r.stdout.slice(0, 200)}` };
+  }
+}
+
+/** Runs a bench script that prints one JSON line on stdout, in its own process. @returns its result, or `{ invalid }`. */
+function runScriptBench(script) {
+  const r = spawnSync(process.execPath, [join(__dirname, script)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60_000 });
+  if (r.status !== 0) return { invalid: `bench/${script} ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}` };
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  } catch {
+    return { invalid: `bench/${script} printed no JSON: ${r.stdout.slice(0, 200)}` };
   }
 }
 
@@ -734,6 +752,19 @@ function printTable(results) {
         `${x.receivedPushes}/${x.expectedPushes} pushes, ${x.duplicates} duplicates, ${x.notificationsPerSecond} notifications/s, event to push p50 ${x.eventToPushMs.p50} ms p99 ${x.eventToPushMs.p99} ms`;
       lines.push(`  burst: ${f(p.burst)}`);
       lines.push(`  paced: ${f(p.paced)}`);
+    }
+  }
+  if (results.responseCache) {
+    const c = results.responseCache;
+    lines.push(`\nResponse cache (bench/responseCache.js, benchmark query, ${c.settings?.connections ?? '?'} connections; BENCH_RCACHE=0 skips):`);
+    if (c.invalid) lines.push(`  no figures: ${c.invalid}`);
+    else {
+      for (const [name, x] of Object.entries(c.load))
+        lines.push(
+          `  ${name.padEnd(14)} ${x.invalid ? `no figure (${x.invalid})` : `${x.rps} req/s, p99 ${x.p99} ms, ${x.cpuMsPerRequest} ms CPU/req (gateway), cache states after: ${JSON.stringify(x.cacheStates)}`}`,
+        );
+      for (const [name, d] of Object.entries(c.delta))
+        lines.push(`  delta after one setInStock, ${name}: ${d.deltaBytes} bytes (${d.patchOperations} patch operations) vs ${d.fullBytes} bytes full = ${round(d.ratio * 100, 1)}% (target ≤ 10%)`);
     }
   }
   if (results.medians['roam-unprotected'] && results.medians.roam) {

@@ -160,6 +160,10 @@ export const ERROR_CODES = {
     description: 'Push bridge: no registration has this id (never registered, deleted, its token was unregistered by APNs/FCM, or its persisted subscription was revoked).',
   },
   PUSH_STORE_UNAVAILABLE: { status: 503, description: 'Push bridge: Redis did not answer in time; nothing was changed; retry (`Retry-After: 1`).' },
+  CACHE_ADMIN_UNAUTHORIZED: {
+    status: 401,
+    description: '`POST /admin/cache/invalidate` without `Authorization: Bearer <RESPONSE_CACHE_ADMIN_TOKEN>` (or with another token); nothing was invalidated.',
+  },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

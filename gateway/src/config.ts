@@ -9,6 +9,7 @@ import { DEV_CONSOLE_ENV_SHAPE, devConsoleSettingsFromEnv, type DevConsoleSettin
 import { OBSERVABILITY_ENV_SHAPE, observabilitySettingsFromEnv, type ObservabilitySettings } from './observability/observabilityEnv';
 import { IDEMPOTENCY_ENV_SHAPE, idempotencySettingsFromEnv, type IdempotencySettings } from './idempotency/idempotencyEnv';
 import { PUSH_ENV_SHAPE, pushSettingsFromEnv, type PushSettings } from './push/pushEnv';
+import { RESPONSE_CACHE_ENV_SHAPE, responseCacheSettingsFromEnv, type ResponseCacheSettings } from './responseCache/responseCacheEnv';
 
 /** Roam gateway settings, read once at start from the environment. The README lists each with its default. */
 export interface GatewayConfig {
@@ -100,6 +101,8 @@ export interface GatewayConfig {
   readonly idempotency: IdempotencySettings;
   /** The developer console and GraphiQL sandbox (`DEV_CONSOLE`, `DEV_CONSOLE_TOKEN`, `NODE_ENV`). */
   readonly devConsole: DevConsoleSettings;
+  /** Response cache and delta updates (README "Response cache and delta updates"). */
+  readonly responseCache: ResponseCacheSettings;
   /** Persisted queries (README "Persisted queries"). */
   readonly persistedQueries: {
     /** `off` | `apq` (Apollo's automatic persisted queries) | `safelist` (only pushed operations run). `PERSISTED_QUERIES`; @default "apq" */
@@ -209,6 +212,7 @@ const schema = z.object({
   ...IDEMPOTENCY_ENV_SHAPE,
   ...DEV_CONSOLE_ENV_SHAPE,
   ...PUSH_ENV_SHAPE,
+  ...RESPONSE_CACHE_ENV_SHAPE,
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -289,6 +293,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     clientVersions: clientVersionSettingsFromEnv(c),
     idempotency: idempotencySettingsFromEnv(c),
     push,
+    responseCache: responseCacheSettingsFromEnv(c),
     corsOrigins: c.CORS_ORIGINS === undefined || (Array.isArray(c.CORS_ORIGINS) && c.CORS_ORIGINS.length === 0) ? undefined : c.CORS_ORIGINS === '*' ? '*' : Object.freeze([...c.CORS_ORIGINS]),
   });
 }

@@ -9,7 +9,7 @@
  * | --- | --- | --- |
  * | `pq` | persisted queries (gateway, `roam-pq`) | `op:<id>`, `op:<id>:clients`, `ops`, `scopes`, `scope:<token>`, `apq:<id>`, channel `revoked` (`persisted-queries/src/store/redisKeys.ts`); the whole `<prefix>pq:` can be replaced by `PERSISTED_QUERIES_KEY_PREFIX`; hash-tagged in Cluster mode |
  * | `events` | subgraph event notifications | channel `stream-appended:<channel>` after each append to a stream (`RedisEventLog`, used by `subgraphs/kit/src/pubsub/RedisPubSub.ts`) |
- * | `cache` | response and entity caches (reserved) | — |
+ * | `cache` | response cache and delta base versions (gateway) | `m:<key>`, `r:<key>`, `i:<index>`, `x:<index>`, `b:<op>`, `b:<op>:<etag>`, channel `invalidate` (`gateway/src/responseCache/ResponseCacheStore.ts`); prefix `RESPONSE_CACHE_KEY_PREFIX` |
  * | `idem` | idempotency keys of mutations (reserved) | — |
  * | `rate` | rate-limit counters (reserved) | — |
  * | `stream` | durable event streams for resumable subscriptions | `{<channel>}`, e.g. `{reviews:REVIEW_ADDED}`: one Redis Stream per channel, hash-tagged by its own name (`RedisEventLog.ts`) |

@@ -6,6 +6,7 @@ import type { SubscriptionPlan, SupergraphSnapshot } from '../supergraph/Supergr
 import { InflightCoalescer } from '../upstream/InflightCoalescer';
 import type { CacheHint, SubgraphRequest, UpstreamEvent } from '../upstream';
 import type { Upstreams } from '../upstream/Upstreams';
+import { collectEntityTags } from './collectEntityTags';
 import { deepMerge, executePlan, type SubgraphCall } from './executePlan';
 import { introspectionDocument } from './introspectionDocument';
 import { requestSharingKey } from './sharingKeys';
@@ -33,6 +34,10 @@ export interface Execution {
   readonly errors: readonly GraphQLError[];
   /** Hints of the subgraph replies that sent `Cache-Control` (they restrict the response's policy). */
   readonly hints: readonly CacheHint[];
+  /** The entities the data holds (`Type:key`, or `Type` for one without its key), when `collectEntityTags` is on ({@link collectEntityTags}). */
+  readonly entities?: readonly string[];
+  /** When the execution started (ms since the epoch; callers sharing it through coalescing may have arrived later). */
+  readonly startedAt?: number;
 }
 
 /** Settings of {@link RoamExecutor}. */
@@ -58,6 +63,8 @@ export interface RoamExecutorOptions {
   readonly maxResponseFields?: number;
   /** Told about each query plan a query or mutation runs, and how long getting it took in ms (cached plans too); tracing's plan span. Must not throw. @default none */
   readonly onPlan?: (plan: QueryPlan, durationMs: number) => void;
+  /** Name the entities of each query and mutation result ({@link Execution.entities}) for the response cache. @default false */
+  readonly collectEntityTags?: boolean;
 }
 
 /**
@@ -139,6 +146,7 @@ export class RoamExecutor {
     }
     // An empty plan for an operation that asks for data: the planner could not plan it (issue 19).
     if (!plan.node) assertEmptyPlanAllowed(op.document, op.operation, op.coercedVariables);
+    const startedAt = Date.now();
     const errors: GraphQLError[] = [];
     const hints: CacheHint[] = [];
     const operationType = op.operation.operation === 'mutation' ? 'mutation' : 'query';
@@ -158,7 +166,8 @@ export class RoamExecutor {
       if (result.errors) errors.push(...result.errors);
     }
     const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors, this.options.maxResponseFields);
-    return { data, errors, hints };
+    if (!this.options.collectEntityTags) return { data, errors, hints };
+    return { data, errors, hints, startedAt, entities: collectEntityTags(snapshot.apiSchema, snapshot.supergraphSchema, op.document, op.operation, merged) };
   }
 }
 
