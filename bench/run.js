@@ -63,6 +63,8 @@ const S = {
   push: env.BENCH_PUSH !== '0',
   /** The response-cache and delta measurements of bench/responseCache.js (issue 14) unless BENCH_RCACHE=0. */
   rcache: env.BENCH_RCACHE !== '0',
+  /** The @defer and multipart subscription measurements of bench/defer.js (issue 16) unless BENCH_DEFER=0. */
+  defer: env.BENCH_DEFER !== '0',
   ceiling: env.BENCH_CEILING !== '0',
   roamEnv: json('BENCH_ROAM_ENV', {}),
   /** Roam in production settings (issue 6 item 1) unless BENCH_ROAM_PRODUCTION=0; each variable below still overrides. */
@@ -578,6 +580,12 @@ async function main() {
     log(`  ${JSON.stringify(results.responseCache)}`);
   }
 
+  if (S.defer) {
+    log('defer: time to first part with a 500 ms subgraph, multipart vs graphql-ws fan-out at 1,000 subscribers (bench/defer.js)');
+    results.defer = runDeferBench();
+    log(`  ${JSON.stringify(results.defer)}`);
+  }
+
   summarize(results, entries(S));
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const outDir = join(__dirname, 'results');
@@ -588,6 +596,27 @@ async function main() {
   if (results.rounds.length > 0 || Object.keys(results.scenarios).length > 0) printTable(results);
   if (results.user) printUserRounds(results.user);
   console.log(`\nwrote bench/results/${stamp}.json and bench/results/${stamp}.svg`);
+}
+
+/**
+ * Runs bench/defer.js in its own process (its own subgraphs and gateway on free ports).
+ * @returns its JSON figures, or `{ invalid }` with the reason when it fails.
+ */
+function runDeferBench() {
+  const r = spawnSync(process.execPath, [join(__dirname, 'defer.js')], {
+    cwd: ROOT,
+    env: { ...env, BENCH_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 15 * 60_000,
+  });
+  if (r.status !== 0) return { invalid: `bench/defer.js ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}` };
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return { invalid: `bench/defer.js printed no JSON: ${r.stdout.slice(0, 200)}` };
+  }
 }
 
 /**

@@ -70,7 +70,11 @@ export const ERROR_CODES = {
     description: "A method other than GET or POST was used on `/graphql`; the `Allow` header lists what works. (A mutation over GET gets Apollo Server's 405 `BAD_REQUEST` with `Allow: POST`.)",
   },
   NOT_FOUND: { status: 404, description: 'No route at this path (the GraphQL endpoint is `/graphql`).' },
-  SUBSCRIPTION_REQUIRES_WEBSOCKET: { status: 400, description: 'A subscription was sent over HTTP; subscriptions are served over WebSocket (`graphql-transport-ws`) on the same `/graphql` path.' },
+  SUBSCRIPTION_REQUIRES_WEBSOCKET: {
+    status: 400,
+    description:
+      'A subscription was sent over HTTP without `Accept: multipart/mixed;subscriptionSpec=1.0` (or with GET); subscriptions are served over WebSocket (`graphql-transport-ws`) or as Apollo multipart HTTP subscriptions (POST) on the same `/graphql` path.',
+  },
   SUBSCRIPTION_SCHEMA_RELOAD: {
     status: 200,
     description: 'WebSocket `error` message: the supergraph was reloaded and this subscription no longer has the same plan (or no longer validates); resubscribe (Apollo Router).',
@@ -80,7 +84,11 @@ export const ERROR_CODES = {
     description:
       'WebSocket `error` message: the subgraph that owns the subscription field could not be reached or its stream broke; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.',
   },
-  TOO_MANY_SUBSCRIPTIONS: { status: 200, description: 'WebSocket `error` message: the connection already runs `SUBSCRIPTION_MAX_PER_CONNECTION` subscriptions.' },
+  TOO_MANY_SUBSCRIPTIONS: {
+    status: 200,
+    description:
+      'WebSocket `error` message: the connection already runs `SUBSCRIPTION_MAX_PER_CONNECTION` subscriptions; over HTTP (429): the client already holds `SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT` multipart subscriptions.',
+  },
   SUBSCRIPTION_OVERFLOW: {
     status: 200,
     description:

@@ -55,6 +55,8 @@ export interface GatewayConfig {
   readonly subscriptionResumeBuffer: number;
   /** How long a shared subscription with resumable events stays open after its last subscriber left, in ms, so clients that reconnect within it (a reconnect storm, a rolling restart) resume from memory instead of replaying through the subgraph. `SUBSCRIPTION_RESUME_LINGER_MS`; @default 0 */
   readonly subscriptionResumeLingerMs: number;
+  /** Interval of `{}` heartbeat parts on a multipart HTTP subscription (Apollo's protocol; Apollo Router sends one every 5 s), in ms. `MULTIPART_HEARTBEAT_MS`; @default 5000 */
+  readonly multipartHeartbeatMs: number;
   /** Who executes query plans: `apollo` (Apollo Gateway) or `roam` (Roam's executor, `executor/`). `EXECUTOR`; @default "roam" */
   readonly executor: 'apollo' | 'roam';
   /** With `EXECUTOR=roam`: identical in-flight queries share one execution, identical subgraph query fetches one HTTP call. `COALESCE_INFLIGHT`; @default true */
@@ -206,6 +208,7 @@ const schema = z.object({
   SUBSCRIPTION_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
   SUBSCRIPTION_RESUME_BUFFER: int(0, 100_000).default(256),
   SUBSCRIPTION_RESUME_LINGER_MS: int(0, 600_000).default(0),
+  MULTIPART_HEARTBEAT_MS: int(10, 600_000).default(5_000),
   ...OBSERVABILITY_ENV_SHAPE,
   ...CORS_ENV_SHAPE,
   ...CLIENT_VERSIONS_ENV_SHAPE,
@@ -288,6 +291,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     subscriptionMaxBufferedBytes: c.SUBSCRIPTION_MAX_BUFFERED_BYTES,
     subscriptionResumeBuffer: c.SUBSCRIPTION_RESUME_BUFFER,
     subscriptionResumeLingerMs: c.SUBSCRIPTION_RESUME_LINGER_MS,
+    multipartHeartbeatMs: c.MULTIPART_HEARTBEAT_MS,
     observability: observabilitySettingsFromEnv(c),
     devConsole: devConsoleSettingsFromEnv(c),
     clientVersions: clientVersionSettingsFromEnv(c),

@@ -8,6 +8,7 @@ import type { CacheHint, SubgraphRequest, UpstreamEvent } from '../upstream';
 import type { Upstreams } from '../upstream/Upstreams';
 import { collectEntityTags } from './collectEntityTags';
 import { deepMerge, executePlan, type SubgraphCall } from './executePlan';
+import { executeIncremental, type IncrementalExecution } from './executeIncremental';
 import { introspectionDocument } from './introspectionDocument';
 import { requestSharingKey } from './sharingKeys';
 import { assertEmptyPlanAllowed } from './rewritePlan';
@@ -121,6 +122,28 @@ export class RoamExecutor {
     );
     const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors, this.options.maxResponseFields);
     return { data, errors, hints };
+  }
+
+  /**
+   * Executes a query or mutation with `@defer` incrementally (issue 16): see {@link executeIncremental}.
+   * Never shared with identical in-flight requests.
+   *
+   * @returns the initial payload once the primary blocks are done, and the deferred payloads as they finish.
+   * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`; Error for a bug.
+   */
+  executeIncremental(snapshot: SupergraphSnapshot, op: ExecutableOperation): Promise<IncrementalExecution> {
+    const plan = snapshot.plan(op.document, op.operationName, op.documentHash);
+    const hints: CacheHint[] = [];
+    const operationType = op.operation.operation === 'mutation' ? 'mutation' : 'query';
+    return executeIncremental({
+      snapshot,
+      op,
+      plan,
+      call: this.caller(snapshot, operationType, false, hints),
+      hints,
+      maxResponseFields: this.options.maxResponseFields ?? Number.POSITIVE_INFINITY,
+      logger: this.options.logger,
+    });
   }
 
   private caller(snapshot: SupergraphSnapshot, operationType: 'query' | 'mutation' | 'subscription', coalesce: boolean, hints: CacheHint[], idempotencyKey?: string): SubgraphCall {

@@ -1,4 +1,4 @@
-import type { FetchDataRewrite, FetchNode, PlanNode, QueryPlanSelectionNode } from '@apollo/query-planner';
+import type { DeferNode, FetchDataRewrite, FetchNode, PlanNode, QueryPlanSelectionNode } from '@apollo/query-planner';
 import { downstreamError, isRoamError } from '@roam/errors';
 import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
 import { subgraphMalformedError } from '../upstream/subgraphFailure';
@@ -21,7 +21,18 @@ export interface PlanContext {
   readonly call: SubgraphCall;
   /** Errors collected so far (subgraph errors with paths into the client's response). */
   readonly errors: GraphQLError[];
+  /**
+   * Runs a `Defer` node incrementally (`executeIncremental.ts`); without it the deferred blocks run inline
+   * after the primary block and everything lands in one response.
+   */
+  readonly defer?: DeferHandler;
 }
+
+/**
+ * Runs a `Defer` node: `runChild` executes a sub-plan against the same data, its errors going to `errors`.
+ * @param context - the context the node was reached with (its `errors` are the enclosing part's).
+ */
+export type DeferHandler = (node: DeferNode, context: PlanContext, runChild: (child: PlanNode, errors: GraphQLError[]) => Promise<void>) => Promise<void>;
 
 type Obj = Record<string, unknown>;
 
@@ -32,7 +43,8 @@ type Obj = Record<string, unknown>;
  * path. Follows the semantics of `@apollo/gateway`'s `executeQueryPlan` (input/output rewrites,
  * error paths), without tracing spans.
  *
- * @throws Error for `Defer` nodes (not supported by this executor).
+ * `Defer` nodes run through `context.defer`, else inline: the primary block, then the deferred blocks (each
+ * after the blocks it depends on), all into the same data.
  */
 export async function executePlan(node: PlanNode | undefined, context: PlanContext, data: Obj = Object.create(null) as Obj): Promise<Obj> {
   if (node) await run(node, context, data, [], [{ obj: data, at: undefined }]);
@@ -85,13 +97,70 @@ async function run(node: PlanNode, context: PlanContext, root: Obj, path: (strin
     case 'Fetch':
       await fetch(node, context, root, path, targets);
       return;
-    case 'Defer':
-      throw new Error('@defer is not supported by the Roam executor');
+    case 'Defer': {
+      const runChild = (child: PlanNode, errors: GraphQLError[]): Promise<void> => run(child, errors === context.errors ? context : { ...context, errors }, root, path, targets);
+      if (context.defer) return context.defer(node, context, runChild);
+      await runDeferInline(node, (child) => runChild(child, context.errors));
+      return;
+    }
     default: {
       const unknown: never = node;
       throw new Error(`unknown plan node ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** Fetch ids (`FetchNode.id`) inside a plan node. */
+export function fetchIds(node: PlanNode | undefined, out = new Set<string>()): Set<string> {
+  if (!node) return out;
+  switch (node.kind) {
+    case 'Fetch':
+      if (node.id !== undefined) out.add(node.id);
+      break;
+    case 'Sequence':
+    case 'Parallel':
+      for (const n of node.nodes) fetchIds(n, out);
+      break;
+    case 'Flatten':
+      fetchIds(node.node, out);
+      break;
+    case 'Condition':
+      fetchIds(node.ifClause, out);
+      fetchIds(node.elseClause, out);
+      break;
+    case 'Defer':
+      fetchIds(node.primary.node, out);
+      for (const d of node.deferred) fetchIds(d.node, out);
+      break;
+  }
+  return out;
+}
+
+/**
+ * The blocks of a `Defer` node each deferred block waits for: the siblings holding a fetch whose id it
+ * `depends` on (the primary block has always finished before any deferred block starts).
+ * @returns for each deferred block (same order), the indexes of the sibling blocks it waits for.
+ */
+export function deferredDependencies(node: DeferNode): number[][] {
+  const ids = node.deferred.map((d) => fetchIds(d.node));
+  return node.deferred.map((d, i) => {
+    const wanted = d.depends.map((x) => x.id);
+    return ids.flatMap((set, j) => (j !== i && wanted.some((id) => set.has(id)) ? [j] : []));
+  });
+}
+
+/** Runs a `Defer` node inline: primary block, then every deferred block once its dependencies finished. */
+async function runDeferInline(node: DeferNode, runChild: (child: PlanNode) => Promise<void>): Promise<void> {
+  if (node.primary.node) await runChild(node.primary.node);
+  const deps = deferredDependencies(node);
+  const done: Promise<void>[] = [];
+  node.deferred.forEach((d, i) => {
+    done[i] = (async () => {
+      for (const j of deps[i]!) if (j < i) await done[j];
+      if (d.node) await runChild(d.node);
+    })();
+  });
+  await Promise.all(done);
 }
 
 function collectAtPath(value: unknown, path: readonly (string | number)[], i: number, at: PathLink | undefined, out: Target[]): void {

@@ -106,6 +106,31 @@ export function shapeResponse(
   return out === BUBBLE ? null : out;
 }
 
+/**
+ * Shapes one object of the response with some selection sets (a deferred fragment's, incremental delivery),
+ * as {@link shapeResponse} shapes the root: same field order, aliases, null propagation (bubbling stops at
+ * the object: the result is then null) and limits.
+ *
+ * @param type - the object's runtime type in the API schema.
+ * @param path - the object's path in the response (errors point below it).
+ * @returns the shaped object, or null when a non-null field inside it was null.
+ * @throws RoamError `RESPONSE_TOO_LARGE` past `maxFields`.
+ */
+export function shapeSelection(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  type: ShapeType,
+  selectionSets: readonly SelectionSetNode[],
+  variables: Record<string, unknown>,
+  data: Obj,
+  path: readonly (string | number)[],
+  errors: GraphQLError[],
+  maxFields = Number.POSITIVE_INFINITY,
+): Obj | null {
+  const out = new Shaper(schema, infoOf(document), variables, errors, maxFields).object(type, selectionSets, data, [...path]);
+  return out === BUBBLE ? null : out;
+}
+
 class Shaper {
   /** Fields shaped so far (object keys and list items). */
   private fields = 0;

@@ -14,6 +14,7 @@ import { encodeResponseBody, type CompressionOptions } from './encodeResponseBod
 import { etagOf, ifNoneMatchMatches, representationTag } from './etag';
 import { negotiateContentEncoding } from './negotiateContentEncoding';
 import { negotiateMediaType } from './negotiateMediaType';
+import { negotiateMultipart, sendMultipart, type MultipartOptions } from './multipart';
 import { registerBodyParsers } from './registerBodyParsers';
 
 /** What {@link registerGraphQLRoute} needs. */
@@ -32,6 +33,8 @@ export interface GraphQLRouteOptions {
   readonly limitsFor: (clientName: string | undefined) => { readonly maxBatchSize: number; readonly maxBodyBytes: number; readonly mode: LimitsMode };
   /** Told about every finished `/graphql` exchange (metrics, access log), after the response was written; must not throw. @default none */
   readonly onExchange?: (exchange: GraphQLExchange) => void;
+  /** Multipart responses (`@defer`, Apollo's multipart subscriptions; issue 16). @default off: everything is answered at once */
+  readonly multipart?: MultipartOptions;
   /** Runs each request's handler (tracing: inside the request's span); `statusOf` gives the response status once it returned. @default run directly */
   readonly aroundHandler?: <T>(request: FastifyRequest, run: () => Promise<T>, statusOf: () => number) => Promise<T>;
   /** Idempotency keys (the pipeline's `aroundExecute`): replays are sent from it, and executed keyed responses stored in it before sending. @default none */
@@ -113,6 +116,8 @@ function headerMap(request: FastifyRequest): Map<string, string> {
  * - Responses: JSON by default; `application/graphql-response+json` (GraphQL over HTTP media type and status
  *   codes) or MessagePack by `Accept`, 406 `NOT_ACCEPTABLE` otherwise; brotli or gzip by `Accept-Encoding`
  *   above `compression.minBytes`; `Vary: Accept, Accept-Encoding`.
+ * - With `multipart` set, `multipart/mixed` streams by `Accept` (issue 16): `@defer` in the deferSpec=20220824 or
+ *   incremental v0.2 format, and Apollo's multipart HTTP subscriptions ({@link sendMultipart}); a single entry only.
  * - `Cache-Control` from cache hints (set per entry by the cache-control plugin; a batch gets the most
  *   restrictive); a strong `ETag` per representation unless `no-store` (mutations, errors: {@link representationTag});
  *   `If-None-Match` with a tag of the current data in any representation → 304 Not Modified without a body.
@@ -137,7 +142,10 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    const mediaType = negotiateMediaType(header(request.headers.accept));
+    const multipart = options.multipart ? negotiateMultipart(header(request.headers.accept)) : { defer: false, incrementalV02: false, subscription: false };
+    const wantsMultipart = multipart.defer || multipart.incrementalV02 || multipart.subscription;
+    // A client that accepts only multipart still gets JSON for an operation with nothing to stream.
+    const mediaType = negotiateMediaType(header(request.headers.accept)) ?? (wantsMultipart ? 'application/json' : null);
     if (mediaType === null) {
       return sendError(reply, 'NOT_ACCEPTABLE', `Accept ${JSON.stringify(header(request.headers.accept))} allows none of application/json, application/graphql-response+json, application/msgpack.`, {
         accept: header(request.headers.accept),
@@ -196,9 +204,15 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       const replayed = results.flatMap((r, i) => (r.headers.has(IDEMPOTENT_REPLAYED_HEADER) ? [i] : []));
       if (replayed.length > 0) void reply.header(IDEMPOTENT_REPLAYED_HEADER, replayed.join(', '));
     } else {
-      const info: RequestInfo = { ...base, inBatch: false };
+      const info: RequestInfo = { ...base, inBatch: false, ...(multipart.subscription ? { multipartSubscription: true } : {}) };
       if (options.onExchange) stateOf(request).request = info;
-      const result: OperationResult = await options.pipeline.run(raw, info);
+      const outcome = wantsMultipart && options.multipart ? await options.pipeline.runMultipart(raw, info, multipart.defer || multipart.incrementalV02) : undefined;
+      if (outcome && outcome.kind !== 'result') {
+        // deferSpec=20220824 (Apollo Router's, Apollo iOS/Kotlin) wins when both formats are accepted
+        const format = multipart.defer ? 'deferSpec' : 'v0.2';
+        return sendMultipart(reply, outcome, negotiateContentEncoding(header(request.headers['accept-encoding'])), options.multipart!, { vary: VARY }, format);
+      }
+      const result: OperationResult = outcome ? outcome.result : await options.pipeline.run(raw, info);
       const replay = options.idempotency?.replayOf(result);
       if (replay) {
         if (options.onExchange) Object.assign(stateOf(request), { code: undefined, uncompressedBytes: replay.body.length, contentEncoding: replay.headers['content-encoding'] ?? 'identity' });

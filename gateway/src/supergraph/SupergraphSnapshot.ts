@@ -6,6 +6,7 @@ import { schemaFromSupergraph } from '@roam/operation-limits';
 import { getOperationAST, GraphQLError, Kind, parse, specifiedRules, validate, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { PlanRewriter } from '../executor/rewritePlan';
+import { labelDefers } from '../executor/deferDocument';
 
 /** A subscription operation planned against one supergraph. */
 export interface SubscriptionPlan {
@@ -52,6 +53,12 @@ export class SupergraphSnapshot {
   readonly apiSchemaInternal: Schema;
   /** API schema (graphql-js): validation, variable coercion, introspection, response shaping. */
   readonly apiSchema: GraphQLSchema;
+  /**
+   * The API schema with the `@defer` directive defined: what documents are validated against (incremental
+   * delivery). Introspection answers from `apiSchema`, without `@defer`, as Apollo Gateway does (Apollo iOS
+   * and Kotlin codegen define `@defer` themselves).
+   */
+  readonly validationSchema: GraphQLSchema;
   /** Supergraph schema (graphql-js): type conditions of `@requires` inputs and rewrites. */
   readonly supergraphSchema: GraphQLSchema;
   /** The cost model's schema: the SDL's own AST, so `@cost`/`@listSize` survive. */
@@ -75,9 +82,11 @@ export class SupergraphSnapshot {
     this.version = version;
     this.apiSchemaInternal = supergraph.apiSchema();
     this.apiSchema = this.apiSchemaInternal.toGraphQLJSSchema();
+    this.validationSchema = this.apiSchemaInternal.toGraphQLJSSchema({ includeDefer: true });
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     this.costSchema = schemaFromSupergraph(sdl);
-    this.planner = new QueryPlanner(supergraph);
+    // @defer: the planner splits deferred fragments into `Defer` nodes (issue 16; Apollo Router's `defer_support`).
+    this.planner = new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } });
     this.rewriter = PlanRewriter.forSupergraph(sdl);
     const subgraphs = new Map<string, string>();
     for (const sg of supergraph.subgraphs()) subgraphs.set(sg.name, sg.url ?? '');
@@ -105,7 +114,7 @@ export class SupergraphSnapshot {
         checked = { errors: [roamError('GRAPHQL_PARSE_FAILED', e.message, {}, { source: e.source, positions: e.positions })] };
       }
       if (document) {
-        const errors = validate(this.apiSchema, document, specifiedRules);
+        const errors = validate(this.validationSchema, document, specifiedRules);
         checked = errors.length > 0 ? { errors: errors.map((e) => roamError('GRAPHQL_VALIDATION_FAILED', e.message, {}, { nodes: e.nodes })) } : { document };
       }
       this.documents.set(hash, checked!);
@@ -114,8 +123,10 @@ export class SupergraphSnapshot {
   }
 
   /**
-   * The query plan of an operation, built by `@apollo/query-planner` once per document and operation name,
-   * then rewritten where the planner is known to be wrong ({@link PlanRewriter}).
+   * The query plan of an operation, built by `@apollo/query-planner` once per document and operation name.
+   * Every `@defer` without a label is planned with a generated one ({@link labelDefers}), so each `Deferred`
+   * node of the plan names the fragment it delivers. The plan is then rewritten where the planner is known to
+   * be wrong ({@link PlanRewriter}).
    *
    * @param document - a validated document.
    * @param operationName - the selected operation's name, if any.
@@ -126,7 +137,7 @@ export class SupergraphSnapshot {
     const key = hash === undefined ? undefined : `${operationName ?? ''}\u0000${hash}`;
     let plan = key === undefined ? undefined : this.plans.get(key);
     if (!plan) {
-      const planned = withoutIntrospection(document);
+      const planned = withoutIntrospection(labelDefers(document));
       if (planned) {
         const operation = operationFromDocument(this.apiSchemaInternal, planned, { operationName, validate: false });
         plan = this.planner.buildQueryPlan(operation);
