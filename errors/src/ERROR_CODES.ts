@@ -124,6 +124,11 @@ export const ERROR_CODES = {
     description:
       'The response would hold more than `MAX_RESPONSE_FIELDS` fields (object keys and list items, counted while it is built, so it stops early); nothing of it is sent. Ask for less: fewer aliases, smaller pages; `extensions.limit` is the bound.',
   },
+  QUERY_PLANNING_FAILED: {
+    status: 400,
+    description:
+      'The operation validates but the query planner found no way to fetch some of its fields from the subgraphs (e.g. a field only an interface object with a non-resolvable key provides); nothing ran (Apollo Router).',
+  },
   IDEMPOTENCY_KEY_INVALID: {
     status: 400,
     description:

@@ -61,6 +61,10 @@ export interface GatewayConfig {
   readonly executor: 'apollo' | 'roam';
   /** With `EXECUTOR=roam`: identical in-flight queries share one execution, identical subgraph query fetches one HTTP call. `COALESCE_INFLIGHT`; @default true */
   readonly coalesceInflight: boolean;
+  /** With `EXECUTOR=roam`: identical in-flight queries (same scope) share one execution. `COALESCE_REQUESTS`; @default the value of COALESCE_INFLIGHT */
+  readonly coalesceRequests: boolean;
+  /** With `EXECUTOR=roam`: identical in-flight subgraph query fetches share one HTTP call, across requests and users. `COALESCE_SUBGRAPH_FETCHES`; @default the value of COALESCE_INFLIGHT */
+  readonly coalesceSubgraphFetches: boolean;
   /** Most fields (object keys and list items) one response may hold; the executor stops building it past this with `RESPONSE_TOO_LARGE`. `MAX_RESPONSE_FIELDS`; @default 500000 */
   readonly maxResponseFields: number;
   /**
@@ -177,6 +181,8 @@ const schema = z.object({
   ...LIMITS_ENV_SHAPE,
   EXECUTOR: z.enum(['apollo', 'roam']).default('roam'),
   COALESCE_INFLIGHT: z.enum(['true', 'false']).default('true'),
+  COALESCE_REQUESTS: z.enum(['true', 'false']).optional(),
+  COALESCE_SUBGRAPH_FETCHES: z.enum(['true', 'false']).optional(),
   MAX_RESPONSE_FIELDS: int(1, 1_000_000_000).default(500_000),
   PERSISTED_QUERIES: z.enum(['off', 'apq', 'safelist']).default('apq'),
   REDIS_URL: z
@@ -266,6 +272,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     limits: limitsSettingsFromEnv(c),
     executor: c.EXECUTOR,
     coalesceInflight: c.COALESCE_INFLIGHT === 'true',
+    coalesceRequests: (c.COALESCE_REQUESTS ?? c.COALESCE_INFLIGHT) === 'true',
+    coalesceSubgraphFetches: (c.COALESCE_SUBGRAPH_FETCHES ?? c.COALESCE_INFLIGHT) === 'true',
     maxResponseFields: c.MAX_RESPONSE_FIELDS,
     persistedQueries: Object.freeze({
       mode: c.PERSISTED_QUERIES,

@@ -113,7 +113,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   });
   const roamExecutor = new RoamExecutor({
     upstreams,
-    coalesceInflight: config.coalesceInflight,
+    coalesceRequests: config.coalesceRequests,
+    coalesceFetches: config.coalesceSubgraphFetches,
     maxResponseFields: config.maxResponseFields,
     onPlan: tracing?.onPlan,
     collectEntityTags: config.responseCache.enabled,
