@@ -345,7 +345,8 @@ describe('load shedding and drain', () => {
     faulty.mode = 'slow';
     faulty.delayMs = 500;
     const inflight = postGraphQL(r.url, QUERY(2));
-    await sleep(150);
+    // In flight means the gateway is already waiting on inventory (on a loaded machine 150 ms may not be enough).
+    while (faulty.requests < 1) await sleep(10);
     const closing = r.gateway.close();
     await sleep(50);
     await expect(postGraphQL(r.url, QUERY(1))).rejects.toThrow();
