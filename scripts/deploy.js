@@ -252,7 +252,7 @@ function probe(path, periodSeconds, failureThreshold) {
 }
 
 /** @returns a Deployment and its ClusterIP Service for one process of the image (same name as its docker-compose service, so the supergraph's URLs resolve). */
-function workload(name, { image = 'roam:latest', command, port, portName = 'http', env, replicas = 1, readiness, liveness, volumes, volumeMounts, extraSpec = {} }) {
+function workload(name, { image = 'roam:latest', command, port, portName = 'http', env, replicas = 1, readiness, liveness, lifecycle, volumes, volumeMounts, extraSpec = {} }) {
   const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'roam' };
   return [
     {
@@ -275,6 +275,7 @@ function workload(name, { image = 'roam:latest', command, port, portName = 'http
                 ...(env ? { env: envList(env) } : {}),
                 ...(readiness ? { readinessProbe: readiness } : {}),
                 ...(liveness ? { livenessProbe: liveness } : {}),
+                ...(lifecycle ? { lifecycle } : {}),
                 ...(volumeMounts ? { volumeMounts } : {}),
               },
             ],
@@ -338,10 +339,12 @@ function renderKubernetes() {
       replicas: null, // the HorizontalPodAutoscaler owns the count
       readiness: probe('/ready', 5, 2),
       liveness: probe('/health', 10, 3),
+      // give the endpoints controller time to take the pod out of the Service before SIGTERM starts the drain
+      lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
       volumes: [{ name: 'supergraph', configMap: { name: 'roam-supergraph' } }],
       // the whole directory (not subPath): kubelet swaps the file when the ConfigMap changes and the gateway hot-reloads it
       volumeMounts: [{ name: 'supergraph', mountPath: '/config', readOnly: true }],
-      // SHUTDOWN_GRACE_MS (10 s) of draining plus margin; WebSocket clients get 1001 and resume elsewhere (extensions.lastEventId)
+      // the preStop pause, SHUTDOWN_GRACE_MS (10 s) of draining, and margin; WebSocket clients get 1001 and resume elsewhere (extensions.lastEventId)
       extraSpec: { terminationGracePeriodSeconds: 30 },
     }),
   );

@@ -70,7 +70,11 @@ export const ERROR_CODES = {
     description: "A method other than GET or POST was used on `/graphql`; the `Allow` header lists what works. (A mutation over GET gets Apollo Server's 405 `BAD_REQUEST` with `Allow: POST`.)",
   },
   NOT_FOUND: { status: 404, description: 'No route at this path (the GraphQL endpoint is `/graphql`).' },
-  SUBSCRIPTION_REQUIRES_WEBSOCKET: { status: 400, description: 'A subscription was sent over HTTP; subscriptions are served over WebSocket (`graphql-transport-ws`) on the same `/graphql` path.' },
+  SUBSCRIPTION_REQUIRES_WEBSOCKET: {
+    status: 400,
+    description:
+      'A subscription was sent over HTTP without `Accept: multipart/mixed;subscriptionSpec=1.0` (or with GET); subscriptions are served over WebSocket (`graphql-transport-ws`) or as Apollo multipart HTTP subscriptions (POST) on the same `/graphql` path.',
+  },
   SUBSCRIPTION_SCHEMA_RELOAD: {
     status: 200,
     description: 'WebSocket `error` message: the supergraph was reloaded and this subscription no longer has the same plan (or no longer validates); resubscribe (Apollo Router).',
@@ -78,9 +82,13 @@ export const ERROR_CODES = {
   SUBSCRIPTION_UPSTREAM_ERROR: {
     status: 200,
     description:
-      'WebSocket `error` message: the subgraph that owns the subscription field could not be reached or its stream broke; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.',
+      'WebSocket `error` message: the subgraph that owns the subscription field could not be reached (or its circuit is open), or its stream broke and could not be re-opened within its reconnect bound (`SUBGRAPH_POLICIES` `reconnect`), or the gateway is shutting down; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.',
   },
-  TOO_MANY_SUBSCRIPTIONS: { status: 200, description: 'WebSocket `error` message: the connection already runs `SUBSCRIPTION_MAX_PER_CONNECTION` subscriptions.' },
+  TOO_MANY_SUBSCRIPTIONS: {
+    status: 200,
+    description:
+      'WebSocket `error` message: the connection already runs `SUBSCRIPTION_MAX_PER_CONNECTION` subscriptions; over HTTP (429): the client already holds `SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT` multipart subscriptions.',
+  },
   SUBSCRIPTION_OVERFLOW: {
     status: 200,
     description:
@@ -89,7 +97,7 @@ export const ERROR_CODES = {
   SUBSCRIPTION_RESUME_GAP: {
     status: 200,
     description:
-      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`.',
+      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`. Also sent, not terminal, as one `next` result (`data: null`, `reason: "upstream reconnected"`) when the gateway re-opened a dropped subgraph stream that had no event id to resume from: events may be missing, refetch the data; the subscription goes on.',
   },
   SUBSCRIPTION_RESUME_INVALID: {
     status: 200,
@@ -115,6 +123,11 @@ export const ERROR_CODES = {
     status: 200,
     description:
       'The response would hold more than `MAX_RESPONSE_FIELDS` fields (object keys and list items, counted while it is built, so it stops early); nothing of it is sent. Ask for less: fewer aliases, smaller pages; `extensions.limit` is the bound.',
+  },
+  QUERY_PLANNING_FAILED: {
+    status: 400,
+    description:
+      'The operation validates but the query planner found no way to fetch some of its fields from the subgraphs (e.g. a field only an interface object with a non-resolvable key provides); nothing ran (Apollo Router).',
   },
   IDEMPOTENCY_KEY_INVALID: {
     status: 400,
@@ -159,6 +172,10 @@ export const ERROR_CODES = {
     status: 401,
     description:
       'Developer console (`DEV_CONSOLE`): `GET /console/data` without the console token (`?token=`, the `roam_console` cookie or `Authorization: Bearer`); the HTML pages answer the same 401 with a page saying how to open them.',
+  },
+  CACHE_ADMIN_UNAUTHORIZED: {
+    status: 401,
+    description: '`POST /admin/cache/invalidate` without `Authorization: Bearer <RESPONSE_CACHE_ADMIN_TOKEN>` (or with another token); nothing was invalidated.',
   },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure inside the gateway; the message is generic and the details are in the gateway log.' },
 } as const satisfies Record<string, { status: number; description: string }>;

@@ -10,6 +10,7 @@ import { DEV_CONSOLE_ENV_SHAPE, devConsoleSettingsFromEnv, type DevConsoleSettin
 import { OBSERVABILITY_ENV_SHAPE, observabilitySettingsFromEnv, type ObservabilitySettings } from './observability/observabilityEnv';
 import { IDEMPOTENCY_ENV_SHAPE, idempotencySettingsFromEnv, type IdempotencySettings } from './idempotency/idempotencyEnv';
 import { PUSH_ENV_SHAPE, pushSettingsFromEnv, type PushSettings } from './push/pushEnv';
+import { RESPONSE_CACHE_ENV_SHAPE, responseCacheSettingsFromEnv, type ResponseCacheSettings } from './responseCache/responseCacheEnv';
 
 /** Roam gateway settings, read once at start from the environment. The README lists each with its default. */
 export interface GatewayConfig {
@@ -53,10 +54,18 @@ export interface GatewayConfig {
   readonly subscriptionMaxBufferedBytes: number;
   /** Recent events each shared subscription keeps in memory so a resuming client (`extensions.lastEventId`) can join it without a new upstream subscription; 0 = always resume through the subgraph's event stream. `SUBSCRIPTION_RESUME_BUFFER`; @default 256 */
   readonly subscriptionResumeBuffer: number;
+  /** How long a shared subscription with resumable events stays open after its last subscriber left, in ms, so clients that reconnect within it (a reconnect storm, a rolling restart) resume from memory instead of replaying through the subgraph. `SUBSCRIPTION_RESUME_LINGER_MS`; @default 0 */
+  readonly subscriptionResumeLingerMs: number;
+  /** Interval of `{}` heartbeat parts on a multipart HTTP subscription (Apollo's protocol; Apollo Router sends one every 5 s), in ms. `MULTIPART_HEARTBEAT_MS`; @default 5000 */
+  readonly multipartHeartbeatMs: number;
   /** Who executes query plans: `apollo` (Apollo Gateway) or `roam` (Roam's executor, `executor/`). `EXECUTOR`; @default "roam" */
   readonly executor: 'apollo' | 'roam';
   /** With `EXECUTOR=roam`: identical in-flight queries share one execution, identical subgraph query fetches one HTTP call. `COALESCE_INFLIGHT`; @default true */
   readonly coalesceInflight: boolean;
+  /** With `EXECUTOR=roam`: identical in-flight queries (same scope) share one execution. `COALESCE_REQUESTS`; @default the value of COALESCE_INFLIGHT */
+  readonly coalesceRequests: boolean;
+  /** With `EXECUTOR=roam`: identical in-flight subgraph query fetches share one HTTP call, across requests and users. `COALESCE_SUBGRAPH_FETCHES`; @default the value of COALESCE_INFLIGHT */
+  readonly coalesceSubgraphFetches: boolean;
   /** Most fields (object keys and list items) one response may hold; the executor stops building it past this with `RESPONSE_TOO_LARGE`. `MAX_RESPONSE_FIELDS`; @default 500000 */
   readonly maxResponseFields: number;
   /**
@@ -95,6 +104,8 @@ export interface GatewayConfig {
   readonly idempotency: IdempotencySettings;
   /** The developer console and GraphiQL sandbox (`DEV_CONSOLE`, `DEV_CONSOLE_TOKEN`, `NODE_ENV`). */
   readonly devConsole: DevConsoleSettings;
+  /** Response cache and delta updates (README "Response cache and delta updates"). */
+  readonly responseCache: ResponseCacheSettings;
   /** Persisted queries (README "Persisted queries"). */
   readonly persistedQueries: {
     /** `off` | `apq` (Apollo's automatic persisted queries) | `safelist` (only pushed operations run). `PERSISTED_QUERIES`; @default "apq" */
@@ -171,6 +182,8 @@ const schema = z.object({
   ...LIMITS_ENV_SHAPE,
   EXECUTOR: z.enum(['apollo', 'roam']).default('roam'),
   COALESCE_INFLIGHT: z.enum(['true', 'false']).default('true'),
+  COALESCE_REQUESTS: z.enum(['true', 'false']).optional(),
+  COALESCE_SUBGRAPH_FETCHES: z.enum(['true', 'false']).optional(),
   MAX_RESPONSE_FIELDS: int(1, 1_000_000_000).default(500_000),
   PERSISTED_QUERIES: z.enum(['off', 'apq', 'safelist']).default('apq'),
   REDIS_URL: z
@@ -195,12 +208,15 @@ const schema = z.object({
   SUBSCRIPTION_MAX_QUEUED_EVENTS: int(1, 1_000_000).default(100),
   SUBSCRIPTION_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
   SUBSCRIPTION_RESUME_BUFFER: int(0, 100_000).default(256),
+  SUBSCRIPTION_RESUME_LINGER_MS: int(0, 600_000).default(0),
+  MULTIPART_HEARTBEAT_MS: int(10, 600_000).default(5_000),
   ...OBSERVABILITY_ENV_SHAPE,
   ...CORS_ENV_SHAPE,
   ...CLIENT_VERSIONS_ENV_SHAPE,
   ...IDEMPOTENCY_ENV_SHAPE,
   ...DEV_CONSOLE_ENV_SHAPE,
   ...PUSH_ENV_SHAPE,
+  ...RESPONSE_CACHE_ENV_SHAPE,
 });
 
 /** Names of every environment variable the gateway reads. */
@@ -265,6 +281,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     limits: limitsSettingsFromEnv(c),
     executor: c.EXECUTOR,
     coalesceInflight: c.COALESCE_INFLIGHT === 'true',
+    coalesceRequests: (c.COALESCE_REQUESTS ?? c.COALESCE_INFLIGHT) === 'true',
+    coalesceSubgraphFetches: (c.COALESCE_SUBGRAPH_FETCHES ?? c.COALESCE_INFLIGHT) === 'true',
     maxResponseFields: c.MAX_RESPONSE_FIELDS,
     persistedQueries: Object.freeze({
       mode: c.PERSISTED_QUERIES,
@@ -281,11 +299,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     subscriptionMaxQueuedEvents: c.SUBSCRIPTION_MAX_QUEUED_EVENTS,
     subscriptionMaxBufferedBytes: c.SUBSCRIPTION_MAX_BUFFERED_BYTES,
     subscriptionResumeBuffer: c.SUBSCRIPTION_RESUME_BUFFER,
+    subscriptionResumeLingerMs: c.SUBSCRIPTION_RESUME_LINGER_MS,
+    multipartHeartbeatMs: c.MULTIPART_HEARTBEAT_MS,
     observability: observabilitySettingsFromEnv(c),
     devConsole: devConsoleSettingsFromEnv(c),
     clientVersions: clientVersionSettingsFromEnv(c),
     idempotency: idempotencySettingsFromEnv(c),
     push,
+    responseCache: responseCacheSettingsFromEnv(c),
     corsOrigins: c.CORS_ORIGINS === undefined || (Array.isArray(c.CORS_ORIGINS) && c.CORS_ORIGINS.length === 0) ? undefined : c.CORS_ORIGINS === '*' ? '*' : Object.freeze([...c.CORS_ORIGINS]),
   });
 }

@@ -34,6 +34,7 @@ import { transportRulesPlugin } from './transportRules';
 import { createPushBridge, type GatewayPushBridge } from './push/createPushBridge';
 import type { PushOutcome } from './push/PushDispatcher';
 import { Upstreams } from './upstream/Upstreams';
+import { createResponseCaching, registerCacheAdminRoute } from './responseCache';
 
 /** Hooks that replace the gateway's own WebSocket front door (tests, embedders with their own rules). */
 export interface GatewayHooks {
@@ -112,13 +113,17 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   });
   const roamExecutor = new RoamExecutor({
     upstreams,
-    coalesceInflight: config.coalesceInflight,
+    coalesceRequests: config.coalesceRequests,
+    coalesceFetches: config.coalesceSubgraphFetches,
     maxResponseFields: config.maxResponseFields,
     onPlan: tracing?.onPlan,
+    collectEntityTags: config.responseCache.enabled,
     logger: logger.child({ component: 'roam-executor' }),
   });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
-  const executor: OperationExecutor = oracle ?? roamExecutor;
+  // response cache (issue 14): around Roam's executor only (it names the entities invalidation needs)
+  const caching = createResponseCaching(config.responseCache, config.persistedQueries.redisUrl, logger);
+  const executor: OperationExecutor = oracle ?? (caching.cache ? caching.cache.wrap(roamExecutor) : roamExecutor);
   const limiter = new OperationLimiter({ settings: config.limits });
   const limitsLogger = logger.child({ component: 'limits' });
   const subscriptions = new SubscriptionRouter({
@@ -126,6 +131,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     executor: roamExecutor,
     maxQueuedEvents: config.subscriptionMaxQueuedEvents,
     resumeBuffer: config.subscriptionResumeBuffer,
+    resumeLingerMs: config.subscriptionResumeLingerMs,
     logger: logger.child({ component: 'subscriptions' }),
   });
 
@@ -154,10 +160,11 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   const traced: PipelinePlugin[] = tracing ? [tracing.plugin()] : [];
   // app-version gating refuses in resolveDocument, before any persisted-query lookup
   const clientVersions = clientVersionsPlugin(config.clientVersions);
-  const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, transportRules, persistedQueries, limits, cacheControl];
+  const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, transportRules, persistedQueries, limits, cacheControl, ...(caching.cache && !oracle ? [caching.cache.plugin()] : [])];
   const idem = createIdempotency(config.idempotency, config.persistedQueries.redisUrl, logger);
   const aroundExecute = idem.idempotency.aroundExecute.bind(idem.idempotency);
   const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger, aroundExecute });
+  if (caching.cache && !oracle && config.responseCache.warmTop > 0) caching.cache.startWarming((entry, request) => pipeline.run(entry, request), config.responseCache.warmTop);
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
     hooks.resolveSubscriptionOperation || hooks.checkSubscriptionOperation
@@ -220,11 +227,23 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     isReady: () => snapshot !== undefined,
     maxBodyBytes: largestBodyLimit(config.limits),
     compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
+    multipart: {
+      router: subscriptions,
+      heartbeatMs: config.multipartHeartbeatMs,
+      maxBufferedBytes: config.subscriptionMaxBufferedBytes,
+      maxPerClient: config.subscriptionMaxConnectionsPerClient,
+      observer: observability.websocket,
+      compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
+      logger: logger.child({ component: 'multipart' }),
+    },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
     onExchange: observability.metrics || config.observability.accessLog !== 'off' || config.devConsole.enabled ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
     idempotency: idem.idempotency,
+    deltas: caching.deltas,
+    knownText: caching.cache && !oracle ? (body) => caching.cache!.knownText(body) : undefined,
   });
+  if (caching.cache && config.responseCache.adminToken) registerCacheAdminRoute(app, caching.cache, config.responseCache.adminToken);
   if (config.devConsole.enabled) {
     // developer console and GraphiQL sandbox (off by default with NODE_ENV=production)
     const stats = new ConsoleStats();
@@ -276,6 +295,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       watch = watchSupergraphFile(config.supergraphPath, config.supergraphPollIntervalMs, logger, install);
       install(watch.initialSdl);
       await Promise.all([persisted.start(), idem.start()]);
+      await caching.start();
       await push?.start();
       await app.listen({ port: config.port, host: config.host });
       await metricsEndpoint?.listen();
@@ -312,6 +332,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         await tracing?.close();
         await persisted.store.close();
         await idem.idempotency.store.close();
+        await caching.close();
       })();
       return closing;
     },

@@ -98,7 +98,9 @@ describe('deploy/kubernetes.yaml', () => {
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' });
     expect(hpa.spec.minReplicas).toBeGreaterThan(pdb.spec.minAvailable);
     expect(hpa.spec.maxReplicas).toBeGreaterThanOrEqual(hpa.spec.minReplicas);
-    // room to drain: the pod is given longer than the gateway's shutdown grace (SHUTDOWN_GRACE_MS, default 10 s)
-    expect(gateway.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(10);
+    // room to drain: a preStop pause (the Service stops routing to the pod), then longer than the gateway's shutdown grace (SHUTDOWN_GRACE_MS, default 10 s)
+    const preStop = Number(container.lifecycle.preStop.exec.command[1]);
+    expect(container.lifecycle.preStop.exec.command[0]).toBe('sleep');
+    expect(gateway.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(10 + preStop);
   });
 });

@@ -210,17 +210,20 @@ describe('mobile wire efficiency: encodings, batching, conditional requests (rea
   });
 
   describe('ETag, 304 and Cache-Control', () => {
-    it('answers If-None-Match with 304 and no body; the tag is the same for every encoding', async () => {
+    it('answers If-None-Match with 304 and no body; each encoding has its own strong tag (RFC 9110 §8.8.1), and a tag of any encoding revalidates', async () => {
       const first = await postJson({ query: BENCHMARK_QUERY });
       expect(first.status).toBe(200);
       const etag = String(first.headers.etag);
       expect(etag).toMatch(/^"[A-Za-z0-9_-]{22}"$/);
       const packed = await send(gateway.url, { headers: { 'content-type': 'application/json', accept: 'application/msgpack', 'accept-encoding': 'br' }, body: json({ query: BENCHMARK_QUERY }) });
-      expect(packed.headers.etag).toBe(etag);
+      expect(packed.headers.etag).toBe(`${etag.slice(0, -1)}.mp.br"`);
       const again = await postJson({ query: BENCHMARK_QUERY }, { 'if-none-match': etag, 'accept-encoding': 'gzip' });
       expect(again.status).toBe(304);
       expect(again.bytes.length).toBe(0);
-      expect(again.headers.etag).toBe(etag);
+      expect(again.headers.etag).toBe(`${etag.slice(0, -1)}.gz"`);
+      const fromPacked = await postJson({ query: BENCHMARK_QUERY }, { 'if-none-match': String(packed.headers.etag) });
+      expect(fromPacked.status).toBe(304);
+      expect(fromPacked.headers.etag).toBe(etag);
       expect(again.headers.vary).toBe('Accept, Accept-Encoding');
       const other = await postJson({ query: BENCHMARK_QUERY }, { 'if-none-match': '"somethingelse"' });
       expect(other.status).toBe(200);

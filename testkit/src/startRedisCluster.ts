@@ -17,6 +17,7 @@ export interface RedisClusterOptions {
 
 /** One node of a {@link TestRedisCluster}. */
 export interface TestRedisClusterMember {
+  /** Its TCP port on 127.0.0.1 (the cluster bus is this + 10000). */
   readonly port: number;
   /** Kills the node (SIGKILL) and waits for it to exit. */
   kill(): Promise<void>;

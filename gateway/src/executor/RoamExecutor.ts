@@ -6,8 +6,12 @@ import type { SubscriptionPlan, SupergraphSnapshot } from '../supergraph/Supergr
 import { InflightCoalescer } from '../upstream/InflightCoalescer';
 import type { CacheHint, SubgraphRequest, UpstreamEvent } from '../upstream';
 import type { Upstreams } from '../upstream/Upstreams';
+import { collectEntityTags } from './collectEntityTags';
 import { deepMerge, executePlan, type SubgraphCall } from './executePlan';
+import { executeIncremental, type IncrementalExecution } from './executeIncremental';
 import { introspectionDocument } from './introspectionDocument';
+import { requestSharingKey } from './sharingKeys';
+import { assertEmptyPlanAllowed } from './rewritePlan';
 import { shapeResponse } from './shapeResponse';
 
 /** One operation ready to run: parsed, validated, selected, its variables coerced. */
@@ -31,6 +35,10 @@ export interface Execution {
   readonly errors: readonly GraphQLError[];
   /** Hints of the subgraph replies that sent `Cache-Control` (they restrict the response's policy). */
   readonly hints: readonly CacheHint[];
+  /** The entities the data holds (`Type:key`, or `Type` for one without its key), when `collectEntityTags` is on ({@link collectEntityTags}). */
+  readonly entities?: readonly string[];
+  /** When the execution started (ms since the epoch; callers sharing it through coalescing may have arrived later). */
+  readonly startedAt?: number;
 }
 
 /** Settings of {@link RoamExecutor}. */
@@ -38,15 +46,26 @@ export interface RoamExecutorOptions {
   readonly upstreams: Upstreams;
   readonly logger: Logger;
   /**
-   * Share identical in-flight work: a query whose document, operation name, variables and sharing scope match
-   * one being executed gets that execution's result, and its subgraph fetches are shared with identical ones.
+   * Share identical in-flight work: the default of {@link coalesceRequests} and {@link coalesceFetches}.
    * Mutations are never shared. @default true
    */
   readonly coalesceInflight?: boolean;
+  /**
+   * Whole-request sharing: a query whose document, operation name, variables and sharing scope match one being
+   * executed gets that execution's result ({@link requestSharingKey}). @default coalesceInflight
+   */
+  readonly coalesceRequests?: boolean;
+  /**
+   * Subgraph-fetch sharing: a subgraph query fetch identical to one in flight (same subgraph, same body) shares
+   * its HTTP call (`fetchSharingKey` in sharingKeys.ts), also between requests of different users. @default coalesceInflight
+   */
+  readonly coalesceFetches?: boolean;
   /** Most fields a response may hold ({@link shapeResponse}); past it the operation fails with `RESPONSE_TOO_LARGE`. @default Infinity */
   readonly maxResponseFields?: number;
   /** Told about each query plan a query or mutation runs, and how long getting it took in ms (cached plans too); tracing's plan span. Must not throw. @default none */
   readonly onPlan?: (plan: QueryPlan, durationMs: number) => void;
+  /** Name the entities of each query and mutation result ({@link Execution.entities}) for the response cache. @default false */
+  readonly collectEntityTags?: boolean;
 }
 
 /**
@@ -69,13 +88,14 @@ export class RoamExecutor {
    * @param scopeKey - everything besides the operation that can change the answer (credentials, cookies):
    *   requests share an execution only with the same key.
    * @returns data, errors (subgraph failures as `SUBREQUEST_*` / relayed subgraph errors with paths) and hints.
-   * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`; Error for a bug (the pipeline turns it into 500 `INTERNAL_SERVER_ERROR`).
+   * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`, `QUERY_PLANNING_FAILED` when the plan is empty but the operation asks for data; Error for a bug (the pipeline turns it into 500 `INTERNAL_SERVER_ERROR`).
    */
   execute(snapshot: SupergraphSnapshot, op: ExecutableOperation, scopeKey: string): Promise<Execution> {
-    const share = (this.options.coalesceInflight ?? true) && op.operation.operation === 'query';
-    if (!share) return this.run(snapshot, op, false);
-    const key = `${snapshot.version}\u0000${op.operationName ?? ''}\u0000${op.documentHash}\u0000${JSON.stringify(op.variables)}\u0000${scopeKey}`;
-    return this.requests.run(key, () => this.run(snapshot, op, true));
+    const isQuery = op.operation.operation === 'query';
+    const shareFetches = isQuery && (this.options.coalesceFetches ?? this.options.coalesceInflight ?? true);
+    if (!isQuery || !(this.options.coalesceRequests ?? this.options.coalesceInflight ?? true)) return this.run(snapshot, op, shareFetches);
+    const key = requestSharingKey(snapshot.version, op.operationName, op.documentHash, op.variables, scopeKey);
+    return this.requests.run(key, () => this.run(snapshot, op, shareFetches));
   }
 
   /**
@@ -104,6 +124,28 @@ export class RoamExecutor {
     return { data, errors, hints };
   }
 
+  /**
+   * Executes a query or mutation with `@defer` incrementally (issue 16): see {@link executeIncremental}.
+   * Never shared with identical in-flight requests.
+   *
+   * @returns the initial payload once the primary blocks are done, and the deferred payloads as they finish.
+   * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`; Error for a bug.
+   */
+  executeIncremental(snapshot: SupergraphSnapshot, op: ExecutableOperation): Promise<IncrementalExecution> {
+    const plan = snapshot.plan(op.document, op.operationName, op.documentHash);
+    const hints: CacheHint[] = [];
+    const operationType = op.operation.operation === 'mutation' ? 'mutation' : 'query';
+    return executeIncremental({
+      snapshot,
+      op,
+      plan,
+      call: this.caller(snapshot, operationType, false, hints),
+      hints,
+      maxResponseFields: this.options.maxResponseFields ?? Number.POSITIVE_INFINITY,
+      logger: this.options.logger,
+    });
+  }
+
   private caller(snapshot: SupergraphSnapshot, operationType: 'query' | 'mutation' | 'subscription', coalesce: boolean, hints: CacheHint[], idempotencyKey?: string): SubgraphCall {
     // Mutation root fetches run one after another (a plan's Sequence), so their numbering is the same on every retry.
     let mutationFetches = 0;
@@ -125,6 +167,9 @@ export class RoamExecutor {
       // The pipeline refuses subscriptions over HTTP before this; kept as a guard for embedders.
       return { data: null, errors: [roamError('SUBSCRIPTION_REQUIRES_WEBSOCKET', 'Subscriptions are served over WebSocket (graphql-transport-ws).')], hints: [] };
     }
+    // An empty plan for an operation that asks for data: the planner could not plan it (issue 19).
+    if (!plan.node) assertEmptyPlanAllowed(op.document, op.operation, op.coercedVariables);
+    const startedAt = Date.now();
     const errors: GraphQLError[] = [];
     const hints: CacheHint[] = [];
     const operationType = op.operation.operation === 'mutation' ? 'mutation' : 'query';
@@ -144,7 +189,8 @@ export class RoamExecutor {
       if (result.errors) errors.push(...result.errors);
     }
     const data = shapeResponse(snapshot.apiSchema, op.document, op.operation, op.coercedVariables, merged, errors, this.options.maxResponseFields);
-    return { data, errors, hints };
+    if (!this.options.collectEntityTags) return { data, errors, hints };
+    return { data, errors, hints, startedAt, entities: collectEntityTags(snapshot.apiSchema, snapshot.supergraphSchema, op.document, op.operation, merged) };
   }
 }
 

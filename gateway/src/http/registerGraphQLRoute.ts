@@ -6,13 +6,15 @@ import { errorResult } from '../pipeline/errorResult';
 import type { OperationPipeline } from '../pipeline/OperationPipeline';
 import { runBatch } from '../pipeline/runBatch';
 import type { OperationResult, RequestInfo } from '../pipeline/types';
+import type { DeltaResponder } from '../responseCache/DeltaResponder';
 import type { GraphQLExchange } from './GraphQLExchange';
 import { IDEMPOTENT_REPLAYED_HEADER, sendStoredResponse, storedHttpResponse, type Idempotency } from '../idempotency';
 import { preventCsrf } from './preventCsrf';
 import { encodeResponseBody, type CompressionOptions } from './encodeResponseBody';
-import { etagOf, ifNoneMatchMatches } from './etag';
+import { etagOf, ifNoneMatchMatches, representationTag } from './etag';
 import { negotiateContentEncoding } from './negotiateContentEncoding';
 import { negotiateMediaType } from './negotiateMediaType';
+import { negotiateMultipart, sendMultipart, type MultipartOptions } from './multipart';
 import { registerBodyParsers } from './registerBodyParsers';
 
 /** What {@link registerGraphQLRoute} needs. */
@@ -31,10 +33,19 @@ export interface GraphQLRouteOptions {
   readonly limitsFor: (clientName: string | undefined) => { readonly maxBatchSize: number; readonly maxBodyBytes: number; readonly mode: LimitsMode };
   /** Told about every finished `/graphql` exchange (metrics, access log), after the response was written; must not throw. @default none */
   readonly onExchange?: (exchange: GraphQLExchange) => void;
+  /** Multipart responses (`@defer`, Apollo's multipart subscriptions; issue 16). @default off: everything is answered at once */
+  readonly multipart?: MultipartOptions;
   /** Runs each request's handler (tracing: inside the request's span); `statusOf` gives the response status once it returned. @default run directly */
   readonly aroundHandler?: <T>(request: FastifyRequest, run: () => Promise<T>, statusOf: () => number) => Promise<T>;
   /** Idempotency keys (the pipeline's `aroundExecute`): replays are sent from it, and executed keyed responses stored in it before sending. @default none */
   readonly idempotency?: Idempotency;
+  /** Delta updates (`A-IM: json-patch` → 226 with an RFC 6902 patch) for single queries. @default none (always the full response) */
+  readonly deltas?: DeltaResponder;
+  /**
+   * The JSON text and data tag of a single result's body when already known (a response-cache hit), so they
+   * are not computed again; undefined when not known. @default none
+   */
+  readonly knownText?: (body: OperationResult['body']) => { readonly jsonText: string; readonly etag: string } | undefined;
 }
 
 /** What the handler learns about an exchange, completed by the `onSend` and `onResponse` hooks. */
@@ -105,9 +116,13 @@ function headerMap(request: FastifyRequest): Map<string, string> {
  * - Responses: JSON by default; `application/graphql-response+json` (GraphQL over HTTP media type and status
  *   codes) or MessagePack by `Accept`, 406 `NOT_ACCEPTABLE` otherwise; brotli or gzip by `Accept-Encoding`
  *   above `compression.minBytes`; `Vary: Accept, Accept-Encoding`.
+ * - With `multipart` set, `multipart/mixed` streams by `Accept` (issue 16): `@defer` in the deferSpec=20220824 or
+ *   incremental v0.2 format, and Apollo's multipart HTTP subscriptions ({@link sendMultipart}); a single entry only.
  * - `Cache-Control` from cache hints (set per entry by the cache-control plugin; a batch gets the most
- *   restrictive); a strong `ETag` of the JSON result unless `no-store` (mutations, errors); `If-None-Match`
- *   with the current tag → 304 Not Modified without a body.
+ *   restrictive); a strong `ETag` per representation unless `no-store` (mutations, errors: {@link representationTag});
+ *   `If-None-Match` with a tag of the current data in any representation → 304 Not Modified without a body.
+ * - Delta updates (`deltas`): a single query with `A-IM: json-patch` and an `If-None-Match` naming a kept older
+ *   version → 226 IM Used with an RFC 6902 patch (`application/json-patch+json`, or MessagePack), `IM: json-patch`.
  *
  * Other methods get 405 with `Allow: GET, POST`.
  */
@@ -127,7 +142,10 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    const mediaType = negotiateMediaType(header(request.headers.accept));
+    const multipart = options.multipart ? negotiateMultipart(header(request.headers.accept)) : { defer: false, incrementalV02: false, subscription: false };
+    const wantsMultipart = multipart.defer || multipart.incrementalV02 || multipart.subscription;
+    // A client that accepts only multipart still gets JSON for an operation with nothing to stream.
+    const mediaType = negotiateMediaType(header(request.headers.accept)) ?? (wantsMultipart ? 'application/json' : null);
     if (mediaType === null) {
       return sendError(reply, 'NOT_ACCEPTABLE', `Accept ${JSON.stringify(header(request.headers.accept))} allows none of application/json, application/graphql-response+json, application/msgpack.`, {
         accept: header(request.headers.accept),
@@ -169,6 +187,8 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
     let cacheControl: string;
     let body: unknown;
     let keyed: OperationResult | undefined;
+    let patched = false;
+    let known: { readonly jsonText: string; readonly etag: string } | undefined;
     if (Array.isArray(raw)) {
       if (raw.length === 0) return sendError(reply, 'BAD_REQUEST', 'A batch must contain at least one operation.');
       if (limits.mode === 'enforce' && raw.length > limits.maxBatchSize) {
@@ -184,9 +204,15 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       const replayed = results.flatMap((r, i) => (r.headers.has(IDEMPOTENT_REPLAYED_HEADER) ? [i] : []));
       if (replayed.length > 0) void reply.header(IDEMPOTENT_REPLAYED_HEADER, replayed.join(', '));
     } else {
-      const info: RequestInfo = { ...base, inBatch: false };
+      const info: RequestInfo = { ...base, inBatch: false, ...(multipart.subscription ? { multipartSubscription: true } : {}) };
       if (options.onExchange) stateOf(request).request = info;
-      const result: OperationResult = await options.pipeline.run(raw, info);
+      const outcome = wantsMultipart && options.multipart ? await options.pipeline.runMultipart(raw, info, multipart.defer || multipart.incrementalV02) : undefined;
+      if (outcome && outcome.kind !== 'result') {
+        // deferSpec=20220824 (Apollo Router's, Apollo iOS/Kotlin) wins when both formats are accepted
+        const format = multipart.defer ? 'deferSpec' : 'v0.2';
+        return sendMultipart(reply, outcome, negotiateContentEncoding(header(request.headers['accept-encoding'])), options.multipart!, { vary: VARY }, format);
+      }
+      const result: OperationResult = outcome ? outcome.result : await options.pipeline.run(raw, info);
       const replay = options.idempotency?.replayOf(result);
       if (replay) {
         if (options.onExchange) Object.assign(stateOf(request), { code: undefined, uncompressedBytes: replay.body.length, contentEncoding: replay.headers['content-encoding'] ?? 'identity' });
@@ -196,19 +222,28 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       for (const [name, value] of result.headers) if (!OWN_HEADERS.has(name)) void reply.header(name, value);
       status = result.status;
       body = result.body;
-      jsonText = JSON.stringify(body);
+      known = options.knownText?.(result.body);
+      jsonText = known?.jsonText ?? JSON.stringify(body);
       cacheControl = result.headers.get('cache-control') ?? NO_STORE;
     }
 
     void reply.header('vary', VARY).header('cache-control', cacheControl);
+    const contentCoding = negotiateContentEncoding(header(request.headers['accept-encoding']));
     if (status === 200 && cacheControl !== NO_STORE) {
-      const etag = etagOf(jsonText);
-      void reply.header('etag', etag);
+      // the data's tag, and the strong tag of the representation negotiated (RFC 9110 §8.8.1, §8.8.3.3)
+      const etag = known?.etag ?? etagOf(jsonText);
+      void reply.header('etag', representationTag(etag, mediaType === 'application/msgpack', contentCoding));
       if (ifNoneMatchMatches(header(request.headers['if-none-match']), etag)) return reply.code(304).send();
+      const delta = options.deltas && !Array.isArray(raw) ? await options.deltas.respond(raw, headers, etag, jsonText) : undefined;
+      if (delta) {
+        // RFC 3229 §10.4.1: 226 IM Used, the instance-manipulation applied, a patch against the client's version
+        [status, body, jsonText, patched] = [226, delta.patch, delta.text, true];
+        void reply.header('im', 'json-patch').header('delta-base', delta.base).header('vary', `${VARY}, A-IM, If-None-Match`);
+      }
     }
-    const encoded = await encodeResponseBody(jsonText, body, mediaType, negotiateContentEncoding(header(request.headers['accept-encoding'])), options.compression);
+    const encoded = await encodeResponseBody(jsonText, body, mediaType, contentCoding, options.compression);
     if (options.onExchange) Object.assign(stateOf(request), { code: firstErrorCode(body), uncompressedBytes: encoded.uncompressedBytes, contentEncoding: encoded.contentEncoding ?? 'identity' });
-    void reply.code(status).header('content-type', encoded.contentType);
+    void reply.code(status).header('content-type', patched && mediaType !== 'application/msgpack' ? 'application/json-patch+json' : encoded.contentType);
     if (encoded.contentEncoding) void reply.header('content-encoding', encoded.contentEncoding);
     if (keyed && options.idempotency) await options.idempotency.record(keyed, storedHttpResponse(status, reply.getHeaders() as Record<string, string | undefined>, encoded.body));
     return reply.send(encoded.body);

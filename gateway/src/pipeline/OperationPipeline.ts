@@ -1,7 +1,9 @@
 import { isRoamError, roamError } from '@roam/errors';
-import { getOperationAST, getVariableValues, type GraphQLError } from 'graphql';
+import { getOperationAST, getVariableValues, type GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { ExecutableOperation, Execution } from '../executor/RoamExecutor';
+import type { IncrementalExecution } from '../executor/executeIncremental';
+import { usesDefer } from '../executor/deferDocument';
 import { operationResolutionMessage } from '../operationResolution/operationResolutionMessage';
 import { documentHash, type SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 import { errorResult } from './errorResult';
@@ -16,7 +18,37 @@ export interface OperationExecutor {
    * @throws Error only for a bug (500).
    */
   execute(snapshot: SupergraphSnapshot, op: ExecutableOperation, scopeKey: string, request: RequestInfo): Promise<Execution>;
+  /**
+   * Executes an operation with `@defer` incrementally (initial payload, then deferred payloads); an executor
+   * without it answers such operations at once, deferred fields inlined.
+   * @throws RoamError for a deliberate stop (`RESPONSE_TOO_LARGE`); Error only for a bug.
+   */
+  executeIncremental?(snapshot: SupergraphSnapshot, op: ExecutableOperation): Promise<IncrementalExecution>;
 }
+
+/** A deferred fragment announced at one place of the response (`id` unique in the response). */
+export interface FormattedPending {
+  readonly id: string;
+  readonly path: readonly (string | number)[];
+  readonly label?: string;
+}
+
+/** One subsequent payload, errors formatted; the transport writes it in the negotiated format. */
+export interface FormattedSubsequentResult {
+  readonly incremental: readonly (FormattedPending & { readonly data?: unknown; readonly errors?: GraphQLFormattedError[] })[];
+  /** Fragments nested in the delivered ones, now pending. */
+  readonly pending: readonly FormattedPending[];
+  readonly hasNext: boolean;
+}
+
+/** What {@link OperationPipeline.runMultipart} leads to. */
+export type MultipartOutcome =
+  /** One result, sent as usual (a refusal, an operation without `@defer`, a client that does not accept incremental delivery). */
+  | { readonly kind: 'result'; readonly result: OperationResult }
+  /** The initial payload (`hasNext` true), the fragments it announces, and the subsequent payloads. */
+  | { readonly kind: 'incremental'; readonly result: OperationResult; readonly pending: readonly FormattedPending[]; readonly subsequent: AsyncIterableIterator<FormattedSubsequentResult> }
+  /** A subscription that passed every check, for the multipart subscription transport to start. */
+  | { readonly kind: 'subscription'; readonly prepared: PreparedOperation };
 
 /** What {@link OperationPipeline} needs. */
 export interface OperationPipelineOptions {
@@ -82,6 +114,69 @@ export class OperationPipeline {
     } catch (error) {
       this.options.logger.error({ err: error }, 'request entry failed');
       return errorResult([roamError('INTERNAL_SERVER_ERROR', 'Internal server error.')], this.options.logger);
+    }
+  }
+
+  /**
+   * {@link run} for a request that accepts multipart responses (issue 16): a query or mutation using `@defer`
+   * executes incrementally when `acceptsDefer`; a subscription that passed every check (the transport rules let
+   * it through only when `request.multipartSubscription`) is handed back to start.
+   *
+   * @returns the outcome; never throws (a bug becomes 500 `INTERNAL_SERVER_ERROR`, logged).
+   */
+  async runMultipart(raw: unknown, request: RequestInfo, acceptsDefer: boolean): Promise<MultipartOutcome> {
+    try {
+      const prepared = await this.prepare(raw, request);
+      if ('refused' in prepared) {
+        const result = errorResult(prepared.refused, this.options.logger);
+        if (prepared.ctx) for (const plugin of this.options.plugins) plugin.willSendResult?.(prepared.ctx, result, [], false);
+        return { kind: 'result', result };
+      }
+      if (prepared.op.operation.operation === 'subscription') return { kind: 'subscription', prepared };
+      const executor = this.options.executor;
+      if (!acceptsDefer || !executor.executeIncremental || !usesDefer(prepared.op.document)) return { kind: 'result', result: await this.execute(prepared) };
+      let execution: IncrementalExecution;
+      try {
+        execution = await executor.executeIncremental(prepared.ctx.snapshot, prepared.op);
+      } catch (error) {
+        if (!isRoamError(error)) throw error;
+        const result = errorResult([error], this.options.logger);
+        for (const plugin of this.options.plugins) plugin.willSendResult?.(prepared.ctx, result, [], false);
+        return { kind: 'result', result };
+      }
+      const { initial } = execution;
+      const body: OperationResult['body'] = { data: initial.data };
+      if (initial.errors.length > 0) body.errors = formatErrors(initial.errors, this.options.logger);
+      const result: OperationResult = { status: 200, headers: new Map(), body };
+      for (const plugin of this.options.plugins) plugin.willSendResult?.(prepared.ctx, result, initial.hints, true);
+      if (!execution.hasNext) return { kind: 'result', result };
+      const logger = this.options.logger;
+      const source = execution.subsequent;
+      const subsequent: AsyncIterableIterator<FormattedSubsequentResult> = {
+        async next() {
+          const step = await source.next();
+          if (step.done) return { value: undefined, done: true };
+          const incremental = step.value.incremental.map((p) => ({
+            id: p.id,
+            path: p.path,
+            ...(p.label !== undefined ? { label: p.label } : {}),
+            ...(p.data !== undefined ? { data: p.data } : {}),
+            ...(p.errors.length > 0 ? { errors: formatErrors(p.errors, logger) } : {}),
+          }));
+          return { value: { incremental, pending: step.value.pending, hasNext: step.value.hasNext }, done: false };
+        },
+        async return() {
+          await source.return?.();
+          return { value: undefined, done: true };
+        },
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+      };
+      return { kind: 'incremental', result, pending: execution.pending, subsequent };
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'request entry failed');
+      return { kind: 'result', result: errorResult([roamError('INTERNAL_SERVER_ERROR', 'Internal server error.')], this.options.logger) };
     }
   }
 

@@ -31,6 +31,11 @@ export interface RequestInfo {
   readonly clientVersion: string | undefined;
   /** Whether this entry is part of a JSON-array batch. */
   readonly inBatch: boolean;
+  /**
+   * An HTTP request whose `Accept` allows Apollo's multipart subscriptions (`multipart/mixed;subscriptionSpec=1.0`):
+   * a subscription may run over it. @default false
+   */
+  readonly multipartSubscription?: boolean;
   /** The transport's own context for plugins that need it (the WebSocket's `ConnectionInfo`). */
   readonly transportContext?: unknown;
 }

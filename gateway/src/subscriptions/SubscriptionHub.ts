@@ -22,6 +22,8 @@ export interface HubContext {
   /** Most events waiting for enrichment before the hub gives up with `SUBSCRIPTION_OVERFLOW`. */
   readonly maxPendingEvents: number;
   readonly logger: Logger;
+  /** How long a hub with resumable events stays open after its last subscriber left, in ms, so clients reconnecting meanwhile resume from its memory. 0 = close at once. */
+  readonly lingerMs: number;
   /** Events each hub keeps in memory (id and serialised payload) so a subscriber can resume onto it without a new upstream. */
   readonly resumeBuffer: number;
   /** Called once when the hub closes, so the owner forgets it. */
@@ -39,7 +41,8 @@ export interface HubContext {
  * delivered with the same `extensions.eventId`, and the hub keeps the last `resumeBuffer` delivered events.
  * A hub opened with `resumeFrom` asks the subgraph to replay after that id (`extensions.lastEventId` on the
  * upstream subscribe). {@link attach} lets a resuming subscriber join a running hub when the hub can serve
- * exactly the events after its last id.
+ * exactly the events after its last id. With `lingerMs`, a hub whose last subscriber left stays open that long
+ * (still receiving and remembering events) so that clients reconnecting meanwhile resume from its memory.
  *
  * Terminal upstream outcomes reach each subscriber once: a failure as one `error`
  * (`SUBSCRIPTION_UPSTREAM_ERROR`, or the subgraph's own error), a completion as one `complete`.
@@ -53,6 +56,9 @@ export class SubscriptionHub {
   /** The last delivered events that carried an id, oldest first (at most `resumeBuffer`). */
   private readonly recent: { readonly id: string; readonly result: ExecutionResult; readonly json: string }[] = [];
   private delivered = 0;
+  /** The upstream was re-opened after a drop and replays the missed events (see `UpstreamSink.resumed`). */
+  private replaying = false;
+  private lingering: NodeJS.Timeout | undefined;
 
   /**
    * @param key - sharing key (document, variables, scope).
@@ -96,12 +102,17 @@ export class SubscriptionHub {
         next: (event) => this.onEvent(event),
         error: (error) => this.enqueue(() => this.terminate(error)),
         complete: () => this.enqueue(() => this.finish()),
+        // The upstream was re-opened without a resume position: one `next` with the error tells subscribers to refetch.
+        gap: (error) => this.enqueue(() => this.notify(error)),
+        // The upstream was re-opened and replays what it missed: that burst gets a resuming hub's bound.
+        resumed: () => (this.replaying = true),
       },
     );
   }
 
   /** Adds a subscriber; it receives events that arrive from now on. */
   add(stream: EventStream): void {
+    this.stopLingering();
     this.subscribers.add(stream);
   }
 
@@ -114,26 +125,46 @@ export class SubscriptionHub {
   attach(stream: EventStream, lastEventId: string): boolean {
     if (this.closed) return false;
     if (this.resumeFrom === lastEventId && this.delivered === 0) {
-      this.subscribers.add(stream);
+      this.add(stream);
       return true;
     }
     const at = this.recent.findIndex((e) => e.id === lastEventId);
     if (at < 0) return false;
     for (const e of this.recent.slice(at + 1)) stream.push(e.result, () => e.json);
-    this.subscribers.add(stream);
+    this.add(stream);
     return true;
   }
 
   /** Removes a subscriber; the last one out closes the upstream. */
   remove(stream: EventStream): void {
     this.subscribers.delete(stream);
-    if (this.subscribers.size === 0) this.close();
+    if (this.subscribers.size > 0 || this.closed) return;
+    // keep the upstream (and the recent events) a little while for clients that reconnect to resume
+    if (this.context.lingerMs > 0 && this.recent.length > 0) {
+      this.stopLingering();
+      this.lingering = setTimeout(() => {
+        if (this.subscribers.size === 0) this.close();
+      }, this.context.lingerMs);
+      this.lingering.unref();
+    } else this.close();
+  }
+
+  private stopLingering(): void {
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
   }
 
   /** Ends every subscriber with `error` and closes the upstream. */
   terminate(error: GraphQLError): void {
     for (const s of [...this.subscribers]) s.fail(error);
     this.close();
+  }
+
+  /** Pushes one non-terminal result carrying only `error` to every subscriber (not kept for resume). */
+  private notify(error: GraphQLError): void {
+    const result: ExecutionResult = { data: null, errors: [error] };
+    let json: string | undefined;
+    for (const s of this.subscribers) s.push(result, () => (json ??= JSON.stringify(formatResult(result))));
   }
 
   private finish(): void {
@@ -143,8 +174,10 @@ export class SubscriptionHub {
 
   private onEvent(event: UpstreamEvent): void {
     if (this.closed) return;
-    if (this.pending >= this.context.maxPendingEvents) {
-      this.terminate(roamError('SUBSCRIPTION_OVERFLOW', `More than ${this.context.maxPendingEvents} events were waiting for enrichment; the subscription was ended. Resubscribe.`));
+    // a resuming hub starts with the replay burst (bounded by the subgraph's retention): it may hold ten times more
+    const bound = this.resumeFrom === undefined && !this.replaying ? this.context.maxPendingEvents : this.context.maxPendingEvents * 10;
+    if (this.pending >= bound) {
+      this.terminate(roamError('SUBSCRIPTION_OVERFLOW', `More than ${bound} events were waiting for enrichment; the subscription was ended. Resubscribe.`));
       return;
     }
     // A subgraph refuses a resume at source-stream creation: one result with only errors, then `complete`
@@ -192,6 +225,7 @@ export class SubscriptionHub {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopLingering();
     this.closeUpstream?.();
     this.context.onClose(this);
   }

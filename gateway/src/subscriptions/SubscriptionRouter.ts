@@ -23,6 +23,8 @@ export interface SubscriptionRouterOptions {
   readonly maxQueuedEvents: number;
   /** Recent events each shared subscription keeps for resume onto it, in events (`SUBSCRIPTION_RESUME_BUFFER`). @default 256 */
   readonly resumeBuffer?: number;
+  /** How long a shared subscription with resumable events outlives its last subscriber, in ms (`SUBSCRIPTION_RESUME_LINGER_MS`). @default 0 */
+  readonly resumeLingerMs?: number;
   readonly logger: Logger;
 }
 
@@ -167,6 +169,7 @@ export class SubscriptionRouter {
         snapshot: () => this.current as SupergraphSnapshot,
         maxPendingEvents: this.options.maxQueuedEvents,
         resumeBuffer: this.options.resumeBuffer ?? 256,
+        lingerMs: this.options.resumeLingerMs ?? 0,
         logger: this.options.logger,
         onClose: (closedHub) => {
           if (this.hubs.get(closedHub.key) === closedHub) this.hubs.delete(closedHub.key);

@@ -13,6 +13,7 @@ import type { RequestInfo } from '../pipeline/types';
 import { formatResult } from './formatResult';
 import { resumeRequest } from './resume';
 import { connectionInfo } from './connectionInfo';
+import { patchingWriter } from '../responseCache/subscriptionPatches';
 import type { EventStream } from './EventStream';
 import type { SubscriptionRouter } from './SubscriptionRouter';
 import type { Authenticate, ConnectionInfo, SubscribeRequest } from './types';
@@ -202,7 +203,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const started = performance.now();
       let outcome: ExecutionArgs | readonly GraphQLError[];
       try {
-        const prepare = () => prepareOperation(payload as SubscribeRequest, request, state, directWriter(ctx.extra.socket, id));
+        // opt-in patch events (`extensions.patches: "json-patch"`, README "Response cache and delta updates")
+        const prepare = () => prepareOperation(payload as SubscribeRequest, request, state, patchingWriter(payload, directWriter(ctx.extra.socket, id)));
         outcome = await (options.aroundSubscribe ? options.aroundSubscribe(payload, request, prepare) : prepare());
       } catch (error) {
         if (isRoamError(error)) outcome = [error];

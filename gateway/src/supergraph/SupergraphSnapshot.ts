@@ -3,8 +3,10 @@ import { operationFromDocument, Supergraph, type Schema } from '@apollo/federati
 import { prettyFormatQueryPlan, QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import { roamError } from '@roam/errors';
 import { schemaFromSupergraph } from '@roam/operation-limits';
-import { GraphQLError, Kind, parse, specifiedRules, validate, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, parse, specifiedRules, validate, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { PlanRewriter } from '../executor/rewritePlan';
+import { labelDefers } from '../executor/deferDocument';
 
 /** A subscription operation planned against one supergraph. */
 export interface SubscriptionPlan {
@@ -51,6 +53,12 @@ export class SupergraphSnapshot {
   readonly apiSchemaInternal: Schema;
   /** API schema (graphql-js): validation, variable coercion, introspection, response shaping. */
   readonly apiSchema: GraphQLSchema;
+  /**
+   * The API schema with the `@defer` directive defined: what documents are validated against (incremental
+   * delivery). Introspection answers from `apiSchema`, without `@defer`, as Apollo Gateway does (Apollo iOS
+   * and Kotlin codegen define `@defer` themselves).
+   */
+  readonly validationSchema: GraphQLSchema;
   /** Supergraph schema (graphql-js): type conditions of `@requires` inputs and rewrites. */
   readonly supergraphSchema: GraphQLSchema;
   /** The cost model's schema: the SDL's own AST, so `@cost`/`@listSize` survive. */
@@ -60,6 +68,8 @@ export class SupergraphSnapshot {
   private readonly planner: QueryPlanner;
   private readonly documents: LRUCache<string, CheckedDocument>;
   private readonly plans: LRUCache<string, QueryPlan>;
+  /** Fixes of known planner faults (issue 19), when this supergraph has what they apply to. */
+  private readonly rewriter: PlanRewriter | undefined;
 
   /**
    * @param sdl - core supergraph SDL (`supergraph.graphql`).
@@ -72,9 +82,12 @@ export class SupergraphSnapshot {
     this.version = version;
     this.apiSchemaInternal = supergraph.apiSchema();
     this.apiSchema = this.apiSchemaInternal.toGraphQLJSSchema();
+    this.validationSchema = this.apiSchemaInternal.toGraphQLJSSchema({ includeDefer: true });
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     this.costSchema = schemaFromSupergraph(sdl);
-    this.planner = new QueryPlanner(supergraph);
+    // @defer: the planner splits deferred fragments into `Defer` nodes (issue 16; Apollo Router's `defer_support`).
+    this.planner = new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } });
+    this.rewriter = PlanRewriter.forSupergraph(sdl);
     const subgraphs = new Map<string, string>();
     for (const sg of supergraph.subgraphs()) subgraphs.set(sg.name, sg.url ?? '');
     this.subgraphs = subgraphs;
@@ -101,7 +114,7 @@ export class SupergraphSnapshot {
         checked = { errors: [roamError('GRAPHQL_PARSE_FAILED', e.message, {}, { source: e.source, positions: e.positions })] };
       }
       if (document) {
-        const errors = validate(this.apiSchema, document, specifiedRules);
+        const errors = validate(this.validationSchema, document, specifiedRules);
         checked = errors.length > 0 ? { errors: errors.map((e) => roamError('GRAPHQL_VALIDATION_FAILED', e.message, {}, { nodes: e.nodes })) } : { document };
       }
       this.documents.set(hash, checked!);
@@ -111,6 +124,9 @@ export class SupergraphSnapshot {
 
   /**
    * The query plan of an operation, built by `@apollo/query-planner` once per document and operation name.
+   * Every `@defer` without a label is planned with a generated one ({@link labelDefers}), so each `Deferred`
+   * node of the plan names the fragment it delivers. The plan is then rewritten where the planner is known to
+   * be wrong ({@link PlanRewriter}).
    *
    * @param document - a validated document.
    * @param operationName - the selected operation's name, if any.
@@ -121,8 +137,15 @@ export class SupergraphSnapshot {
     const key = hash === undefined ? undefined : `${operationName ?? ''}\u0000${hash}`;
     let plan = key === undefined ? undefined : this.plans.get(key);
     if (!plan) {
-      const planned = withoutIntrospection(document);
-      plan = planned ? this.planner.buildQueryPlan(operationFromDocument(this.apiSchemaInternal, planned, { operationName, validate: false })) : { kind: 'QueryPlan', node: undefined };
+      const planned = withoutIntrospection(labelDefers(document));
+      if (planned) {
+        const operation = operationFromDocument(this.apiSchemaInternal, planned, { operationName, validate: false });
+        plan = this.planner.buildQueryPlan(operation);
+        const definition = this.rewriter && getOperationAST(planned, operationName);
+        if (definition) plan = this.rewriter!.rewrite(plan, planned, definition);
+      } else {
+        plan = { kind: 'QueryPlan', node: undefined };
+      }
       if (key !== undefined) this.plans.set(key, plan);
     }
     return plan;

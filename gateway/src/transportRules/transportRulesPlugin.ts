@@ -6,7 +6,8 @@ import type { PipelinePlugin } from '../pipeline/types';
  * anything is registered):
  * - over HTTP GET only queries run: a mutation gets 405 `BAD_REQUEST` with `Allow: POST` (GraphQL over HTTP,
  *   "GET"; Apollo Server's message);
- * - subscriptions are served over WebSocket only: over HTTP they get 400 `SUBSCRIPTION_REQUIRES_WEBSOCKET`.
+ * - subscriptions are served over WebSocket, or over HTTP POST as Apollo's multipart subscriptions when the
+ *   `Accept` header allows them (issue 16); other HTTP requests get 400 `SUBSCRIPTION_REQUIRES_WEBSOCKET`.
  *
  * @returns the plugin; it never throws.
  */
@@ -15,7 +16,7 @@ export function transportRulesPlugin(): PipelinePlugin {
     name: 'transport-rules',
     checkOperation({ request, operation }) {
       if (request.transport !== 'http' || !operation) return undefined;
-      if (operation.operation === 'subscription') {
+      if (operation.operation === 'subscription' && !(request.multipartSubscription && request.method === 'POST')) {
         return roamError('SUBSCRIPTION_REQUIRES_WEBSOCKET', 'Subscriptions are served over WebSocket: connect to ws(s)://<gateway>/graphql with the graphql-transport-ws subprotocol.');
       }
       if (request.method === 'GET' && operation.operation !== 'query') {

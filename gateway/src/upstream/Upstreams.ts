@@ -54,6 +54,15 @@ export class Upstreams {
       // The subgraph's HTTP client is created here too: it is what probes the circuit in the background.
       admit: (service, httpUrl) => (this.client(service, httpUrl) && this.guard(service).refuses() ? CIRCUIT_OPEN_REASON : undefined),
       report: (service, ok) => this.guard(service).record(ok),
+      // Dropped subscription sockets are re-opened under the subgraph's reconnect policy and the same breaker.
+      reconnectPolicy: (service) => this.guard(service).policy.reconnect,
+      onAdmitted: (service, listener) => {
+        const subscription = this.guard(service).breaker.onReset(() => {
+          subscription.dispose();
+          listener();
+        });
+        return () => subscription.dispose();
+      },
     });
   }
 

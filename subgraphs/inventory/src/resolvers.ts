@@ -26,6 +26,8 @@ export function createResolvers(pubsub: PubSub): GraphQLResolverMap<InventoryCon
         const row = await repository.setInStock(upc, inStock);
         if (!row) return null;
         await pubsub.publish(STOCK_CHANGED_CHANNEL, { upc: row.upc, inStock: row.inStock } satisfies InventoryRow);
+        // gateways' response caches: also when the change did not come through a gateway
+        await pubsub.invalidateCache?.({ entities: [`Product:${row.upc}`] });
         return { ...row };
       },
     },

@@ -29,6 +29,15 @@ export interface PubSub {
    *   event) or `SUBSCRIPTION_RESUME_GAP` (events after it are past the retention window).
    */
   subscribe(channel: string, handler: EventHandler, options?: SubscribeOptions): Promise<() => Promise<void>>;
+  /**
+   * Tells the gateways' response caches that entities changed (README "Response cache and delta updates"):
+   * publishes `invalidation` on `<REDIS_PREFIX>cache:invalidate`, where every gateway replica with
+   * `RESPONSE_CACHE=on` (and the default `RESPONSE_CACHE_KEY_PREFIX`) drops the responses holding them.
+   * Absent on the in-memory bus (no gateway can hear it).
+   * @param invalidation - `entities` as `Type:key`, e.g. `Product:1`; `types` by typename.
+   * @throws never: a transport failure is logged and the invalidation lost (the responses live until their `max-age`).
+   */
+  invalidateCache?(invalidation: { readonly entities?: readonly string[]; readonly types?: readonly string[] }): Promise<void>;
   /** Closes connections; later publishes are dropped. */
   close(): Promise<void>;
 }

@@ -27,6 +27,7 @@ export class RedisPubSub implements PubSub {
   private readonly connections: RedisConnections;
   private readonly channels: RedisChannels;
   private readonly log: RedisEventLog;
+  private readonly cacheChannels: RedisChannels;
 
   /**
    * @param url - `REDIS_URL` in any form `parseRedisUrl` of `@roam/redis` reads.
@@ -49,6 +50,7 @@ export class RedisPubSub implements PubSub {
       logger,
       name: 'subgraph events',
     });
+    this.cacheChannels = new RedisChannels(this.connections, root.namespace('cache'), { logger, name: 'subgraph events' });
   }
 
   async publish(channel: string, payload: unknown): Promise<void> {
@@ -57,6 +59,15 @@ export class RedisPubSub implements PubSub {
     } catch (error) {
       const e = RedisUnavailableError.from(error);
       this.logger.error({ channel, reason: e.reason, detail: e.message }, 'redis publish failed; event lost');
+    }
+  }
+
+  async invalidateCache(invalidation: { readonly entities?: readonly string[]; readonly types?: readonly string[] }): Promise<void> {
+    try {
+      await this.cacheChannels.publish('invalidate', invalidation);
+    } catch (error) {
+      const e = RedisUnavailableError.from(error);
+      this.logger.error({ reason: e.reason, detail: e.message }, 'redis publish of a cache invalidation failed; it is lost');
     }
   }
 
