@@ -235,11 +235,14 @@ export class ConfigError extends Error {
  * @returns a frozen {@link GatewayConfig}.
  * @throws ConfigError naming every invalid variable at once.
  */
-/** A variable's value as an error message may show it: never a secret (the console token), never Redis credentials. */
+/** Variables whose value is a secret (tokens, keys, service accounts): an error names them but never shows the value. */
+const SECRET_VARIABLE = /_TOKEN$|_SECRET$|_PASSWORD$|^PUSH_APNS_KEY$|_SERVICE_ACCOUNT$/;
+
+/** A variable's value as an error message may show it: never a secret (`DEV_CONSOLE_TOKEN`, `RESPONSE_CACHE_ADMIN_TOKEN`, …), never Redis credentials. */
 function shownValue(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return value;
   if (name === 'REDIS_URL') return redactRedisUrl(value);
-  if (name === 'DEV_CONSOLE_TOKEN') return `<${value.length} characters, not shown>`;
+  if (SECRET_VARIABLE.test(name)) return `<${value.length} characters, not shown>`;
   return value;
 }
 

@@ -51,6 +51,8 @@ describe('readConfig', () => {
     expect(badScheme).toMatch(/REDIS_URL="ftp:\/\/\*\*\*@127\.0\.0\.1:6379"/);
     const token = messageOf({ DEV_CONSOLE_TOKEN: 'my secret with spaces' });
     expect(token).toMatch(/DEV_CONSOLE_TOKEN="<21 characters, not shown>": expected 16 to 256 characters/);
-    for (const message of [badPort, badScheme, token]) expect(message).not.toMatch(/hunter2|my secret/);
+    const admin = messageOf({ RESPONSE_CACHE_ADMIN_TOKEN: 'my secret' });
+    expect(admin).toMatch(/RESPONSE_CACHE_ADMIN_TOKEN="<9 characters, not shown>"/);
+    for (const message of [badPort, badScheme, token, admin]) expect(message).not.toMatch(/hunter2|my secret/);
   });
 });
