@@ -3,6 +3,8 @@
 // subgraphs and `node --cpu-prof gateway/dist/bin.js`, loads it with autocannon (PROFILE_CONNECTIONS,
 // default 10; PROFILE_DURATION_S, default 10), stops it, and prints where the self time went by
 // package and by function. Extra gateway environment: PROFILE_ROAM_ENV (JSON), e.g. '{"EXECUTOR":"roam"}'.
+// PROFILE_PER_USER=1: every request carries its own bearer token (the per-user scenario of `npm run bench`:
+// whole requests cannot be shared). PROFILE_GATEWAY_DIR: profile another built checkout's gateway (before/after).
 // The .cpuprofile stays in bench/results/ (open it in Chrome DevTools or speedscope for a flame graph).
 'use strict';
 const { spawn } = require('node:child_process');
@@ -13,6 +15,7 @@ const { freePort, startProcess } = require('@roam/testkit');
 const { composeSupergraph } = require('@roam/gateway');
 const { SUBGRAPHS: REGISTRY, subgraphByName, repoPath, readSchema } = require('@roam/subgraph-registry');
 const { load } = require('./lib/load');
+const { cpuMs, rssBytes } = require('./lib/procstat');
 
 const ROOT = join(__dirname, '..');
 const SUBGRAPHS = REGISTRY.map((s) => s.name); // the reference subgraphs, from subgraphs/registry/registry.json
@@ -20,9 +23,19 @@ const QUERY = readFileSync(join(ROOT, 'test/fixtures/federation-benchmark/query.
 const connections = Number(process.env.PROFILE_CONNECTIONS || 10);
 const durationS = Number(process.env.PROFILE_DURATION_S || 10);
 const extraEnv = process.env.PROFILE_ROAM_ENV ? JSON.parse(process.env.PROFILE_ROAM_ENV) : {};
+let userCounter = 0;
+const setupRequest = process.env.PROFILE_PER_USER === '1' ? (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer profile-user-${++userCounter}` } }) : undefined;
 
-/** Self time per call frame of a V8 .cpuprofile, in ms. */
+/**
+ * Self time per call frame of a V8 .cpuprofile, in ms. By default every sample counts as the median sampling
+ * interval: on a busy machine a thread that was descheduled gets one late sample whose time delta covers the
+ * whole off-CPU gap (mostly charged to `writev`, which wakes the subgraph), so weighting by time deltas counts
+ * waiting as work. PROFILE_WEIGHT=time weights by the deltas instead.
+ */
 function selfTimes(profile, skipMs) {
+  const deltas = [...profile.timeDeltas].sort((a, b) => a - b);
+  const interval = (deltas[Math.floor(deltas.length / 2)] ?? 1000) / 1000;
+  const byTime = process.env.PROFILE_WEIGHT === 'time';
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   let t = 0;
@@ -31,7 +44,7 @@ function selfTimes(profile, skipMs) {
     t += dt;
     if (t < skipMs) continue;
     const node = byId.get(profile.samples[i]);
-    self.set(node, (self.get(node) ?? 0) + dt);
+    self.set(node, (self.get(node) ?? 0) + (byTime ? dt : interval));
   }
   return self;
 }
@@ -60,7 +73,7 @@ async function main() {
   const port = await freePort();
   const profDir = join(outDir, `profile-${Date.now()}`);
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, join(ROOT, 'gateway/dist/bin.js')], {
+  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, join(process.env.PROFILE_GATEWAY_DIR || ROOT, 'gateway/dist/bin.js')], {
     env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', ...extraEnv },
     stdio: 'inherit',
   });
@@ -76,11 +89,14 @@ async function main() {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  await load({ url, body, connections, durationS: 2 });
+  await load({ url, body, connections, durationS: 2, setupRequest });
   const measuredFromMs = Date.now() - spawnedAt;
-  const r = await load({ url, body, connections, durationS });
+  const cpu0 = cpuMs(child.pid);
+  const r = await load({ url, body, connections, durationS, setupRequest });
+  const cpuPerRequest = (cpuMs(child.pid) - cpu0) / Math.max(1, r.requests);
+  const rssEndMB = rssBytes(child.pid) / 2 ** 20;
   console.log(`load: ${r.requests} requests in ${durationS}s (${r.rps.toFixed(1)} req/s), errors ${r.errors + r.non2xx + r.mismatches}`);
-  const exited = new Promise((res) => child.once('exit', res));
+  const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((res) => child.once('exit', res));
   child.kill('SIGTERM');
   await exited;
   await Promise.all(subgraphs.map((p) => p.stop()));
@@ -110,7 +126,7 @@ async function main() {
   const busy = total - idle;
   const pct = (ms) => `${((ms / busy) * 100).toFixed(1).padStart(5)}%`;
   console.log(
-    `\nprofile: ${file}\nbusy ${busy.toFixed(0)} ms of ${total.toFixed(0)} ms sampled (${(busy / Math.max(1, r.requests)).toFixed(2)} ms per request, start-up and warm-up excluded)\n\nself time by package (share of busy time):`,
+    `\nprofile: ${file}\ngateway CPU (utime + stime, /proc) ${cpuPerRequest.toFixed(2)} ms per request, RSS at the end ${rssEndMB.toFixed(0)} MB; profile: busy ${busy.toFixed(0)} ms of ${total.toFixed(0)} ms sampled (${(busy / Math.max(1, r.requests)).toFixed(2)} ms per request, start-up and warm-up excluded)\n\nself time by package (share of busy time):`,
   );
   for (const [k, v] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(v)}  ${k}`);
   console.log('\ntop functions by self time:');

@@ -38,6 +38,25 @@ const S = {
   gatewayCpu: env.BENCH_GATEWAY_CPU || '0',
   otherCpus: env.BENCH_OTHER_CPUS || '1',
   scenarios: env.BENCH_SCENARIOS !== '0',
+  /**
+   * Issue 19 scenario rounds (interleaved, medians): `same` (the benchmark query, identical requests), `per-user`
+   * (the benchmark query, a different bearer token on every request), `varied` (the persisted MobileUserScreen
+   * query, a random user of the large dataset per request). BENCH_USER_SCENARIOS=0 skips them; a subset:
+   * BENCH_USER_SCENARIOS=per-user,varied.
+   */
+  userScenarios: env.BENCH_USER_SCENARIOS === '0' ? [] : (env.BENCH_USER_SCENARIOS || 'same,per-user,varied').split(',').map((x) => x.trim()),
+  /** Gateways of the scenario rounds: Roam with each sharing setting, and the others. */
+  userGateways: (env.BENCH_USER_GATEWAYS || 'roam,roam-share-fetches,roam-share-none,apollo,hive,hive-rust')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+  userDurationS: num('BENCH_USER_DURATION_S', 10),
+  userWarmupS: num('BENCH_USER_WARMUP_S', 3),
+  /** Seed of the varied scenario's random variables (the same sequence for every gateway). */
+  seed: num('BENCH_SEED', 19),
+  userRounds: num('BENCH_USER_ROUNDS', num('BENCH_ROUNDS', 3)),
+  /** Parts to run: rounds, user (the scenario rounds), scenarios, lists, ceiling; default all. BENCH_ONLY=user runs the scenario rounds alone. */
+  only: env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((x) => x.trim()) : undefined,
   /** The offline-sync measurements of bench/lists.js (issue 13) unless BENCH_LISTS=0. */
   lists: env.BENCH_LISTS !== '0',
   /** The push bridge measurements of bench/push.js (issue 17) unless BENCH_PUSH=0. */
@@ -67,6 +86,16 @@ Object.assign(S, {
   roamRegister: env.BENCH_ROAM_REGISTER ?? (S.production ? PRODUCTION.register : ''),
   hashOnly: flag('BENCH_ROAM_HASH_ONLY', S.production),
 });
+if (S.only) {
+  for (const [part, key] of [
+    ['scenarios', 'scenarios'],
+    ['lists', 'lists'],
+    ['ceiling', 'ceiling'],
+  ])
+    if (!S.only.includes(part)) S[key] = false;
+  if (!S.only.includes('user')) S.userScenarios = [];
+  if (!S.only.includes('rounds')) S.rounds = 0;
+}
 const protectionsConfigured = Object.keys(S.roamProtectionEnv).length > 0 || S.hashOnly || S.redis;
 
 // ---------- operations ----------
@@ -175,6 +204,12 @@ const GATEWAYS = {
       S.gatewayCpu,
     );
   },
+  /** Roam with whole-request sharing off, subgraph-fetch sharing on (COALESCE_REQUESTS=false). */
+  'roam-share-fetches': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamProtectionEnv, COALESCE_REQUESTS: 'false', COALESCE_SUBGRAPH_FETCHES: 'true' }, ctx),
+  /** Roam with whole-request sharing on, subgraph-fetch sharing off. */
+  'roam-share-requests': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamProtectionEnv, COALESCE_REQUESTS: 'true', COALESCE_SUBGRAPH_FETCHES: 'false' }, ctx),
+  /** Roam with no sharing at all. */
+  'roam-share-none': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamProtectionEnv, COALESCE_REQUESTS: 'false', COALESCE_SUBGRAPH_FETCHES: 'false' }, ctx),
   /** Roam with Apollo Gateway executing the plans (EXECUTOR=apollo), to price Roam's own executor. */
   'roam-apollo-executor': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, EXECUTOR: 'apollo' }, ctx),
   // the other gateways get the supergraph without @authenticated/@requiresScopes (Apollo Gateway refuses them)
@@ -201,7 +236,7 @@ function substitute(obj, ctx) {
   return out;
 }
 
-const usesHash = (name) => (name === 'roam' || name === 'roam-baseline') && S.hashOnly;
+const usesHash = (name) => (name === 'roam' || name === 'roam-baseline' || name.startsWith('roam-share-')) && S.hashOnly;
 
 // ---------- measurement ----------
 /** Checks one answer: the benchmark query against expected.json, other operations against a reference answer. */
@@ -215,12 +250,14 @@ function checkAnswer(r, expected) {
 }
 
 /** Runs warm-up + measured load at `connections`, with correctness before and after and gateway CPU. */
-async function measure(proc, url, body, expected, connections) {
+async function measure(proc, url, body, expected, connections, opts = {}) {
+  const durationS = opts.durationS ?? S.durationS;
+  const warmupS = opts.warmupS ?? S.warmupS;
   const before = checkAnswer(await post(url, body), expected);
   if (before) return { invalid: `before the run: ${before}` };
-  if (S.warmupS > 0) await load({ url, body, connections, durationS: S.warmupS });
+  if (warmupS > 0) await load({ url, body, connections, durationS: warmupS, setupRequest: opts.setupRequest?.() });
   const cpu0 = cpuMs(proc.pid);
-  const r = await load({ url, body, connections, durationS: S.durationS });
+  const r = await load({ url, body, connections, durationS, setupRequest: opts.setupRequest?.() });
   const cpu1 = cpuMs(proc.pid);
   const after = checkAnswer(await post(url, body), expected);
   if (after) return { invalid: `after the run: ${after}` };
@@ -249,6 +286,7 @@ async function withGateway(name, ctx, fn) {
   const port = S.port === 0 ? await freePort() : S.port;
   const url = `http://127.0.0.1:${port}/graphql`;
   const proc = GATEWAYS[name](port, ctx.supergraph, ctx);
+  // (ctx.supergraph: the default-dataset subgraphs; the scenario rounds pass a ctx with both supergraphs)
   try {
     await waitReady(url, proc, name.startsWith('roam'));
     const sampler = rssSampler(proc.pid);
@@ -264,12 +302,159 @@ async function withGateway(name, ctx, fn) {
   }
 }
 
+// ---------- issue 19 scenario rounds ----------
+const LARGE_USERS = 5000; // subgraphs/kit/src/largeDataset.ts LARGE_DATASET_SIZES.users: user ids 1..5000
+let userCounter = 0;
+/** autocannon setupRequest: every request carries a bearer token no other request has (a different signed-in user). */
+const perUserSetup = () => (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer bench-user-${++userCounter}` } });
+/** mulberry32: a small seeded PRNG, so every gateway sees the same sequence of variables. */
+function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+/** autocannon setupRequest: the persisted screen query with a random user of the large dataset. */
+const variedSetup = (name) => () => {
+  const rand = seeded(S.seed);
+  return (req) => ({ ...req, body: bodyFor(MOBILE_QUERY, { id: String(1 + Math.floor(rand() * LARGE_USERS)) }, usesHash(name)) });
+};
+
+/** Starts the reference subgraphs on the `large` dataset and composes their supergraph in `dir`. */
+async function startLargeSubgraphs(dir) {
+  const ports = await Promise.all(SUBGRAPHS.map(() => freePort()));
+  const procs = await Promise.all(
+    SUBGRAPHS.map((name, i) =>
+      startProcess(repoPath(subgraphByName(name).main), { PORT: String(ports[i]), NODE_ENV: 'production', LOG_LEVEL: 'warn', DATASET: 'large' }, `http://127.0.0.1:${ports[i]}/health`),
+    ),
+  );
+  const supergraph = join(dir, 'supergraph-large.graphql');
+  writeFileSync(supergraph, composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readSchema(subgraphByName(name)) }))));
+  return { supergraph, stop: () => Promise.all(procs.map((p) => p.stop())) };
+}
+
+/**
+ * Interleaved rounds of the issue 19 scenarios over S.userGateways, at the first connection count.
+ * @returns `{ rounds: [{ round, gateways: { name: { same, 'per-user', varied, rssEndMB } } }], reference }`.
+ */
+async function runUserRounds(ctx, dir) {
+  const c = S.connections[0];
+  const opts = { durationS: S.userDurationS, warmupS: S.userWarmupS };
+  const wantDefault = S.userScenarios.some((x) => x === 'same' || x === 'per-user');
+  const large = S.userScenarios.includes('varied') ? await startLargeSubgraphs(dir) : undefined;
+  const out = { rounds: [], variedReference: undefined };
+  let reference;
+  try {
+    for (let r = 1; r <= S.userRounds; r++) {
+      const round = { round: r, gateways: {} };
+      for (const name of S.userGateways) {
+        log(`scenario round ${r}: ${name}`);
+        const g = {};
+        if (wantDefault) {
+          const res = await withGateway(name, ctx, async (proc, url) => {
+            const body = bodyFor(BENCH_QUERY, undefined, usesHash(name));
+            const o = {};
+            if (S.userScenarios.includes('same')) o.same = await measure(proc, url, body, BENCH_EXPECTED, c, opts);
+            if (S.userScenarios.includes('per-user')) o['per-user'] = await measure(proc, url, body, BENCH_EXPECTED, c, { ...opts, setupRequest: perUserSetup });
+            return o;
+          });
+          for (const k of ['same', 'per-user']) if (S.userScenarios.includes(k)) g[k] = res[k] ?? { invalid: res.invalid ?? 'no result' };
+          g.rssEndMB = res.rssEndMB;
+        }
+        if (large) {
+          const res = await withGateway(name, { ...ctx, supergraph: large.supergraph }, async (proc, url) => {
+            const body = bodyFor(MOBILE_QUERY, { id: '1' }, usesHash(name));
+            if (!reference) {
+              const first = await post(url, body);
+              if (first.status !== 200 || !first.body || first.body.errors) return { varied: { invalid: `no reference answer: ${first.text.slice(0, 200)}` } };
+              reference = first.body;
+              out.variedReference = name;
+            }
+            return { varied: await measure(proc, url, body, reference, c, { ...opts, setupRequest: variedSetup(name) }) };
+          });
+          g.varied = res.varied ?? { invalid: res.invalid ?? 'no result' };
+          g.rssEndLargeMB = res.rssEndMB;
+        }
+        round.gateways[name] = g;
+        log(`  ${JSON.stringify(g)}`);
+      }
+      out.rounds.push(round);
+    }
+  } finally {
+    await large?.stop();
+  }
+  return out;
+}
+
+/** Medians per gateway and scenario, and each gateway's req/s ratio to hive-rust (per round, then the median). */
+function summarizeUserRounds(user) {
+  const medians = {};
+  const ratios = {};
+  for (const name of S.userGateways) {
+    medians[name] = {};
+    ratios[name] = {};
+    for (const sc of S.userScenarios) {
+      const runs = user.rounds.map((r) => r.gateways[name]?.[sc]).filter((x) => x && !x.invalid);
+      medians[name][sc] = runs.length
+        ? {
+            rps: median(runs.map((x) => x.rps)),
+            p50: median(runs.map((x) => x.p50)),
+            p99: median(runs.map((x) => x.p99)),
+            cpuMsPerRequest: median(runs.map((x) => x.cpuMsPerRequest)),
+            validRounds: runs.length,
+          }
+        : { rps: null, invalid: user.rounds.map((r) => r.gateways[name]?.[sc]?.invalid).filter(Boolean) };
+      const perRound = user.rounds.map((r) => {
+        const a = r.gateways[name]?.[sc];
+        const b = r.gateways['hive-rust']?.[sc];
+        return a && b && !a.invalid && !b.invalid && b.rps > 0 ? round(a.rps / b.rps, 3) : null;
+      });
+      ratios[name][sc] = { perRound, median: median(perRound) };
+    }
+    medians[name].rssEndMB = median(user.rounds.map((r) => r.gateways[name]?.rssEndMB));
+  }
+  user.medians = medians;
+  user.ratiosToHiveRust = ratios;
+}
+
+function printUserRounds(user) {
+  const pad = (x, n) => String(x ?? '-').padStart(n);
+  const lines = [
+    `\nScenario rounds (issue 19): ${S.connections[0]} connections, medians of ${S.userRounds} interleaved round(s), ${S.userDurationS}s per run after ${S.userWarmupS}s warm-up.`,
+    '  same: the benchmark query, identical requests; per-user: the benchmark query, a different bearer token per request;',
+    `  varied: persisted MobileUserScreen, a random user of the large dataset per request (seed ${S.seed}; reference answer from ${user.variedReference ?? '-'}).`,
+    '  roam: COALESCE_REQUESTS and COALESCE_SUBGRAPH_FETCHES on; roam-share-fetches: only subgraph fetches shared; roam-share-requests: only whole requests; roam-share-none: nothing shared.',
+    ['gateway'.padEnd(20), ...S.userScenarios.flatMap((sc) => [pad(`${sc} req/s`, 18), pad('CPU ms/req', 12), pad('p99 ms', 9), pad('/hive-rust', 11)]), pad('RSS end MB', 12)].join(''),
+  ];
+  for (const name of S.userGateways) {
+    const cells = S.userScenarios.flatMap((sc) => {
+      const m = user.medians[name][sc];
+      const ratio = user.ratiosToHiveRust[name][sc];
+      if (m.rps == null) return [pad('no figure', 18), pad('', 12), pad('', 9), pad('', 11)];
+      return [pad(m.rps, 18), pad(m.cpuMsPerRequest, 12), pad(m.p99, 9), pad(ratio.median == null ? '' : `${ratio.median}x`, 11)];
+    });
+    lines.push([name.padEnd(20), ...cells, pad(user.medians[name].rssEndMB, 12)].join(''));
+  }
+  for (const name of S.userGateways)
+    for (const sc of S.userScenarios) {
+      const inv = user.medians[name][sc].invalid;
+      if (inv?.length) lines.push(`  ${name} ${sc}: ${inv.join('; ').slice(0, 200)}`);
+      const pr = user.ratiosToHiveRust[name][sc].perRound;
+      if (name.startsWith('roam') && pr.some((x) => x != null)) lines.push(`  ${name} ${sc} / hive-rust per round: ${pr.join(', ')}`);
+    }
+  console.log(lines.join('\n'));
+}
+
 // ---------- main ----------
 async function main() {
   if (S.pin) execFileSync('taskset', ['-pc', S.otherCpus, String(process.pid)], { stdio: 'ignore' });
   const started = new Date();
   log(`settings: ${JSON.stringify({ ...S, roamEnv: S.roamEnv, protectionsConfigured })}`);
-  for (const g of S.gateways) if (!GATEWAYS[g]) throw new Error(`unknown gateway ${g}; known: ${Object.keys(GATEWAYS).join(', ')}`);
+  for (const g of [...S.gateways, ...(S.userScenarios.length ? S.userGateways : [])]) if (!GATEWAYS[g]) throw new Error(`unknown gateway ${g}; known: ${Object.keys(GATEWAYS).join(', ')}`);
 
   // Subgraphs: started once (they inherit this process's CPU affinity).
   const ports = await Promise.all(SUBGRAPHS.map(() => freePort()));
@@ -347,6 +532,11 @@ async function main() {
       results.rounds.push(round);
     }
 
+    if (S.userScenarios.length > 0) {
+      results.user = await runUserRounds(ctx, dir);
+      summarizeUserRounds(results.user);
+    }
+
     // Scenarios: a small mobile screen query and a mutation (reference answer: the first gateway that answers without errors).
     if (S.scenarios) {
       const ops = [
@@ -410,7 +600,8 @@ async function main() {
   writeFileSync(join(outDir, `${stamp}.json`), JSON.stringify(results, null, 2));
   const chartRows = Object.entries(results.medians).map(([label, m]) => ({ label, rps50: m.c50?.rps ?? null, cpu1: m.c1?.cpuMsPerRequest ?? null }));
   writeFileSync(join(outDir, `${stamp}.svg`), chartSvg(chartRows, `${stamp} · ${S.rounds} rounds × ${S.durationS}s · pin ${S.pin ? `gateway cpu ${S.gatewayCpu}` : 'off'} · Node ${process.version}`));
-  printTable(results);
+  if (results.rounds.length > 0 || Object.keys(results.scenarios).length > 0) printTable(results);
+  if (results.user) printUserRounds(results.user);
   console.log(`\nwrote bench/results/${stamp}.json and bench/results/${stamp}.svg`);
 }
 

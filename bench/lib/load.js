@@ -4,7 +4,9 @@
 const autocannon = require('autocannon');
 
 /**
- * @param {{url: string, body: string, connections: number, durationS: number, headers?: Record<string,string>}} o
+ * @param {{url: string, body: string, connections: number, durationS: number, headers?: Record<string,string>,
+ *   setupRequest?: (req: {method: string, path: string, headers: Record<string,string>, body: string}) => object}} o
+ *   `setupRequest` (autocannon's) changes each request before it is sent: per-request tokens or variables.
  * @returns {Promise<{requests: number, rps: number, p50: number, p99: number, errors: number, non2xx: number, mismatches: number}>}
  *   rps = completed requests / duration; latencies in ms.
  */
@@ -21,6 +23,7 @@ function load(o) {
         pipelining: 1,
         timeout: 30,
         verifyBody: (body) => !body.includes('"errors"'),
+        ...(o.setupRequest ? { requests: [{ setupRequest: o.setupRequest }] } : {}),
       },
       (error, r) => {
         if (error) return reject(error);

@@ -82,7 +82,7 @@ export const ERROR_CODES = {
   SUBSCRIPTION_UPSTREAM_ERROR: {
     status: 200,
     description:
-      'WebSocket `error` message: the subgraph that owns the subscription field could not be reached or its stream broke; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.',
+      'WebSocket `error` message: the subgraph that owns the subscription field could not be reached (or its circuit is open), or its stream broke and could not be re-opened within its reconnect bound (`SUBGRAPH_POLICIES` `reconnect`), or the gateway is shutting down; `extensions.serviceName` and `reason` say which and why. Resubscribe with backoff.',
   },
   TOO_MANY_SUBSCRIPTIONS: {
     status: 200,
@@ -97,7 +97,7 @@ export const ERROR_CODES = {
   SUBSCRIPTION_RESUME_GAP: {
     status: 200,
     description:
-      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`.',
+      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`. Also sent, not terminal, as one `next` result (`data: null`, `reason: "upstream reconnected"`) when the gateway re-opened a dropped subgraph stream that had no event id to resume from: events may be missing, refetch the data; the subscription goes on.',
   },
   SUBSCRIPTION_RESUME_INVALID: {
     status: 200,
@@ -143,6 +143,11 @@ export const ERROR_CODES = {
     description:
       'Rate limits (`RATE_LIMIT_*`): this user or client spent its requests or cost points for the window; retry after `Retry-After` seconds. `extensions` has `limit` (which budget: `user-requests`, `client-requests`, `user-cost`, `client-cost`) and `retryAfterSeconds` (Apollo Router).',
   },
+  QUERY_PLANNING_FAILED: {
+    status: 400,
+    description:
+      'The operation validates but the query planner found no way to fetch some of its fields from the subgraphs (e.g. a field only an interface object with a non-resolvable key provides); nothing ran (Apollo Router).',
+  },
   IDEMPOTENCY_KEY_INVALID: {
     status: 400,
     description:
@@ -182,6 +187,11 @@ export const ERROR_CODES = {
     description: 'Push bridge: no registration has this id (never registered, deleted, its token was unregistered by APNs/FCM, or its persisted subscription was revoked).',
   },
   PUSH_STORE_UNAVAILABLE: { status: 503, description: 'Push bridge: Redis did not answer in time; nothing was changed; retry (`Retry-After: 1`).' },
+  CONSOLE_TOKEN_REQUIRED: {
+    status: 401,
+    description:
+      'Developer console (`DEV_CONSOLE`): `GET /console/data` without the console token (`?token=`, the `roam_console` cookie or `Authorization: Bearer`); the HTML pages answer the same 401 with a page saying how to open them.',
+  },
   CACHE_ADMIN_UNAUTHORIZED: {
     status: 401,
     description: '`POST /admin/cache/invalidate` without `Authorization: Bearer <RESPONSE_CACHE_ADMIN_TOKEN>` (or with another token); nothing was invalidated.',

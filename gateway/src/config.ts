@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseRedisUrl } from '@roam/persisted-queries';
+import { redactRedisUrl } from '@roam/redis';
 import { z } from 'zod';
 import { LIMITS_ENV_SHAPE, limitsSettingsFromEnv, type LimitsSettings } from '@roam/operation-limits';
 import { defaultSubgraphPolicy, SUBGRAPH_POLICIES_SCHEMA, type SubgraphPolicies } from './upstream/SubgraphPolicy';
@@ -62,6 +63,10 @@ export interface GatewayConfig {
   readonly executor: 'apollo' | 'roam';
   /** With `EXECUTOR=roam`: identical in-flight queries share one execution, identical subgraph query fetches one HTTP call. `COALESCE_INFLIGHT`; @default true */
   readonly coalesceInflight: boolean;
+  /** With `EXECUTOR=roam`: identical in-flight queries (same scope) share one execution. `COALESCE_REQUESTS`; @default the value of COALESCE_INFLIGHT */
+  readonly coalesceRequests: boolean;
+  /** With `EXECUTOR=roam`: identical in-flight subgraph query fetches share one HTTP call, across requests and users. `COALESCE_SUBGRAPH_FETCHES`; @default the value of COALESCE_INFLIGHT */
+  readonly coalesceSubgraphFetches: boolean;
   /** Most fields (object keys and list items) one response may hold; the executor stops building it past this with `RESPONSE_TOO_LARGE`. `MAX_RESPONSE_FIELDS`; @default 500000 */
   readonly maxResponseFields: number;
   /**
@@ -184,6 +189,8 @@ const schema = z.object({
   ...LIMITS_ENV_SHAPE,
   EXECUTOR: z.enum(['apollo', 'roam']).default('roam'),
   COALESCE_INFLIGHT: z.enum(['true', 'false']).default('true'),
+  COALESCE_REQUESTS: z.enum(['true', 'false']).optional(),
+  COALESCE_SUBGRAPH_FETCHES: z.enum(['true', 'false']).optional(),
   MAX_RESPONSE_FIELDS: int(1, 1_000_000_000).default(500_000),
   PERSISTED_QUERIES: z.enum(['off', 'apq', 'safelist']).default('apq'),
   REDIS_URL: z
@@ -236,6 +243,17 @@ export class ConfigError extends Error {
  * @returns a frozen {@link GatewayConfig}.
  * @throws ConfigError naming every invalid variable at once.
  */
+/** Variables whose value is a secret (tokens, keys, service accounts): an error names them but never shows the value. */
+const SECRET_VARIABLE = /_TOKEN$|_SECRETS?$|_PASSWORD$|^PUSH_APNS_KEY$|_SERVICE_ACCOUNT$/;
+
+/** A variable's value as an error message may show it: never a secret (`DEV_CONSOLE_TOKEN`, `RESPONSE_CACHE_ADMIN_TOKEN`, …), never Redis credentials. */
+function shownValue(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return value;
+  if (name === 'REDIS_URL') return redactRedisUrl(value);
+  if (SECRET_VARIABLE.test(name)) return `<${value.length} characters, not shown>`;
+  return value;
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const input: Record<string, string | undefined> = {};
   for (const name of CONFIG_VARIABLES) input[name] = env[name] === '' ? undefined : env[name];
@@ -244,7 +262,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
       const where = issue.path.length > 1 ? `${issue.path.slice(1).join('.')}: ` : '';
-      return `  ${name}=${JSON.stringify(input[name])}: ${where}${issue.message}`;
+      return `  ${name}=${JSON.stringify(shownValue(name, input[name]))}: ${where}${issue.message}`;
     });
     throw new ConfigError(`Invalid Roam gateway configuration:\n${lines.join('\n')}`);
   }
@@ -277,6 +295,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     limits: limitsSettingsFromEnv(c),
     executor: c.EXECUTOR,
     coalesceInflight: c.COALESCE_INFLIGHT === 'true',
+    coalesceRequests: (c.COALESCE_REQUESTS ?? c.COALESCE_INFLIGHT) === 'true',
+    coalesceSubgraphFetches: (c.COALESCE_SUBGRAPH_FETCHES ?? c.COALESCE_INFLIGHT) === 'true',
     maxResponseFields: c.MAX_RESPONSE_FIELDS,
     persistedQueries: Object.freeze({
       mode: c.PERSISTED_QUERIES,

@@ -12,7 +12,7 @@ import { corsOptions } from './http/corsOptions';
 import { handleClientError } from './http/handleClientError';
 import { createIdempotency } from './idempotency/createIdempotency';
 import type { Idempotency } from './idempotency/Idempotency';
-import { registerErrorHandlers } from './http/registerErrorHandlers';
+import { handleFrameworkError, registerErrorHandlers } from './http/registerErrorHandlers';
 import { registerGraphQLRoute } from './http/registerGraphQLRoute';
 import { shedLoad } from './http/shedLoad';
 import { largestBodyLimit, limitsPlugin, OperationLimiter } from './limits';
@@ -121,7 +121,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   });
   const roamExecutor = new RoamExecutor({
     upstreams,
-    coalesceInflight: config.coalesceInflight,
+    coalesceRequests: config.coalesceRequests,
+    coalesceFetches: config.coalesceSubgraphFetches,
     maxResponseFields: config.maxResponseFields,
     subgraphHeaders: (request) => subgraphHeaders(request, config.security.propagateHeaders),
     onPlan: tracing?.onPlan,
@@ -261,6 +262,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     // requestTimeout while headersTimeout (60000 by default) is larger, so that is capped to it.
     http: config.requestTimeoutMs > 0 ? { connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs), headersTimeout: Math.min(60_000, config.requestTimeoutMs) } : {},
     clientErrorHandler: handleClientError,
+    frameworkErrors: handleFrameworkError, // bad percent-encoding, over-long path parameters: GraphQL-shaped too
   });
   registerErrorHandlers(app, logger);
   // CORS (off unless CORS_ORIGINS is set): preflights are answered in its onRequest hook, before the 405 route

@@ -18,8 +18,16 @@ export interface RedisConnectionMonitorOptions {
 }
 
 /**
+ * What this process last logged about each Redis endpoint, shared by every monitor: the gateway's Redis users
+ * (persisted queries, idempotency keys, response cache, push bridge) each watch their own connections to the
+ * same endpoint, and one outage must still be one warning, not one per user. Keyed by endpoint.
+ */
+const endpointLog = new Map<string, 'ready' | 'down'>();
+
+/**
  * Watches ioredis connections and logs ONE line per change of their combined state, instead of one per
- * failed reconnect attempt:
+ * failed reconnect attempt; when several monitors in one process watch the same endpoint, only the first to
+ * see a change logs it at info/warn, the others at debug:
  * - `redis ready` (info) the first time every connection is up;
  * - `redis unreachable; retrying in the background` (warn) when it has never been up and a connect fails;
  * - `redis connection lost; retrying in the background` (warn) when an established connection breaks;
@@ -92,15 +100,29 @@ export class RedisConnectionMonitor {
     const after = this.state;
     if (after === before) return;
     const base = { redis: this.options.name, endpoint: this.options.endpoint };
+    const { endpoint } = this.options;
+    const logger = {
+      info: this.options.logger.info.bind(this.options.logger),
+      warn: this.options.logger.warn.bind(this.options.logger),
+      debug: (fields: Record<string, unknown>, message: string) => this.options.logger.debug?.(fields, message),
+    };
+    // Another monitor of this process already said so about this endpoint: keep the line, at debug.
+    const said = endpointLog.get(endpoint);
     if (after === 'ready' && this.logged !== 'ready') {
-      if (this.logged === 'down') this.options.logger.info({ ...base, downMs: Date.now() - this.downSince }, 'redis reconnected');
-      else this.options.logger.info(base, 'redis ready');
+      const level = said === 'ready' ? 'debug' : 'info';
+      if (this.logged === 'down') logger[level]({ ...base, downMs: Date.now() - this.downSince }, 'redis reconnected');
+      else logger[level](base, 'redis ready');
       this.logged = 'ready';
+      endpointLog.set(endpoint, 'ready');
     } else if (after === 'down' && this.logged !== 'down') {
       const failure = this.lastFailure ?? { reason: 'lost', detail: 'connection closed' };
-      this.options.logger.warn({ ...base, ...failure }, this.logged === 'ready' ? 'redis connection lost; retrying in the background' : 'redis unreachable; retrying in the background');
+      logger[said === 'down' ? 'debug' : 'warn'](
+        { ...base, ...failure },
+        this.logged === 'ready' ? 'redis connection lost; retrying in the background' : 'redis unreachable; retrying in the background',
+      );
       this.logged = 'down';
       this.downSince = Date.now();
+      endpointLog.set(endpoint, 'down');
     }
     for (const listener of [...this.listeners]) listener(after);
   }

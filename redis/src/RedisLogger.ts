@@ -7,6 +7,8 @@ export interface RedisLogger {
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
+  /** Lines another user already logged at a higher level (optional; dropped when absent). */
+  debug?(fields: Record<string, unknown>, message: string): void;
 }
 
 /** A {@link RedisLogger} that drops everything (the default). */

@@ -52,6 +52,8 @@ export function parseRedisUrl(url: string): RedisTarget {
   if (!hostList) throw new Error(`REDIS_URL ${redact(url)} names no host`);
   if (variant === undefined) {
     if (hostList.includes(',')) throw new Error(`REDIS_URL ${redact(url)} lists several hosts; use redis+sentinel:// or redis+cluster://`);
+    // ioredis and redisEndpoint read it with new URL(): a port that is not a number would throw there, echoing the password
+    if (!URL.canParse(url)) throw new Error(`REDIS_URL ${redact(url)} is not a valid URL (host and a numeric port, e.g. redis://127.0.0.1:6379)`);
     return { kind: 'standalone', url };
   }
   const segments = (path ?? '').split('/').filter(Boolean);

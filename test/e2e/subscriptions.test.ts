@@ -23,7 +23,8 @@ describe('subscriptions end to end: federated events over graphql-ws through rea
   beforeAll(async () => {
     subgraphs = await startSubgraphs();
     supergraphPath = writeSupergraph(subgraphs.definitions());
-    gateway = await startGateway(supergraphPath);
+    // A few quick reconnect attempts (README "Resilience"), so a dead owning subgraph ends its subscribers within the test.
+    gateway = await startGateway(supergraphPath, { SUBGRAPH_POLICIES: JSON.stringify({ reviews: { reconnect: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, maxElapsedMs: 1000 } } }) });
   });
   afterAll(async () => {
     await gateway?.stop();

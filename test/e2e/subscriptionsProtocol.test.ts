@@ -27,6 +27,8 @@ describe('subscriptions: the graphql-transport-ws protocol over raw WebSockets',
       SUBSCRIPTION_KEEPALIVE_MS: '400',
       SUBSCRIPTION_MAX_PER_CONNECTION: '2',
       SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: '2',
+      // No upstream reconnect: a frozen subgraph's subscriptions end at the missed pong (a reconnect would wait for its ack).
+      SUBGRAPH_POLICIES: JSON.stringify({ reviews: { reconnect: { maxAttempts: 0 } } }),
     });
   });
   afterAll(async () => {

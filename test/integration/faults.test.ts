@@ -5,7 +5,7 @@ import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { startFaultySubgraph, type FaultySubgraph } from '../support/faultySubgraph';
 import { SUBGRAPH_NAMES, subgraphSdl, writeSupergraph } from '../support/stack';
-import { client as wsClient, postGraphQL, record } from '@roam/testkit';
+import { client as wsClient, postGraphQL, record, waitFor } from '@roam/testkit';
 
 // The fault suite (issue 11): a real HTTP server steered by the test stands in for `inventory` in front of the
 // real inventory subgraph; products, accounts and reviews are real. Small timeouts keep it quick.
@@ -253,19 +253,32 @@ describe('fault suite: inventory fails, the rest of the answer does not wait or 
     await expectBreakerCycle(r, 6);
   });
 
-  it('subscriptions feed the same breaker: WebSockets the subgraph drops open it, then no WebSocket is tried', async () => {
-    const r = await startGateway();
-    const outcomes: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      const ws = wsClient(r.url);
-      outcomes.push(JSON.stringify(await record(ws, 'subscription { stockChanged(upc: "1") { upc inStock } }').done));
-      await ws.dispose();
-    }
-    // The stand-in drops every upgrade: five transport failures in a row open the circuit.
+  it('subscriptions feed the same breaker: reconnect attempts the subgraph drops open it, none is tried while open, then the bound ends the subscriber', async () => {
+    // A longer half-open wait than the other tests: the checks made while the circuit is open need it to stay open.
+    const r = await startGateway({}, { ...POLICY, breaker: { ...POLICY.breaker, halfOpenAfterMs: 1500 }, reconnect: { maxAttempts: 7, baseDelayMs: 5, maxDelayMs: 20 } });
+    const ws = wsClient(r.url);
+    const sub = record(ws, 'subscription { stockChanged(upc: "1") { upc inStock } }');
+    let ended = false;
+    void sub.done.then(() => (ended = true));
+    // The stand-in drops every upgrade: the first socket and 4 reconnect attempts, five transport failures in a row, open the circuit.
+    await waitFor(() => inventoryGuard(r).state === 'open', 'the circuit to open');
     expect(faulty.upgrades).toBe(5);
-    expect(outcomes.slice(0, 5).every((o) => o.includes('SUBSCRIPTION_UPSTREAM_ERROR') && !o.includes('circuit open') && !o.includes(String(faulty.port)))).toBe(true);
-    expect(outcomes[5]).toContain('circuit open');
-    expect(inventoryGuard(r).state).toBe('open');
+    // While open the subscriber keeps its subscription and no WebSocket is tried; a new subscription is refused at once.
+    const late = wsClient(r.url);
+    const refused = JSON.stringify(await record(late, 'subscription { stockChanged(upc: "2") { upc inStock } }').done);
+    await late.dispose();
+    expect(refused).toContain('circuit open');
+    expect(faulty.upgrades).toBe(5);
+    expect(ended).toBe(false);
+    // The background probe (HTTP, which the stand-in forwards) closes the circuit; the reconnect goes on and its bound
+    // (7 attempts) ends the subscriber with SUBSCRIPTION_UPSTREAM_ERROR, with nothing about where the subgraph lives.
+    const outcome = JSON.stringify(await sub.done);
+    expect(outcome).toContain('SUBSCRIPTION_UPSTREAM_ERROR');
+    expect(outcome).not.toContain('circuit open');
+    expect(outcome).not.toContain(String(faulty.port));
+    expect(faulty.upgrades).toBe(8);
+    expect(r.gateway.upstreams.ws.size + r.gateway.upstreams.ws.reconnecting).toBe(0);
+    await ws.dispose();
   });
 
   it('half-open probes run in the background: while a probe hangs, client queries fail fast and only the probe reaches the subgraph', async () => {
@@ -332,7 +345,8 @@ describe('load shedding and drain', () => {
     faulty.mode = 'slow';
     faulty.delayMs = 500;
     const inflight = postGraphQL(r.url, QUERY(2));
-    await sleep(150);
+    // In flight means the gateway is already waiting on inventory (on a loaded machine 150 ms may not be enough).
+    while (faulty.requests < 1) await sleep(10);
     const closing = r.gateway.close();
     await sleep(50);
     await expect(postGraphQL(r.url, QUERY(1))).rejects.toThrow();

@@ -158,6 +158,16 @@ describe('metrics: METRICS_PORT and METRICS=off', () => {
       expect(own).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
       expect(own).not.toBe(url.replace(/\/graphql$/, '/metrics'));
       expect(sample(await scrape(own!), 'roam_requests_total', { transport: 'http', status: '200' })).toBe(1);
+      // anything else on the metrics port is refused in the GraphQL error shape, not Fastify's own body
+      const base = own!.replace(/\/metrics$/, '');
+      for (const [path, status, code] of [
+        ['/nope', 404, 'NOT_FOUND'],
+        ['/%zz', 400, 'BAD_REQUEST'],
+      ] as const) {
+        const res = await request(`${base}${path}`);
+        const body = (await res.body.json()) as { errors: { extensions: { code: string } }[] };
+        expect({ path, status: res.statusCode, code: body.errors[0]?.extensions.code }).toEqual({ path, status, code });
+      }
     } finally {
       await gateway.close();
     }

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -78,6 +78,8 @@ export interface ReplayServer {
   readonly origin: string;
   /** Requests that matched no recording (suite, subgraph, query), for diagnostics. */
   readonly misses: string[];
+  /** Exchanges recorded from the audit's own subgraph servers during this run (record mode only). */
+  readonly recorded: { readonly suite: string; readonly recording: AuditRecording }[];
   /** Replaces the `http://SUBGRAPHS/` placeholder of a suite's supergraph with this server's origin. */
   supergraphFor(suite: AuditSuite): string;
   close(): Promise<void>;
@@ -88,8 +90,12 @@ export interface ReplayServer {
  * subgraph, query (operation names ignored) and variables; failing that, an entity fetch is answered
  * representation by representation from the error-free recordings of the same query. An unmatched
  * request gets HTTP 200 with a GraphQL error, as a subgraph that cannot resolve it would.
+ *
+ * Record mode (`options.recordFrom`: the origin of the audit's own subgraph servers, `npm start` of
+ * graphql-hive/federation-gateway-audit): an unmatched request is forwarded there instead, its reply is
+ * answered and kept in {@link ReplayServer.recorded} (see {@link saveRecordings}).
  */
-export async function startReplayServer(suites: readonly AuditSuite[]): Promise<ReplayServer> {
+export async function startReplayServer(suites: readonly AuditSuite[], options: { recordFrom?: string } = {}): Promise<ReplayServer> {
   const replies = new Map<string, string>();
   // Entity fetches also answer per representation (a subgraph resolves each representation on its own),
   // so a gateway that sends a representation once instead of several times still gets its recorded entity.
@@ -117,10 +123,20 @@ export async function startReplayServer(suites: readonly AuditSuite[]): Promise<
     return JSON.stringify({ data: { _entities: reps.map((rep) => byRep.get(stableStringify(rep))) } });
   };
   const misses: string[] = [];
+  const recorded: { suite: string; recording: AuditRecording }[] = [];
+  const record = async (suite: string, subgraph: string, body: { query?: string; variables?: Record<string, unknown> }): Promise<string> => {
+    const res = await fetch(`${options.recordFrom}/${suite}/${subgraph}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = (await res.json()) as unknown;
+    const request = { query: body.query ?? '', ...(body.variables && Object.keys(body.variables).length > 0 ? { variables: body.variables } : {}) };
+    recorded.push({ suite, recording: { subgraph, request, response } });
+    const text = JSON.stringify(response);
+    replies.set(`${suite}/${requestKey(subgraph, request.query, request.variables)}`, text);
+    return text;
+  };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const [, suiteId = '', subgraph = ''] = (req.url ?? '').split('?')[0]!.split('/');
       let body: { query?: string; variables?: Record<string, unknown> } = {};
       try {
@@ -128,7 +144,8 @@ export async function startReplayServer(suites: readonly AuditSuite[]): Promise<
       } catch {
         /* answered as a miss below */
       }
-      const reply = replies.get(`${suiteId}/${requestKey(subgraph, body.query ?? '', body.variables)}`) ?? entityReply(suiteId, subgraph, body);
+      let reply = replies.get(`${suiteId}/${requestKey(subgraph, body.query ?? '', body.variables)}`) ?? entityReply(suiteId, subgraph, body);
+      if (reply === undefined && options.recordFrom) reply = await record(suiteId, subgraph, body).catch(() => undefined);
       if (reply === undefined) misses.push(`${suiteId}/${subgraph}: ${body.query} ${JSON.stringify(body.variables)}`);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(reply ?? JSON.stringify({ data: null, errors: [{ message: 'no recorded reply for this request' }] }));
@@ -140,6 +157,7 @@ export async function startReplayServer(suites: readonly AuditSuite[]): Promise<
   return {
     origin,
     misses,
+    recorded,
     supergraphFor: (suite) => suite.supergraph.replaceAll('http://SUBGRAPHS/', `${origin}/`),
     close: () =>
       new Promise<void>((resolve) => {
@@ -168,4 +186,19 @@ export function judgeAuditResponse(test: AuditTest, body: { data?: unknown; erro
 
 function isDeepStrictEqual(a: unknown, b: unknown): boolean {
   return stableStringify(a) === stableStringify(b);
+}
+
+/**
+ * Appends exchanges recorded in record mode to each suite's `recordings.json` under `dir`.
+ * @returns how many were written.
+ */
+export function saveRecordings(recorded: ReplayServer['recorded'], dir = FED_AUDIT_DIR): number {
+  const bySuite = new Map<string, AuditRecording[]>();
+  for (const { suite, recording } of recorded) bySuite.set(suite, [...(bySuite.get(suite) ?? []), recording]);
+  for (const [suite, list] of bySuite) {
+    const file = join(dir, suite, 'recordings.json');
+    const existing = JSON.parse(readFileSync(file, 'utf8')) as AuditRecording[];
+    writeFileSync(file, `${JSON.stringify([...existing, ...list], null, 1)}\n`);
+  }
+  return recorded.length;
 }

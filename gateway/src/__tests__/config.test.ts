@@ -34,4 +34,25 @@ describe('readConfig', () => {
     expect(message).toMatch(/LOG_LEVEL="loud"/);
     expect(message).toMatch(/MAX_BODY_BYTES="-1"/);
   });
+
+  it('never echoes a secret: REDIS_URL credentials are redacted (a non-numeric port was an uncaught TypeError printing the URL), the console token is not shown', () => {
+    const messageOf = (env: Record<string, string>) => {
+      try {
+        readConfig(env);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as Error).message;
+      }
+      throw new Error('readConfig accepted ' + JSON.stringify(env));
+    };
+    const badPort = messageOf({ REDIS_URL: 'redis://:hunter2@127.0.0.1:abc' });
+    expect(badPort).toMatch(/REDIS_URL="redis:\/\/\*\*\*@127\.0\.0\.1:abc": .*not a valid URL/);
+    const badScheme = messageOf({ REDIS_URL: 'ftp://:hunter2@127.0.0.1:6379' });
+    expect(badScheme).toMatch(/REDIS_URL="ftp:\/\/\*\*\*@127\.0\.0\.1:6379"/);
+    const token = messageOf({ DEV_CONSOLE_TOKEN: 'my secret with spaces' });
+    expect(token).toMatch(/DEV_CONSOLE_TOKEN="<21 characters, not shown>": expected 16 to 256 characters/);
+    const admin = messageOf({ RESPONSE_CACHE_ADMIN_TOKEN: 'my secret' });
+    expect(admin).toMatch(/RESPONSE_CACHE_ADMIN_TOKEN="<9 characters, not shown>"/);
+    for (const message of [badPort, badScheme, token, admin]) expect(message).not.toMatch(/hunter2|my secret/);
+  });
 });

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { errorBody } from '@roam/errors';
 import type { PersistedQueryStore } from '@roam/persisted-queries';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -126,9 +127,37 @@ const unauthorizedPage = (path: string) => `<!doctype html>
 (or set <code>DEV_CONSOLE_TOKEN</code>).</p></body></html>
 `;
 
-/** @returns whether `Accept` asks for HTML (a browser navigating to the URL). */
-function acceptsHtml(accept: string | undefined): boolean {
-  return accept !== undefined && /(^|[\s,])text\/html([\s;,]|$)/i.test(accept);
+/** Media ranges that ask for a GraphQL response (JSON or MessagePack), wildcards included. */
+const API_RANGES = new Set(['application/json', 'application/graphql-response+json', 'application/msgpack', 'application/x-msgpack', 'application/*', '*/*']);
+
+/**
+ * Whether `Accept` prefers HTML to a GraphQL response (a browser navigating to the URL), negotiated as Apollo
+ * Server's landing page does (RFC 9110 §12.5.1): `text/html` with `q` > 0 must have a higher `q` than every range
+ * that admits JSON or MessagePack (`*` + `/*` and `application/*` included), or the same `q` and come first.
+ * So `text/html;q=0, *` + `/*`, `application/json, text/html` and `text/html;q=0.1, application/json` get JSON;
+ * a browser's `text/html,…,*` + `/*;q=0.8` gets the page.
+ *
+ * @param accept - the `Accept` header, if any.
+ * @returns true when the sandbox page should be served.
+ */
+export function prefersHtml(accept: string | undefined): boolean {
+  if (accept === undefined) return false;
+  let html: { q: number; order: number } | undefined;
+  let api: { q: number; order: number } | undefined;
+  accept.split(',').forEach((part, order) => {
+    const [rawType, ...params] = part.split(';');
+    const type = (rawType ?? '').trim().toLowerCase();
+    let q = 1;
+    for (const param of params) {
+      const [name, value] = param.split('=').map((x) => x.trim());
+      if (name?.toLowerCase() === 'q') q = Number.isFinite(Number(value)) ? Math.min(Math.max(Number(value), 0), 1) : 0;
+    }
+    if (q <= 0) return;
+    if (type === 'text/html') {
+      if (!html || q > html.q) html = { q, order };
+    } else if (API_RANGES.has(type) && (!api || q > api.q)) api = { q, order };
+  });
+  return html !== undefined && (api === undefined || html.q > api.q || (html.q === api.q && html.order < api.order));
 }
 
 /** Constant-time comparison of a presented token with the configured one. */
@@ -150,7 +179,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 
 /**
  * Registers the developer console and the GraphiQL sandbox (issue 15 item 5), when `settings.enabled`:
- * - `GET /graphql` with `Accept: text/html` (a browser) → GraphiQL 4 served from the npm package's own bundles; its
+ * - `GET /graphql` whose `Accept` prefers `text/html` ({@link prefersHtml}: a browser) → GraphiQL 4 served from the npm package's own bundles; its
  *   requests are ordinary `POST /graphql` (client name `roam-sandbox`). Other `GET /graphql` requests are untouched.
  * - `GET /console` → a page polling `GET /console/data` every 2 s: supergraph version; each subgraph's health
  *   (a `{ __typename }` probe, 1 s deadline), breaker state, fetch count, errors and mean latency; registered
@@ -189,13 +218,13 @@ export function registerDevConsole(app: FastifyInstance, settings: DevConsoleSet
     void reply
       .code(401)
       .headers(html ? PAGE_HEADERS : { 'cache-control': 'no-store' })
-      .send(html ? unauthorizedPage(url.pathname) : { error: 'developer console token required (?token=, the roam_console cookie, or Authorization: Bearer)' });
+      .send(html ? unauthorizedPage(url.pathname) : errorBody('CONSOLE_TOKEN_REQUIRED', 'The developer console token is required: ?token=, the roam_console cookie, or Authorization: Bearer.'));
     return false;
   };
 
   // A browser opening the GraphQL endpoint gets GraphiQL; API clients (JSON Accept, POST) go on to the route.
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'GET' || !acceptsHtml(request.headers.accept)) return;
+    if (request.method !== 'GET' || !prefersHtml(request.headers.accept)) return;
     const path = request.url.split('?', 1)[0];
     if (path !== '/graphql') return;
     if (admit(request, reply, true)) void reply.code(200).headers(PAGE_HEADERS).send(SANDBOX_PAGE);
@@ -209,7 +238,7 @@ export function registerDevConsole(app: FastifyInstance, settings: DevConsoleSet
 
   app.get<{ Params: { name: string } }>('/console/assets/:name', async (request, reply) => {
     const file = files.get(request.params.name);
-    if (!file) return reply.code(404).send({ error: 'no such asset' });
+    if (!file) return reply.code(404).send(errorBody('NOT_FOUND', 'No such console asset.'));
     let body = cache.get(request.params.name);
     if (!body) {
       body = readFileSync(file.path);

@@ -11,6 +11,8 @@ import { collectEntityTags } from './collectEntityTags';
 import { deepMerge, executePlan, type SubgraphCall } from './executePlan';
 import { executeIncremental, type IncrementalExecution } from './executeIncremental';
 import { introspectionDocument } from './introspectionDocument';
+import { requestSharingKey } from './sharingKeys';
+import { assertEmptyPlanAllowed } from './rewritePlan';
 import { shapeResponse } from './shapeResponse';
 
 /** One operation ready to run: parsed, validated, selected, its variables coerced. */
@@ -47,11 +49,20 @@ export interface RoamExecutorOptions {
   readonly upstreams: Upstreams;
   readonly logger: Logger;
   /**
-   * Share identical in-flight work: a query whose document, operation name, variables and sharing scope match
-   * one being executed gets that execution's result, and its subgraph fetches are shared with identical ones.
+   * Share identical in-flight work: the default of {@link coalesceRequests} and {@link coalesceFetches}.
    * Mutations are never shared. @default true
    */
   readonly coalesceInflight?: boolean;
+  /**
+   * Whole-request sharing: a query whose document, operation name, variables and sharing scope match one being
+   * executed gets that execution's result ({@link requestSharingKey}). @default coalesceInflight
+   */
+  readonly coalesceRequests?: boolean;
+  /**
+   * Subgraph-fetch sharing: a subgraph query fetch identical to one in flight (same subgraph, same body) shares
+   * its HTTP call (`fetchSharingKey` in sharingKeys.ts), also between requests of different users. @default coalesceInflight
+   */
+  readonly coalesceFetches?: boolean;
   /** Most fields a response may hold ({@link shapeResponse}); past it the operation fails with `RESPONSE_TOO_LARGE`. @default Infinity */
   readonly maxResponseFields?: number;
   /** Headers a client request adds to its subgraph fetches (README "Security": propagation allowlist, verified claims). @default none */
@@ -82,14 +93,15 @@ export class RoamExecutor {
    * @param scopeKey - everything besides the operation that can change the answer (credentials, cookies):
    *   requests share an execution only with the same key.
    * @returns data, errors (subgraph failures as `SUBREQUEST_*` / relayed subgraph errors with paths) and hints.
-   * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`; Error for a bug (the pipeline turns it into 500 `INTERNAL_SERVER_ERROR`).
+   * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`, `QUERY_PLANNING_FAILED` when the plan is empty but the operation asks for data; Error for a bug (the pipeline turns it into 500 `INTERNAL_SERVER_ERROR`).
    */
   execute(snapshot: SupergraphSnapshot, op: ExecutableOperation, scopeKey: string, request?: RequestInfo): Promise<Execution> {
     const headers = request && this.options.subgraphHeaders ? this.options.subgraphHeaders(request) : undefined;
-    const share = (this.options.coalesceInflight ?? true) && op.operation.operation === 'query';
-    if (!share) return this.run(snapshot, op, false, headers);
-    const key = `${snapshot.version}\u0000${op.operationName ?? ''}\u0000${op.documentHash}\u0000${JSON.stringify(op.variables)}\u0000${scopeKey}`;
-    return this.requests.run(key, () => this.run(snapshot, op, true, headers));
+    const isQuery = op.operation.operation === 'query';
+    const shareFetches = isQuery && (this.options.coalesceFetches ?? this.options.coalesceInflight ?? true);
+    if (!isQuery || !(this.options.coalesceRequests ?? this.options.coalesceInflight ?? true)) return this.run(snapshot, op, shareFetches, headers);
+    const key = requestSharingKey(snapshot.version, op.operationName, op.documentHash, op.variables, scopeKey);
+    return this.requests.run(key, () => this.run(snapshot, op, shareFetches, headers));
   }
 
   /**
@@ -172,6 +184,8 @@ export class RoamExecutor {
       // The pipeline refuses subscriptions over HTTP before this; kept as a guard for embedders.
       return { data: null, errors: [roamError('SUBSCRIPTION_REQUIRES_WEBSOCKET', 'Subscriptions are served over WebSocket (graphql-transport-ws).')], hints: [] };
     }
+    // An empty plan for an operation that asks for data: the planner could not plan it (issue 19).
+    if (!plan.node) assertEmptyPlanAllowed(op.document, op.operation, op.coercedVariables);
     const startedAt = Date.now();
     const errors: GraphQLError[] = [];
     const hints: CacheHint[] = [];

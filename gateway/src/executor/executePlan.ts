@@ -47,14 +47,31 @@ type Obj = Record<string, unknown>;
  * after the blocks it depends on), all into the same data.
  */
 export async function executePlan(node: PlanNode | undefined, context: PlanContext, data: Obj = Object.create(null) as Obj): Promise<Obj> {
-  if (node) await run(node, context, data, [], [{ obj: data, at: [] }]);
+  if (node) await run(node, context, data, [], [{ obj: data, at: undefined }]);
   return data;
+}
+
+/**
+ * A response path kept as a chain of links to the parent's path, made into an array only when an error needs
+ * it: collecting a Flatten path's objects then allocates one small link per step instead of copying the path
+ * for every object (issue 19: allocations were a third of the executor's CPU under load).
+ */
+interface PathLink {
+  readonly up: PathLink | undefined;
+  readonly key: string | number;
+}
+
+/** @returns the path a {@link PathLink} chain stands for, root first. */
+function pathOf(link: PathLink | undefined): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (let l = link; l; l = l.up) out.push(l.key);
+  return out.reverse();
 }
 
 /** An object found at a `Flatten` path, with its concrete path in the response (list indexes filled in). */
 interface Target {
   readonly obj: Obj;
-  readonly at: readonly (string | number)[];
+  readonly at: PathLink | undefined;
 }
 
 async function run(node: PlanNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Target[]): Promise<void> {
@@ -67,7 +84,7 @@ async function run(node: PlanNode, context: PlanContext, root: Obj, path: (strin
       return;
     case 'Flatten': {
       const found: Target[] = [];
-      for (const t of targets) collectAtPath(t.obj, node.path, 0, [...t.at], found);
+      for (const t of targets) collectAtPath(t.obj, node.path, 0, t.at, found);
       await run(node.node, context, root, [...path, ...node.path], found);
       return;
     }
@@ -146,11 +163,11 @@ async function runDeferInline(node: DeferNode, runChild: (child: PlanNode) => Pr
   await Promise.all(done);
 }
 
-function collectAtPath(value: unknown, path: readonly (string | number)[], i: number, at: (string | number)[], out: Target[]): void {
+function collectAtPath(value: unknown, path: readonly (string | number)[], i: number, at: PathLink | undefined, out: Target[]): void {
   if (value === null || value === undefined) return;
   if (Array.isArray(value)) {
     const next = path[i] === '@' ? i + 1 : i;
-    value.forEach((v, index) => collectAtPath(v, path, next, [...at, index], out));
+    for (let index = 0; index < value.length; index++) collectAtPath(value[index], path, next, { up: at, key: index }, out);
     return;
   }
   if (i === path.length) {
@@ -162,13 +179,12 @@ function collectAtPath(value: unknown, path: readonly (string | number)[], i: nu
     collectAtPath(value, path, i + 1, at, out);
     return;
   }
-  collectAtPath((value as Obj)[key as string], path, i + 1, [...at, key], out);
+  collectAtPath((value as Obj)[key as string], path, i + 1, { up: at, key }, out);
 }
 
 async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Target[]): Promise<void> {
-  const found = targets.filter((t) => t.obj !== null && t.obj !== undefined);
-  const entities = found.map((t) => t.obj);
-  if (entities.length === 0) return;
+  // collectAtPath only collects objects, so every target is one.
+  if (targets.length === 0) return;
   const variables: Obj = {};
   for (const name of node.variableUsages ?? []) if (context.providedVariables[name] !== undefined) variables[name] = context.providedVariables[name];
 
@@ -176,33 +192,30 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
     const res = await send(node, context, variables, path, undefined);
     if (!res) return;
     applyRewrites(context.supergraphSchema, node.outputRewrites, res);
-    for (const entity of entities) deepMerge(entity, res);
+    for (const t of targets) deepMerge(t.obj, res);
     return;
   }
   // Identical representations are sent once (as Apollo Router does); every owner gets the entity merged in.
   const representations: Obj[] = [];
-  const owners: Obj[][] = [];
-  const ownerPaths: (readonly (string | number)[])[][] = [];
+  const owners: Target[][] = [];
   const indexByKey = new Map<string, number>();
-  for (const { obj: entity, at: entityPath } of found) {
-    const rep = selectRequires(context.supergraphSchema, entity, node.requires);
+  for (const target of targets) {
+    const rep = selectRequires(context.supergraphSchema, target.obj, node.requires);
     if (rep && rep.__typename) {
       applyRewrites(context.supergraphSchema, node.inputRewrites, rep);
-      const key = JSON.stringify(rep);
+      const key = representationKey(rep);
       const at = indexByKey.get(key);
       if (at !== undefined) {
-        owners[at]!.push(entity);
-        ownerPaths[at]!.push(entityPath);
+        owners[at]!.push(target);
         continue;
       }
       indexByKey.set(key, representations.length);
       representations.push(rep);
-      owners.push([entity]);
-      ownerPaths.push([entityPath]);
+      owners.push([target]);
     }
   }
   if (representations.length === 0) return;
-  const res = await send(node, context, { ...variables, representations }, path, ownerPaths);
+  const res = await send(node, context, { ...variables, representations }, path, owners);
   if (!res) return;
   const received = res._entities;
   if (!Array.isArray(received) || received.length !== representations.length) {
@@ -211,17 +224,35 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
   }
   for (let i = 0; i < received.length; i++) {
     const entity = received[i] as Obj | null;
-    const targets = owners[i]!;
-    if (entity && !entity.__typename) entity.__typename = targets[0]!.__typename;
+    const repOwners = owners[i]!;
+    if (entity && !entity.__typename) entity.__typename = repOwners[0]!.obj.__typename;
     applyRewrites(context.supergraphSchema, node.outputRewrites, entity);
     if (!entity) continue;
     // Owners of one representation share the entity's nested objects: later fetches merge the same data
     // into them, so sharing is safe and saves a copy per duplicate.
-    for (const owner of targets) deepMerge(owner, entity);
+    for (const owner of repOwners) deepMerge(owner.obj, entity);
   }
 }
 
-async function send(node: FetchNode, context: PlanContext, variables: Obj, path: (string | number)[], ownerPaths: (readonly (string | number)[])[][] | undefined): Promise<Obj | undefined> {
+/**
+ * The identity of a representation for sending identical ones once: the same as `JSON.stringify(rep)` for
+ * telling representations apart, built without JSON's escaping when every value is a scalar (the usual key
+ * fields); each field is written as `name=<type tag><length:>value;`, so no two different representations
+ * get the same key. Nested values fall back to `JSON.stringify`.
+ */
+function representationKey(rep: Obj): string {
+  let key = '';
+  for (const name in rep) {
+    const v = rep[name];
+    if (typeof v === 'string') key += `${name}=s${v.length}:${v};`;
+    else if (typeof v === 'number' || typeof v === 'boolean') key += `${name}=${typeof v}${String(v)};`;
+    else if (v === null) key += `${name}=z;`;
+    else if (v !== undefined) return `j${JSON.stringify(rep)}`;
+  }
+  return key;
+}
+
+async function send(node: FetchNode, context: PlanContext, variables: Obj, path: (string | number)[], ownerPaths: Target[][] | undefined): Promise<Obj | undefined> {
   let res: SubgraphResponse;
   try {
     res = await context.call(node.serviceName, { query: node.operation, variables, ...(node.operationName ? { operationName: node.operationName } : {}) });
@@ -241,7 +272,7 @@ async function send(node: FetchNode, context: PlanContext, variables: Obj, path:
       // (Apollo Gateway's error path rewriting); a root fetch's paths are kept under the Flatten path.
       const index = err.path?.[1];
       if (ownerPaths && err.path?.[0] === '_entities' && typeof index === 'number' && ownerPaths[index]) {
-        for (const owner of ownerPaths[index]!) context.errors.push(downstreamError(node.serviceName, message, err.extensions, [...owner, ...err.path.slice(2)]));
+        for (const owner of ownerPaths[index]!) context.errors.push(downstreamError(node.serviceName, message, err.extensions, [...pathOf(owner.at), ...err.path.slice(2)]));
         continue;
       }
       const errorPath = err.path && !ownerPaths ? [...path.filter((p) => p !== '@'), ...err.path] : undefined;
@@ -285,7 +316,9 @@ export function isObjectOfType(schema: GraphQLSchema, obj: Obj, typeName: string
 /** Merges `source` into `target` in place: objects key by key, arrays element by element. */
 export function deepMerge(target: Obj, source: unknown): void {
   if (source === null || source === undefined || typeof source !== 'object') return;
-  for (const key of Object.keys(source as Obj)) {
+  // for…in instead of Object.keys: no key array per merged object. Sources are JSON.parse results and
+  // objects built here (no enumerable inherited keys), so both visit the same keys.
+  for (const key in source as Obj) {
     const value = (source as Obj)[key];
     const existing = target[key];
     if (existing === value) continue;

@@ -32,6 +32,14 @@ interface CollectedField {
   readonly key: string;
   readonly name: string;
   readonly nodes: readonly FieldNode[];
+  /** The nodes' selection sets, gathered once when collected (not per shaped object). */
+  readonly sets: readonly SelectionSetNode[];
+}
+
+function collectedField(key: string, name: string, nodes: readonly FieldNode[]): CollectedField {
+  const sets: SelectionSetNode[] = [];
+  for (const n of nodes) if (n.selectionSet) sets.push(n.selectionSet);
+  return { key, name, nodes, sets };
 }
 
 /** Per-document caches: fragments by name, and collected fields per selection set and runtime type. */
@@ -159,7 +167,7 @@ class Shaper {
         continue;
       }
       path.push(f.key);
-      const value = this.complete(def.type, f.nodes, source[f.key], path, type.name, f.name);
+      const value = this.complete(def.type, f.sets, source[f.key], path, type.name, f.name);
       path.pop();
       if (value === BUBBLE) return BUBBLE;
       out[f.key] = value;
@@ -167,9 +175,9 @@ class Shaper {
     return out;
   }
 
-  complete(type: GraphQLOutputType, nodes: readonly FieldNode[], value: unknown, path: (string | number)[], parentName: string, fieldName: string): unknown {
+  complete(type: GraphQLOutputType, selectionSets: readonly SelectionSetNode[], value: unknown, path: (string | number)[], parentName: string, fieldName: string): unknown {
     if (isNonNullType(type)) {
-      const v = this.complete(type.ofType, nodes, value, path, parentName, fieldName);
+      const v = this.complete(type.ofType, selectionSets, value, path, parentName, fieldName);
       if (v === null) {
         if (!this.hasErrorAt(path)) this.errors.push(new GraphQLError(`Cannot return null for non-nullable field ${parentName}.${fieldName}.`, { path: [...path] }));
         return BUBBLE;
@@ -183,7 +191,7 @@ class Shaper {
       const out = new Array<unknown>(value.length);
       for (let i = 0; i < value.length; i++) {
         path.push(i);
-        const v = this.complete(type.ofType, nodes, value[i], path, parentName, fieldName);
+        const v = this.complete(type.ofType, selectionSets, value[i], path, parentName, fieldName);
         path.pop();
         if (v === BUBBLE) return null;
         out[i] = v;
@@ -198,8 +206,6 @@ class Shaper {
     if (typeof value !== 'object') return null;
     const runtime = this.runtimeType(type as GraphQLCompositeType, value as Obj);
     if (!runtime) return null;
-    const selectionSets: SelectionSetNode[] = [];
-    for (const n of nodes) if (n.selectionSet) selectionSets.push(n.selectionSet);
     const shaped = this.object(runtime, selectionSets, value as Obj, path);
     return shaped === BUBBLE ? null : shaped;
   }
@@ -238,7 +244,7 @@ class Shaper {
         else byKey.set(f.key, { name: f.name, nodes: [...f.nodes] });
       }
     }
-    return [...byKey].map(([key, v]) => ({ key, name: v.name, nodes: v.nodes }));
+    return [...byKey].map(([key, v]) => collectedField(key, v.name, v.nodes));
   }
 
   private collect(type: ShapeType, set: SelectionSetNode): CollectedField[] {
@@ -281,7 +287,7 @@ class Shaper {
       }
     };
     walk(set);
-    return [...byKey].map(([key, v]) => ({ key, name: v.name, nodes: v.nodes }));
+    return [...byKey].map(([key, v]) => collectedField(key, v.name, v.nodes));
   }
 
   private matches(condition: string, type: ShapeType): boolean {

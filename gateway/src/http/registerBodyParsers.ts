@@ -26,7 +26,7 @@ function declaredLength(request: FastifyRequest): number | undefined {
  * `application/x-msgpack`; standard types only, see {@link unpackMsgpack}).
  *
  * Failures are {@link RoamError}s that `registerErrorHandlers` sends as GraphQL errors: 400 `BAD_REQUEST`
- * (invalid JSON/MessagePack, corrupt compressed data, empty body), 413 `PAYLOAD_TOO_LARGE`, 415
+ * (invalid JSON/MessagePack, corrupt compressed data, empty body except on DELETE), 413 `PAYLOAD_TOO_LARGE`, 415
  * `UNSUPPORTED_MEDIA_TYPE`.
  *
  * @param app - the Fastify instance serving `/graphql`.
@@ -39,7 +39,14 @@ export function registerBodyParsers(app: FastifyInstance, maxBodyBytes: number):
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', async (request: FastifyRequest, payload: RawBody) => {
     const bytes = await readRequestBody(payload, header(request, 'content-encoding'), maxBodyBytes, declaredLength(request));
-    if (bytes.length === 0) throw new RoamError('BAD_REQUEST', 'The request body is empty; send a JSON object with "query", or an array of them.');
+    if (bytes.length === 0) {
+      // DELETE /push/registrations/<id> needs no body; clients that set the JSON content type on every call send none
+      if (request.method === 'DELETE') return undefined;
+      throw new RoamError(
+        'BAD_REQUEST',
+        request.url.startsWith('/graphql') ? 'The request body is empty; send a JSON object with "query", or an array of them.' : 'The request body is empty; send a JSON object.',
+      );
+    }
     return new Promise((resolve, reject) => {
       jsonParser(request, bytes.toString('utf8'), (error, body) => {
         if (error) reject(new RoamError('BAD_REQUEST', `The request body is not valid JSON: ${error.message}`));

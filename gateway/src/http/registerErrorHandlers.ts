@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errorBody, RoamError } from '../errors';
 
@@ -37,4 +37,27 @@ export function registerErrorHandlers(app: FastifyInstance, logger: Logger): voi
     }
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; the GraphQL endpoint is /graphql.`)));
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors its router raises before any route or error handler runs, made
+ * GraphQL-shaped like every other refusal instead of Fastify's own `{"error","code":"FST_ERR_…"}` body:
+ * a URL with bad percent-encoding (`FST_ERR_BAD_URL`, e.g. `/push/registrations/%zz`) → 400 `BAD_REQUEST`;
+ * a path parameter over Fastify's 100-character `maxParamLength` (`FST_ERR_MAX_PARAM_LENGTH`, e.g. a 5,000-character
+ * push registration id) → 404 `NOT_FOUND` (no such resource can exist); anything else → 400 `BAD_REQUEST`.
+ * The message never echoes the URL.
+ *
+ * @param error - the router's error (only `code` is read).
+ * @param _request - unused.
+ * @param reply - answered here.
+ */
+export function handleFrameworkError(error: { code?: string }, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.code(404).header('cache-control', 'no-store').send(errorBody('NOT_FOUND', 'No such resource: a path segment is longer than 100 characters.'));
+    return;
+  }
+  void reply
+    .code(400)
+    .header('cache-control', 'no-store')
+    .send(errorBody('BAD_REQUEST', error.code === 'FST_ERR_BAD_URL' ? 'The URL is not valid: bad percent-encoding.' : 'The request could not be routed.'));
 }

@@ -8,6 +8,7 @@ import type { OperationResult, RequestInfo } from '../pipeline/types';
 import type { IdempotencyStore, StoredResponse } from './IdempotencyStore';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey } from './parseIdempotencyKey';
 import { requestFingerprint } from './requestFingerprint';
+import { isEncodedHttpResponse, storedResult } from './sendStoredResponse';
 
 /** Settings of {@link Idempotency}. */
 export interface IdempotencyOptions {
@@ -139,14 +140,15 @@ export class Idempotency {
         if (claim.fingerprint !== fingerprint) return this.mismatch();
         this.counts.replayed++;
         const stored = claim.response;
-        if (single) {
+        if (single && isEncodedHttpResponse(stored)) {
           const result: OperationResult = { status: stored.status, headers: new Map(), body: {} };
           this.replays.set(result, stored);
           return result;
         }
-        const headers = new Map(Object.entries(stored.headers));
+        // an entry's or socket's result, or an HTTP response replayed into an entry or socket: decoded, re-encoded by the caller
+        const { status, headers, body } = storedResult(stored);
         headers.set(IDEMPOTENT_REPLAYED_HEADER, 'true');
-        return { status: stored.status, headers, body: JSON.parse(stored.body.toString('utf8')) as OperationResult['body'] };
+        return { status, headers, body: body as OperationResult['body'] };
       }
       case 'in-progress':
         if (claim.fingerprint !== fingerprint) return this.mismatch();

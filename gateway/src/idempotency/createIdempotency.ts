@@ -29,7 +29,8 @@ export function createIdempotency(settings: IdempotencySettings, redisUrl: strin
       try {
         await store.waitUntilReady(readyTimeoutMs);
       } catch (error) {
-        logger.warn({ detail: (error as Error).message }, 'idempotency store: Redis not ready at start; keyed mutations get 503 until it is');
+        // The Redis layer has already logged the outage once for the endpoint (warn); this user's consequence is documented.
+        logger.debug({ detail: (error as Error).message }, 'idempotency store: Redis not ready at start; keyed mutations get 503 until it is');
       }
     },
   };

@@ -1,5 +1,6 @@
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { FastifyReply } from 'fastify';
+import { unpackMsgpack } from '../http/msgpack';
 import type { StoredResponse } from './IdempotencyStore';
 import { IDEMPOTENT_REPLAYED_HEADER } from './parseIdempotencyKey';
 
@@ -50,4 +51,39 @@ export function storedHttpResponse(status: number, headers: Readonly<Record<stri
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) if (value !== undefined && !PER_EXCHANGE.test(name)) kept[name] = value;
   return { status, headers: kept, body };
+}
+
+/**
+ * Whether `stored` is a single operation's encoded HTTP response (stored with its `Content-Type`, maybe compressed
+ * or MessagePack), which can be replayed byte for byte to a single HTTP request. A batch entry's or a graphql-ws
+ * operation's result is stored as bare JSON text without one: replayed to a single HTTP request it is sent as a
+ * result (encoded for that request's `Accept`), not as bytes of an unknown type.
+ */
+export function isEncodedHttpResponse(stored: StoredResponse): boolean {
+  return stored.headers['content-type'] !== undefined;
+}
+
+/** Headers that describe the stored bytes rather than the result; dropped when the result is re-encoded. */
+const BODY_HEADERS = new Set(['content-type', 'content-encoding', 'vary', 'etag']);
+
+/**
+ * A stored response as a GraphQL result, for a replay that cannot reuse its bytes (a batch entry, a graphql-ws
+ * operation, or a single HTTP request whose key was first used by one of those): the body is decompressed by its
+ * `Content-Encoding` (gzip, br, deflate) and decoded by its `Content-Type` (MessagePack or JSON), and the headers
+ * that described those bytes are dropped.
+ *
+ * @param stored - a stored response of either kind.
+ * @returns status, result headers (lower-case names) and the decoded GraphQL response body.
+ * @throws Error when the stored bytes do not decode (a corrupt record).
+ */
+export function storedResult(stored: StoredResponse): { status: number; headers: Map<string, string>; body: unknown } {
+  let bytes = stored.body;
+  const coding = stored.headers['content-encoding'];
+  if (coding === 'gzip') bytes = gunzipSync(bytes);
+  else if (coding === 'br') bytes = brotliDecompressSync(bytes);
+  else if (coding === 'deflate') bytes = inflateSync(bytes);
+  const msgpack = /^application\/(x-)?msgpack/i.test(stored.headers['content-type'] ?? '');
+  const body = msgpack ? unpackMsgpack(bytes) : (JSON.parse(bytes.toString('utf8')) as unknown);
+  const headers = new Map(Object.entries(stored.headers).filter(([name]) => !BODY_HEADERS.has(name)));
+  return { status: stored.status, headers, body };
 }

@@ -1,4 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { errorBody } from '@roam/errors';
+import { handleFrameworkError } from '../http/registerErrorHandlers';
 import type { GatewayMetrics } from './GatewayMetrics';
 
 /** Where `/metrics` is served: on the gateway's app, or on its own listener. */
@@ -27,7 +29,9 @@ export function registerMetricsEndpoint(app: FastifyInstance, metrics: GatewayMe
     route(app);
     return { url: () => undefined, listen: async () => undefined, close: async () => undefined };
   }
-  const own = Fastify({ logger: false });
+  // the same GraphQL-shaped refusals as the main port (not Fastify's own bodies) for anything but GET /metrics
+  const own = Fastify({ logger: false, frameworkErrors: handleFrameworkError });
+  own.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; this port serves GET /metrics only.`)));
   route(own);
   let address: string | undefined;
   return {

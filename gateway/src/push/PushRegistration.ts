@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { roamError, type RoamError } from '@roam/errors';
 import { z } from 'zod';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../pipeline/jsonDepthExceeds';
 
 /** Push services the bridge sends to. */
 export type PushPlatform = 'apns' | 'fcm';
@@ -58,7 +59,11 @@ const REGISTRATION_BODY = z.strictObject({
     .max(256)
     .regex(/^[\w:.-]+$/, 'a persisted document id ([A-Za-z0-9_:.-], e.g. sha256:<hex>)'),
   operationName: z.string().min(1).max(256).optional(),
-  variables: z.record(z.string(), z.unknown()).default({}),
+  // bounded like a GraphQL request's variables: hashing and coercion recurse, so a deeper value would overflow the stack
+  variables: z
+    .record(z.string(), z.unknown())
+    .refine((v) => !jsonDepthExceeds(v, MAX_JSON_DEPTH), `nested deeper than ${MAX_JSON_DEPTH} levels of objects/arrays`)
+    .default({}),
   clientName: z.string().min(1).max(256).optional(),
   state: z.enum(['foreground', 'background']).default('foreground'),
 });
@@ -76,7 +81,8 @@ const issues = (error: z.ZodError): { path: string; message: string }[] => error
 /**
  * Checks a `POST /push/registrations` body.
  * @param body - the decoded JSON body (anything).
- * @returns the request, or the error to answer: 400 `PUSH_REGISTRATION_INVALID` (shape; `extensions.issues`) or
+ * @returns the request, or the error to answer: 400 `PUSH_REGISTRATION_INVALID` (shape, including `variables`
+ *   nested deeper than `MAX_JSON_DEPTH` (64) levels; `extensions.issues`) or
  *   400 `PUSH_TOKEN_INVALID` (the token does not have the platform's shape).
  */
 export function parseRegistrationRequest(body: unknown): RegistrationRequest | RoamError {

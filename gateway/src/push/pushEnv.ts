@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -113,15 +114,35 @@ const SERVICE_ACCOUNT = z.object({
 const pem = (text: string): string => text.replace(/\\n/g, '\n');
 
 /**
+ * Checks at start that a private key PEM is usable for its signature algorithm, so a wrong key stops the gateway
+ * with the variable named instead of failing every push later. The key itself is never echoed.
+ * @throws Error naming `variable` when the PEM does not parse or is not `expected` (`ec` P-256 for APNs ES256, `rsa` for FCM RS256).
+ */
+function checkPrivateKey(variable: string, text: string, expected: 'ec' | 'rsa'): void {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(text);
+  } catch {
+    throw new Error(`${variable}: not a PEM private key (PKCS#8, "-----BEGIN PRIVATE KEY-----"; \\n escapes accepted)`);
+  }
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  if (key.asymmetricKeyType !== expected || (expected === 'ec' && curve !== 'prime256v1')) {
+    throw new Error(`${variable}: expected ${expected === 'ec' ? 'an EC P-256 key (the APNs .p8 auth key, ES256)' : 'an RSA key (RS256)'}, got ${key.asymmetricKeyType}${curve ? ` ${curve}` : ''}`);
+  }
+}
+
+/**
  * @param env - the parsed values of {@link PUSH_ENV_SHAPE}.
  * @returns the frozen settings.
- * @throws Error naming the variable when only some `PUSH_APNS_*` are set, or the service account JSON is not one.
+ * @throws Error naming the variable when only some `PUSH_APNS_*` are set, the APNs key is not an EC P-256 private key,
+ *   or the service account JSON is not one (its `private_key` an RSA private key).
  */
 export function pushSettingsFromEnv(env: PushEnv): PushSettings {
   const setApns = APNS_REQUIRED.filter((name) => env[name] !== undefined);
   if (setApns.length > 0 && setApns.length < APNS_REQUIRED.length) {
     throw new Error(`PUSH_APNS_*: ${APNS_REQUIRED.filter((n) => env[n] === undefined).join(', ')} must be set too (APNs needs a key, key id, team id and topic)`);
   }
+  if (setApns.length === APNS_REQUIRED.length) checkPrivateKey('PUSH_APNS_KEY', pem(env.PUSH_APNS_KEY!), 'ec');
   const apns: ApnsSettings | undefined =
     setApns.length === APNS_REQUIRED.length
       ? Object.freeze({
@@ -144,6 +165,7 @@ export function pushSettingsFromEnv(env: PushEnv): PushSettings {
     const parsed = SERVICE_ACCOUNT.safeParse(json);
     if (!parsed.success) throw new Error(`PUSH_FCM_SERVICE_ACCOUNT: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const account = parsed.data;
+    checkPrivateKey('PUSH_FCM_SERVICE_ACCOUNT: private_key', pem(account.private_key), 'rsa');
     fcm = Object.freeze({
       url: env.PUSH_FCM_URL,
       tokenUrl: env.PUSH_FCM_TOKEN_URL ?? account.token_uri ?? 'https://oauth2.googleapis.com/token',

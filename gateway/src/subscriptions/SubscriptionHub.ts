@@ -56,6 +56,8 @@ export class SubscriptionHub {
   /** The last delivered events that carried an id, oldest first (at most `resumeBuffer`). */
   private readonly recent: { readonly id: string; readonly result: ExecutionResult; readonly json: string }[] = [];
   private delivered = 0;
+  /** The upstream was re-opened after a drop and replays the missed events (see `UpstreamSink.resumed`). */
+  private replaying = false;
   private lingering: NodeJS.Timeout | undefined;
 
   /**
@@ -100,6 +102,10 @@ export class SubscriptionHub {
         next: (event) => this.onEvent(event),
         error: (error) => this.enqueue(() => this.terminate(error)),
         complete: () => this.enqueue(() => this.finish()),
+        // The upstream was re-opened without a resume position: one `next` with the error tells subscribers to refetch.
+        gap: (error) => this.enqueue(() => this.notify(error)),
+        // The upstream was re-opened and replays what it missed: that burst gets a resuming hub's bound.
+        resumed: () => (this.replaying = true),
       },
     );
   }
@@ -154,6 +160,13 @@ export class SubscriptionHub {
     this.close();
   }
 
+  /** Pushes one non-terminal result carrying only `error` to every subscriber (not kept for resume). */
+  private notify(error: GraphQLError): void {
+    const result: ExecutionResult = { data: null, errors: [error] };
+    let json: string | undefined;
+    for (const s of this.subscribers) s.push(result, () => (json ??= JSON.stringify(formatResult(result))));
+  }
+
   private finish(): void {
     for (const s of [...this.subscribers]) s.end();
     this.close();
@@ -162,7 +175,7 @@ export class SubscriptionHub {
   private onEvent(event: UpstreamEvent): void {
     if (this.closed) return;
     // a resuming hub starts with the replay burst (bounded by the subgraph's retention): it may hold ten times more
-    const bound = this.resumeFrom === undefined ? this.context.maxPendingEvents : this.context.maxPendingEvents * 10;
+    const bound = this.resumeFrom === undefined && !this.replaying ? this.context.maxPendingEvents : this.context.maxPendingEvents * 10;
     if (this.pending >= bound) {
       this.terminate(roamError('SUBSCRIPTION_OVERFLOW', `More than ${bound} events were waiting for enrichment; the subscription was ended. Resubscribe.`));
       return;

@@ -4,8 +4,9 @@ import { prettyFormatQueryPlan, QueryPlanner, type FetchNode, type PlanNode, typ
 import { roamError } from '@roam/errors';
 import { schemaFromSupergraph } from '@roam/operation-limits';
 import { ROAM_SUPERGRAPH_FEATURES } from '@roam/persisted-queries';
-import { GraphQLError, Kind, parse, specifiedRules, validate, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, parse, specifiedRules, validate, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { PlanRewriter } from '../executor/rewritePlan';
 import { labelDefers } from '../executor/deferDocument';
 
 /** A subscription operation planned against one supergraph. */
@@ -68,6 +69,8 @@ export class SupergraphSnapshot {
   private readonly planner: QueryPlanner;
   private readonly documents: LRUCache<string, CheckedDocument>;
   private readonly plans: LRUCache<string, QueryPlan>;
+  /** Fixes of known planner faults (issue 19), when this supergraph has what they apply to. */
+  private readonly rewriter: PlanRewriter | undefined;
 
   /**
    * @param sdl - core supergraph SDL (`supergraph.graphql`).
@@ -86,6 +89,7 @@ export class SupergraphSnapshot {
     this.costSchema = schemaFromSupergraph(sdl);
     // @defer: the planner splits deferred fragments into `Defer` nodes (issue 16; Apollo Router's `defer_support`).
     this.planner = new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } });
+    this.rewriter = PlanRewriter.forSupergraph(sdl);
     const subgraphs = new Map<string, string>();
     for (const sg of supergraph.subgraphs()) subgraphs.set(sg.name, sg.url ?? '');
     this.subgraphs = subgraphs;
@@ -123,7 +127,8 @@ export class SupergraphSnapshot {
   /**
    * The query plan of an operation, built by `@apollo/query-planner` once per document and operation name.
    * Every `@defer` without a label is planned with a generated one ({@link labelDefers}), so each `Deferred`
-   * node of the plan names the fragment it delivers.
+   * node of the plan names the fragment it delivers. The plan is then rewritten where the planner is known to
+   * be wrong ({@link PlanRewriter}).
    *
    * @param document - a validated document.
    * @param operationName - the selected operation's name, if any.
@@ -135,7 +140,14 @@ export class SupergraphSnapshot {
     let plan = key === undefined ? undefined : this.plans.get(key);
     if (!plan) {
       const planned = withoutIntrospection(labelDefers(document));
-      plan = planned ? this.planner.buildQueryPlan(operationFromDocument(this.apiSchemaInternal, planned, { operationName, validate: false })) : { kind: 'QueryPlan', node: undefined };
+      if (planned) {
+        const operation = operationFromDocument(this.apiSchemaInternal, planned, { operationName, validate: false });
+        plan = this.planner.buildQueryPlan(operation);
+        const definition = this.rewriter && getOperationAST(planned, operationName);
+        if (definition) plan = this.rewriter!.rewrite(plan, planned, definition);
+      } else {
+        plan = { kind: 'QueryPlan', node: undefined };
+      }
       if (key !== undefined) this.plans.set(key, plan);
     }
     return plan;

@@ -7,6 +7,7 @@ import { dispatchTarget, parseSubgraphReply, type RawSubgraphReply } from './pos
 import { CIRCUIT_OPEN_REASON, describeFetchError, fetchErrorDetail, subgraphHttpError, subgraphMalformedError } from './subgraphFailure';
 import type { SubgraphGuard } from './SubgraphGuard';
 import type { FetchOptions, SubgraphRequest, SubgraphResponse, UpstreamHooks } from './types';
+import { fetchSharingKey } from '../executor/sharingKeys';
 
 /** What one successful send produced: the raw reply (shared by coalesced callers) and the leader's decoded response. */
 export interface SentReply {
@@ -105,7 +106,7 @@ export class SubgraphClient {
     try {
       sent = coalesce
         ? // the fetch's own headers are part of the key: fetches for different users never share (README "Security")
-          await this.fetches.run(own ? `${this.url}\u0000${JSON.stringify(own)}\u0000${text}` : `${this.url}\u0000${text}`, () => this.send(text, options.operationType, deadline, headers))
+          await this.fetches.run(fetchSharingKey(this.url, text, own), () => this.send(text, options.operationType, deadline, headers))
         : await this.send(text, options.operationType, deadline, headers);
     } catch (error) {
       const coalesced = coalesce && this.fetches.joined > joinedBefore;

@@ -30,6 +30,23 @@ export interface BreakerPolicy {
   readonly halfOpenAfterMs: number;
 }
 
+/**
+ * How the gateway re-opens a subscription WebSocket to a subgraph that failed at the transport level (refused,
+ * dropped, pong or `connection_ack` timeout) while subscriptions ran on it (README "Resilience"). Each attempt
+ * waits a random time in [0, min(maxDelayMs, baseDelayMs·2ⁿ⁻¹)] (full jitter), is admitted by the subgraph's
+ * breaker (while it is open no attempt is made: the pool waits for it to close) and reported to it.
+ */
+export interface ReconnectPolicy {
+  /** Most WebSocket attempts after a failure before the subscriptions end with `SUBSCRIPTION_UPSTREAM_ERROR`; 0 = never reconnect. @default 10 */
+  readonly maxAttempts: number;
+  /** Backoff cap of the first attempt, in ms. @default 100 */
+  readonly baseDelayMs: number;
+  /** Largest backoff of one attempt, in ms. @default 5000 */
+  readonly maxDelayMs: number;
+  /** Longest time from the failure to a re-opened WebSocket (backoff and waits for an open breaker included), in ms. @default 60000 */
+  readonly maxElapsedMs: number;
+}
+
 /** How the gateway treats one subgraph: deadlines, concurrency, retries, breaker. */
 export interface SubgraphPolicy {
   /** Deadline of opening a TCP (and TLS) connection, in ms. @default min(3000, SUBGRAPH_TIMEOUT_MS) */
@@ -40,6 +57,8 @@ export interface SubgraphPolicy {
   readonly maxConcurrentRequests: number;
   readonly retry: RetryPolicy;
   readonly breaker: BreakerPolicy;
+  /** Re-opening subscription WebSockets (see {@link ReconnectPolicy}). */
+  readonly reconnect: ReconnectPolicy;
 }
 
 /** Every subgraph policy in effect: the defaults and partial overrides by subgraph name. */
@@ -77,6 +96,14 @@ export const SUBGRAPH_POLICY_OVERRIDE_SCHEMA = z.strictObject({
       halfOpenAfterMs: ms(3_600_000).min(1).optional(),
     })
     .optional(),
+  reconnect: z
+    .strictObject({
+      maxAttempts: z.number().int().min(0).max(1000).optional(),
+      baseDelayMs: ms(60_000).optional(),
+      maxDelayMs: ms(300_000).optional(),
+      maxElapsedMs: ms(86_400_000).optional(),
+    })
+    .optional(),
 });
 
 /**
@@ -96,6 +123,7 @@ export function defaultSubgraphPolicy(timeoutMs: number): SubgraphPolicy {
     maxConcurrentRequests: 1000,
     retry: { maxRetries: 2, baseDelayMs: 25, maxDelayMs: 250, budgetRatio: 0.2, budgetMinRetries: 10, budgetWindowMs: 10_000 },
     breaker: { consecutiveFailures: 5, failureRatio: 0.5, minimumRequests: 20, windowMs: 10_000, halfOpenAfterMs: 5000 },
+    reconnect: { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 5000, maxElapsedMs: 60_000 },
   };
 }
 
@@ -108,6 +136,7 @@ export function mergeSubgraphPolicy(base: SubgraphPolicy, override: SubgraphPoli
     maxConcurrentRequests: override.maxConcurrentRequests ?? base.maxConcurrentRequests,
     retry: { ...base.retry, ...stripUndefined(override.retry) },
     breaker: { ...base.breaker, ...stripUndefined(override.breaker) },
+    reconnect: { ...base.reconnect, ...stripUndefined(override.reconnect) },
   };
 }
 

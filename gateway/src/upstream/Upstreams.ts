@@ -63,6 +63,15 @@ export class Upstreams {
       admit: (service, httpUrl) => (this.client(service, httpUrl) && this.guard(service).refuses() ? CIRCUIT_OPEN_REASON : undefined),
       report: (service, ok) => this.guard(service).record(ok),
       signingSecret: (service) => options.signingSecrets?.[service] ?? options.signingSecrets?.['*'],
+      // Dropped subscription sockets are re-opened under the subgraph's reconnect policy and the same breaker.
+      reconnectPolicy: (service) => this.guard(service).policy.reconnect,
+      onAdmitted: (service, listener) => {
+        const subscription = this.guard(service).breaker.onReset(() => {
+          subscription.dispose();
+          listener();
+        });
+        return () => subscription.dispose();
+      },
     });
   }
 

@@ -37,5 +37,8 @@ describe('parseRedisUrl', () => {
     expect(() => parseRedisUrl('redis://:secret@a,b')).toThrow(/redis\+cluster/);
     expect(() => parseRedisUrl('redis://:secret@a,b')).not.toThrow(/secret/);
     expect(() => parseRedisUrl('redis+cluster://a/1')).toThrow(/no databases/);
+    // a port that is not a number: a clear error here, not ioredis's or new URL()'s TypeError carrying the password
+    expect(() => parseRedisUrl('redis://:secret@127.0.0.1:abc')).toThrow(/not a valid URL/);
+    expect(() => parseRedisUrl('redis://:secret@127.0.0.1:abc')).not.toThrow(/secret/);
   });
 });

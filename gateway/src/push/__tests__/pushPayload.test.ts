@@ -1,3 +1,4 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readConfig } from '../../config';
 import { eventIdOf } from '../PushBridge';
 import { pushData } from '../pushPayload';
@@ -67,5 +68,19 @@ describe('push payload, ids and parsing', () => {
     expect(() => readConfig({ PUSH_APNS_KEY_ID: 'K' })).toThrow(/PUSH_APNS_KEY, PUSH_APNS_TEAM_ID, PUSH_APNS_TOPIC must be set too/);
     expect(() => readConfig({ PUSH_FCM_SERVICE_ACCOUNT: '{"project_id":"p"}' })).toThrow(/PUSH_FCM_SERVICE_ACCOUNT: client_email/);
     expect(() => readConfig({ PUSH_FCM_SERVICE_ACCOUNT: 'nope' })).toThrow(/service account JSON key/);
+  });
+
+  it('config: a key that cannot sign stops the start, naming the variable and never echoing the key (was accepted, then every push failed)', () => {
+    const pkcs8 = (key: KeyObject) => key.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const ec = pkcs8(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey);
+    const rsa = pkcs8(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    const apns = (key: string) => ({ PUSH_APNS_KEY: key, PUSH_APNS_KEY_ID: 'K', PUSH_APNS_TEAM_ID: 'T', PUSH_APNS_TOPIC: 'app' });
+    const fcm = (key: string) => ({ PUSH_FCM_SERVICE_ACCOUNT: JSON.stringify({ project_id: 'p', client_email: 'e@p', private_key: key }) });
+    expect(readConfig(apns(ec.replace(/\n/g, '\\n'))).push.apns?.keyPem).toBe(ec); // `\n` escapes as in an env file
+    expect(readConfig(fcm(rsa)).push.fcm?.account.privateKeyPem).toBe(rsa);
+    expect(() => readConfig(apns('-----BEGIN PRIVATE KEY-----\nsecretbytes\n-----END PRIVATE KEY-----'))).toThrow(/PUSH_APNS_KEY: not a PEM private key/);
+    expect(() => readConfig(apns('-----BEGIN PRIVATE KEY-----\nsecretbytes\n-----END PRIVATE KEY-----'))).not.toThrow(/secretbytes/);
+    expect(() => readConfig(apns(rsa))).toThrow(/PUSH_APNS_KEY: expected an EC P-256 key .*got rsa/);
+    expect(() => readConfig(fcm(ec))).toThrow(/PUSH_FCM_SERVICE_ACCOUNT: private_key: expected an RSA key .*got ec/);
   });
 });

@@ -160,3 +160,34 @@ describe('subgraph Cache-Control reaches the response', () => {
     expect((await run()).headers.get('cache-control')).toBe('private, no-cache');
   });
 });
+
+describe('whole-request sharing and subgraph-fetch sharing are separate settings (issue 19)', () => {
+  const SDL = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@shareable"])\ntype Query { answer: Int }';
+  const infoFor = (token: string): RequestInfo => ({
+    transport: 'http',
+    method: 'POST',
+    headers: new Map([['authorization', `Bearer ${token}`]]),
+    clientName: undefined,
+    clientVersion: undefined,
+    inBatch: false,
+  });
+  /** Three concurrent `{ answer }` queries with the given tokens; @returns subgraph HTTP requests and requests that joined a whole execution. */
+  const run = async (options: { coalesceRequests: boolean; coalesceFetches: boolean }, tokens: string[]) => {
+    const snapshot = new SupergraphSnapshot(composeSupergraph([{ name: 'local', url, sdl: SDL }]), 1);
+    const executor = new RoamExecutor({ upstreams, logger, ...options });
+    const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins: [], executor, logger });
+    reply = (req, res) => setTimeout(() => json(200, { data: { answer: 42 } })(req, res), 100);
+    const results = await Promise.all(tokens.map((t) => pipeline.run({ query: '{ answer }' }, infoFor(t))));
+    for (const r of results) expect(r.body).toEqual({ data: { answer: 42 } });
+    const counts = { subgraphRequests: requests, joinedRequests: executor.requests.joined };
+    requests = 0;
+    return counts;
+  };
+
+  it('different users share subgraph fetches, not requests; one user shares the request', async () => {
+    expect(await run({ coalesceRequests: false, coalesceFetches: true }, ['u1', 'u2', 'u3'])).toEqual({ subgraphRequests: 1, joinedRequests: 0 });
+    expect(await run({ coalesceRequests: true, coalesceFetches: false }, ['u1', 'u2', 'u3'])).toEqual({ subgraphRequests: 3, joinedRequests: 0 });
+    expect(await run({ coalesceRequests: true, coalesceFetches: false }, ['u1', 'u1', 'u1'])).toEqual({ subgraphRequests: 1, joinedRequests: 2 });
+    expect(await run({ coalesceRequests: false, coalesceFetches: false }, ['u1', 'u1', 'u1'])).toEqual({ subgraphRequests: 3, joinedRequests: 0 });
+  });
+});

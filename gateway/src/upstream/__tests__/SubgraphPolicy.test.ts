@@ -15,6 +15,14 @@ describe('SUBGRAPH_POLICIES: defaults, "*" and per-subgraph overrides', () => {
     expect(readConfig({}).subgraphPolicies.defaults).toMatchObject({ connectTimeoutMs: 3000, timeoutMs: 10_000, maxConcurrentRequests: 1000 });
   });
 
+  it('subscription reconnect: documented defaults, merged field by field, unknown keys refused', () => {
+    expect(readConfig({}).subgraphPolicies.defaults.reconnect).toEqual({ maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 5000, maxElapsedMs: 60_000 });
+    const config = readConfig({ SUBGRAPH_POLICIES: JSON.stringify({ '*': { reconnect: { maxDelayMs: 1000 } }, reviews: { reconnect: { maxAttempts: 0 } } }) });
+    expect(policyFor(config.subgraphPolicies, 'reviews').reconnect).toEqual({ maxAttempts: 0, baseDelayMs: 100, maxDelayMs: 1000, maxElapsedMs: 60_000 });
+    expect(() => readConfig({ SUBGRAPH_POLICIES: '{"reviews":{"reconnect":{"attempts":3}}}' })).toThrow(/SUBGRAPH_POLICIES=.*reviews/);
+    expect(() => readConfig({ SUBGRAPH_POLICIES: '{"reviews":{"reconnect":{"maxAttempts":-1}}}' })).toThrow(/reviews\.reconnect\.maxAttempts/);
+  });
+
   it('rejects JSON that is not JSON, unknown keys and out-of-range values, naming the variable and the field', () => {
     expect(() => readConfig({ SUBGRAPH_POLICIES: '{inventory' })).toThrow(ConfigError);
     expect(() => readConfig({ SUBGRAPH_POLICIES: '{inventory' })).toThrow(/SUBGRAPH_POLICIES=.*expected a JSON object/);
