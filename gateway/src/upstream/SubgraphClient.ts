@@ -67,7 +67,7 @@ export class SubgraphClient {
     private readonly signingSecret?: string,
     private readonly maxResponseBytes: number = Infinity,
   ) {
-    guard.setProber(() => this.probe());
+    guard.setProber(() => this.probe(), url);
   }
 
   /**
@@ -77,7 +77,7 @@ export class SubgraphClient {
    * @returns when the subgraph answered with a GraphQL response.
    * @throws AttemptFailure when it did not (refused, timed out, non-GraphQL reply).
    */
-  private async probe(): Promise<void> {
+  async probe(): Promise<void> {
     await this.attempt(PROBE, performance.now() + this.guard.policy.timeoutMs, 0, HEADERS);
   }
 

@@ -106,6 +106,10 @@ export class Upstreams {
     if (!client) {
       client = new SubgraphClient(name, url, this.guard(name), this.fetches, this.hooks, this.signingSecrets[name] ?? this.signingSecrets['*'], this.maxResponseBytes);
       this.clients.set(key, client);
+    } else {
+      // The URL of the current supergraph is the one the breaker probes (a reload back to an earlier URL included).
+      const ready = client;
+      this.guard(name).setProber(() => ready.probe(), url);
     }
     return client;
   }
