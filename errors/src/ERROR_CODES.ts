@@ -97,17 +97,17 @@ export const ERROR_CODES = {
   SUBSCRIPTION_RESUME_GAP: {
     status: 200,
     description:
-      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`. Also sent, not terminal, as one `next` result (`data: null`, `reason: "upstream reconnected"`) when the gateway re-opened a dropped subgraph stream that had no event id to resume from: events may be missing, refetch the data; the subscription goes on.',
+      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`. Over a multipart HTTP subscription: one `{"payload": null, "errors": [...]}` part, then the end. Also sent, not terminal, as one `next` result (`data: null`, `reason: "upstream reconnected"`) when the gateway re-opened a dropped subgraph stream that had no event id to resume from: events may be missing, refetch the data; the subscription goes on.',
   },
   SUBSCRIPTION_RESUME_INVALID: {
     status: 200,
     description:
-      'WebSocket `error` message: `extensions.lastEventId` is not an event id this subscription could have delivered: malformed, from another event stream, or beyond the newest event (from the future); subscribe again without it (after a refetch).',
+      'WebSocket `error` message: `extensions.lastEventId` is not an event id this subscription could have delivered: malformed, from another event stream, or beyond the newest event (from the future); subscribe again without it (after a refetch). Over a multipart HTTP subscription: one `{"payload": null, "errors": [...]}` part, then the end.',
   },
   SUBSCRIPTION_RESUME_UNSUPPORTED: {
     status: 200,
     description:
-      'WebSocket `error` message: `extensions.lastEventId` was sent for a subscription field whose events are not kept in an event stream (it has its own cursor argument); subscribe without it.',
+      'WebSocket `error` message: `extensions.lastEventId` was sent for a subscription field whose events are not kept in an event stream (it has its own cursor argument); subscribe without it. Over a multipart HTTP subscription: one `{"payload": null, "errors": [...]}` part, then the end.',
   },
   COST_NOT_ESTIMATED: {
     status: 400,
