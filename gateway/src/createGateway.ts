@@ -117,6 +117,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     hooks: upstreamHooks,
     signingSecrets: config.security.signingSecrets,
     maxResponseBytes: config.security.maxSubgraphResponseBytes,
+    ...(observability.metrics ? { onReconnect: (subgraph: string, outcome: string) => observability.metrics?.upstreamReconnects.inc({ subgraph, outcome }) } : {}),
     logger: logger.child({ component: 'upstream' }),
   });
   const roamExecutor = new RoamExecutor({
@@ -131,7 +132,25 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
   // response cache (issue 14): around Roam's executor only (it names the entities invalidation needs)
-  const caching = createResponseCaching(config.responseCache, config.persistedQueries.redisUrl, logger);
+  const observed = observability.metrics;
+  const caching = createResponseCaching(
+    config.responseCache,
+    config.persistedQueries.redisUrl,
+    logger,
+    observed
+      ? {
+          cache: {
+            lookup: (state, clientName) => observed.responseCache.inc({ state: state.toLowerCase(), client_name: observed.clientName(clientName) }),
+            invalidation: (source) => observed.cacheInvalidations.inc({ source }),
+          },
+          onDelta: (outcome, savedBytes, clientName) => {
+            const client_name = observed.clientName(clientName);
+            observed.deltaResponses.inc({ outcome, client_name });
+            if (savedBytes > 0) observed.deltaBytesSaved.inc({ client_name }, savedBytes);
+          },
+        }
+      : {},
+  );
   const executor: OperationExecutor = oracle ?? (caching.cache ? caching.cache.wrap(roamExecutor) : roamExecutor);
   const limiter = new OperationLimiter({ settings: config.limits });
   const limitsLogger = logger.child({ component: 'limits' });
@@ -141,6 +160,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxQueuedEvents: config.subscriptionMaxQueuedEvents,
     resumeBuffer: config.subscriptionResumeBuffer,
     resumeLingerMs: config.subscriptionResumeLingerMs,
+    ...(observability.metrics ? { onResume: (outcome: string) => observability.metrics?.subscriptionResumes.inc({ outcome }) } : {}),
     logger: logger.child({ component: 'subscriptions' }),
   });
 
@@ -208,8 +228,13 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     ...(caching.cache && !oracle ? [caching.cache.plugin()] : []),
   ];
   // idempotency keys are scoped by client name and the verified subject (README "Security")
-  const idem = createIdempotency(config.idempotency, config.persistedQueries.redisUrl, logger, (request) =>
-    request.principal ? `${request.principal.issuer ?? ''}|${request.principal.subject}` : undefined,
+  const metrics = observed;
+  const idem = createIdempotency(
+    config.idempotency,
+    config.persistedQueries.redisUrl,
+    logger,
+    (request) => (request.principal ? `${request.principal.issuer ?? ''}|${request.principal.subject}` : undefined),
+    metrics ? (outcome, clientName) => metrics.idempotency.inc({ outcome, client_name: metrics.clientName(clientName) }) : undefined,
   );
   const aroundExecute = idem.idempotency.aroundExecute.bind(idem.idempotency);
   const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger, aroundExecute, sharingScope: scope });
@@ -284,7 +309,10 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       heartbeatMs: config.multipartHeartbeatMs,
       maxBufferedBytes: config.subscriptionMaxBufferedBytes,
       maxPerClient: config.subscriptionMaxConnectionsPerClient,
-      observer: observability.websocket,
+      observer: {
+        ...observability.websocket,
+        multipart: (kind: string, clientName: string | undefined) => observability.metrics?.multipartResponses.inc({ kind, client_name: observability.metrics.clientName(clientName) }),
+      },
       compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
       logger: logger.child({ component: 'multipart' }),
     },

@@ -172,7 +172,12 @@ export interface MultipartOptions {
   readonly maxPerClient: number;
   readonly compression: CompressionOptions;
   /** Told about every subscription event written or dropped (the same counters as graphql-ws deliveries); must not throw. @default none */
-  readonly observer?: { delivered(): void; dropped(): void };
+  readonly observer?: {
+    delivered(): void;
+    dropped(): void;
+    /** A multipart response started (`roam_multipart_responses_total`), with the request's client name as sent. @default none */
+    multipart?(kind: 'defer' | 'subscription', clientName: string | undefined): void;
+  };
   readonly logger: Logger;
 }
 
@@ -230,6 +235,7 @@ export function sendMultipart(
     // in one place, as graphql-ws clients do with its one `error` message.
     const resume = resumeRequest(ctx.entry);
     if (resume.error) {
+      options.router.resumeRefused('invalid');
       const writer = start(reply, encoding, options.compression, SUBSCRIPTION_CONTENT_TYPE, headers, new Map());
       writer.part(JSON.stringify({ payload: null, errors: [formatError(resume.error.toJSON())] }), true);
       return reply;
@@ -258,6 +264,7 @@ export function sendMultipart(
       else counts.set(client, n);
     };
     const writer = start(reply, encoding, options.compression, SUBSCRIPTION_CONTENT_TYPE, headers, new Map());
+    options.observer?.multipart?.('subscription', ctx.request.clientName);
     const scope = credential ? { key: credential, connectionParams: { authorization } } : { key: 'anonymous', connectionParams: {} };
     const write = (payloadJson: string): boolean => {
       if (writer.closed) return true;
@@ -296,6 +303,8 @@ export function sendMultipart(
 
   const v02 = incrementalFormat === 'v0.2';
   const writer = start(reply, encoding, options.compression, v02 ? INCREMENTAL_V02_CONTENT_TYPE : DEFER_CONTENT_TYPE, headers, outcome.result.headers);
+  const clientName = reply.request.headers['apollographql-client-name'];
+  options.observer?.multipart?.('defer', typeof clientName === 'string' ? clientName : undefined);
   const { subsequent } = outcome;
   whenGone(reply, () => void subsequent.return?.());
   writer.part(JSON.stringify({ ...outcome.result.body, ...(v02 ? { pending: outcome.pending } : {}), hasNext: true }));

@@ -251,7 +251,10 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       // the data's tag, and the strong tag of the representation negotiated (RFC 9110 §8.8.1, §8.8.3.3)
       const etag = known?.etag ?? etagOf(jsonText);
       void reply.header('etag', representationTag(etag, mediaType === 'application/msgpack', contentCoding));
-      if (ifNoneMatchMatches(header(request.headers['if-none-match']), etag)) return reply.code(304).send();
+      if (ifNoneMatchMatches(header(request.headers['if-none-match']), etag)) {
+        options.deltas?.notModified(headers);
+        return reply.code(304).send();
+      }
       const delta = options.deltas && !Array.isArray(raw) ? await options.deltas.respond(raw, headers, etag, jsonText) : undefined;
       if (delta) {
         // RFC 3229 §10.4.1: 226 IM Used, the instance-manipulation applied, a patch against the client's version

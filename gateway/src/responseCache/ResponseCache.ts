@@ -97,7 +97,20 @@ export interface ResponseCacheOptions {
   readonly logger: Logger;
   /** Pub/sub under the cache's prefix (Redis), for invalidations published by subgraphs; undefined in memory mode. */
   readonly channels?: RedisChannels;
+  /** Told about lookups and invalidations (metrics); must not throw. @default none */
+  readonly observer?: ResponseCacheObserver;
 }
+
+/** What {@link ResponseCache} reports (`roam_response_cache_requests_total`, `roam_response_cache_invalidations_total`). */
+export interface ResponseCacheObserver {
+  /** A query's lookup ended: `HIT`, `MISS` (executed) or `BYPASS` (the store failed), with the request's client name as sent. */
+  lookup(state: 'HIT' | 'MISS' | 'BYPASS', clientName: string | undefined): void;
+  /** An invalidation by a mutation's result, a message published on the channel (`subgraph`) or the admin endpoint. */
+  invalidation(source: 'mutation' | 'subgraph' | 'admin'): void;
+}
+
+/** The observer's name of each {@link ResponseCache.invalidate} source; `replay` (re-applying failed ones) is not counted. */
+const OBSERVED_SOURCES: Readonly<Record<string, 'mutation' | 'subgraph' | 'admin'>> = { mutation: 'mutation', pubsub: 'subgraph', admin: 'admin' };
 
 const CACHEABLE = /^max-age=(\d+), (public|private)$/;
 
@@ -196,6 +209,7 @@ export class ResponseCache {
         const outcome = this.outcomes.get(hints);
         if (!outcome) return;
         result.headers.set(CACHE_STATUS_HEADER, outcome.state);
+        this.options.observer?.lookup(outcome.state, ctx.request.clientName);
         if (outcome.state === 'HIT') {
           result.headers.set('age', String(Math.max(0, Math.floor((Date.now() - outcome.storedAt) / 1000))));
           const tracked = this.popular.get(outcome.key);
@@ -252,6 +266,8 @@ export class ResponseCache {
    */
   async invalidate(invalidation: Invalidation, source: string): Promise<number> {
     const indexes = invalidationIndexes(invalidation);
+    const observed = OBSERVED_SOURCES[source];
+    if (observed && indexes.length > 0) this.options.observer?.invalidation(observed);
     if (indexes.length === 0 && this.pending.length === 0) return 0;
     const replayed = this.pending;
     this.pending = [];

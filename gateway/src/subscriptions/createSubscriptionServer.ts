@@ -316,7 +316,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       ];
     }
     const resume = resumeRequest(payload);
-    if (resume.error) return [resume.error];
+    if (resume.error) {
+      options.router.resumeRefused('invalid');
+      return [resume.error];
+    }
     const plan = ctx.snapshot.planSubscription(op.document, op.operationName, op.documentHash);
     state.activeSubscriptions++;
     const stream = options.router.subscribe({ op, plan }, scopeOf(info), () => state.activeSubscriptions--, write, resume.lastEventId);

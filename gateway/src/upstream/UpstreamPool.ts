@@ -55,6 +55,11 @@ export interface UpstreamPoolOptions {
    * for an open breaker goes on at once. @returns a function that drops the listener. @default `admit` is polled at each backoff step
    */
   readonly onAdmitted?: (service: string, listener: () => void) => () => void;
+  /**
+   * Told each reconnect of a `service` subscription socket by outcome (metrics): `reconnected` (re-opened),
+   * `failed` (one attempt failed), `gave_up` (attempts or time spent; its subscriptions end). Must not throw. @default none
+   */
+  readonly onReconnect?: (service: string, outcome: 'reconnected' | 'failed' | 'gave_up') => void;
 }
 
 /** One upstream subscription: what it asked for, where it is in its event stream, and the client it runs on. */
@@ -225,6 +230,7 @@ export class UpstreamPool {
           if (conn.client !== client) return;
           this.options.report?.(conn.service, true);
           if (conn.failedAt !== undefined) {
+            this.options.onReconnect?.(conn.service, 'reconnected');
             this.options.logger.info({ subgraph: conn.service, url: conn.url, attempts: conn.attempts, downMs: Date.now() - conn.failedAt }, 'upstream subscription socket re-opened');
             clearTimeout(conn.stableTimer);
             conn.stableTimer = setTimeout(() => {
@@ -329,6 +335,7 @@ export class UpstreamPool {
       conn.failedAt = Date.now();
       this.options.logger.warn({ subgraph: conn.service, url: conn.url, detail: detailOf(error), subscriptions: conn.upstreams.size }, 'upstream subscription socket failed; reconnecting');
     } else {
+      this.options.onReconnect?.(conn.service, 'failed');
       this.options.logger.debug({ subgraph: conn.service, url: conn.url, detail: detailOf(error), attempts: conn.attempts }, 'upstream subscription reconnect failed');
     }
     this.schedule(conn);
@@ -386,6 +393,7 @@ export class UpstreamPool {
   }
 
   private giveUp(conn: Connection, reason: string): void {
+    this.options.onReconnect?.(conn.service, 'gave_up');
     this.options.logger.warn(
       { subgraph: conn.service, url: conn.url, attempts: conn.attempts, subscriptions: conn.upstreams.size },
       'upstream subscription socket not re-opened; ending its subscriptions',

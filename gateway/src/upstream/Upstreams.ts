@@ -6,7 +6,7 @@ import { CIRCUIT_OPEN_REASON } from './subgraphFailure';
 import { SubgraphGuard, type BreakerState } from './SubgraphGuard';
 import { defaultSubgraphPolicy, policyFor, type SubgraphPolicies } from './SubgraphPolicy';
 import type { UpstreamHooks } from './types';
-import { UpstreamPool } from './UpstreamPool';
+import { UpstreamPool, type UpstreamPoolOptions } from './UpstreamPool';
 
 /** Settings of {@link Upstreams}. */
 export interface UpstreamsOptions {
@@ -22,6 +22,8 @@ export interface UpstreamsOptions {
   readonly signingSecrets?: Readonly<Record<string, string>>;
   /** Largest subgraph reply read, in bytes (`SUBGRAPH_MAX_RESPONSE_BYTES`); past it the fetch fails with "response too large". @default Infinity */
   readonly maxResponseBytes?: number;
+  /** Told each subscription-socket reconnect by outcome ({@link UpstreamPoolOptions.onReconnect}). @default none */
+  readonly onReconnect?: UpstreamPoolOptions['onReconnect'];
   readonly logger: Logger;
 }
 
@@ -65,6 +67,7 @@ export class Upstreams {
       signingSecret: (service) => options.signingSecrets?.[service] ?? options.signingSecrets?.['*'],
       // Dropped subscription sockets are re-opened under the subgraph's reconnect policy and the same breaker.
       reconnectPolicy: (service) => this.guard(service).policy.reconnect,
+      ...(options.onReconnect ? { onReconnect: options.onReconnect } : {}),
       onAdmitted: (service, listener) => {
         const subscription = this.guard(service).breaker.onReset(() => {
           subscription.dispose();
