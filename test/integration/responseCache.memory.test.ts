@@ -4,6 +4,7 @@ import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { postGraphQL } from '@roam/testkit';
 import { startFaultySubgraph, type FaultySubgraph } from '../support/faultySubgraph';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
+import { sample, scrape } from '../support/metrics';
 import { writeSupergraph } from '../support/stack';
 
 // Issue 14: the response cache in memory (npm start without REDIS_URL): stampede protection, hits without
@@ -73,6 +74,10 @@ describe('response cache, in-memory store (one process)', () => {
     expect(later.headers['x-roam-cache']).toBe('HIT');
     expect(Number(later.headers.age)).toBeLessThan(2);
     expect(accounts()).toBeGreaterThan(before); // refreshed in the background
+    // the refreshes are the cache's own requests (client roam-cache-warmer, label "other"): not counted as lookups
+    const metrics = await scrape(url.replace(/\/graphql$/, '/metrics'));
+    expect(sample(metrics, 'roam_response_cache_requests_total', { client_name: 'none' })).toBeGreaterThanOrEqual(7);
+    expect(sample(metrics, 'roam_response_cache_requests_total', { client_name: 'other' })).toBe(0);
   });
 
   it('an unhinted query is not cached, a refused one never reaches the cache; without RESPONSE_CACHE_ADMIN_TOKEN there is no admin endpoint', async () => {

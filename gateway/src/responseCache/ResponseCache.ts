@@ -209,7 +209,8 @@ export class ResponseCache {
         const outcome = this.outcomes.get(hints);
         if (!outcome) return;
         result.headers.set(CACHE_STATUS_HEADER, outcome.state);
-        this.options.observer?.lookup(outcome.state, ctx.request.clientName);
+        // a warming refresh is the cache's own request, not a lookup
+        if (!this.refreshes.has(ctx.request)) this.options.observer?.lookup(outcome.state, ctx.request.clientName);
         if (outcome.state === 'HIT') {
           result.headers.set('age', String(Math.max(0, Math.floor((Date.now() - outcome.storedAt) / 1000))));
           const tracked = this.popular.get(outcome.key);
