@@ -118,7 +118,7 @@ const CACHEABLE = /^max-age=(\d+), (public|private)$/;
  * The response cache (issue 14): query responses stored by operation, variables and privacy scope, filed
  * under the entities they hold, and dropped the moment one of those entities changes.
  *
- * - {@link wrap} puts it around the executor: a query is looked up before it executes (the shared key, then
+ * - {@link wrap} puts it around the executor (its `@defer` path included): a query is looked up before it executes (the shared key, then
  *   the caller's private key); a hit returns the stored data and hints without calling any subgraph. A miss
  *   executes through the executor (whose in-flight coalescing makes concurrent misses of one key share one
  *   execution: stampede protection). A mutation executes, then invalidates the entities its result holds
@@ -151,7 +151,7 @@ export class ResponseCache {
    * @returns an executor that answers cached queries and invalidates after mutations.
    */
   wrap(executor: OperationExecutor): OperationExecutor {
-    return {
+    const wrapped: OperationExecutor = {
       execute: async (snapshot: SupergraphSnapshot, op: ExecutableOperation, scopeKey: string, request: RequestInfo): Promise<Execution> => {
         if (op.operation.operation === 'mutation') {
           const execution = await executor.execute(snapshot, op, scopeKey, request);
@@ -198,6 +198,24 @@ export class ResponseCache {
         return { ...execution, hints };
       },
     };
+    const incremental = executor.executeIncremental?.bind(executor);
+    if (incremental) {
+      // @defer (README "Incremental delivery"): a deferred query streams past the cache (neither looked up nor
+      // stored: its parts are not one response); a mutation runs whole through `execute` above, so the entities it
+      // returns are invalidated before anything is sent, and its answer comes as one part (@defer is a hint).
+      wrapped.executeIncremental = async (snapshot, op, request) => {
+        if (op.operation.operation !== 'mutation') return incremental(snapshot, op, request);
+        const initial = await wrapped.execute(snapshot, op, '', request ?? ({} as RequestInfo));
+        const none: AsyncIterableIterator<never> = {
+          next: () => Promise.resolve({ done: true, value: undefined }),
+          [Symbol.asyncIterator]() {
+            return this;
+          },
+        };
+        return { initial, pending: [], hasNext: false, subsequent: none };
+      };
+    }
+    return wrapped;
   }
 
   /** @returns the pipeline plugin that stores missed responses and sets `x-roam-cache` and `Age`; put it after the cache-control plugin. */
