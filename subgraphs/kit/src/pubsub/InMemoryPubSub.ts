@@ -43,6 +43,8 @@ export class InMemoryPubSub implements PubSub {
     if (options.after !== undefined) {
       const after = resumePosition(channel, options.after);
       this.trim(c);
+      // a stream never written here (e.g. this process restarted and lost its memory) is a gap, as a missing key is in Redis
+      if (c.last === '0-0') throw resumeGap();
       if (compareStreamPositions(after, c.last) > 0) throw resumeInvalid('it is beyond the newest event of its stream');
       // the same rule as the Redis log: the id must be the newest or still retained
       if (compareStreamPositions(after, c.last) < 0 && (c.events.length === 0 || compareStreamPositions(after, c.events[0]!.position) < 0)) throw resumeGap();

@@ -106,3 +106,17 @@ describe('resume on a kit subgraph (in-memory event log)', () => {
     await waitFor(() => server.subscriptionCounts().active === 0, 'nothing left running');
   });
 });
+
+describe('the in-memory event log after a restart', () => {
+  it('a stream this process never wrote is a gap (as a missing Redis key is), not an id from the future', async () => {
+    const fresh = new InMemoryPubSub({ maxCount: 5, maxAgeMs: 60_000 });
+    await expect(fresh.subscribe('pings:PINGED', () => undefined, { after: `pings:PINGED@${Date.now()}-0` })).rejects.toMatchObject({
+      extensions: { code: 'SUBSCRIPTION_RESUME_GAP' },
+    });
+    // once written, an id beyond its newest event is from the future
+    await fresh.publish('pings:PINGED', { n: 1 });
+    await expect(fresh.subscribe('pings:PINGED', () => undefined, { after: `pings:PINGED@${Date.now() + 60_000}-0` })).rejects.toMatchObject({
+      extensions: { code: 'SUBSCRIPTION_RESUME_INVALID' },
+    });
+  });
+});
