@@ -40,6 +40,8 @@ interface Running {
   fanOuts: Promise<void>;
   /** Per registration, its last push not yet finished: the next push to that device waits for it (order per device). */
   readonly devices: Map<string, Promise<unknown>>;
+  /** Resume-point writes, one after the other, each once every push of its event has finished. */
+  cursorWrites: Promise<void>;
   stopped: boolean;
   restartMs: number;
   /** The last event id handed to the dispatcher (also recorded in the store): where the next subscribe resumes. */
@@ -62,7 +64,7 @@ const RESUME_LOST: ReadonlySet<string> = new Set([CODE.SUBSCRIPTION_RESUME_GAP, 
  * ones whose lease lapsed. A revoked persisted document ends its subscription and removes its registrations; a
  * subscription that ends otherwise (subgraph gone, supergraph reload) is prepared again with backoff.
  *
- * Resume (durable event streams): after each event is handed to the dispatcher, its `extensions.eventId` is
+ * Resume (durable event streams): once every push of an event has finished, its `extensions.eventId` is
  * recorded as the subscription's cursor in the store (only by the lease holder). Whoever starts the subscription
  * next (a replica taking over, this one after a restart or an ended upstream) subscribes with that
  * `lastEventId`, so the events published while nobody ran it are pushed, in order, once. A resume point past
@@ -214,7 +216,16 @@ export class PushBridge {
         return undefined;
       });
       if (this.closed) return void (await this.options.store.releaseLease(spec.key, this.owner));
-      const run: Running = { spec, stream: undefined, fanOuts: Promise.resolve(), devices: new Map(), stopped: false, restartMs: this.options.restartDelayMs ?? 1000, lastEventId: cursor };
+      const run: Running = {
+        spec,
+        stream: undefined,
+        fanOuts: Promise.resolve(),
+        devices: new Map(),
+        cursorWrites: Promise.resolve(),
+        stopped: false,
+        restartMs: this.options.restartDelayMs ?? 1000,
+        lastEventId: cursor,
+      };
       this.running.set(spec.key, run);
       this.consume(run, ready);
     } finally {
@@ -277,6 +288,7 @@ export class PushBridge {
   private fanOut(run: Running, result: ExecutionResult): Promise<void> {
     const spec = run.spec;
     const eventId = eventIdOf(result);
+    const pushes: Promise<void>[] = [];
     return (async () => {
       const registrations = await this.options.store.bySubscription(spec.key);
       if (registrations.length === 0) return;
@@ -291,19 +303,25 @@ export class PushBridge {
           })
           .catch(() => undefined);
         run.devices.set(registration.id, pushed);
+        pushes.push(pushed);
         void pushed.then(() => {
           if (run.devices.get(registration.id) === pushed) run.devices.delete(registration.id);
         });
       }
     })()
       .catch((error: Error) => this.options.logger.warn({ subscription: spec.key, err: error.message }, 'push: event not pushed (registrations unavailable)'))
-      .then(() => this.advance(run, eventId));
+      .then(() => {
+        if (eventId === undefined) return;
+        run.lastEventId = eventId; // a restart here resumes after the events already handed to the dispatcher
+        run.cursorWrites = run.cursorWrites.then(() => Promise.all(pushes)).then(() => this.advance(run, eventId));
+      });
   }
 
-  /** Moves the subscription's resume point past an event handed to the dispatcher. Never rejects. */
-  private async advance(run: Running, eventId: string | undefined): Promise<void> {
-    if (eventId === undefined) return;
-    run.lastEventId = eventId;
+  /**
+   * Records the subscription's resume point once every push of that event has finished (sent, refused or out of
+   * retries), so a replica that crashes mid-push leaves the point before that event. Never rejects.
+   */
+  private async advance(run: Running, eventId: string): Promise<void> {
     await this.options.store
       .setCursor(run.spec.key, this.owner, eventId)
       .catch((error: Error) => this.options.logger.warn({ subscription: run.spec.key, err: error.message }, 'push: resume point not recorded'));
@@ -328,7 +346,7 @@ export class PushBridge {
     if (this.running.get(run.spec.key) === run) this.running.delete(run.spec.key);
     void run.stream?.return();
     await run.fanOuts;
-    await Promise.all(run.devices.values());
+    await run.cursorWrites;
     return this.options.store.releaseLease(run.spec.key, this.owner);
   }
 }
