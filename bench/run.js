@@ -10,7 +10,7 @@ const { join } = require('node:path');
 const { isDeepStrictEqual } = require('node:util');
 const { request } = require('undici');
 const { freePort, startProcess, startRedis } = require('@roam/testkit');
-const { composeSupergraph } = require('@roam/gateway');
+const { composeSupergraph, withoutSecurityLinks } = require('@roam/gateway');
 const { SUBGRAPHS: REGISTRY, subgraphByName, repoPath, readSchema } = require('@roam/subgraph-registry');
 const { cpuMs, rssBytes, rssSampler } = require('./lib/procstat');
 const { load } = require('./lib/load');
@@ -212,10 +212,15 @@ const GATEWAYS = {
   'roam-share-none': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamProtectionEnv, COALESCE_REQUESTS: 'false', COALESCE_SUBGRAPH_FETCHES: 'false' }, ctx),
   /** Roam with Apollo Gateway executing the plans (EXECUTOR=apollo), to price Roam's own executor. */
   'roam-apollo-executor': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, EXECUTOR: 'apollo' }, ctx),
-  apollo: (port, supergraph) => spawnPinned([join(__dirname, 'gateways/apollo.js')], { PORT: String(port), SUPERGRAPH_PATH: supergraph }, S.gatewayCpu),
-  hive: (port, supergraph) => spawnPinned([HIVE_BIN, 'supergraph', supergraph, '--fork', '1', '--port', String(port), '--host', '127.0.0.1'], {}, S.gatewayCpu),
-  'hive-rust': (port, supergraph) =>
-    spawnPinned([HIVE_BIN, 'supergraph', supergraph, '--fork', '1', '--port', String(port), '--host', '127.0.0.1', '-c', join(__dirname, 'gateways/hive-rust.config.mjs')], {}, S.gatewayCpu),
+  // the other gateways get the supergraph without @authenticated/@requiresScopes (Apollo Gateway refuses them)
+  apollo: (port, supergraph, ctx) => spawnPinned([join(__dirname, 'gateways/apollo.js')], { PORT: String(port), SUPERGRAPH_PATH: ctx.competitorSupergraph ?? supergraph }, S.gatewayCpu),
+  hive: (port, supergraph, ctx) => spawnPinned([HIVE_BIN, 'supergraph', ctx.competitorSupergraph ?? supergraph, '--fork', '1', '--port', String(port), '--host', '127.0.0.1'], {}, S.gatewayCpu),
+  'hive-rust': (port, supergraph, ctx) =>
+    spawnPinned(
+      [HIVE_BIN, 'supergraph', ctx.competitorSupergraph ?? supergraph, '--fork', '1', '--port', String(port), '--host', '127.0.0.1', '-c', join(__dirname, 'gateways/hive-rust.config.mjs')],
+      {},
+      S.gatewayCpu,
+    ),
 };
 
 function roamProcess(port, supergraph, extra, ctx) {
@@ -459,7 +464,9 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'roam-bench-'));
   const supergraph = join(dir, 'supergraph.graphql');
   writeFileSync(supergraph, composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readSchema(subgraphByName(name)) }))));
-  const ctx = { supergraph };
+  const competitorSupergraph = join(dir, 'supergraph.competitors.graphql');
+  writeFileSync(competitorSupergraph, withoutSecurityLinks(readFileSync(supergraph, 'utf8')));
+  const ctx = { supergraph, competitorSupergraph };
 
   // Production settings for Roam: a real redis-server and a registration hook (see README).
   let redis;

@@ -146,6 +146,51 @@ const ROWS = [
     ],
   },
   {
+    title: 'Mobile features: idempotency, response cache, deltas, resume, multipart',
+    panels: [
+      {
+        title: 'Idempotency-key outcomes per second',
+        unit: 'reqps',
+        targets: [{ expr: `sum by (outcome) (rate(roam_idempotency_requests_total{client_name=~"$client"}${RATE}))`, legend: '{{outcome}}' }],
+      },
+      {
+        title: 'Response cache lookups per second (hit, miss, bypass)',
+        unit: 'reqps',
+        targets: [{ expr: `sum by (state) (rate(roam_response_cache_requests_total{client_name=~"$client"}${RATE}))`, legend: '{{state}}' }],
+      },
+      {
+        title: 'Response cache invalidations per second by source',
+        unit: 'short',
+        targets: [{ expr: `sum by (source) (rate(roam_response_cache_invalidations_total${RATE}))`, legend: '{{source}}' }],
+      },
+      {
+        title: 'Delta answers per second (226 patch, 304, full 200)',
+        unit: 'reqps',
+        targets: [{ expr: `sum by (outcome) (rate(roam_delta_responses_total{client_name=~"$client"}${RATE}))`, legend: '{{outcome}}' }],
+      },
+      {
+        title: 'Bytes per second saved by delta patches',
+        unit: 'Bps',
+        targets: [{ expr: `sum by (client_name) (rate(roam_delta_saved_bytes_total{client_name=~"$client"}${RATE}))`, legend: '{{client_name}}' }],
+      },
+      {
+        title: 'Subscription resumes per second by outcome',
+        unit: 'short',
+        targets: [{ expr: `sum by (outcome) (rate(roam_subscription_resumes_total${RATE}))`, legend: '{{outcome}}' }],
+      },
+      {
+        title: 'Upstream subscription reconnects per second',
+        unit: 'short',
+        targets: [{ expr: `sum by (subgraph, outcome) (rate(roam_upstream_reconnects_total${RATE}))`, legend: '{{subgraph}} {{outcome}}' }],
+      },
+      {
+        title: 'Multipart responses per second by kind',
+        unit: 'reqps',
+        targets: [{ expr: `sum by (kind) (rate(roam_multipart_responses_total{client_name=~"$client"}${RATE}))`, legend: '{{kind}}' }],
+      },
+    ],
+  },
+  {
     title: 'Process',
     panels: [
       { title: 'CPU (cores used)', unit: 'short', targets: [{ expr: `rate(process_cpu_seconds_total${RATE})`, legend: '{{instance}}' }] },

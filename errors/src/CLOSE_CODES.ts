@@ -24,6 +24,8 @@ export const CLOSE_CODES = {
   SUBSCRIBER_ALREADY_EXISTS: { code: 4409, reason: 'Subscriber for <id> already exists' },
   /** graphql-ws: a second `connection_init`. */
   TOO_MANY_INITIALISATION_REQUESTS: { code: 4429, reason: 'Too many initialisation requests' },
+  /** Roam: the JWT the connection was authenticated with expired; reconnect with a fresh token in `connection_init`. */
+  TOKEN_EXPIRED: { code: 4419, reason: 'TOKEN_EXPIRED' },
   /** Roam: the app version in `connection_init` is below `MIN_CLIENT_VERSIONS`; the reason is JSON with `minimumVersion` (and `upgradeUrl` when it fits). */
   CLIENT_VERSION_UNSUPPORTED: { code: 4426, reason: 'CLIENT_VERSION_UNSUPPORTED' },
 } as const satisfies Record<string, { code: number; reason: string }>;

@@ -97,17 +97,17 @@ export const ERROR_CODES = {
   SUBSCRIPTION_RESUME_GAP: {
     status: 200,
     description:
-      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`. Also sent, not terminal, as one `next` result (`data: null`, `reason: "upstream reconnected"`) when the gateway re-opened a dropped subgraph stream that had no event id to resume from: events may be missing, refetch the data; the subscription goes on.',
+      'WebSocket `error` message: the subscribe payload asked to resume after `extensions.lastEventId`, but events after it are past the retention window (`EVENT_RETENTION_COUNT`, `EVENT_RETENTION_MS`) and were dropped; refetch the data, then subscribe again without `lastEventId`. Over a multipart HTTP subscription: one `{"payload": null, "errors": [...]}` part, then the end. Also sent, not terminal, as one `next` result (`data: null`, `reason: "upstream reconnected"`) when the gateway re-opened a dropped subgraph stream that had no event id to resume from: events may be missing, refetch the data; the subscription goes on.',
   },
   SUBSCRIPTION_RESUME_INVALID: {
     status: 200,
     description:
-      'WebSocket `error` message: `extensions.lastEventId` is not an event id this subscription could have delivered: malformed, from another event stream, or beyond the newest event (from the future); subscribe again without it (after a refetch).',
+      'WebSocket `error` message: `extensions.lastEventId` is not an event id this subscription could have delivered: malformed, from another event stream, or beyond the newest event (from the future); subscribe again without it (after a refetch). Over a multipart HTTP subscription: one `{"payload": null, "errors": [...]}` part, then the end.',
   },
   SUBSCRIPTION_RESUME_UNSUPPORTED: {
     status: 200,
     description:
-      'WebSocket `error` message: `extensions.lastEventId` was sent for a subscription field whose events are not kept in an event stream (it has its own cursor argument); subscribe without it.',
+      'WebSocket `error` message: `extensions.lastEventId` was sent for a subscription field whose events are not kept in an event stream (it has its own cursor argument); subscribe without it. Over a multipart HTTP subscription: one `{"payload": null, "errors": [...]}` part, then the end.',
   },
   COST_NOT_ESTIMATED: {
     status: 400,
@@ -123,6 +123,25 @@ export const ERROR_CODES = {
     status: 200,
     description:
       'The response would hold more than `MAX_RESPONSE_FIELDS` fields (object keys and list items, counted while it is built, so it stops early); nothing of it is sent. Ask for less: fewer aliases, smaller pages; `extensions.limit` is the bound.',
+  },
+  UNAUTHENTICATED: {
+    status: 401,
+    description:
+      'Authentication (`AUTH_MODE`): the request needs a valid JWT bearer token and sent none (`reason: MISSING`), an expired one (`EXPIRED`) or one that failed verification: signature, key, algorithm, issuer, audience or format (`INVALID`). `WWW-Authenticate: Bearer`. Over WebSocket, `connection_init` is refused with close 4403.',
+  },
+  AUTHENTICATION_UNAVAILABLE: {
+    status: 503,
+    description: 'Authentication: the signing keys could not be fetched from `AUTH_JWKS_URL` (and none cached matches the token); retry after `Retry-After` seconds.',
+  },
+  UNAUTHORIZED_FIELD_OR_TYPE: {
+    status: 200,
+    description:
+      'Authorization (`@authenticated`, `@requiresScopes` in the supergraph): the field at `path` needs an authenticated caller or scopes this caller lacks; it was removed before any subgraph call and is null (Apollo Router). With `AUTHORIZATION_UNAUTHORIZED=reject`, or for a subscription, the whole operation is refused (403).',
+  },
+  REQUEST_RATE_LIMITED: {
+    status: 429,
+    description:
+      'Rate limits (`RATE_LIMIT_*`): this user or client spent its requests or cost points for the window; retry after `Retry-After` seconds. `extensions` has `limit` (which budget: `user-requests`, `client-requests`, `user-cost`, `client-cost`) and `retryAfterSeconds` (Apollo Router).',
   },
   QUERY_PLANNING_FAILED: {
     status: 400,

@@ -6,6 +6,7 @@ import { LIMITS_ENV_SHAPE, limitsSettingsFromEnv, type LimitsSettings } from '@r
 import { defaultSubgraphPolicy, SUBGRAPH_POLICIES_SCHEMA, type SubgraphPolicies } from './upstream/SubgraphPolicy';
 import { CLIENT_VERSIONS_ENV_SHAPE, clientVersionSettingsFromEnv, type ClientVersionSettings } from './clientVersions/clientVersionsEnv';
 import { CORS_ENV_SHAPE, type CorsOrigins } from './http/corsOptions';
+import { SECURITY_ENV_SHAPE, securitySettingsFromEnv, type SecuritySettings } from './security/securityEnv';
 import { DEV_CONSOLE_ENV_SHAPE, devConsoleSettingsFromEnv, type DevConsoleSettings } from './devConsole/devConsoleEnv';
 import { OBSERVABILITY_ENV_SHAPE, observabilitySettingsFromEnv, type ObservabilitySettings } from './observability/observabilityEnv';
 import { IDEMPOTENCY_ENV_SHAPE, idempotencySettingsFromEnv, type IdempotencySettings } from './idempotency/idempotencyEnv';
@@ -100,6 +101,12 @@ export interface GatewayConfig {
   readonly clientVersions: ClientVersionSettings;
   /** Metrics and access log (README "Observability"): `METRICS`, `METRICS_PORT`, `METRICS_CLIENT_NAMES`, `METRICS_MAX_CLIENT_VERSIONS`, `ACCESS_LOG`, `ACCESS_LOG_SAMPLE_RATE`. */
   readonly observability: ObservabilitySettings;
+  /**
+   * Authentication, authorization, header propagation, introspection (README "Security"): `AUTH_MODE`, `AUTH_JWKS_URL`,
+   * `AUTH_JWKS`, `AUTH_ISSUER`, `AUTH_AUDIENCE`, `AUTH_ALGORITHMS`, `AUTH_CLOCK_SKEW_SECONDS`, `AUTH_JWKS_*`,
+   * `AUTH_*_CLAIM`, `AUTH_CLIENT_NAMES`, `AUTHORIZATION_UNAUTHORIZED`, `SUBGRAPH_PROPAGATE_HEADERS`, `INTROSPECTION`, `NODE_ENV`.
+   */
+  readonly security: SecuritySettings;
   /** Idempotency keys of mutations (README "Idempotency keys"): `IDEMPOTENCY_TTL_SECONDS`, `IDEMPOTENCY_LEASE_MS`, `IDEMPOTENCY_TIMEOUT_MS`, `IDEMPOTENCY_WAIT_MS`, `IDEMPOTENCY_REDIS_PREFIX`; the store is Redis with `REDIS_URL`, else memory. */
   readonly idempotency: IdempotencySettings;
   /** The developer console and GraphiQL sandbox (`DEV_CONSOLE`, `DEV_CONSOLE_TOKEN`, `NODE_ENV`). */
@@ -213,6 +220,7 @@ const schema = z.object({
   ...OBSERVABILITY_ENV_SHAPE,
   ...CORS_ENV_SHAPE,
   ...CLIENT_VERSIONS_ENV_SHAPE,
+  ...SECURITY_ENV_SHAPE,
   ...IDEMPOTENCY_ENV_SHAPE,
   ...DEV_CONSOLE_ENV_SHAPE,
   ...PUSH_ENV_SHAPE,
@@ -236,7 +244,7 @@ export class ConfigError extends Error {
  * @throws ConfigError naming every invalid variable at once.
  */
 /** Variables whose value is a secret (tokens, keys, service accounts): an error names them but never shows the value. */
-const SECRET_VARIABLE = /_TOKEN$|_SECRET$|_PASSWORD$|^PUSH_APNS_KEY$|_SERVICE_ACCOUNT$/;
+const SECRET_VARIABLE = /_TOKEN$|_SECRETS?$|_PASSWORD$|^PUSH_APNS_KEY$|_SERVICE_ACCOUNT$/;
 
 /** A variable's value as an error message may show it: never a secret (`DEV_CONSOLE_TOKEN`, `RESPONSE_CACHE_ADMIN_TOKEN`, …), never Redis credentials. */
 function shownValue(name: string, value: string | undefined): string | undefined {
@@ -259,13 +267,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw new ConfigError(`Invalid Roam gateway configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  let security: SecuritySettings;
   let push: PushSettings;
   try {
+    security = securitySettingsFromEnv(c, c.REDIS_URL);
     push = pushSettingsFromEnv(c);
   } catch (error) {
     throw new ConfigError(`Invalid Roam gateway configuration:\n  ${(error as Error).message}`);
   }
   return Object.freeze({
+    security,
     port: c.PORT,
     host: c.HOST,
     supergraphPath: resolve(c.SUPERGRAPH_PATH),

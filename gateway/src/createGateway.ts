@@ -31,6 +31,12 @@ import type { Authenticate, CheckOperation, ResolveOperation } from './subscript
 import { SupergraphSnapshot } from './supergraph/SupergraphSnapshot';
 import { watchSupergraphFile, type SupergraphWatch } from './supergraph/watchSupergraphFile';
 import { transportRulesPlugin } from './transportRules';
+import { Authenticator } from './security/Authenticator';
+import { authorizationPlugin, requirementsOf } from './security/authorizationPlugin';
+import { introspectionPlugin } from './security/introspectionPlugin';
+import { sharingScope } from './security/sharingScope';
+import { createRateLimits } from './security/rateLimitsPlugin';
+import { subgraphHeaders } from './security/subgraphHeaders';
 import { createPushBridge, type GatewayPushBridge } from './push/createPushBridge';
 import type { PushOutcome } from './push/PushDispatcher';
 import { Upstreams } from './upstream/Upstreams';
@@ -109,6 +115,9 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     policies: config.subgraphPolicies,
     keepAliveMs: config.subscriptionKeepAliveMs,
     hooks: upstreamHooks,
+    signingSecrets: config.security.signingSecrets,
+    maxResponseBytes: config.security.maxSubgraphResponseBytes,
+    ...(observability.metrics ? { onReconnect: (subgraph: string, outcome: string) => observability.metrics?.upstreamReconnects.inc({ subgraph, outcome }) } : {}),
     logger: logger.child({ component: 'upstream' }),
   });
   const roamExecutor = new RoamExecutor({
@@ -116,13 +125,32 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     coalesceRequests: config.coalesceRequests,
     coalesceFetches: config.coalesceSubgraphFetches,
     maxResponseFields: config.maxResponseFields,
+    subgraphHeaders: (request) => subgraphHeaders(request, config.security.propagateHeaders),
     onPlan: tracing?.onPlan,
     collectEntityTags: config.responseCache.enabled,
     logger: logger.child({ component: 'roam-executor' }),
   });
   const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
   // response cache (issue 14): around Roam's executor only (it names the entities invalidation needs)
-  const caching = createResponseCaching(config.responseCache, config.persistedQueries.redisUrl, logger);
+  const observed = observability.metrics;
+  const caching = createResponseCaching(
+    config.responseCache,
+    config.persistedQueries.redisUrl,
+    logger,
+    observed
+      ? {
+          cache: {
+            lookup: (state, clientName) => observed.responseCache.inc({ state: state.toLowerCase(), client_name: observed.clientName(clientName) }),
+            invalidation: (source) => observed.cacheInvalidations.inc({ source }),
+          },
+          onDelta: (outcome, savedBytes, clientName) => {
+            const client_name = observed.clientName(clientName);
+            observed.deltaResponses.inc({ outcome, client_name });
+            if (savedBytes > 0) observed.deltaBytesSaved.inc({ client_name }, savedBytes);
+          },
+        }
+      : {},
+  );
   const executor: OperationExecutor = oracle ?? (caching.cache ? caching.cache.wrap(roamExecutor) : roamExecutor);
   const limiter = new OperationLimiter({ settings: config.limits });
   const limitsLogger = logger.child({ component: 'limits' });
@@ -132,6 +160,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     maxQueuedEvents: config.subscriptionMaxQueuedEvents,
     resumeBuffer: config.subscriptionResumeBuffer,
     resumeLingerMs: config.subscriptionResumeLingerMs,
+    ...(observability.metrics ? { onResume: (outcome: string) => observability.metrics?.subscriptionResumes.inc({ outcome }) } : {}),
     logger: logger.child({ component: 'subscriptions' }),
   });
 
@@ -141,6 +170,10 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     limiter.useSchema(next.costSchema);
     subscriptions.updateSupergraph(next);
     snapshot = next;
+    const rules = requirementsOf(next);
+    if (!authenticator.enabled && (rules.fields.size > 0 || rules.types.size > 0)) {
+      logger.info({ fields: rules.fields.size, types: rules.types.size }, 'the supergraph has @authenticated/@requiresScopes but AUTH_MODE=off: they are not enforced');
+    }
   };
 
   const persisted = createPersistedQueryStore(config.persistedQueries, logger);
@@ -153,17 +186,58 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     logger,
     onOutcome: observability.onPersistedQuery,
   });
-  const limits = limitsPlugin(limiter, limitsLogger, observability.onLimits);
+  const rateLimits = createRateLimits(config.security.rateLimits, logger.child({ component: 'rate-limits' }));
+  const limits = limitsPlugin(
+    limiter,
+    limitsLogger,
+    rateLimits.enabled
+      ? (ctx, outcome) => {
+          if (outcome.cost !== undefined) rateLimits.costMeasured(ctx, outcome.cost);
+          if (outcome.actualCost !== undefined) rateLimits.actualCostMeasured(ctx, outcome.actualCost);
+          else observability.onLimits(ctx, outcome);
+        }
+      : observability.onLimits,
+    rateLimits.chargesCost,
+  );
   const cacheControl = cacheControlPlugin(config.cacheHints);
   // operation facts (metrics, access log) first: its checkOperation records the operation before any check refuses
   const facts = observability.plugin();
   const traced: PipelinePlugin[] = tracing ? [tracing.plugin()] : [];
   // app-version gating refuses in resolveDocument, before any persisted-query lookup
   const clientVersions = clientVersionsPlugin(config.clientVersions);
-  const plugins: PipelinePlugin[] = [facts, ...traced, clientVersions, transportRules, persistedQueries, limits, cacheControl, ...(caching.cache && !oracle ? [caching.cache.plugin()] : [])];
-  const idem = createIdempotency(config.idempotency, config.persistedQueries.redisUrl, logger);
+  // Security (README "Security"): authentication at the transports, then introspection and authorization after the limits
+  const authenticator = new Authenticator(config.security.auth, logger.child({ component: 'auth' }));
+  const security: PipelinePlugin[] = [
+    ...(rateLimits.enabled ? [rateLimits.cost] : []),
+    ...(config.security.introspection ? [] : [introspectionPlugin()]),
+    ...(authenticator.enabled ? [authorizationPlugin(config.security.unauthorized)] : []),
+  ];
+  // request points are spent before anything is looked up (persisted queries) or parsed
+  const rateRequests: PipelinePlugin[] = rateLimits.enabled ? [rateLimits.requests] : [];
+  const scope = (request: Parameters<typeof sharingScope>[0]) => sharingScope(request, config.security.propagateHeaders);
+  const plugins: PipelinePlugin[] = [
+    facts,
+    ...traced,
+    clientVersions,
+    ...rateRequests,
+    transportRules,
+    persistedQueries,
+    limits,
+    ...security,
+    cacheControl,
+    ...(caching.cache && !oracle ? [caching.cache.plugin()] : []),
+  ];
+  // idempotency keys are scoped by client name and the verified subject (README "Security")
+  const metrics = observed;
+  const idem = createIdempotency(
+    config.idempotency,
+    config.persistedQueries.redisUrl,
+    logger,
+    (request) => (request.principal ? `${request.principal.issuer ?? ''}|${request.principal.subject}` : undefined),
+    metrics ? (outcome, clientName) => metrics.idempotency.inc({ outcome, client_name: metrics.clientName(clientName) }) : undefined,
+  );
   const aroundExecute = idem.idempotency.aroundExecute.bind(idem.idempotency);
-  const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger, aroundExecute });
+  const pipeline = new OperationPipeline({ snapshot: () => snapshot, plugins, executor, logger, aroundExecute, sharingScope: scope });
   if (caching.cache && !oracle && config.responseCache.warmTop > 0) caching.cache.startWarming((entry, request) => pipeline.run(entry, request), config.responseCache.warmTop);
   // Embedders' WebSocket hooks replace the persisted-query (and, for subscriptions, the limits) stages there.
   const wsPipeline =
@@ -173,15 +247,18 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
           plugins: [
             facts,
             clientVersions,
+            ...rateRequests,
             transportRules,
             frontDoorHooksPlugin({ resolve: hooks.resolveSubscriptionOperation, check: hooks.checkSubscriptionOperation }),
             ...(hooks.resolveSubscriptionOperation ? [] : [persistedQueries]),
             ...(hooks.checkSubscriptionOperation ? [] : [limits]),
+            ...security,
             cacheControl,
           ],
           executor,
           logger,
           aroundExecute,
+          sharingScope: scope,
         })
       : pipeline;
 
@@ -232,11 +309,15 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       heartbeatMs: config.multipartHeartbeatMs,
       maxBufferedBytes: config.subscriptionMaxBufferedBytes,
       maxPerClient: config.subscriptionMaxConnectionsPerClient,
-      observer: observability.websocket,
+      observer: {
+        ...observability.websocket,
+        multipart: (kind: string, clientName: string | undefined) => observability.metrics?.multipartResponses.inc({ kind, client_name: observability.metrics.clientName(clientName) }),
+      },
       compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
       logger: logger.child({ component: 'multipart' }),
     },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
+    ...(authenticator.enabled ? { authenticate: (authorization: string | undefined) => authenticator.authenticate(authorization) } : {}),
     onExchange: observability.metrics || config.observability.accessLog !== 'off' || config.devConsole.enabled ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
     idempotency: idem.idempotency,
@@ -261,6 +342,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     router: subscriptions,
     pipeline: wsPipeline,
     authenticate: hooks.authenticateConnection,
+    ...(authenticator.enabled ? { authenticateToken: (authorization: string | undefined) => authenticator.authenticate(authorization) } : {}),
     checkConnection: clientVersionConnectionCheck(config.clientVersions),
     ackPayload: clientVersionAckPayload(config.clientVersions),
     connectionInitTimeoutMs: config.subscriptionConnectionInitTimeoutMs,
@@ -308,6 +390,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
           idempotencyStore: idem.idempotency.store.kind,
           limits: config.limits.defaults.mode,
           executor: config.executor,
+          auth: config.security.auth.mode,
+          introspection: config.security.introspection ? 'on' : 'off',
         },
         'gateway settings in effect',
       );
@@ -333,6 +417,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         await persisted.store.close();
         await idem.idempotency.store.close();
         await caching.close();
+        await rateLimits.close();
       })();
       return closing;
     },

@@ -7,3 +7,4 @@ export * from './countTokens';
 export * from './findViolations';
 export * from './OperationLimiter';
 export * from './checkDocument';
+export * from './actualCost';

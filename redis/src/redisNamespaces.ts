@@ -11,7 +11,7 @@
  * | `events` | subgraph event notifications | channel `stream-appended:<channel>` after each append to a stream (`RedisEventLog`, used by `subgraphs/kit/src/pubsub/RedisPubSub.ts`) |
  * | `cache` | response cache and delta base versions (gateway) | `m:<key>`, `r:<key>`, `i:<index>`, `x:<index>`, `b:<op>`, `b:<op>:<etag>`, channel `invalidate` (`gateway/src/responseCache/ResponseCacheStore.ts`); prefix `RESPONSE_CACHE_KEY_PREFIX` |
  * | `idem` | idempotency keys of mutations (reserved) | — |
- * | `rate` | rate-limit counters (reserved) | — |
+ * | `rate` | rate-limit counters (gateway) | `<budget>:<user or client>`, budgets `user-requests`, `client-requests`, `user-cost`, `client-cost` (`gateway/src/security/rateLimitsPlugin.ts`, rate-limiter-flexible) |
  * | `stream` | durable event streams for resumable subscriptions | `{<channel>}`, e.g. `{reviews:REVIEW_ADDED}`: one Redis Stream per channel, hash-tagged by its own name (`RedisEventLog.ts`) |
  * | `push` | push bridge registrations (gateway) | `reg:<id>`, `sub:<key>`, `subs`, `tok:<platform>:<hash>`, `live:<id>`, `lease:<key>`, `rate:<device>` (`gateway/src/push/RedisRegistrationStore.ts`); the whole `<prefix>push:` can be replaced by `PUSH_KEY_PREFIX`; hash-tagged |
  */

@@ -5,6 +5,7 @@ import { QueryPlanner, type PlanNode } from '@apollo/query-planner';
 import { BENCHMARK_EXPECTED, BENCHMARK_QUERY, STACK_NAMES, startGateway, writeSupergraph, type GatewayProcess } from '../support/stack';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { postGraphQL } from '@roam/testkit';
+import { ROAM_SUPERGRAPH_FEATURES } from '@roam/persisted-queries';
 
 /** Counts the query plan's fetches per subgraph. */
 function fetchesPerSubgraph(node: PlanNode | undefined, counts: Record<string, number> = {}): Record<string, number> {
@@ -35,7 +36,7 @@ describe('DataLoader batching: the benchmark query makes at most one batched cal
     subgraphs = await startInProcessSubgraphs();
     const path = writeSupergraph(subgraphs.definitions());
     gateway = await startGateway(path);
-    const supergraph = Supergraph.build(readFileSync(path, 'utf8'));
+    const supergraph = Supergraph.build(readFileSync(path, 'utf8'), { supportedFeatures: ROAM_SUPERGRAPH_FEATURES as Set<string> });
     const plan = new QueryPlanner(supergraph).buildQueryPlan(operationFromDocument(supergraph.schema, parse(BENCHMARK_QUERY)));
     fetches = fetchesPerSubgraph(plan.node as PlanNode | undefined);
   });

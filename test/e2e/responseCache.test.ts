@@ -7,6 +7,7 @@ import { unpack } from 'msgpackr';
 import { request } from 'undici';
 import { client as wsClient } from '@roam/testkit';
 import type { FormattedExecutionResult } from 'graphql-ws';
+import { sample, scrape } from '../support/metrics';
 import { subgraphSubscriptions } from '../support/subgraphHealth';
 import { startGateway, startSubgraphs, writeSupergraph, type GatewayProcess, type SubgraphProcesses } from '../support/stack';
 
@@ -120,10 +121,15 @@ describe('response cache and delta updates: two gateway replicas sharing a real 
     for (const gateway of [one, two]) await product(gateway, '5');
     await waitFor(async () => (await product(one, '5')).headers['x-roam-cache'] === 'HIT', 'cached', 2000);
     const channels = new RedisChannels(publisher, redisKeyspace(`${redis.prefix}cache:`));
+    const metricsBefore = await scrape(one.url.replace(/\/graphql$/, '/metrics'));
     expect(await channels.publish('invalidate', { entities: ['Product:5'] })).toBe(2); // both replicas listen
     const published = Date.now();
     await waitFor(async () => (await product(one, '5')).headers['x-roam-cache'] === 'MISS', 'the invalidation on one', 100, 10);
     expect(Date.now() - published).toBeLessThan(500);
+    const metricsAfter = await scrape(one.url.replace(/\/graphql$/, '/metrics'));
+    const invalidations = (source: string) =>
+      sample(metricsAfter, 'roam_response_cache_invalidations_total', { source }) - sample(metricsBefore, 'roam_response_cache_invalidations_total', { source });
+    expect({ subgraph: invalidations('subgraph'), mutation: invalidations('mutation'), admin: invalidations('admin') }).toEqual({ subgraph: 1, mutation: 0, admin: 0 });
   });
 
   it('the admin endpoint needs the bearer token, checks its body, and invalidates by type and operation', async () => {
@@ -263,6 +269,12 @@ describe('response cache and delta updates: two gateway replicas sharing a real 
     expect(during.status).toBe(200);
     expect(during.body).toEqual(expected);
     expect(during.headers['x-roam-cache']).toBe('BYPASS');
+    // a keyed mutation is refused, not executed, while the idempotency store (the same Redis) is away
+    const keyed = await postGraphQL(one.url, { query: SET_STOCK, variables: { upc: '8', inStock: true } }, { 'idempotency-key': 'redis-down' });
+    expect(keyed.status).toBe(503);
+    const metrics = await scrape(one.url.replace(/\/graphql$/, '/metrics'));
+    expect(sample(metrics, 'roam_response_cache_requests_total', { state: 'bypass' })).toBeGreaterThanOrEqual(1);
+    expect(sample(metrics, 'roam_idempotency_requests_total', { outcome: 'store_unavailable' })).toBe(1);
     const mutation = await setStock(two, '8', !expected.data.product.inStock);
     expect(mutation.body.data.setInStock.inStock).toBe(!expected.data.product.inStock);
     expect((await product(two, '8')).body.data.product.inStock).toBe(!expected.data.product.inStock);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { EVENT_ID_EXTENSION } from '@roam/redis';
 import { postGraphQL, startRedisCluster, waitFor, type TestRedisCluster } from '@roam/testkit';
+import { openMultipartSubscription } from '../support/multipartSubscriber';
 import { ResumingSubscriber } from '../support/resumeClient';
 import { apqExtension } from '../support/roamPq';
 import { subgraphSubscriptions } from '../support/subgraphHealth';
@@ -132,6 +133,53 @@ describe('resumable subscriptions on Redis Streams across two gateway replicas o
     await setInStock('2', true);
     // the subscriptions keep working afterwards, and a gateway process is still up
     expect((await readyOf(a)).subscriptions).toBeDefined();
+  });
+
+  it('resumes a multipart HTTP subscription on the other replica, and refuses bad ids with one error part', async () => {
+    const eventIds = (parts: Record<string, any>[]): string[] => parts.map((p) => p.payload.extensions[EVENT_ID_EXTENSION] as string);
+    await waitFor(async () => (await subgraphSubscriptions(subgraphs.urls.reviews!)).active === 0, 'the earlier upstream subscriptions to end');
+    const first = await openMultipartSubscription(a.url, REVIEWS, { upc: '3' });
+    expect(first.status).toBe(200);
+    await waitFor(async () => (await subgraphSubscriptions(subgraphs.urls.reviews!)).active >= 1, 'the upstream subscription');
+    const seen = [await addReview('mp one', '3'), await addReview('mp two', '3')];
+    await waitFor(() => first.parts().length === 2, 'two event parts');
+    const last = eventIds(first.parts())[1]!;
+    await first.abort();
+    const missed = [await addReview('mp three', '3'), await addReview('mp four', '3')];
+
+    const resumed = await openMultipartSubscription(b.url, REVIEWS, { upc: '3' }, last);
+    expect(resumed.status).toBe(200);
+    expect(resumed.contentType).toBe('multipart/mixed;boundary="graphql";subscriptionSpec=1.0');
+    await waitFor(() => resumed.parts().length >= 2, 'the missed events');
+    const live = await addReview('mp five', '3');
+    await waitFor(() => resumed.parts().length >= 3, 'the live event');
+    await new Promise((r) => setTimeout(r, 200));
+    const parts = [...first.parts(), ...resumed.parts()];
+    expect(parts.map((p) => p.payload?.data?.reviewAdded?.id)).toEqual([...seen, ...missed, live]);
+    expect(resumed.parts()[0]).toEqual({ payload: { data: { reviewAdded: { id: missed[0], body: 'mp three', author: { name: 'Mara Lindqvist' } } }, extensions: { eventId: expect.any(String) } } });
+    expect(new Set(eventIds(parts)).size).toBe(5);
+    await resumed.abort();
+
+    // refusals: one transport-level error part `{payload: null, errors}`, no events, then the closing delimiter
+    const refusal = async (query: string, variables: Record<string, unknown>, lastEventId: string): Promise<unknown> => {
+      const s = await openMultipartSubscription(a.url, query, variables, lastEventId);
+      expect(s.status).toBe(200);
+      await s.done;
+      expect(s.closed()).toBe(true);
+      const [only, ...rest] = s.parts();
+      expect(rest).toEqual([]);
+      expect(only!.payload).toBeNull();
+      expect(only!.errors).toHaveLength(1);
+      expect(only!.errors[0].message).toEqual(expect.any(String));
+      return only!.errors[0].extensions.code;
+    };
+    expect(await refusal(REVIEWS, { upc: '1' }, 'not an id')).toBe('SUBSCRIPTION_RESUME_INVALID');
+    expect(await refusal(REVIEWS, { upc: '1' }, 'inventory:STOCK_CHANGED@1-0')).toBe('SUBSCRIPTION_RESUME_INVALID');
+    expect(await refusal(REVIEWS, { upc: '1' }, `reviews:REVIEW_ADDED@${Date.now() + 86_400_000}-0`)).toBe('SUBSCRIPTION_RESUME_INVALID');
+    // past retention: more than EVENT_RETENTION_COUNT reviews after the id (the reviews stream is one for all upcs)
+    for (let i = 0; i < RETENTION_COUNT + 2; i++) await addReview(`mp filler ${i}`, '6');
+    expect(await refusal(REVIEWS, { upc: '3' }, last)).toBe('SUBSCRIPTION_RESUME_GAP');
+    await waitFor(async () => (await subgraphSubscriptions(subgraphs.urls.reviews!)).active === 0, 'the upstream subscriptions to end');
   });
 
   it(`${SUBSCRIBERS} subscribers on two replicas all reconnect to the other one while events flow: 0 lost, 0 duplicated, order kept`, async () => {

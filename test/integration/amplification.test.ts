@@ -41,3 +41,43 @@ describe('amplification guards', () => {
     expect((await request(url.replace('/graphql', '/health'))).statusCode).toBe(200);
   });
 });
+
+// With the operation limits off, the aliases reach the subgraph: the gateway stops reading its reply past
+// SUBGRAPH_MAX_RESPONSE_BYTES instead of parsing and merging it whole.
+describe('amplification guards with LIMITS_MODE=off', () => {
+  let subgraphs: InProcessSubgraphs;
+  let gateway: RoamGateway;
+  let url: string;
+
+  beforeAll(async () => {
+    subgraphs = await startInProcessSubgraphs();
+    const config = readConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
+      LOG_LEVEL: 'silent',
+      LIMITS_MODE: 'off',
+      SUBGRAPH_MAX_RESPONSE_BYTES: '20000',
+    });
+    gateway = createGateway(config, pino({ level: 'silent' }));
+    url = await gateway.listen();
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await subgraphs?.close();
+  });
+
+  it('a subgraph reply past SUBGRAPH_MAX_RESPONSE_BYTES is cut: the fields are null with "response too large", nothing else is lost', async () => {
+    const aliases = Array.from({ length: 600 }, (_, i) => `t${i}: __typename`).join(' ');
+    const res = await postGraphQL(url, { query: `{ users { ${aliases} } topProducts(first: 1) { upc } }` });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ users: null, topProducts: [{ upc: expect.any(String) }] });
+    expect(res.body.errors).toEqual([
+      { message: expect.stringMatching(/response too large/), extensions: expect.objectContaining({ code: 'SUBREQUEST_HTTP_ERROR', serviceName: 'accounts', reason: 'response too large' }) },
+    ]);
+    expect(res.text).not.toMatch(/127\.0\.0\.1|\d{5} bytes/);
+    expect((await request(url.replace('/graphql', '/health'))).statusCode).toBe(200);
+    const small = await postGraphQL(url, { query: '{ users { id } }' });
+    expect(small.body.data.users.length).toBeGreaterThan(0);
+  });
+});

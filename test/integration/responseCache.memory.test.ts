@@ -4,6 +4,7 @@ import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { postGraphQL } from '@roam/testkit';
 import { startFaultySubgraph, type FaultySubgraph } from '../support/faultySubgraph';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
+import { sample, scrape } from '../support/metrics';
 import { writeSupergraph } from '../support/stack';
 
 // Issue 14: the response cache in memory (npm start without REDIS_URL): stampede protection, hits without
@@ -73,6 +74,10 @@ describe('response cache, in-memory store (one process)', () => {
     expect(later.headers['x-roam-cache']).toBe('HIT');
     expect(Number(later.headers.age)).toBeLessThan(2);
     expect(accounts()).toBeGreaterThan(before); // refreshed in the background
+    // the refreshes are the cache's own requests (client roam-cache-warmer, label "other"): not counted as lookups
+    const metrics = await scrape(url.replace(/\/graphql$/, '/metrics'));
+    expect(sample(metrics, 'roam_response_cache_requests_total', { client_name: 'none' })).toBeGreaterThanOrEqual(7);
+    expect(sample(metrics, 'roam_response_cache_requests_total', { client_name: 'other' })).toBe(0);
   });
 
   it('an unhinted query is not cached, a refused one never reaches the cache; without RESPONSE_CACHE_ADMIN_TOKEN there is no admin endpoint', async () => {
@@ -135,5 +140,68 @@ describe('response cache: a query sharing an execution that started before a mut
     const third = await postGraphQL(url, { query });
     expect(third.headers['x-roam-cache']).toBe('MISS');
     expect(third.body.data.product.inStock).toBe(!old);
+  });
+});
+
+describe('response cache and @defer (one process, in-memory store)', () => {
+  let subgraphs: InProcessSubgraphs;
+  let gateway: RoamGateway;
+  let url: string;
+  const MULTIPART = 'multipart/mixed;deferSpec=20220824, application/json';
+
+  beforeAll(async () => {
+    subgraphs = await startInProcessSubgraphs();
+    const config = readConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
+      LOG_LEVEL: 'silent',
+      RESPONSE_CACHE: 'on',
+      CACHE_HINTS: JSON.stringify({ Product: { maxAge: 60, scope: 'PUBLIC' } }),
+    });
+    gateway = createGateway(config, pino({ level: 'silent' }));
+    url = await gateway.listen();
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await subgraphs?.close();
+  });
+
+  const post = (query: string) =>
+    request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: MULTIPART }, body: JSON.stringify({ query }) }).then(async (res) => ({
+      status: res.statusCode,
+      contentType: String(res.headers['content-type']),
+      cache: res.headers['x-roam-cache'],
+      text: await res.body.text(),
+    }));
+
+  it('a deferred query still streams as multipart with the cache on (it passes the cache), and is never stored as a partial answer', async () => {
+    const query = '{ product(upc: "1") { name ... @defer { inStock } } }';
+    for (let i = 0; i < 2; i++) {
+      const res = await post(query);
+      expect(res.status).toBe(200);
+      expect(res.contentType).toMatch(/^multipart\/mixed/);
+      expect(res.cache).toBeUndefined();
+      expect(res.text).toContain('"incremental"');
+      expect(res.text).toContain('"inStock"');
+    }
+    // the same document without multipart is answered whole, and is cached like any query
+    const whole = await postGraphQL(url, { query });
+    expect(typeof whole.body.data.product.inStock).toBe('boolean');
+    expect(whole.headers['x-roam-cache']).toBe('MISS');
+    expect((await postGraphQL(url, { query })).headers['x-roam-cache']).toBe('HIT');
+  });
+
+  it('a deferred mutation runs whole and still invalidates what it returns', async () => {
+    const query = '{ product(upc: "3") { upc inStock } }';
+    const first = await postGraphQL(url, { query });
+    expect((await postGraphQL(url, { query })).headers['x-roam-cache']).toBe('HIT');
+    const inStock = first.body.data.product.inStock as boolean;
+    const mutation = await post(`mutation { setInStock(upc: "3", inStock: ${!inStock}) { upc ... @defer { inStock } } }`);
+    expect(mutation.status).toBe(200);
+    expect(JSON.parse(mutation.text)).toEqual({ data: { setInStock: { upc: '3', inStock: !inStock } } });
+    const after = await postGraphQL(url, { query });
+    expect(after.headers['x-roam-cache']).toBe('MISS');
+    expect(after.body.data.product.inStock).toBe(!inStock);
   });
 });

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { client as wsClient, freePort, postGraphQL, record, startRedis, waitFor, type TestProcess, type TestRedis } from '@roam/testkit';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
+import { sample, scrape } from '../support/metrics';
 import { startSubgraph, subgraphSdl, SUBGRAPH_NAMES, writeSupergraph } from '../support/stack';
 
 // Issue 11 item 3, last part: an upstream subscription WebSocket that fails at the transport level is re-opened with
@@ -227,6 +228,10 @@ describe('upstream subscription reconnect', () => {
     // exactly the 3 bounded attempts were made after the drop
     expect(relay.upgrades.length - before).toBe(3);
     expect(gw.upstreams.ws.size + gw.upstreams.ws.reconnecting).toBe(0);
+    const metrics = await scrape(url.replace(/\/graphql$/, '/metrics'));
+    expect(sample(metrics, 'roam_upstream_reconnects_total', { subgraph: 'reviews', outcome: 'failed' })).toBe(3);
+    expect(sample(metrics, 'roam_upstream_reconnects_total', { subgraph: 'reviews', outcome: 'gave_up' })).toBe(1);
+    expect(sample(metrics, 'roam_upstream_reconnects_total', { outcome: 'reconnected' })).toBe(0);
     await c.dispose();
   }, 30_000);
   it('ends a subscription waiting to reconnect with SUBSCRIPTION_UPSTREAM_ERROR when the upstream layer shuts down', async () => {
@@ -265,6 +270,9 @@ describe('upstream subscription reconnect', () => {
     await new Promise((resolve) => setTimeout(resolve, 100)); // a duplicate would arrive by now
     expect(sub.results.slice(base).map((r) => r.data?.reviewAdded?.body)).toEqual(bodies);
     expect(await Promise.race([sub.done, Promise.resolve('running')])).toBe('running');
+    const metrics = await scrape(url.replace(/\/graphql$/, '/metrics'));
+    expect(sample(metrics, 'roam_upstream_reconnects_total', { subgraph: 'reviews', outcome: 'reconnected' })).toBe(1);
+    expect(sample(metrics, 'roam_upstream_reconnects_total', { outcome: 'gave_up' })).toBe(0);
     await c.dispose();
   }, 30_000);
 });

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { OperationExecutor } from '../pipeline/OperationPipeline';
 import type { RequestInfo } from '../pipeline/types';
 import { SubgraphDataSource } from '../supergraph/SubgraphDataSource';
+import { withoutSecurityLinks } from '../supergraph/withoutSecurityLinks';
 import type { SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 import type { ExecutableOperation, Execution } from './RoamExecutor';
 
@@ -23,7 +24,7 @@ export class ApolloOracle implements OperationExecutor {
   async execute(snapshot: SupergraphSnapshot, op: ExecutableOperation, _scopeKey: string, request: RequestInfo): Promise<Execution> {
     if (this.loaded?.version !== snapshot.version) {
       const previous = this.loaded?.gateway;
-      const gateway = new ApolloGateway({ supergraphSdl: snapshot.sdl, buildService: ({ name, url }) => new SubgraphDataSource(name, url ?? ''), logger: this.logger });
+      const gateway = new ApolloGateway({ supergraphSdl: withoutSecurityLinks(snapshot.sdl), buildService: ({ name, url }) => new SubgraphDataSource(name, url ?? ''), logger: this.logger });
       this.loaded = { version: snapshot.version, gateway, executor: gateway.load().then((r) => r.executor) };
       void previous?.stop().catch(() => undefined);
     }

@@ -6,6 +6,7 @@ import type { SubscriptionPlan, SupergraphSnapshot } from '../supergraph/Supergr
 import { InflightCoalescer } from '../upstream/InflightCoalescer';
 import type { CacheHint, SubgraphRequest, UpstreamEvent } from '../upstream';
 import type { Upstreams } from '../upstream/Upstreams';
+import type { RequestInfo } from '../pipeline/types';
 import { collectEntityTags } from './collectEntityTags';
 import { deepMerge, executePlan, type SubgraphCall } from './executePlan';
 import { executeIncremental, type IncrementalExecution } from './executeIncremental';
@@ -25,6 +26,8 @@ export interface ExecutableOperation {
   readonly variables: Readonly<Record<string, unknown>>;
   /** The variables coerced against the API schema (defaults applied), for `@skip`/`@include` and conditions. */
   readonly coercedVariables: Record<string, unknown>;
+  /** The document to plan when it differs from `document` (authorization removed fields; README "Security"). @default document */
+  readonly planned?: { readonly document: DocumentNode; readonly documentHash: string };
   /** The idempotency key of a keyed mutation, scoped to the caller (64 hex): the n-th mutation fetch (from 0) carries `Idempotency-Key: <key>:<n>` to its subgraph. */
   readonly idempotencyKey?: string;
 }
@@ -62,6 +65,8 @@ export interface RoamExecutorOptions {
   readonly coalesceFetches?: boolean;
   /** Most fields a response may hold ({@link shapeResponse}); past it the operation fails with `RESPONSE_TOO_LARGE`. @default Infinity */
   readonly maxResponseFields?: number;
+  /** Headers a client request adds to its subgraph fetches (README "Security": propagation allowlist, verified claims). @default none */
+  readonly subgraphHeaders?: (request: RequestInfo) => Readonly<Record<string, string>>;
   /** Told about each query plan a query or mutation runs, and how long getting it took in ms (cached plans too); tracing's plan span. Must not throw. @default none */
   readonly onPlan?: (plan: QueryPlan, durationMs: number) => void;
   /** Name the entities of each query and mutation result ({@link Execution.entities}) for the response cache. @default false */
@@ -90,12 +95,13 @@ export class RoamExecutor {
    * @returns data, errors (subgraph failures as `SUBREQUEST_*` / relayed subgraph errors with paths) and hints.
    * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`, `QUERY_PLANNING_FAILED` when the plan is empty but the operation asks for data; Error for a bug (the pipeline turns it into 500 `INTERNAL_SERVER_ERROR`).
    */
-  execute(snapshot: SupergraphSnapshot, op: ExecutableOperation, scopeKey: string): Promise<Execution> {
+  execute(snapshot: SupergraphSnapshot, op: ExecutableOperation, scopeKey: string, request?: RequestInfo): Promise<Execution> {
+    const headers = request && this.options.subgraphHeaders ? this.options.subgraphHeaders(request) : undefined;
     const isQuery = op.operation.operation === 'query';
     const shareFetches = isQuery && (this.options.coalesceFetches ?? this.options.coalesceInflight ?? true);
-    if (!isQuery || !(this.options.coalesceRequests ?? this.options.coalesceInflight ?? true)) return this.run(snapshot, op, shareFetches);
+    if (!isQuery || !(this.options.coalesceRequests ?? this.options.coalesceInflight ?? true)) return this.run(snapshot, op, shareFetches, headers);
     const key = requestSharingKey(snapshot.version, op.operationName, op.documentHash, op.variables, scopeKey);
-    return this.requests.run(key, () => this.run(snapshot, op, shareFetches));
+    return this.requests.run(key, () => this.run(snapshot, op, shareFetches, headers));
   }
 
   /**
@@ -126,12 +132,14 @@ export class RoamExecutor {
 
   /**
    * Executes a query or mutation with `@defer` incrementally (issue 16): see {@link executeIncremental}.
-   * Never shared with identical in-flight requests.
+   * Never shared with identical in-flight requests. The pipeline does not use it for an operation the authorization
+   * stage filtered (`op.planned`): that one runs whole through {@link execute}.
    *
    * @returns the initial payload once the primary blocks are done, and the deferred payloads as they finish.
    * @throws RoamError `RESPONSE_TOO_LARGE` past `maxResponseFields`; Error for a bug.
    */
-  executeIncremental(snapshot: SupergraphSnapshot, op: ExecutableOperation): Promise<IncrementalExecution> {
+  executeIncremental(snapshot: SupergraphSnapshot, op: ExecutableOperation, request?: RequestInfo): Promise<IncrementalExecution> {
+    const headers = request && this.options.subgraphHeaders ? this.options.subgraphHeaders(request) : undefined;
     const plan = snapshot.plan(op.document, op.operationName, op.documentHash);
     const hints: CacheHint[] = [];
     const operationType = op.operation.operation === 'mutation' ? 'mutation' : 'query';
@@ -139,29 +147,38 @@ export class RoamExecutor {
       snapshot,
       op,
       plan,
-      call: this.caller(snapshot, operationType, false, hints),
+      call: this.caller(snapshot, operationType, false, hints, undefined, headers),
       hints,
       maxResponseFields: this.options.maxResponseFields ?? Number.POSITIVE_INFINITY,
       logger: this.options.logger,
     });
   }
 
-  private caller(snapshot: SupergraphSnapshot, operationType: 'query' | 'mutation' | 'subscription', coalesce: boolean, hints: CacheHint[], idempotencyKey?: string): SubgraphCall {
+  private caller(
+    snapshot: SupergraphSnapshot,
+    operationType: 'query' | 'mutation' | 'subscription',
+    coalesce: boolean,
+    hints: CacheHint[],
+    idempotencyKey?: string,
+    headers?: Readonly<Record<string, string>>,
+  ): SubgraphCall {
     // Mutation root fetches run one after another (a plan's Sequence), so their numbering is the same on every retry.
     let mutationFetches = 0;
     return async (serviceName: string, request: SubgraphRequest) => {
       const url = snapshot.subgraphs.get(serviceName);
       if (url === undefined) throw roamError('SUBREQUEST_HTTP_ERROR', `HTTP fetch failed from '${serviceName}': unknown subgraph`, { serviceName, reason: 'unknown subgraph' });
       const derivedKey = idempotencyKey !== undefined && /^\s*mutation\b/.test(request.query) ? `${idempotencyKey}:${mutationFetches++}` : undefined;
-      const response = await this.options.upstreams.client(serviceName, url).fetch(request, { operationType, coalesce, ...(derivedKey !== undefined ? { idempotencyKey: derivedKey } : {}) });
+      const response = await this.options.upstreams
+        .client(serviceName, url)
+        .fetch(request, { operationType, coalesce, ...(derivedKey !== undefined ? { idempotencyKey: derivedKey } : {}), ...(headers && Object.keys(headers).length > 0 ? { headers } : {}) });
       if (response.cacheHint) hints.push(response.cacheHint);
       return response;
     };
   }
 
-  private async run(snapshot: SupergraphSnapshot, op: ExecutableOperation, coalesceFetches: boolean): Promise<Execution> {
+  private async run(snapshot: SupergraphSnapshot, op: ExecutableOperation, coalesceFetches: boolean, headers?: Readonly<Record<string, string>>): Promise<Execution> {
     const planStarted = performance.now();
-    const plan = snapshot.plan(op.document, op.operationName, op.documentHash);
+    const plan = snapshot.plan(op.planned?.document ?? op.document, op.operationName, op.planned?.documentHash ?? op.documentHash);
     this.options.onPlan?.(plan, performance.now() - planStarted);
     if (plan.node?.kind === 'Subscription') {
       // The pipeline refuses subscriptions over HTTP before this; kept as a guard for embedders.
@@ -177,7 +194,7 @@ export class RoamExecutor {
       supergraphSchema: snapshot.supergraphSchema,
       variables: op.coercedVariables,
       providedVariables: op.variables,
-      call: this.caller(snapshot, operationType, coalesceFetches, hints, op.idempotencyKey),
+      call: this.caller(snapshot, operationType, coalesceFetches, hints, op.idempotencyKey, headers),
       errors,
     });
     // `__schema`/`__type` at the root: the planner skips them; graphql-js answers them from the API schema

@@ -30,8 +30,10 @@ export function requestSharingKey(snapshotVersion: number, operationName: string
 /**
  * @param url - the subgraph URL.
  * @param body - the JSON request body sent to it.
+ * @param headers - the fetch's own headers (propagated client headers, `roam-claims`; README "Security"): fetches
+ *   with different ones never share. Trace headers are not among them.
  * @returns the key identical subgraph fetches share.
  */
-export function fetchSharingKey(url: string, body: string): string {
-  return `${url}\u0000${body}`;
+export function fetchSharingKey(url: string, body: string, headers?: Readonly<Record<string, string>>): string {
+  return headers ? `${url}\u0000${JSON.stringify(headers)}\u0000${body}` : `${url}\u0000${body}`;
 }

@@ -3,7 +3,7 @@ import { PassThrough, type Readable, type Transform, type Writable } from 'node:
 import { constants, createBrotliCompress, createGzip } from 'node:zlib';
 import { isRoamError, roamError } from '@roam/errors';
 import type { FastifyReply } from 'fastify';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { NO_STORE } from '../cacheControl/cacheControlHeader';
 import { formatError } from '../formatError';
@@ -11,6 +11,7 @@ import { errorResult } from '../pipeline/errorResult';
 import type { FormattedSubsequentResult, MultipartOutcome } from '../pipeline/OperationPipeline';
 import type { OperationResult } from '../pipeline/types';
 import { formatResult } from '../subscriptions/formatResult';
+import { resumeRequest } from '../subscriptions/resume';
 import type { SubscriptionRouter } from '../subscriptions/SubscriptionRouter';
 import type { CompressionOptions } from './encodeResponseBody';
 import type { ResponseContentEncoding } from './negotiateContentEncoding';
@@ -171,7 +172,12 @@ export interface MultipartOptions {
   readonly maxPerClient: number;
   readonly compression: CompressionOptions;
   /** Told about every subscription event written or dropped (the same counters as graphql-ws deliveries); must not throw. @default none */
-  readonly observer?: { delivered(): void; dropped(): void };
+  readonly observer?: {
+    delivered(): void;
+    dropped(): void;
+    /** A multipart response started (`roam_multipart_responses_total`), with the request's client name as sent. @default none */
+    multipart?(kind: 'defer' | 'subscription', clientName: string | undefined): void;
+  };
   readonly logger: Logger;
 }
 
@@ -192,7 +198,10 @@ const OWN_HEADERS = new Set(['content-type', 'content-length', 'content-encoding
  * - `subscription`: `multipart/mixed;boundary="graphql";subscriptionSpec=1.0` (Apollo's multipart HTTP
  *   subscription protocol): a `{}` heartbeat at once and every `heartbeatMs`, each event as `{"payload": <result>}`,
  *   a transport-level error (upstream gone, overflow, reload) as `{"payload": null, "errors": [...]}` and the
- *   end; the closing delimiter when the upstream completes. The subscription goes through the same
+ *   end; the closing delimiter when the upstream completes. A request body with `extensions.lastEventId`
+ *   resumes as over graphql-ws (the missed events once, in order, then live ones; README "Resume, retention and
+ *   scale-out"); a refused resume (`SUBSCRIPTION_RESUME_GAP`, `_INVALID`, `_UNSUPPORTED`) is one such error part
+ *   and the end, with no events. The subscription goes through the same
  *   {@link SubscriptionRouter} as graphql-ws (shared upstreams, per-event enrichment); when the client goes away
  *   it is ended and the upstream released.
  *
@@ -220,6 +229,17 @@ export function sendMultipart(
       const result = errorResult([error], options.logger);
       return reply.code(result.status).header('content-type', 'application/json; charset=utf-8').header('cache-control', NO_STORE).headers(headers).send(JSON.stringify(result.body));
     }
+    // Resume (issue 17): `extensions.lastEventId` of the request body, as in a graphql-ws subscribe payload. A
+    // malformed id is answered like the refusals only the subgraph can make (past retention, another stream's,
+    // from the future): one transport-level error part and the end, so a client handles every resume refusal
+    // in one place, as graphql-ws clients do with its one `error` message.
+    const resume = resumeRequest(ctx.entry);
+    if (resume.error) {
+      options.router.resumeRefused('invalid');
+      const writer = start(reply, encoding, options.compression, SUBSCRIPTION_CONTENT_TYPE, headers, new Map());
+      writer.part(JSON.stringify({ payload: null, errors: [formatError(resume.error.toJSON())] }), true);
+      return reply;
+    }
     const authorization = ctx.request.headers.get('authorization');
     const credential = authorization ? createHash('sha256').update(authorization).digest('hex') : undefined;
     const client = credential ? `auth:${credential}` : `name:${ctx.request.clientName ?? 'anonymous'}`;
@@ -244,6 +264,7 @@ export function sendMultipart(
       else counts.set(client, n);
     };
     const writer = start(reply, encoding, options.compression, SUBSCRIPTION_CONTENT_TYPE, headers, new Map());
+    options.observer?.multipart?.('subscription', ctx.request.clientName);
     const scope = credential ? { key: credential, connectionParams: { authorization } } : { key: 'anonymous', connectionParams: {} };
     const write = (payloadJson: string): boolean => {
       if (writer.closed) return true;
@@ -255,7 +276,7 @@ export function sendMultipart(
       options.observer?.delivered();
       return true;
     };
-    const stream = options.router.subscribe({ op, plan }, scope, release, write);
+    const stream = options.router.subscribe({ op, plan }, scope, release, write, resume.lastEventId);
     writer.part('{}');
     const heartbeat = setInterval(() => writer.part('{}'), options.heartbeatMs);
     heartbeat.unref();
@@ -269,7 +290,9 @@ export function sendMultipart(
         for await (const result of stream) writer.part(JSON.stringify({ payload: formatResult(result) }));
         writer.end();
       } catch (error) {
-        const e = isRoamError(error) ? (error as GraphQLError) : roamError('INTERNAL_SERVER_ERROR', 'Internal server error.');
+        // the router ends a stream with a GraphQLError it means the client to see (a resume refused by the subgraph,
+        // the upstream gone, overflow), formatted as graphql-ws's `error` message is; anything else is a bug
+        const e = error instanceof GraphQLError ? error : roamError('INTERNAL_SERVER_ERROR', 'Internal server error.');
         writer.part(JSON.stringify({ payload: null, errors: [formatError(e.toJSON())] }), true);
       } finally {
         clearInterval(heartbeat);
@@ -280,6 +303,8 @@ export function sendMultipart(
 
   const v02 = incrementalFormat === 'v0.2';
   const writer = start(reply, encoding, options.compression, v02 ? INCREMENTAL_V02_CONTENT_TYPE : DEFER_CONTENT_TYPE, headers, outcome.result.headers);
+  const clientName = reply.request.headers['apollographql-client-name'];
+  options.observer?.multipart?.('defer', typeof clientName === 'string' ? clientName : undefined);
   const { subsequent } = outcome;
   whenGone(reply, () => void subsequent.return?.());
   writer.part(JSON.stringify({ ...outcome.result.body, ...(v02 ? { pending: outcome.pending } : {}), hasNext: true }));

@@ -6,6 +6,7 @@ import { errorResult } from '../pipeline/errorResult';
 import type { OperationPipeline } from '../pipeline/OperationPipeline';
 import { runBatch } from '../pipeline/runBatch';
 import type { OperationResult, RequestInfo } from '../pipeline/types';
+import type { AuthOutcome } from '../security/Authenticator';
 import type { DeltaResponder } from '../responseCache/DeltaResponder';
 import type { GraphQLExchange } from './GraphQLExchange';
 import { IDEMPOTENT_REPLAYED_HEADER, sendStoredResponse, storedHttpResponse, type Idempotency } from '../idempotency';
@@ -31,6 +32,11 @@ export interface GraphQLRouteOptions {
    * the batch limit (400 `BATCH_LIMIT_EXCEEDED`) only in `enforce` mode.
    */
   readonly limitsFor: (clientName: string | undefined) => { readonly maxBatchSize: number; readonly maxBodyBytes: number; readonly mode: LimitsMode };
+  /**
+   * Authentication (README "Security"): given the `Authorization` header, a principal or a refusal. When set, the
+   * request's client name and version come from the principal only. @default none (identity from headers)
+   */
+  readonly authenticate?: (authorization: string | undefined) => Promise<AuthOutcome>;
   /** Told about every finished `/graphql` exchange (metrics, access log), after the response was written; must not throw. @default none */
   readonly onExchange?: (exchange: GraphQLExchange) => void;
   /** Multipart responses (`@defer`, Apollo's multipart subscriptions; issue 16). @default off: everything is answered at once */
@@ -51,6 +57,8 @@ export interface GraphQLRouteOptions {
 /** What the handler learns about an exchange, completed by the `onSend` and `onResponse` hooks. */
 interface ExchangeState {
   request?: RequestInfo;
+  /** Trusted client identity for metrics (set once identified). */
+  identity?: { clientName: string | undefined; clientVersion: string | undefined };
   code?: string;
   uncompressedBytes?: number;
   contentEncoding?: string;
@@ -156,7 +164,24 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       return sendError(reply, 'SUPERGRAPH_NOT_READY', 'The gateway has not loaded a supergraph yet.');
     }
     const method = request.method === 'GET' || request.method === 'HEAD' ? 'GET' : 'POST';
-    const limits = options.limitsFor(header(request.headers['apollographql-client-name']));
+    const headers = headerMap(request);
+    let identity: Pick<RequestInfo, 'clientName' | 'clientVersion' | 'principal'> = {
+      clientName: headers.get('apollographql-client-name'),
+      clientVersion: headers.get('apollographql-client-version'),
+    };
+    if (options.authenticate) {
+      const outcome = await options.authenticate(headers.get('authorization'));
+      if ('error' in outcome) {
+        if (options.onExchange) stateOf(request).code = outcome.error.code;
+        const result = errorResult([outcome.error]);
+        for (const [name, value] of result.headers) void reply.header(name, value);
+        return reply.code(result.status).header('content-type', 'application/json; charset=utf-8').header('cache-control', NO_STORE).header('vary', VARY).send(JSON.stringify(result.body));
+      }
+      const p = outcome.principal;
+      identity = { clientName: p?.clientName, clientVersion: p?.clientVersion, ...(p ? { principal: p } : {}) };
+    }
+    if (options.onExchange) stateOf(request).identity = { clientName: identity.clientName, clientVersion: identity.clientVersion };
+    const limits = options.limitsFor(identity.clientName);
     const contentLength = Number(header(request.headers['content-length']));
     if (contentLength > limits.maxBodyBytes) {
       return sendError(reply, 'PAYLOAD_TOO_LARGE', `The request body is ${contentLength} bytes, over the limit of ${limits.maxBodyBytes}.`, { measured: contentLength, limit: limits.maxBodyBytes });
@@ -171,16 +196,9 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
     } else {
       raw = request.body;
     }
-    const headers = headerMap(request);
     const csrf = preventCsrf(headers);
     if (csrf) return sendError(reply, 'BAD_REQUEST', csrf);
-    const base = {
-      transport: 'http',
-      method,
-      headers,
-      clientName: headers.get('apollographql-client-name'),
-      clientVersion: headers.get('apollographql-client-version'),
-    } as const;
+    const base = { transport: 'http', method, headers, ...identity } as const;
 
     let status: number;
     let jsonText: string;
@@ -233,7 +251,10 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       // the data's tag, and the strong tag of the representation negotiated (RFC 9110 §8.8.1, §8.8.3.3)
       const etag = known?.etag ?? etagOf(jsonText);
       void reply.header('etag', representationTag(etag, mediaType === 'application/msgpack', contentCoding));
-      if (ifNoneMatchMatches(header(request.headers['if-none-match']), etag)) return reply.code(304).send();
+      if (ifNoneMatchMatches(header(request.headers['if-none-match']), etag)) {
+        options.deltas?.notModified(headers);
+        return reply.code(304).send();
+      }
       const delta = options.deltas && !Array.isArray(raw) ? await options.deltas.respond(raw, headers, etag, jsonText) : undefined;
       if (delta) {
         // RFC 3229 §10.4.1: 226 IM Used, the instance-manipulation applied, a patch against the client's version
@@ -281,8 +302,8 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
         const declared = Number(header(request.headers['content-length']));
         onExchange({
           request: state.request,
-          clientName: header(request.headers['apollographql-client-name']),
-          clientVersion: header(request.headers['apollographql-client-version']),
+          clientName: state.identity ? state.identity.clientName : options.authenticate ? undefined : header(request.headers['apollographql-client-name']),
+          clientVersion: state.identity ? state.identity.clientVersion : options.authenticate ? undefined : header(request.headers['apollographql-client-version']),
           method: request.method === 'GET' || request.method === 'HEAD' ? 'GET' : 'POST',
           status: reply.statusCode,
           code: state.code,

@@ -24,11 +24,27 @@ export interface IdempotencyOptions {
    */
   readonly waitMs?: number;
   /**
-   * The authenticated subject of a request, which joins the client name in the key's scope. Roam has no
-   * authentication yet, so the scope is the client name (`apollographql-client-name`) alone. @default none
+   * The authenticated subject of a request, which joins the client name in the key's scope: the gateway passes the
+   * verified principal's issuer and `sub` (README "Security"); anonymous requests are scoped by client name alone. @default none
    */
   readonly subjectOf?: (request: RequestInfo) => string | undefined;
+  /** Told each outcome (`roam_idempotency_requests_total`) with the request's client name as sent; must not throw. @default none */
+  readonly onOutcome?: (outcome: IdempotencyOutcome, clientName: string | undefined) => void;
 }
+
+/**
+ * What happened to a keyed request: `executed`, `replayed` (stored response sent), `waited_replayed` (a duplicate
+ * waited up to `IDEMPOTENCY_WAIT_MS` for the first response, then got it), `in_progress` (409), `mismatch` (422),
+ * `invalid` (400), `store_unavailable` (503).
+ */
+export type IdempotencyOutcome = 'executed' | 'replayed' | 'waited_replayed' | 'in_progress' | 'mismatch' | 'invalid' | 'store_unavailable';
+
+const OUTCOME_OF_REFUSAL: Record<Exclude<keyof IdempotencyCounts, 'executed' | 'replayed'>, IdempotencyOutcome> = {
+  inProgress: 'in_progress',
+  mismatched: 'mismatch',
+  invalid: 'invalid',
+  unavailable: 'store_unavailable',
+};
 
 /** Counts by outcome, for tests and `/metrics`. */
 export interface IdempotencyCounts {
@@ -61,7 +77,7 @@ const MAX_RENEWALS = 30;
  *
  * - The key: the `Idempotency-Key` header of a single HTTP operation, or `extensions.idempotencyKey` of a batch
  *   entry or a graphql-ws operation ({@link parseIdempotencyKey}); a malformed one → 400 `IDEMPOTENCY_KEY_INVALID`.
- *   GET requests and queries ignore it. Its scope is the client name (and subject, once authentication exists).
+ *   GET requests and queries ignore it. Its scope is the client name and the verified subject.
  * - First request with a key: takes a lease ({@link IdempotencyStore.claim}), executes with the scoped key on the
  *   operation (the executor forwards `<id>:<n>` to the n-th mutation fetch, `id` = SHA-256 hex of scope and key), then stores the response: for a
  *   single HTTP operation the encoded HTTP response, handed over by the adapter through {@link record}; for an
@@ -102,17 +118,17 @@ export class Idempotency {
     if (single) {
       raw = header ?? extension;
       if (header !== undefined && extension !== undefined && !sameKey(header, extension)) {
-        return this.refuse('invalid', 'IDEMPOTENCY_KEY_INVALID', 'The Idempotency-Key header and extensions.idempotencyKey differ; send one of them.');
+        return this.refuse(request, 'invalid', 'IDEMPOTENCY_KEY_INVALID', 'The Idempotency-Key header and extensions.idempotencyKey differ; send one of them.');
       }
     } else {
       raw = extension;
       if (raw === undefined && header !== undefined && isMutation) {
-        return this.refuse('invalid', 'IDEMPOTENCY_KEY_INVALID', 'The Idempotency-Key header applies to a single operation; give each mutation of a batch its own extensions.idempotencyKey.');
+        return this.refuse(request, 'invalid', 'IDEMPOTENCY_KEY_INVALID', 'The Idempotency-Key header applies to a single operation; give each mutation of a batch its own extensions.idempotencyKey.');
       }
     }
     if (raw === undefined) return execute(op);
     const parsed = parseIdempotencyKey(raw);
-    if ('error' in parsed) return this.refuse('invalid', 'IDEMPOTENCY_KEY_INVALID', parsed.error);
+    if ('error' in parsed) return this.refuse(request, 'invalid', 'IDEMPOTENCY_KEY_INVALID', parsed.error);
     if (!isMutation) return execute(op);
 
     const { store, leaseMs, logger } = this.options;
@@ -122,23 +138,26 @@ export class Idempotency {
       .digest('hex');
     const waitUntil = performance.now() + (this.options.waitMs ?? 0);
     let claim;
+    let waited = false;
     for (;;) {
       try {
         claim = await store.claim(id, fingerprint, leaseMs);
       } catch (error) {
         logger.warn({ detail: (error as Error).message }, 'idempotency store unavailable: keyed mutation refused');
-        return this.refuse('unavailable', 'IDEMPOTENCY_STORE_UNAVAILABLE', 'The idempotency store cannot be reached, so the mutation was not executed; retry with the same key.', {
+        return this.refuse(request, 'unavailable', 'IDEMPOTENCY_STORE_UNAVAILABLE', 'The idempotency store cannot be reached, so the mutation was not executed; retry with the same key.', {
           'retry-after': '1',
         });
       }
       // A duplicate of a running request may wait (IDEMPOTENCY_WAIT_MS) for its response, or for its lease to lapse.
       if (claim.kind !== 'in-progress' || claim.fingerprint !== fingerprint || performance.now() + WAIT_POLL_MS > waitUntil) break;
+      waited = true;
       await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
     }
     switch (claim.kind) {
       case 'stored': {
-        if (claim.fingerprint !== fingerprint) return this.mismatch();
+        if (claim.fingerprint !== fingerprint) return this.mismatch(request);
         this.counts.replayed++;
+        this.options.onOutcome?.(waited ? 'waited_replayed' : 'replayed', request.clientName);
         const stored = claim.response;
         if (single && isEncodedHttpResponse(stored)) {
           const result: OperationResult = { status: stored.status, headers: new Map(), body: {} };
@@ -151,10 +170,16 @@ export class Idempotency {
         return { status, headers, body: body as OperationResult['body'] };
       }
       case 'in-progress':
-        if (claim.fingerprint !== fingerprint) return this.mismatch();
-        return this.refuse('inProgress', 'IDEMPOTENCY_REQUEST_IN_PROGRESS', 'A request with this idempotency key is still being executed; retry after the Retry-After seconds to get its response.', {
-          'retry-after': '1',
-        });
+        if (claim.fingerprint !== fingerprint) return this.mismatch(request);
+        return this.refuse(
+          request,
+          'inProgress',
+          'IDEMPOTENCY_REQUEST_IN_PROGRESS',
+          'A request with this idempotency key is still being executed; retry after the Retry-After seconds to get its response.',
+          {
+            'retry-after': '1',
+          },
+        );
       case 'acquired':
         break;
       default: {
@@ -163,6 +188,7 @@ export class Idempotency {
       }
     }
     this.counts.executed++;
+    this.options.onOutcome?.('executed', request.clientName);
     const { token } = claim;
     const stopRenewing = this.renewWhileRunning(id, token);
     let result: OperationResult;
@@ -235,12 +261,18 @@ export class Idempotency {
     return () => clearInterval(timer);
   }
 
-  private mismatch(): OperationResult {
-    return this.refuse('mismatched', 'IDEMPOTENCY_KEY_MISMATCH', 'This idempotency key was used with a different request (document, operation name or variables); use a new key for a new request.');
+  private mismatch(request: RequestInfo): OperationResult {
+    return this.refuse(
+      request,
+      'mismatched',
+      'IDEMPOTENCY_KEY_MISMATCH',
+      'This idempotency key was used with a different request (document, operation name or variables); use a new key for a new request.',
+    );
   }
 
-  private refuse(count: keyof IdempotencyCounts, code: ErrorCode, message: string, headers: Record<string, string> = {}): OperationResult {
+  private refuse(request: RequestInfo, count: keyof typeof OUTCOME_OF_REFUSAL, code: ErrorCode, message: string, headers: Record<string, string> = {}): OperationResult {
     this.counts[count]++;
+    this.options.onOutcome?.(OUTCOME_OF_REFUSAL[count], request.clientName);
     return errorResult([roamError(code, message, {}, { headers })], this.options.logger);
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Idempotency } from './Idempotency';
+import { Idempotency, type IdempotencyOptions } from './Idempotency';
 import type { IdempotencySettings } from './idempotencyEnv';
 import { MemoryIdempotencyStore } from './MemoryIdempotencyStore';
 import { RedisIdempotencyStore } from './RedisIdempotencyStore';
@@ -16,10 +16,25 @@ export interface GatewayIdempotency {
  * @param settings - `config.idempotency`.
  * @param redisUrl - `REDIS_URL`, if set.
  * @param logger - gets the Redis connection state lines and store failures.
+ * @param subjectOf - the verified subject of a request (README "Security": `request.principal`), joining the client name in a key's scope.
+ * @param onOutcome - told each outcome (metrics: `roam_idempotency_requests_total`).
  * @throws Error when `redisUrl` is malformed (config validation catches that first).
  */
-export function createIdempotency(settings: IdempotencySettings, redisUrl: string | undefined, logger: Logger): GatewayIdempotency {
-  const options = { ttlMs: settings.ttlSeconds * 1000, leaseMs: settings.leaseMs, waitMs: settings.waitMs, logger: logger.child({ component: 'idempotency' }) };
+export function createIdempotency(
+  settings: IdempotencySettings,
+  redisUrl: string | undefined,
+  logger: Logger,
+  subjectOf?: IdempotencyOptions['subjectOf'],
+  onOutcome?: IdempotencyOptions['onOutcome'],
+): GatewayIdempotency {
+  const options = {
+    ttlMs: settings.ttlSeconds * 1000,
+    leaseMs: settings.leaseMs,
+    waitMs: settings.waitMs,
+    logger: logger.child({ component: 'idempotency' }),
+    ...(subjectOf ? { subjectOf } : {}),
+    ...(onOutcome ? { onOutcome } : {}),
+  };
   if (!redisUrl) return { idempotency: new Idempotency({ ...options, store: new MemoryIdempotencyStore() }), start: async () => undefined };
   const store = new RedisIdempotencyStore({ url: redisUrl, prefix: settings.redisPrefix, timeoutMs: settings.timeoutMs, logger });
   return {

@@ -1,5 +1,6 @@
 import { roamError } from '@roam/errors';
-import type { LimitsMode, OperationCheck, OperationLimiter } from '@roam/operation-limits';
+import { actualCost, type LimitsMode, type OperationCheck, type OperationLimiter } from '@roam/operation-limits';
+import { getVariableValues, Kind, type FragmentDefinitionNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { OperationContext, PipelinePlugin } from '../pipeline/types';
 import { checkOperationLimits } from './checkOperationLimits';
@@ -20,6 +21,8 @@ export interface CostExtension {
   readonly rootFields: number;
   /** Each root field's share of `estimated`. */
   readonly fields: readonly { readonly path: string; readonly cost: number }[];
+  /** The cost of what was actually returned (lists at their real length; README "Security"), for executed operations. */
+  readonly actual?: number;
 }
 
 function costExtension(check: OperationCheck): CostExtension {
@@ -40,6 +43,8 @@ export interface LimitsOutcome {
   readonly cost?: number;
   /** The code of the refusal (`enforce` mode), when a limit refused the entry. */
   readonly refusedCode?: string;
+  /** The actual cost of the executed operation's response (told from `willSendResult` when `measureActual` is on or the client asked for `extensions.cost`). */
+  readonly actualCost?: number;
 }
 
 /**
@@ -49,14 +54,15 @@ export interface LimitsOutcome {
  *   (`MAX_TOKENS_LIMIT`, counted with a parser that stops past the limit), before anything parses it;
  * - `checkOperation`: cost, depth, aliases, root fields of the parsed, validated operation
  *   ({@link checkOperationLimits}) before it is planned or any subgraph is called;
- * - `willSendResult`: with `roam-include-cost: 1`, `extensions.cost`.
+ * - `willSendResult`: with `roam-include-cost: 1`, `extensions.cost` (`actual` next to `estimated` for an executed
+ *   operation); the actual cost is also told to `observe` when `measureActual` (rate limits charge it).
  * In `measure` mode it only logs; in `off` mode it does nothing. Refusals are HTTP 400 with Apollo Router's codes.
  *
  * @param limiter - the shared limiter (the gateway gives it each supergraph snapshot's cost schema on load).
  * @param logger - where costs and rejections are logged.
  * @param observe - told each measured cost and each refusal (metrics); must not throw. @default none
  */
-export function limitsPlugin(limiter: OperationLimiter, logger: Logger, observe?: (ctx: OperationContext, outcome: LimitsOutcome) => void): PipelinePlugin {
+export function limitsPlugin(limiter: OperationLimiter, logger: Logger, observe?: (ctx: OperationContext, outcome: LimitsOutcome) => void, measureActual = false): PipelinePlugin {
   const checks = new WeakMap<OperationContext, OperationCheck>();
   return {
     name: 'limits',
@@ -87,10 +93,25 @@ export function limitsPlugin(limiter: OperationLimiter, logger: Logger, observe?
       if (observe && (result.check || result.error)) observe(ctx, { cost: result.check?.estimate.cost, refusedCode: result.error?.extensions.code as string | undefined });
       return result.error;
     },
-    willSendResult(ctx, result) {
+    willSendResult(ctx, result, _hints, executed) {
       const check = checks.get(ctx);
-      if (!check || ctx.request.headers.get(INCLUDE_COST_HEADER) !== '1') return;
-      result.body.extensions = { ...result.body.extensions, cost: costExtension(check) };
+      const include = ctx.request.headers.get(INCLUDE_COST_HEADER) === '1';
+      if (!check || !(include || measureActual)) return;
+      const schema = limiter.schema();
+      let actual: number | undefined;
+      if (executed && schema && ctx.operation && ctx.document && result.body.data !== undefined) {
+        const fragments = new Map<string, FragmentDefinitionNode>();
+        for (const d of ctx.document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+        // @skip/@include read the coerced variables (defaults applied), as execution did
+        const coerced = getVariableValues(ctx.snapshot.apiSchema, ctx.operation.variableDefinitions ?? [], ctx.entry.variables ?? {});
+        try {
+          actual = actualCost(schema, ctx.operation, fragments, result.body.data, { variables: coerced.coerced ?? {} });
+        } catch (error) {
+          logger.warn({ err: (error as Error).message }, 'actual cost not measured');
+        }
+        if (measureActual && actual !== undefined) observe?.(ctx, { actualCost: actual });
+      }
+      if (include) result.body.extensions = { ...result.body.extensions, cost: { ...costExtension(check), ...(actual !== undefined ? { actual } : {}) } };
     },
   };
 }

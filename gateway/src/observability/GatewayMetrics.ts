@@ -54,6 +54,22 @@ export class GatewayMetrics {
   readonly websocketConnectionsOpened: Counter<'client_name'>;
   readonly subscriptionEventsDelivered: Counter;
   readonly subscriptionEventsDropped: Counter;
+  /** Idempotency-key outcomes of keyed mutations and refused keys (README "Idempotency keys"). */
+  readonly idempotency: Counter<'outcome' | 'client_name'>;
+  /** Response-cache lookups of cacheable queries by `x-roam-cache` state (`hit`, `miss`, `bypass`). */
+  readonly responseCache: Counter<'state' | 'client_name'>;
+  /** Response-cache invalidations by source (`mutation`, `subgraph`, `admin`). */
+  readonly cacheInvalidations: Counter<'source'>;
+  /** Delta-update requests (`A-IM: json-patch`) by answer (`patch` 226, `not_modified` 304, `full` 200). */
+  readonly deltaResponses: Counter<'outcome' | 'client_name'>;
+  /** Bytes of JSON a 226 patch saved over the full response (uncompressed). */
+  readonly deltaBytesSaved: Counter<'client_name'>;
+  /** Subscription resumes (`extensions.lastEventId`) by outcome (`memory`, `subgraph`, `gap`, `invalid`, `unsupported`). */
+  readonly subscriptionResumes: Counter<'outcome'>;
+  /** Upstream (gateway → subgraph) subscription WebSocket reconnects by subgraph and outcome (`reconnected`, `failed`, `gave_up`). */
+  readonly upstreamReconnects: Counter<'subgraph' | 'outcome'>;
+  /** Multipart HTTP responses by kind (`defer`, `subscription`). */
+  readonly multipartResponses: Counter<'kind' | 'client_name'>;
   private sources: SubscriptionGaugeSources | undefined;
   private breakers: BreakerStateSource | undefined;
 
@@ -128,6 +144,54 @@ export class GatewayMetrics {
       help: 'Subscription events not delivered because the client read too slowly (the subscription ends with SUBSCRIPTION_OVERFLOW).',
       registers,
     });
+    this.idempotency = new Counter({
+      name: 'roam_idempotency_requests_total',
+      help: 'Idempotency-key outcomes: executed, replayed, waited_replayed (waited IDEMPOTENCY_WAIT_MS, then replayed), in_progress (409), mismatch (422), invalid (400), store_unavailable (503).',
+      labelNames: ['outcome', 'client_name'],
+      registers,
+    });
+    this.responseCache = new Counter({
+      name: 'roam_response_cache_requests_total',
+      help: 'Response-cache lookups of queries by x-roam-cache state: hit, miss (executed), bypass (the store failed).',
+      labelNames: ['state', 'client_name'],
+      registers,
+    });
+    this.cacheInvalidations = new Counter({
+      name: 'roam_response_cache_invalidations_total',
+      help: 'Response-cache invalidations by source: mutation (a mutation result), subgraph (published on the invalidation channel), admin (POST /admin/cache/invalidate).',
+      labelNames: ['source'],
+      registers,
+    });
+    this.deltaResponses = new Counter({
+      name: 'roam_delta_responses_total',
+      help: 'Single queries sent with A-IM: json-patch, by answer: patch (226 IM Used), not_modified (304), full (200, no usable base or no smaller patch).',
+      labelNames: ['outcome', 'client_name'],
+      registers,
+    });
+    this.deltaBytesSaved = new Counter({
+      name: 'roam_delta_saved_bytes_total',
+      help: 'JSON bytes a 226 patch saved against the full response (before compression), in bytes.',
+      labelNames: ['client_name'],
+      registers,
+    });
+    this.subscriptionResumes = new Counter({
+      name: 'roam_subscription_resumes_total',
+      help: "Subscription resumes (extensions.lastEventId) by outcome: memory (a shared subscription's recent events), subgraph (replay asked of the owning subgraph), gap, invalid, unsupported (refusals).",
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.upstreamReconnects = new Counter({
+      name: 'roam_upstream_reconnects_total',
+      help: 'Subscription WebSocket reconnects to subgraphs by outcome: reconnected (re-opened), failed (one attempt failed), gave_up (attempts or time spent; its subscriptions ended).',
+      labelNames: ['subgraph', 'outcome'],
+      registers,
+    });
+    this.multipartResponses = new Counter({
+      name: 'roam_multipart_responses_total',
+      help: 'multipart/mixed HTTP responses started, by kind: defer (@defer incremental delivery), subscription (multipart HTTP subscription).',
+      labelNames: ['kind', 'client_name'],
+      registers,
+    });
     const sources = () => this.sources;
     new Gauge({
       name: 'roam_websocket_connections',
@@ -175,6 +239,11 @@ export class GatewayMetrics {
   /** Connects `roam_subgraph_breaker_state` to the upstream layer's breakers (built after the metrics). */
   observeBreakers(source: BreakerStateSource): void {
     this.breakers = source;
+  }
+
+  /** @returns the bounded `client_name` label value of a client name as sent (see {@link ClientLabels}). */
+  clientName(name: string | undefined): string {
+    return this.clients.of(name, undefined).clientName;
   }
 
   /** @returns the Prometheus text exposition of every metric. */

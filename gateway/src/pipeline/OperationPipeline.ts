@@ -23,7 +23,7 @@ export interface OperationExecutor {
    * without it answers such operations at once, deferred fields inlined.
    * @throws RoamError for a deliberate stop (`RESPONSE_TOO_LARGE`); Error only for a bug.
    */
-  executeIncremental?(snapshot: SupergraphSnapshot, op: ExecutableOperation): Promise<IncrementalExecution>;
+  executeIncremental?(snapshot: SupergraphSnapshot, op: ExecutableOperation, request?: RequestInfo): Promise<IncrementalExecution>;
 }
 
 /** A deferred fragment announced at one place of the response (`id` unique in the response). */
@@ -58,6 +58,8 @@ export interface OperationPipelineOptions {
   readonly plugins: readonly PipelinePlugin[];
   readonly executor: OperationExecutor;
   readonly logger: Logger;
+  /** The sharing boundary of a request (README "Security": no sharing across users). @default the `authorization` and `cookie` headers */
+  readonly sharingScope?: (request: RequestInfo) => string;
   /**
    * Wraps the execution of every prepared query or mutation (idempotency keys: take a lease, replay, store); it
    * may answer without calling `execute`, or call it with an amended operation. @default execute directly
@@ -134,10 +136,11 @@ export class OperationPipeline {
       }
       if (prepared.op.operation.operation === 'subscription') return { kind: 'subscription', prepared };
       const executor = this.options.executor;
-      if (!acceptsDefer || !executor.executeIncremental || !usesDefer(prepared.op.document)) return { kind: 'result', result: await this.execute(prepared) };
+      // an operation the authorization stage filtered (op.planned) runs whole: @defer is a hint (README "Security")
+      if (!acceptsDefer || !executor.executeIncremental || !usesDefer(prepared.op.document) || prepared.op.planned) return { kind: 'result', result: await this.execute(prepared) };
       let execution: IncrementalExecution;
       try {
-        execution = await executor.executeIncremental(prepared.ctx.snapshot, prepared.op);
+        execution = await executor.executeIncremental(prepared.ctx.snapshot, prepared.op, prepared.ctx.request);
       } catch (error) {
         if (!isRoamError(error)) throw error;
         const result = errorResult([error], this.options.logger);
@@ -221,7 +224,15 @@ export class OperationPipeline {
     const variables = ctx.entry.variables ?? {};
     const coerced = getVariableValues(snapshot.apiSchema, operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
     if (coerced.errors) return { refused: coerced.errors.map((e) => roamError('BAD_USER_INPUT', e.message, {}, { nodes: e.nodes, status: 400 })) };
-    const op: ExecutableOperation = { document, operation, operationName: operation.name?.value, documentHash: ctx.documentHash, variables, coercedVariables: coerced.coerced };
+    const op: ExecutableOperation = {
+      document,
+      operation,
+      operationName: operation.name?.value,
+      documentHash: ctx.documentHash,
+      variables,
+      coercedVariables: coerced.coerced,
+      ...(ctx.plannedDocument ? { planned: ctx.plannedDocument } : {}),
+    };
     return { ctx, op };
   }
 
@@ -235,7 +246,7 @@ export class OperationPipeline {
   }
 
   private async executeOperation({ ctx, op }: PreparedOperation): Promise<OperationResult> {
-    const scopeKey = SCOPE_HEADERS.map((h) => ctx.request.headers.get(h) ?? '').join('\u0000');
+    const scopeKey = this.options.sharingScope ? this.options.sharingScope(ctx.request) : SCOPE_HEADERS.map((h) => ctx.request.headers.get(h) ?? '').join('\u0000');
     let execution: Execution;
     try {
       execution = await this.options.executor.execute(ctx.snapshot, op, scopeKey, ctx.request);

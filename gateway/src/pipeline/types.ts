@@ -1,5 +1,6 @@
 import type { RoamError } from '@roam/errors';
 import type { DocumentNode, GraphQLError, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
+import type { VerifiedPrincipal } from '../security/Authenticator';
 import type { SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 
 /**
@@ -25,10 +26,18 @@ export interface RequestInfo {
   readonly method: 'GET' | 'POST';
   /** Request headers, lower-case names (a WebSocket's identity from `connection_init` appears as the HTTP headers that carry it). */
   readonly headers: ReadonlyMap<string, string>;
-  /** `apollographql-client-name`, when sent. */
+  /**
+   * The client name for limits, safelists, metrics and gating: `apollographql-client-name` when `AUTH_MODE=off`;
+   * with authentication on, only the verified token's client claim (README "Security"), never a header.
+   */
   readonly clientName: string | undefined;
-  /** `apollographql-client-version`, when sent. */
+  /** The app version, from `apollographql-client-version` or (authentication on) the verified token's claim only. */
   readonly clientVersion: string | undefined;
+  /**
+   * The verified caller (a valid JWT was sent; README "Security"), undefined for anonymous requests and with
+   * `AUTH_MODE=off`. `principal.subject` is the user to scope per-user state by (idempotency keys, caches, rate limits).
+   */
+  readonly principal?: VerifiedPrincipal;
   /** Whether this entry is part of a JSON-array batch. */
   readonly inBatch: boolean;
   /**
@@ -56,6 +65,11 @@ export interface OperationContext {
   document?: DocumentNode;
   /** Set by the operation-selection stage. */
   operation?: OperationDefinitionNode;
+  /**
+   * What the executor plans when it differs from `document` (set by the authorization stage: the document without
+   * unauthorized fields); the response is still shaped by `document`, so removed fields come back null.
+   */
+  plannedDocument?: { readonly document: DocumentNode; readonly documentHash: string };
 }
 
 /** A result on its way out: mutable by `willSendResult` hooks (cache policy, extensions). */

@@ -13,6 +13,11 @@ export interface DeltaResponderOptions {
   /** How long a base version is kept, in ms. */
   readonly maxAgeMs: number;
   readonly logger: Logger;
+  /**
+   * Told the answer to every request with `A-IM: json-patch` (metrics): `patch` (226, with the JSON bytes it saved),
+   * `not_modified` (304), `full` (200), and the request's `apollographql-client-name`; must not throw. @default none
+   */
+  readonly onOutcome?: (outcome: 'patch' | 'not_modified' | 'full', savedBytes: number, clientName: string | undefined) => void;
 }
 
 /** A delta answer: the patch to send with 226 instead of the full response. */
@@ -51,6 +56,21 @@ export class DeltaResponder {
    */
   async respond(entry: unknown, headers: ReadonlyMap<string, string>, etag: string, jsonText: string): Promise<Delta | undefined> {
     if (!acceptsJsonPatch(headers.get('a-im'))) return undefined;
+    const delta = await this.patchFor(entry, headers, etag, jsonText);
+    this.options.onOutcome?.(delta ? 'patch' : 'full', delta ? Buffer.byteLength(jsonText) - Buffer.byteLength(delta.text) : 0, headers.get('apollographql-client-name'));
+    return delta;
+  }
+
+  /**
+   * Reports a 304 Not Modified answered to a request before {@link respond} (its `If-None-Match` named the
+   * current version); counted only when the request said `A-IM: json-patch`.
+   * @param headers - the request headers (lower-case names).
+   */
+  notModified(headers: ReadonlyMap<string, string>): void {
+    if (acceptsJsonPatch(headers.get('a-im'))) this.options.onOutcome?.('not_modified', 0, headers.get('apollographql-client-name'));
+  }
+
+  private async patchFor(entry: unknown, headers: ReadonlyMap<string, string>, etag: string, jsonText: string): Promise<Delta | undefined> {
     const opKey = operationKey(entry, headers);
     if (!opKey) return undefined;
     const bases = (headers.get('if-none-match') ?? '')

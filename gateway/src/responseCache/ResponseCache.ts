@@ -97,7 +97,20 @@ export interface ResponseCacheOptions {
   readonly logger: Logger;
   /** Pub/sub under the cache's prefix (Redis), for invalidations published by subgraphs; undefined in memory mode. */
   readonly channels?: RedisChannels;
+  /** Told about lookups and invalidations (metrics); must not throw. @default none */
+  readonly observer?: ResponseCacheObserver;
 }
+
+/** What {@link ResponseCache} reports (`roam_response_cache_requests_total`, `roam_response_cache_invalidations_total`). */
+export interface ResponseCacheObserver {
+  /** A query's lookup ended: `HIT`, `MISS` (executed) or `BYPASS` (the store failed), with the request's client name as sent. */
+  lookup(state: 'HIT' | 'MISS' | 'BYPASS', clientName: string | undefined): void;
+  /** An invalidation by a mutation's result, a message published on the channel (`subgraph`) or the admin endpoint. */
+  invalidation(source: 'mutation' | 'subgraph' | 'admin'): void;
+}
+
+/** The observer's name of each {@link ResponseCache.invalidate} source; `replay` (re-applying failed ones) is not counted. */
+const OBSERVED_SOURCES: Readonly<Record<string, 'mutation' | 'subgraph' | 'admin'>> = { mutation: 'mutation', pubsub: 'subgraph', admin: 'admin' };
 
 const CACHEABLE = /^max-age=(\d+), (public|private)$/;
 
@@ -105,7 +118,7 @@ const CACHEABLE = /^max-age=(\d+), (public|private)$/;
  * The response cache (issue 14): query responses stored by operation, variables and privacy scope, filed
  * under the entities they hold, and dropped the moment one of those entities changes.
  *
- * - {@link wrap} puts it around the executor: a query is looked up before it executes (the shared key, then
+ * - {@link wrap} puts it around the executor (its `@defer` path included): a query is looked up before it executes (the shared key, then
  *   the caller's private key); a hit returns the stored data and hints without calling any subgraph. A miss
  *   executes through the executor (whose in-flight coalescing makes concurrent misses of one key share one
  *   execution: stampede protection). A mutation executes, then invalidates the entities its result holds
@@ -138,7 +151,7 @@ export class ResponseCache {
    * @returns an executor that answers cached queries and invalidates after mutations.
    */
   wrap(executor: OperationExecutor): OperationExecutor {
-    return {
+    const wrapped: OperationExecutor = {
       execute: async (snapshot: SupergraphSnapshot, op: ExecutableOperation, scopeKey: string, request: RequestInfo): Promise<Execution> => {
         if (op.operation.operation === 'mutation') {
           const execution = await executor.execute(snapshot, op, scopeKey, request);
@@ -185,6 +198,24 @@ export class ResponseCache {
         return { ...execution, hints };
       },
     };
+    const incremental = executor.executeIncremental?.bind(executor);
+    if (incremental) {
+      // @defer (README "Incremental delivery"): a deferred query streams past the cache (neither looked up nor
+      // stored: its parts are not one response); a mutation runs whole through `execute` above, so the entities it
+      // returns are invalidated before anything is sent, and its answer comes as one part (@defer is a hint).
+      wrapped.executeIncremental = async (snapshot, op, request) => {
+        if (op.operation.operation !== 'mutation') return incremental(snapshot, op, request);
+        const initial = await wrapped.execute(snapshot, op, '', request ?? ({} as RequestInfo));
+        const none: AsyncIterableIterator<never> = {
+          next: () => Promise.resolve({ done: true, value: undefined }),
+          [Symbol.asyncIterator]() {
+            return this;
+          },
+        };
+        return { initial, pending: [], hasNext: false, subsequent: none };
+      };
+    }
+    return wrapped;
   }
 
   /** @returns the pipeline plugin that stores missed responses and sets `x-roam-cache` and `Age`; put it after the cache-control plugin. */
@@ -196,6 +227,8 @@ export class ResponseCache {
         const outcome = this.outcomes.get(hints);
         if (!outcome) return;
         result.headers.set(CACHE_STATUS_HEADER, outcome.state);
+        // a warming refresh is the cache's own request, not a lookup
+        if (!this.refreshes.has(ctx.request)) this.options.observer?.lookup(outcome.state, ctx.request.clientName);
         if (outcome.state === 'HIT') {
           result.headers.set('age', String(Math.max(0, Math.floor((Date.now() - outcome.storedAt) / 1000))));
           const tracked = this.popular.get(outcome.key);
@@ -252,6 +285,8 @@ export class ResponseCache {
    */
   async invalidate(invalidation: Invalidation, source: string): Promise<number> {
     const indexes = invalidationIndexes(invalidation);
+    const observed = OBSERVED_SOURCES[source];
+    if (observed && indexes.length > 0) this.options.observer?.invalidation(observed);
     if (indexes.length === 0 && this.pending.length === 0) return 0;
     const replayed = this.pending;
     this.pending = [];

@@ -1,13 +1,14 @@
 import { createRedisConnections, RedisChannels, redisKeyspace } from '@roam/redis';
 import type { Logger } from 'pino';
 import { DeltaResponder } from './DeltaResponder';
-import { ResponseCache } from './ResponseCache';
+import { ResponseCache, type ResponseCacheObserver } from './ResponseCache';
+import type { DeltaResponderOptions } from './DeltaResponder';
 import { MemoryResponseCacheStore, RedisResponseCacheStore, type ResponseCacheStore } from './ResponseCacheStore';
 import type { ResponseCacheSettings } from './responseCacheEnv';
 
 export { DeltaResponder, acceptsJsonPatch, type Delta } from './DeltaResponder';
 export { jsonDiff, type PatchOperation } from './jsonDiff';
-export { ResponseCache, CACHE_STATUS_HEADER, INVALIDATION_CHANNEL, INVALIDATION_SCHEMA, type Invalidation } from './ResponseCache';
+export { ResponseCache, type ResponseCacheObserver, CACHE_STATUS_HEADER, INVALIDATION_CHANNEL, INVALIDATION_SCHEMA, type Invalidation } from './ResponseCache';
 export { MemoryResponseCacheStore, RedisResponseCacheStore, type ResponseCacheStore, type StoredResponse } from './ResponseCacheStore';
 export { CACHE_ADMIN_PATH, registerCacheAdminRoute } from './registerCacheAdminRoute';
 export { RESPONSE_CACHE_ENV_SHAPE, responseCacheSettingsFromEnv, type ResponseCacheSettings } from './responseCacheEnv';
@@ -32,9 +33,15 @@ export interface ResponseCaching {
  * @param settings - `RESPONSE_CACHE_*` and `DELTA_*` settings.
  * @param redisUrl - `REDIS_URL`, or undefined.
  * @param logger - gets store failures and Redis state changes.
+ * @param observers - told cache lookups and invalidations, and delta answers (metrics). @default none
  * @throws Error when `redisUrl` is malformed (config validation has already checked it).
  */
-export function createResponseCaching(settings: ResponseCacheSettings, redisUrl: string | undefined, logger: Logger): ResponseCaching {
+export function createResponseCaching(
+  settings: ResponseCacheSettings,
+  redisUrl: string | undefined,
+  logger: Logger,
+  observers: { readonly cache?: ResponseCacheObserver; readonly onDelta?: DeltaResponderOptions['onOutcome'] } = {},
+): ResponseCaching {
   if (!settings.enabled && !settings.deltas) return { cache: undefined, deltas: undefined, start: async () => undefined, close: async () => undefined };
   const log = logger.child({ component: 'response-cache' });
   let store: ResponseCacheStore;
@@ -46,8 +53,12 @@ export function createResponseCaching(settings: ResponseCacheSettings, redisUrl:
   } else {
     store = new MemoryResponseCacheStore({ maxEntries: settings.maxEntries, maxBytes: settings.memoryMaxBytes });
   }
-  const cache = settings.enabled ? new ResponseCache({ store, maxEntryBytes: settings.maxEntryBytes, logger: log, ...(channels ? { channels } : {}) }) : undefined;
-  const deltas = settings.deltas ? new DeltaResponder({ store, maxVersions: settings.deltaMaxVersions, maxAgeMs: settings.deltaMaxAgeSeconds * 1000, logger: log }) : undefined;
+  const cache = settings.enabled
+    ? new ResponseCache({ store, maxEntryBytes: settings.maxEntryBytes, logger: log, ...(channels ? { channels } : {}), ...(observers.cache ? { observer: observers.cache } : {}) })
+    : undefined;
+  const deltas = settings.deltas
+    ? new DeltaResponder({ store, maxVersions: settings.deltaMaxVersions, maxAgeMs: settings.deltaMaxAgeSeconds * 1000, logger: log, ...(observers.onDelta ? { onOutcome: observers.onDelta } : {}) })
+    : undefined;
   return {
     cache,
     deltas,

@@ -26,6 +26,8 @@ export interface HubContext {
   readonly lingerMs: number;
   /** Events each hub keeps in memory (id and serialised payload) so a subscriber can resume onto it without a new upstream. */
   readonly resumeBuffer: number;
+  /** Told the subgraph refused this hub's resume (`gap`, `invalid`, `unsupported`), with the subscribers it ends. @default none */
+  onResumeRefused?(outcome: 'gap' | 'invalid' | 'unsupported', subscribers: number): void;
   /** Called once when the hub closes, so the owner forgets it. */
   onClose(hub: SubscriptionHub): void;
 }
@@ -184,6 +186,8 @@ export class SubscriptionHub {
     // (graphql-transport-ws "Subscribe"); the client gets it as its one terminal `error`.
     const refusal = event.data == null ? event.errors?.find((e) => RESUME_REFUSALS.has(e.extensions?.code as ErrorCode)) : undefined;
     if (refusal) {
+      const code = refusal.extensions?.code;
+      this.context.onResumeRefused?.(code === 'SUBSCRIPTION_RESUME_GAP' ? 'gap' : code === 'SUBSCRIPTION_RESUME_INVALID' ? 'invalid' : 'unsupported', this.subscribers.size);
       this.enqueue(() => this.terminate(downstreamError(this.operation.plan.primary.serviceName, refusal.message, refusal.extensions)));
       return;
     }

@@ -25,8 +25,18 @@ export interface SubscriptionRouterOptions {
   readonly resumeBuffer?: number;
   /** How long a shared subscription with resumable events outlives its last subscriber, in ms (`SUBSCRIPTION_RESUME_LINGER_MS`). @default 0 */
   readonly resumeLingerMs?: number;
+  /** Told each resume's outcome (metrics; see {@link ResumeOutcome}); must not throw. @default none */
+  readonly onResume?: (outcome: ResumeOutcome) => void;
   readonly logger: Logger;
 }
+
+/**
+ * What became of one resume (`extensions.lastEventId`): `memory` (a running shared subscription had the event and
+ * sent the ones after it), `subgraph` (the owning subgraph was asked to replay after it), or a refusal: `gap`
+ * (`SUBSCRIPTION_RESUME_GAP`), `invalid` (`SUBSCRIPTION_RESUME_INVALID`, malformed ids included), `unsupported`.
+ * A replay the subgraph refuses counts as `subgraph` and again as its refusal.
+ */
+export type ResumeOutcome = 'memory' | 'subgraph' | 'gap' | 'invalid' | 'unsupported';
 
 /** Who subscribes: the authorization scope decides sharing and which credentials go upstream. */
 export interface SubscriberScope {
@@ -133,7 +143,12 @@ export class SubscriptionRouter {
     const stream = this.newStream(() => joined, onFinish, write);
     const candidates = [this.hubs.get(key), ...(this.resuming.get(key) ?? [])];
     joined = candidates.find((hub) => hub !== undefined && hub.attach(stream, lastEventId));
-    if (joined) return stream;
+    if (joined) {
+      // joining a hub that resumes from this very id (nothing delivered yet) shares its replay by the subgraph
+      this.options.onResume?.(joined.resumeFrom === lastEventId ? 'subgraph' : 'memory');
+      return stream;
+    }
+    this.options.onResume?.('subgraph');
     const created = this.createHub(key, operation, scope, lastEventId);
     let set = this.resuming.get(key);
     if (!set) this.resuming.set(key, (set = new Set()));
@@ -171,6 +186,13 @@ export class SubscriptionRouter {
         resumeBuffer: this.options.resumeBuffer ?? 256,
         lingerMs: this.options.resumeLingerMs ?? 0,
         logger: this.options.logger,
+        ...(this.options.onResume
+          ? {
+              onResumeRefused: (outcome: ResumeOutcome, subscribers: number) => {
+                for (let i = 0; i < subscribers; i++) this.options.onResume?.(outcome);
+              },
+            }
+          : {}),
         onClose: (closedHub) => {
           if (this.hubs.get(closedHub.key) === closedHub) this.hubs.delete(closedHub.key);
           const set = this.resuming.get(closedHub.key);
@@ -179,6 +201,11 @@ export class SubscriptionRouter {
       },
       resumeFrom,
     );
+  }
+
+  /** Reports a resume refused before it reached the router: a malformed `lastEventId` (`invalid`). */
+  resumeRefused(outcome: ResumeOutcome): void {
+    this.options.onResume?.(outcome);
   }
 
   /** Ends every subscription (one `error` each, `reason: shutdown`); the upstream layer closes the sockets. */

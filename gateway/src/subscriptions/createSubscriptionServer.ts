@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { formatError } from '../formatError';
 import type { OperationPipeline, PreparedOperation } from '../pipeline/OperationPipeline';
 import type { RequestInfo } from '../pipeline/types';
+import type { AuthOutcome } from '../security/Authenticator';
 import { formatResult } from './formatResult';
 import { resumeRequest } from './resume';
 import { connectionInfo } from './connectionInfo';
@@ -26,6 +27,9 @@ export const ROAM_CLOSE_CODES = {
   TRY_AGAIN_LATER: CLOSE_CODES.TOO_MANY_CONNECTIONS.code,
 } as const;
 
+/** graphql-transport-ws message types only a server may send. */
+const SERVER_MESSAGE_TYPES = new Set(['connection_ack', 'next', 'error']);
+
 /** Settings of {@link createSubscriptionServer}. */
 export interface SubscriptionServerOptions {
   readonly router: SubscriptionRouter;
@@ -34,6 +38,12 @@ export interface SubscriptionServerOptions {
    * document and operation limits, validation, APQ registration); queries and mutations then execute through it.
    */
   readonly pipeline: OperationPipeline;
+  /**
+   * Authentication (README "Security"): verifies the `authorization` of `connection_init` (payload, `payload.headers`
+   * or upgrade header). A refusal closes with 4403; an accepted connection's client name and version then come
+   * from the principal only, and it is closed with 4419 `TOKEN_EXPIRED` when its token expires. @default none
+   */
+  readonly authenticateToken?: (authorization: string | undefined) => Promise<AuthOutcome>;
   /** Accepts or refuses `connection_init`. @default accept every well-formed payload */
   readonly authenticate?: Authenticate;
   /** HTTP path of the endpoint. @default "/graphql" */
@@ -112,6 +122,8 @@ interface ConnectionState {
   client?: string;
   counted: boolean;
   activeSubscriptions: number;
+  /** Closes the socket when its token expires. */
+  expiry?: NodeJS.Timeout;
 }
 
 type OperationContext = { kind: 'subscription'; stream: EventStream } | { kind: 'execute'; prepared: PreparedOperation } | { kind: 'refused'; errors: readonly GraphQLError[] };
@@ -154,14 +166,26 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     connectionInitWaitTimeout: options.connectionInitTimeoutMs,
     // graphql-ws requires `payload.query` to be a string; a hash-only (persisted) subscribe may omit it.
     jsonMessageReviver(key, value) {
+      // Server-to-client types sent by a client break the protocol: 4400 (graphql-ws itself would throw, log a stack
+      // and close with 4500). A throw here makes the library treat the message as invalid. Found by test/e2e/fuzz.test.ts.
+      if (key === '' && value && typeof value === 'object' && SERVER_MESSAGE_TYPES.has(value.type)) throw new Error('client sent a server message type');
       if (key === '' && value && typeof value === 'object' && value.type === 'subscribe' && value.payload && typeof value.payload === 'object' && value.payload.query === undefined) {
         value.payload.query = '';
       }
       return value;
     },
     onConnect: async (ctx) => {
-      const info = connectionInfo(ctx.connectionParams ?? {}, ctx.extra.request);
+      let info = connectionInfo(ctx.connectionParams ?? {}, ctx.extra.request);
       if (!info) return false;
+      if (options.authenticateToken) {
+        const outcome = await options.authenticateToken(info.authorization);
+        if ('error' in outcome) {
+          logger.debug({ code: outcome.error.code, reason: outcome.error.extensions.reason }, 'subscription connection refused by authentication');
+          return false;
+        }
+        const p = outcome.principal;
+        info = { ...info, clientName: p?.clientName ?? 'anonymous', sentClientName: p?.clientName, clientVersion: p?.clientVersion, ...(p ? { principal: p } : {}) };
+      }
       const refusal = options.checkConnection?.(info);
       if (refusal) {
         logger.debug({ clientName: info.clientName, clientVersion: info.clientVersion, reason: refusal.reason }, 'subscription connection refused by the connection check');
@@ -183,12 +207,24 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       state.info = info;
       state.client = client;
       state.counted = true;
+      const expiresAtMs = info.principal?.expiresAtMs;
+      if (expiresAtMs !== undefined) {
+        const socket = ctx.extra.socket;
+        // setTimeout holds at most 2^31-1 ms; a longer-lived token is checked again then
+        const arm = (): void => {
+          const left = expiresAtMs - Date.now();
+          state.expiry = setTimeout(left > 2 ** 31 - 1 ? arm : () => socket.close(CLOSE_CODES.TOKEN_EXPIRED.code, CLOSE_CODES.TOKEN_EXPIRED.reason), Math.max(0, Math.min(left, 2 ** 31 - 1)));
+          state.expiry.unref();
+        };
+        arm();
+      }
       options.observer?.connected(info);
       options.onConnection?.(info, true);
       return options.ackPayload?.(info) ?? true;
     },
     onClose: (ctx) => {
       const state = states.get(ctx.extra.socket);
+      if (state?.expiry) clearTimeout(state.expiry);
       if (!state?.counted || state.client === undefined) return;
       state.counted = false;
       if (state.info) options.onConnection?.(state.info, false);
@@ -280,7 +316,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       ];
     }
     const resume = resumeRequest(payload);
-    if (resume.error) return [resume.error];
+    if (resume.error) {
+      options.router.resumeRefused('invalid');
+      return [resume.error];
+    }
     const plan = ctx.snapshot.planSubscription(op.document, op.operationName, op.documentHash);
     state.activeSubscriptions++;
     const stream = options.router.subscribe({ op, plan }, scopeOf(info), () => state.activeSubscriptions--, write, resume.lastEventId);
@@ -330,7 +369,16 @@ function requestInfoOf(info: ConnectionInfo): RequestInfo {
   if (info.sentClientName !== undefined) headers.set('apollographql-client-name', info.sentClientName);
   if (info.clientVersion !== undefined) headers.set('apollographql-client-version', info.clientVersion);
   if (info.authorization !== undefined) headers.set('authorization', info.authorization);
-  return { transport: 'ws', method: 'POST', headers, clientName: info.sentClientName, clientVersion: info.clientVersion, inBatch: false, transportContext: info };
+  return {
+    transport: 'ws',
+    method: 'POST',
+    headers,
+    clientName: info.sentClientName,
+    clientVersion: info.clientVersion,
+    inBatch: false,
+    transportContext: info,
+    ...(info.principal ? { principal: info.principal } : {}),
+  };
 }
 
 /** @returns the code of the first error refusing a `subscribe` (errors, or a refused query's context), undefined when it started. */
@@ -343,11 +391,19 @@ function refusalCode(outcome: ExecutionArgs | readonly GraphQLError[]): string |
 
 /** Who a connection counts against: its credential (hashed) when it has one, else its client name. */
 function clientKey(info: ConnectionInfo): string {
+  if (info.principal) return `sub:${info.principal.subject}`;
   return info.authorization ? `auth:${createHash('sha256').update(info.authorization).digest('hex')}` : `name:${info.clientName}`;
 }
 
 /** Sharing scope: subscriptions share an upstream only with the same credentials. */
 function scopeOf(info: ConnectionInfo): { key: string; connectionParams: Record<string, unknown> } {
+  if (info.principal)
+    return {
+      key: `sub:${createHash('sha256')
+        .update(`${info.principal.issuer ?? ''}\u0000${info.principal.subject}`)
+        .digest('hex')}`,
+      connectionParams: { authorization: info.authorization },
+    };
   if (!info.authorization) return { key: 'anonymous', connectionParams: {} };
   return { key: createHash('sha256').update(info.authorization).digest('hex'), connectionParams: { authorization: info.authorization } };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLError, DocumentNode } from 'graphql';
+import type { VerifiedPrincipal } from '../security/Authenticator';
 
 /** Who is on a WebSocket connection, from its `connection_init` payload (and the upgrade request). */
 export interface ConnectionInfo {
@@ -11,6 +12,8 @@ export interface ConnectionInfo {
   readonly clientVersion: string | undefined;
   /** Credentials (`authorization` in the payload or `payload.headers`), when given. */
   readonly authorization: string | undefined;
+  /** The verified caller, when authentication is on and the payload carried a valid token (README "Security"). */
+  readonly principal?: VerifiedPrincipal;
   /** The whole `connection_init` payload (an empty object when none was sent). */
   readonly connectionParams: Readonly<Record<string, unknown>>;
   /** The HTTP upgrade request (headers, remote address). */

@@ -3,6 +3,7 @@ import { operationFromDocument, Supergraph, type Schema } from '@apollo/federati
 import { prettyFormatQueryPlan, QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import { roamError } from '@roam/errors';
 import { schemaFromSupergraph } from '@roam/operation-limits';
+import { ROAM_SUPERGRAPH_FEATURES } from '@roam/persisted-queries';
 import { getOperationAST, GraphQLError, Kind, parse, specifiedRules, validate, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { PlanRewriter } from '../executor/rewritePlan';
@@ -77,7 +78,8 @@ export class SupergraphSnapshot {
    * @throws Error when the SDL is not a valid supergraph (the caller keeps the previous snapshot).
    */
   constructor(sdl: string, version: number, sizes: SnapshotCacheSizes = {}) {
-    const supergraph = Supergraph.build(sdl);
+    // Apollo Gateway's features plus @authenticated/@requiresScopes, which Roam enforces (security/authorizationPlugin.ts)
+    const supergraph = Supergraph.build(sdl, { supportedFeatures: ROAM_SUPERGRAPH_FEATURES as Set<string> });
     this.sdl = sdl;
     this.version = version;
     this.apiSchemaInternal = supergraph.apiSchema();

@@ -1,5 +1,6 @@
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { RoamError } from '@roam/errors';
+import { CLAIMS_HEADER, SIGNATURE_HEADER, signRequest } from '@roam/subgraph-registry/signing';
 import { cacheHintOf } from './cacheHintOf';
 import type { InflightCoalescer } from './InflightCoalescer';
 import { dispatchTarget, parseSubgraphReply, type RawSubgraphReply } from './postSubgraph';
@@ -43,7 +44,11 @@ const HEADERS = { 'content-type': 'application/json', accept: 'application/graph
  * - maps every failure to one error ({@link subgraphHttpError} / {@link subgraphMalformedError}) whose reason is
  *   generic (no URL, host, port or socket text); the detail goes to the rate-limited log,
  * - reads the reply's `Cache-Control` into a cache hint,
- * - runs the {@link UpstreamHooks} around the fetch (metrics plug in there) and adds their `fetchHeaders` (trace context).
+ * - runs the {@link UpstreamHooks} around the fetch (metrics plug in there) and adds their `fetchHeaders` (trace context),
+ * - stops reading a reply past `maxResponseBytes` (`SUBGRAPH_MAX_RESPONSE_BYTES`: "response too large", not retried), so an
+ *   amplified subgraph answer is never parsed whole (README "Security"),
+ * - sends the fetch's own headers (propagated, `roam-claims`; they are part of the sharing key) and, with a signing
+ *   secret, signs every attempt (`roam-signature`, HMAC over method, path, timestamp, claims and body; README "Security").
  */
 export class SubgraphClient {
   /**
@@ -59,8 +64,10 @@ export class SubgraphClient {
     private readonly guard: SubgraphGuard,
     private readonly fetches: InflightCoalescer<SentReply>,
     private readonly hooks: UpstreamHooks,
+    private readonly signingSecret?: string,
+    private readonly maxResponseBytes: number = Infinity,
   ) {
-    guard.setProber(() => this.probe());
+    guard.setProber(() => this.probe(), url);
   }
 
   /**
@@ -70,7 +77,7 @@ export class SubgraphClient {
    * @returns when the subgraph answered with a GraphQL response.
    * @throws AttemptFailure when it did not (refused, timed out, non-GraphQL reply).
    */
-  private async probe(): Promise<void> {
+  async probe(): Promise<void> {
     await this.attempt(PROBE, performance.now() + this.guard.policy.timeoutMs, 0, HEADERS);
   }
 
@@ -87,7 +94,8 @@ export class SubgraphClient {
     this.hooks.beforeFetch?.(info);
     const extra = this.hooks.fetchHeaders?.(info);
     const keyed = options.idempotencyKey !== undefined ? { 'idempotency-key': options.idempotencyKey } : undefined;
-    const headers = extra || keyed ? { ...HEADERS, ...extra, ...keyed } : HEADERS;
+    const own = options.headers;
+    const headers = extra || keyed || own ? { ...own, ...HEADERS, ...extra, ...keyed } : HEADERS;
     const started = performance.now();
     const deadline = started + this.guard.policy.timeoutMs;
     const text = JSON.stringify(request);
@@ -97,7 +105,8 @@ export class SubgraphClient {
     let sent: SentReply;
     try {
       sent = coalesce
-        ? await this.fetches.run(fetchSharingKey(this.url, text), () => this.send(text, options.operationType, deadline, headers))
+        ? // the fetch's own headers are part of the key: fetches for different users never share (README "Security")
+          await this.fetches.run(fetchSharingKey(this.url, text, own), () => this.send(text, options.operationType, deadline, headers))
         : await this.send(text, options.operationType, deadline, headers);
     } catch (error) {
       const coalesced = coalesce && this.fetches.joined > joinedBefore;
@@ -144,17 +153,21 @@ export class SubgraphClient {
   private async attempt(text: string, deadline: number, attempt: number, headers: Readonly<Record<string, string>>): Promise<SentReply> {
     const remainingMs = Math.ceil(deadline - performance.now());
     if (remainingMs <= 0) throw this.failed('timed out', 'the deadline passed before the attempt', false, attempt);
+    const target = dispatchTarget(this.url);
+    // a fresh signature per attempt (its timestamp must stay recent across retries)
+    const sent = this.signingSecret === undefined ? headers : { ...headers, [SIGNATURE_HEADER]: signRequest(this.signingSecret, 'POST', target.path, text, headers[CLAIMS_HEADER] ?? '') };
     let response;
     try {
-      response = await this.guard.agent.request({ ...dispatchTarget(this.url), method: 'POST', headers, body: text, signal: AbortSignal.timeout(remainingMs) });
+      response = await this.guard.agent.request({ ...target, method: 'POST', headers: sent, body: text, signal: AbortSignal.timeout(remainingMs) });
     } catch (error) {
       // Nothing was received: safe to retry a query.
       throw this.failed(describeFetchError(error), fetchErrorDetail(error), true, attempt);
     }
     let body: string;
     try {
-      body = await response.body.text();
+      body = await readCapped(response.body, this.maxResponseBytes);
     } catch (error) {
+      if (error instanceof ReplyTooLarge) throw this.failed('response too large', `more than ${this.maxResponseBytes} bytes`, false, attempt);
       // The subgraph started answering: a retry could repeat its work.
       throw this.failed(describeFetchError(error), fetchErrorDetail(error), false, attempt);
     }
@@ -195,4 +208,23 @@ export class SubgraphClient {
     const cacheHint = cacheHintOf(Array.isArray(header) ? header.join(', ') : header);
     return { data: graphql!.data, errors: graphql!.errors, ...(cacheHint ? { cacheHint } : {}) };
   }
+}
+
+/** Thrown by {@link readCapped} past its bound. */
+class ReplyTooLarge extends Error {}
+
+/** Reads a reply body as UTF-8 text, giving up (and destroying the stream) once it passes `max` bytes. @throws ReplyTooLarge */
+async function readCapped(stream: AsyncIterable<Buffer> & { text(): Promise<string>; destroy(error?: Error): unknown }, max: number): Promise<string> {
+  if (max === Infinity) return stream.text();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > max) {
+      stream.destroy();
+      throw new ReplyTooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
 }

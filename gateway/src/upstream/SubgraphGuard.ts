@@ -28,6 +28,8 @@ export class SubgraphGuard {
   private openedAt = 0;
   private probeTimer: NodeJS.Timeout | undefined;
   private prober: (() => Promise<unknown>) | undefined;
+  /** Which client (subgraph URL) {@link SubgraphGuard.prober} probes. */
+  private proberKey: string | undefined;
   private closed = false;
 
   /**
@@ -85,9 +87,12 @@ export class SubgraphGuard {
    * circuit stays open until the prober is set.
    *
    * @param probe - the probe; the latest one set wins (the subgraph's URL may change on a supergraph reload).
+   * @param key - which client it belongs to (its URL); setting the same key again changes nothing.
    */
-  setProber(probe: () => Promise<unknown>): void {
+  setProber(probe: () => Promise<unknown>, key: string): void {
+    if (key === this.proberKey) return;
     this.prober = probe;
+    this.proberKey = key;
     if (this.state === 'open' && !this.probeTimer) this.scheduleProbe();
   }
 

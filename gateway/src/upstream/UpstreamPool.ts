@@ -2,6 +2,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { downstreamError, roamError } from '@roam/errors';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import { SIGNATURE_HEADER, signRequest } from '@roam/subgraph-registry/signing';
 import WebSocket from 'ws';
 import { EVENT_ID_EXTENSION, LAST_EVENT_ID_EXTENSION } from '@roam/redis';
 import type { ReconnectPolicy } from './SubgraphPolicy';
@@ -45,6 +46,8 @@ export interface UpstreamPoolOptions {
   readonly admit?: (service: string, httpUrl: string) => string | undefined;
   /** Told whether a WebSocket to `service` opened (`connection_ack`) or failed at the transport level (refused, dropped); feeds its breaker. @default nothing */
   readonly report?: (service: string, ok: boolean) => void;
+  /** The secret to sign the WebSocket upgrade to `service` with (`roam-signature` over GET, path, timestamp; README "Security"). @default unsigned */
+  readonly signingSecret?: (service: string) => string | undefined;
   /** How to re-open a WebSocket of `service` that failed at the transport level. @default never reconnect (`maxAttempts: 0`) */
   readonly reconnectPolicy?: (service: string) => ReconnectPolicy;
   /**
@@ -52,6 +55,11 @@ export interface UpstreamPoolOptions {
    * for an open breaker goes on at once. @returns a function that drops the listener. @default `admit` is polled at each backoff step
    */
   readonly onAdmitted?: (service: string, listener: () => void) => () => void;
+  /**
+   * Told each reconnect of a `service` subscription socket by outcome (metrics): `reconnected` (re-opened),
+   * `failed` (one attempt failed), `gave_up` (attempts or time spent; its subscriptions end). Must not throw. @default none
+   */
+  readonly onReconnect?: (service: string, outcome: 'reconnected' | 'failed' | 'gave_up') => void;
 }
 
 /** One upstream subscription: what it asked for, where it is in its event stream, and the client it runs on. */
@@ -205,9 +213,10 @@ export class UpstreamPool {
     // subgraph that vanished without a TCP close (a partition) counts as a transport failure.
     let socket: WebSocket | undefined;
     let pongTimer: NodeJS.Timeout | undefined;
+    const secret = this.options.signingSecret?.(conn.service);
     const client: Client = createClient({
       url: conn.url,
-      webSocketImpl: WebSocket,
+      webSocketImpl: secret === undefined ? WebSocket : signedWebSocket(secret),
       lazy: true,
       lazyCloseTimeout: 0,
       retryAttempts: 0,
@@ -221,6 +230,7 @@ export class UpstreamPool {
           if (conn.client !== client) return;
           this.options.report?.(conn.service, true);
           if (conn.failedAt !== undefined) {
+            this.options.onReconnect?.(conn.service, 'reconnected');
             this.options.logger.info({ subgraph: conn.service, url: conn.url, attempts: conn.attempts, downMs: Date.now() - conn.failedAt }, 'upstream subscription socket re-opened');
             clearTimeout(conn.stableTimer);
             conn.stableTimer = setTimeout(() => {
@@ -325,6 +335,7 @@ export class UpstreamPool {
       conn.failedAt = Date.now();
       this.options.logger.warn({ subgraph: conn.service, url: conn.url, detail: detailOf(error), subscriptions: conn.upstreams.size }, 'upstream subscription socket failed; reconnecting');
     } else {
+      this.options.onReconnect?.(conn.service, 'failed');
       this.options.logger.debug({ subgraph: conn.service, url: conn.url, detail: detailOf(error), attempts: conn.attempts }, 'upstream subscription reconnect failed');
     }
     this.schedule(conn);
@@ -382,6 +393,7 @@ export class UpstreamPool {
   }
 
   private giveUp(conn: Connection, reason: string): void {
+    this.options.onReconnect?.(conn.service, 'gave_up');
     this.options.logger.warn(
       { subgraph: conn.service, url: conn.url, attempts: conn.attempts, subscriptions: conn.upstreams.size },
       'upstream subscription socket not re-opened; ending its subscriptions',
@@ -470,4 +482,14 @@ function toUpstreamError(service: string, error: unknown): GraphQLError {
   if (typeof close.code === 'number') return upstreamError(service, `the subgraph WebSocket closed with code ${close.code}${close.reason ? ` (${String(close.reason)})` : ''}`);
   // Socket errors name hosts and ports: clients get a generic reason (the pool logs the detail).
   return upstreamError(service, 'the subgraph could not be reached');
+}
+
+/** A `ws` WebSocket class whose upgrade request carries the gateway's signature (verified by the subgraph kit). */
+function signedWebSocket(secret: string): unknown {
+  return class SignedWebSocket extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      const url = new URL(String(address));
+      super(address, protocols, { headers: { [SIGNATURE_HEADER]: signRequest(secret, 'GET', `${url.pathname}${url.search}`, '') } });
+    }
+  };
 }

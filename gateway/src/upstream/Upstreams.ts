@@ -6,7 +6,7 @@ import { CIRCUIT_OPEN_REASON } from './subgraphFailure';
 import { SubgraphGuard, type BreakerState } from './SubgraphGuard';
 import { defaultSubgraphPolicy, policyFor, type SubgraphPolicies } from './SubgraphPolicy';
 import type { UpstreamHooks } from './types';
-import { UpstreamPool } from './UpstreamPool';
+import { UpstreamPool, type UpstreamPoolOptions } from './UpstreamPool';
 
 /** Settings of {@link Upstreams}. */
 export interface UpstreamsOptions {
@@ -18,6 +18,12 @@ export interface UpstreamsOptions {
   readonly policies?: SubgraphPolicies;
   /** Hooks run around every fetch. @default none */
   readonly hooks?: UpstreamHooks;
+  /** Secret per subgraph name (`"*"` for every other) to sign HTTP fetches with (`SUBGRAPH_SIGNING_SECRETS`; README "Security"). @default none (unsigned) */
+  readonly signingSecrets?: Readonly<Record<string, string>>;
+  /** Largest subgraph reply read, in bytes (`SUBGRAPH_MAX_RESPONSE_BYTES`); past it the fetch fails with "response too large". @default Infinity */
+  readonly maxResponseBytes?: number;
+  /** Told each subscription-socket reconnect by outcome ({@link UpstreamPoolOptions.onReconnect}). @default none */
+  readonly onReconnect?: UpstreamPoolOptions['onReconnect'];
   readonly logger: Logger;
 }
 
@@ -38,8 +44,12 @@ export class Upstreams {
   private readonly hooks: UpstreamHooks;
   private readonly policies: SubgraphPolicies;
   private readonly logger: Logger;
+  private readonly signingSecrets: Readonly<Record<string, string>>;
+  private readonly maxResponseBytes: number;
 
   constructor(options: UpstreamsOptions) {
+    this.signingSecrets = options.signingSecrets ?? {};
+    this.maxResponseBytes = options.maxResponseBytes ?? Infinity;
     const t = options.timeoutMs;
     this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1, connectTimeout: t, headersTimeout: t, bodyTimeout: t });
     this.hooks = options.hooks ?? {};
@@ -54,8 +64,10 @@ export class Upstreams {
       // The subgraph's HTTP client is created here too: it is what probes the circuit in the background.
       admit: (service, httpUrl) => (this.client(service, httpUrl) && this.guard(service).refuses() ? CIRCUIT_OPEN_REASON : undefined),
       report: (service, ok) => this.guard(service).record(ok),
+      signingSecret: (service) => options.signingSecrets?.[service] ?? options.signingSecrets?.['*'],
       // Dropped subscription sockets are re-opened under the subgraph's reconnect policy and the same breaker.
       reconnectPolicy: (service) => this.guard(service).policy.reconnect,
+      ...(options.onReconnect ? { onReconnect: options.onReconnect } : {}),
       onAdmitted: (service, listener) => {
         const subscription = this.guard(service).breaker.onReset(() => {
           subscription.dispose();
@@ -95,8 +107,12 @@ export class Upstreams {
     const key = `${name}\u0000${url}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new SubgraphClient(name, url, this.guard(name), this.fetches, this.hooks);
+      client = new SubgraphClient(name, url, this.guard(name), this.fetches, this.hooks, this.signingSecrets[name] ?? this.signingSecrets['*'], this.maxResponseBytes);
       this.clients.set(key, client);
+    } else {
+      // The URL of the current supergraph is the one the breaker probes (a reload back to an earlier URL included).
+      const ready = client;
+      this.guard(name).setProber(() => ready.probe(), url);
     }
     return client;
   }

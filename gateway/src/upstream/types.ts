@@ -32,10 +32,12 @@ export interface SubgraphResponse {
 export interface FetchOptions {
   /** The client operation's type: only `query` fetches may be shared (and, later, retried). */
   readonly operationType: 'query' | 'mutation' | 'subscription';
-  /** Share an identical in-flight fetch (same subgraph, same body) instead of sending another. */
+  /** Share an identical in-flight fetch (same subgraph, same body, same `headers`) instead of sending another. */
   readonly coalesce: boolean;
   /** Sent as the `Idempotency-Key` request header (a keyed mutation's derived key `<key>:<n>`), so the subgraph can deduplicate. @default none */
   readonly idempotencyKey?: string;
+  /** Extra request headers of this fetch (propagated client headers, `roam-claims`; README "Security"); part of the sharing key. @default none */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What a hook is told about one fetch. */

@@ -13,6 +13,8 @@ export interface AccountsLoaders {
 export interface AccountsContext {
   readonly loaders: AccountsLoaders;
   readonly repository: UserRepository;
+  /** The caller the gateway verified (`roam-claims` of a signed request; README "Security"), when there is one. */
+  readonly claims?: Readonly<Record<string, unknown>>;
 }
 
 /** @returns fresh loaders for one request (never share them across requests). */

@@ -24,7 +24,7 @@ export function buildAccountsSubgraph(seed: AccountsSeed, logger?: Logger): Acco
     name: 'accounts',
     typeDefs: parse(typeDefsText),
     resolvers,
-    createContext: () => ({ repository, loaders: createLoaders(repository) }),
+    createContext: (request) => ({ repository, loaders: createLoaders(repository), claims: request?.claims }),
     logger,
   });
   return { server, repository };

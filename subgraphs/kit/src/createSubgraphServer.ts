@@ -7,6 +7,8 @@ import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { subscribePerEvent } from './subscribePerEvent';
+import { CLAIMS_HEADER, SIGNATURE_HEADER, verifyRequest } from '@roam/subgraph-registry/signing';
+import type { SubgraphSigning } from './subgraphConfig';
 import { LAST_EVENT_ID_EXTENSION } from '@roam/redis';
 import { attachResumeRequest } from './pubsub/resumeRequest';
 
@@ -23,6 +25,8 @@ export interface SubgraphServerOptions<TContext> {
    * @param request - the HTTP request's headers (lower-case names), for HTTP operations; absent over WebSocket.
    */
   readonly createContext: (request?: SubgraphRequestInfo) => TContext;
+  /** Verification of the gateway's signature. @default what {@link useSubgraphSigning} set (the process's `SUBGRAPH_SIGNING_*`), else none */
+  readonly signing?: SubgraphSigning;
   /** pino logger; a silent one when omitted. */
   readonly logger?: Logger;
 }
@@ -31,6 +35,18 @@ export interface SubgraphServerOptions<TContext> {
 export interface SubgraphRequestInfo {
   /** Request headers, lower-case names (e.g. `idempotency-key`, forwarded by the gateway for keyed mutations). */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * The caller the gateway verified (`roam-claims`), only on a request whose gateway signature is valid
+   * (README "Security"): `sub`, `iss`, `scope` (space-separated), `client_name`, `client_version`.
+   */
+  readonly claims?: Readonly<Record<string, unknown>>;
+}
+
+let processSigning: SubgraphSigning | undefined;
+
+/** Sets the signature verification of every subgraph server built afterwards in this process (`runSubgraph` does, from `SUBGRAPH_SIGNING_*`). */
+export function useSubgraphSigning(signing: SubgraphSigning | undefined): void {
+  processSigning = signing;
 }
 
 /** A built, not yet listening subgraph server. */
@@ -92,6 +108,51 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
   let requests = 0;
 
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  const signing = options.signing ?? processSigning;
+  /** Requests whose signature verified: their `roam-claims` is trusted. */
+  const signed = new WeakSet<object>();
+  if (signing) {
+    // the signature covers the exact body bytes: keep them
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      (request as unknown as { rawBody: string }).rawBody = body as string;
+      try {
+        done(null, body === '' ? {} : JSON.parse(body as string));
+      } catch (error) {
+        (error as { statusCode?: number }).statusCode = 400;
+        done(error as Error, undefined);
+      }
+    });
+    app.addHook('preHandler', async (request, reply) => {
+      if (!request.url.startsWith('/graphql')) return;
+      const verdict = verifyRequest(
+        signing.secret,
+        headerOf(request.headers[SIGNATURE_HEADER]),
+        request.method,
+        request.url,
+        (request as unknown as { rawBody?: string }).rawBody ?? '',
+        headerOf(request.headers[CLAIMS_HEADER]) ?? '',
+        signing.maxAgeMs,
+      );
+      if (verdict === 'valid') {
+        signed.add(request);
+        return;
+      }
+      if (verdict === 'missing' && !signing.required) return;
+      logger.warn({ verdict, method: request.method }, 'subgraph request refused: gateway signature not valid');
+      return reply.code(401).send({ errors: [{ message: 'This subgraph only answers calls signed by the gateway.', extensions: { code: 'UNAUTHENTICATED' } }] });
+    });
+  }
+  const requestInfo = (request: { headers: Record<string, string | string[] | undefined> } & object): SubgraphRequestInfo => {
+    const headers = request.headers;
+    if (!signed.has(request)) return { headers };
+    try {
+      const value = JSON.parse(Buffer.from(headerOf(headers[CLAIMS_HEADER]) ?? '', 'base64url').toString('utf8')) as unknown;
+      return value && typeof value === 'object' ? { headers, claims: value as Record<string, unknown> } : { headers };
+    } catch {
+      return { headers };
+    }
+  };
 
   async function run(body: GraphQLRequestBody, allowMutation: boolean, request?: SubgraphRequestInfo): Promise<{ status: number; result: ExecutionResult }> {
     requests++;
@@ -150,13 +211,21 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
+    if (signing) {
+      const verdict = verifyRequest(signing.secret, headerOf(request.headers[SIGNATURE_HEADER]), 'GET', request.url ?? '', '', '', signing.maxAgeMs);
+      if (verdict !== 'valid' && (verdict !== 'missing' || signing.required)) {
+        logger.warn({ verdict }, 'subgraph WebSocket upgrade refused: gateway signature not valid');
+        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+        return;
+      }
+    }
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
 
   app.get('/health', async () => ({ status: 'ok', subgraph: options.name, subscriptions: { active: activeSubscriptions, started: startedSubscriptions } }));
   app.post('/graphql', async (request, reply) => {
     const body = (request.body ?? {}) as GraphQLRequestBody;
-    const { status, result } = await run(typeof body === 'object' ? body : {}, true, { headers: request.headers });
+    const { status, result } = await run(typeof body === 'object' ? body : {}, true, requestInfo(request));
     return reply.code(status).send(result);
   });
   app.get('/graphql', async (request, reply) => {
@@ -167,7 +236,7 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
     } catch {
       return reply.code(400).send(badRequest('Expected "variables" to be JSON.'));
     }
-    const { status, result } = await run({ query: q.query, variables, operationName: q.operationName }, false, { headers: request.headers });
+    const { status, result } = await run({ query: q.query, variables, operationName: q.operationName }, false, requestInfo(request));
     if (status === 405) reply.header('allow', 'POST');
     return reply.code(status).send(result);
   });
@@ -193,6 +262,10 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
       await app.close();
     },
   };
+}
+
+function headerOf(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function isAsyncIterator(value: unknown): value is AsyncIterableIterator<ExecutionResult> {

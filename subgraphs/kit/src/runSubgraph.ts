@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { subgraphByName } from '@roam/subgraph-registry';
 import { readSubgraphConfig } from './subgraphConfig';
+import { useSubgraphSigning } from './createSubgraphServer';
 import type { BuildSubgraph, BuildSubgraphAsync } from './buildSubgraph';
 import { createPubSub } from './pubsub';
 import { onParentExit } from './onParentExit';
@@ -28,6 +29,7 @@ export async function runSubgraph(name: string, build: BuildSubgraph | BuildSubg
   }
   const logger = pino({ level: config.logLevel, base: { subgraph: name } });
   const pubsub = createPubSub(config.redisUrl, config.redisPrefix, logger, { maxCount: config.eventRetentionCount, maxAgeMs: config.eventRetentionMs });
+  useSubgraphSigning(config.signing);
   let server;
   try {
     ({ server } = await build(config.dataset, logger, pubsub));

@@ -20,6 +20,18 @@ export interface SubgraphConfig {
   readonly eventRetentionCount: number;
   /** Events older than this are dropped from the event streams, in ms. `EVENT_RETENTION_MS`; @default 3600000 (1 hour) */
   readonly eventRetentionMs: number;
+  /** Verification of the gateway's signed calls (README "Security"); undefined when `SUBGRAPH_SIGNING_SECRET` is unset. */
+  readonly signing: SubgraphSigning | undefined;
+}
+
+/** How a subgraph verifies the gateway's `roam-signature` (subgraphs/registry/signing.js). */
+export interface SubgraphSigning {
+  /** The secret shared with the gateway (its `SUBGRAPH_SIGNING_SECRETS` entry for this subgraph). `SUBGRAPH_SIGNING_SECRET` */
+  readonly secret: string;
+  /** Refuse (401) requests and WebSocket upgrades without a valid signature; otherwise only a wrong or stale one is refused. `SUBGRAPH_SIGNATURE_REQUIRED`; @default false */
+  readonly required: boolean;
+  /** Largest accepted age (or clock difference) of a signature, in ms. `SUBGRAPH_SIGNATURE_MAX_AGE_MS`; @default 60000 */
+  readonly maxAgeMs: number;
 }
 
 const schema = z.object({
@@ -40,6 +52,9 @@ const schema = z.object({
       }
     }),
   REDIS_PREFIX: z.string().min(1).default('roam:'),
+  SUBGRAPH_SIGNING_SECRET: z.string().min(16).optional(),
+  SUBGRAPH_SIGNATURE_REQUIRED: z.enum(['true', 'false']).default('false'),
+  SUBGRAPH_SIGNATURE_MAX_AGE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   EVENT_RETENTION_COUNT: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
   EVENT_RETENTION_MS: z.coerce.number().int().min(1000).default(3_600_000),
 });
@@ -66,6 +81,9 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
     LOG_LEVEL: env.LOG_LEVEL || undefined,
     REDIS_URL: env.REDIS_URL || undefined,
     REDIS_PREFIX: env.REDIS_PREFIX || undefined,
+    SUBGRAPH_SIGNING_SECRET: env.SUBGRAPH_SIGNING_SECRET || undefined,
+    SUBGRAPH_SIGNATURE_REQUIRED: env.SUBGRAPH_SIGNATURE_REQUIRED || undefined,
+    SUBGRAPH_SIGNATURE_MAX_AGE_MS: env.SUBGRAPH_SIGNATURE_MAX_AGE_MS || undefined,
     EVENT_RETENTION_COUNT: env.EVENT_RETENTION_COUNT || undefined,
     EVENT_RETENTION_MS: env.EVENT_RETENTION_MS || undefined,
   };
@@ -73,12 +91,16 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
   if (!parsed.success) {
     const given = (name: string): unknown => {
       const value = (input as Record<string, unknown>)[name];
+      if (name === 'SUBGRAPH_SIGNING_SECRET') return '(hidden)';
       return name === 'REDIS_URL' && typeof value === 'string' ? redactRedisUrl(value) : value; // never echo a password
     };
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(given(String(i.path[0])))})`);
     throw new Error(`Invalid subgraph configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  const signing = c.SUBGRAPH_SIGNING_SECRET
+    ? Object.freeze({ secret: c.SUBGRAPH_SIGNING_SECRET, required: c.SUBGRAPH_SIGNATURE_REQUIRED === 'true', maxAgeMs: c.SUBGRAPH_SIGNATURE_MAX_AGE_MS })
+    : undefined;
   return Object.freeze({
     port: c.PORT,
     host: c.HOST,
@@ -88,5 +110,6 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
     redisPrefix: c.REDIS_PREFIX,
     eventRetentionCount: c.EVENT_RETENTION_COUNT,
     eventRetentionMs: c.EVENT_RETENTION_MS,
+    signing,
   });
 }
