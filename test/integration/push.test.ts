@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { request } from 'undici';
-import { createGateway, readConfig, type PushOutcome, type RoamGateway } from '@roam/gateway';
+import { createGateway, readConfig, RedisRegistrationStore, type PushOutcome, type RoamGateway } from '@roam/gateway';
 import { RedisPersistedQueryStore, sha256Hex } from '@roam/persisted-queries';
 import { makeTestTls, openAcked, postGraphQL, startFakeApns, startFakeFcm, startRedis, waitFor, type FakeApns, type FakeFcm, type RawSocket, type TestRedis } from '@roam/testkit';
 import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
@@ -268,9 +268,10 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
     expect(apnsFor(apnsToken('6'))).toEqual([]);
   });
 
-  it('two replicas on one Redis: one runs each subscription, so an event is pushed once; the other takes over when it stops', async () => {
+  it('two replicas on one Redis: one runs each subscription, so an event is pushed once; the other takes over when it stops and resumes after the last event pushed', async () => {
     const second = createGateway(readConfig(env), pino({ level: 'silent' }));
     const secondBase = (await second.listen()).replace(/\/graphql$/, '');
+    let third: RoamGateway | undefined;
     try {
       const res = await request(`${secondBase}/push/registrations`, {
         method: 'POST',
@@ -279,6 +280,8 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
       });
       expect(res.statusCode).toBe(201);
       await res.body.text();
+      const gapped = await register({ platform: 'apns', token: apnsToken('f'), variables: { upc: '7' } });
+      expect(gapped.status).toBe(201);
       await new Promise((resolve) => setTimeout(resolve, 700)); // two lease checks of the second replica
       expect(second.push!.bridge.subscriptionCount).toBe(0); // the first replica holds every lease
       expect(gateway.push!.bridge.subscriptionCount).toBeGreaterThanOrEqual(4);
@@ -287,25 +290,65 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
         () => apnsFor(apnsToken('d')).length === 1 && apnsFor(apnsToken('b')).some((r) => r.body.roam.data.reviewAdded.body === 'once'),
         'the push registered on the second replica, sent by the first',
       );
+      await addReview('7', 'first');
+      await waitFor(() => apnsFor(apnsToken('f')).length === 1, 'the first event of upc 7');
+      const bodiesTo = (token: string): string[] => apnsFor(token).map((r) => r.body.roam.data.reviewAdded.body as string);
 
+      // the first replica stops; events published before the second one has taken over are pushed by it after all
       await gateway.close(); // gives its leases up
+      for (const text of ['handover 0', 'handover 1']) await addReview('1', text);
       await waitFor(() => second.push!.bridge.subscriptionCount >= 4, 'the second replica takes the subscriptions over');
-      // the new upstream connects asynchronously: events before it are not pushed (no durable stream yet), so add until one is
-      let n = 0;
-      await waitFor(async () => {
-        if (apnsFor(apnsToken('d')).length < 2) await addReview('1', `after takeover ${n++}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        return apnsFor(apnsToken('d')).length >= 2;
-      }, 'a push after the takeover');
+      await addReview('1', 'after takeover');
+      await waitFor(() => apnsFor(apnsToken('d')).length >= 4, 'the handover events and the live one pushed');
       await waitFor(() => second.push!.dispatcher.pending === 0, 'pushes settled');
-      const toD = apnsFor(apnsToken('d')).map((r) => r.body.roam.data.reviewAdded.body as string);
-      const toB = apnsFor(apnsToken('b')).map((r) => r.body.roam.data.reviewAdded.body as string);
-      expect(toD[0]).toBe('once');
-      expect(toD[1]).toMatch(/^after takeover \d+$/);
-      expect(new Set(toD).size).toBe(toD.length); // each event once
-      expect(toB.filter((body) => body === 'once' || body.startsWith('after takeover')).sort()).toEqual([...toD].sort());
+
+      // no replica runs the subscription at all (the second stops too): the events meanwhile wait in the stream
+      await second.close();
+      for (const text of ['nobody 0', 'nobody 1', 'nobody 2']) await addReview('1', text);
+      // upc 7's resume point is made older than the subgraph's event log keeps: the new replica logs the gap and goes live
+      const planter = new RedisRegistrationStore({ url: redis.url, keyPrefix: `${redis.prefix}push:`, timeoutMs: 2000 });
+      await planter.waitUntilReady(5000);
+      const subscriptionKey = (await planter.get(gapped.body.id))!.subscriptionKey;
+      expect(await planter.cursor(subscriptionKey)).toMatch(EVENT_ID);
+      expect(await planter.lease(subscriptionKey, 'test', 5000)).toBe(true);
+      expect(await planter.setCursor(subscriptionKey, 'test', 'reviews:REVIEW_ADDED@1-0')).toBe(true);
+      await planter.releaseLease(subscriptionKey, 'test');
+      await planter.close();
+      const warnings: { msg: string; code?: string; subscription?: string }[] = [];
+      third = createGateway(readConfig(env), pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) }));
+      const thirdBase = (await third.listen()).replace(/\/graphql$/, '');
+      await waitFor(() => third!.push!.bridge.subscriptionCount >= 4, 'a new replica takes the subscriptions over');
+      await waitFor(() => warnings.some((w) => w.subscription === subscriptionKey && w.code !== undefined), 'the resume gap logged');
+      expect(warnings.find((w) => w.subscription === subscriptionKey)).toMatchObject({
+        code: 'SUBSCRIPTION_RESUME_GAP',
+        msg: expect.stringContaining('going live'),
+      });
+      await addReview('1', 'live again');
+      await waitFor(async () => {
+        if (apnsFor(apnsToken('f')).length < 2) await addReview('7', 'live after gap');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return apnsFor(apnsToken('f')).length >= 2;
+      }, 'upc 7 live after the gap');
+      await waitFor(() => apnsFor(apnsToken('d')).length >= 8, 'the missed events and the live one pushed');
+      await waitFor(() => third!.push!.dispatcher.pending === 0, 'pushes settled');
+      await new Promise((resolve) => setTimeout(resolve, 300)); // a duplicate would arrive now
+
+      const expected = ['once', 'handover 0', 'handover 1', 'after takeover', 'nobody 0', 'nobody 1', 'nobody 2', 'live again'];
+      expect(bodiesTo(apnsToken('d'))).toEqual(expected); // each event once, in order
+      expect(bodiesTo(apnsToken('b')).filter((body) => expected.includes(body))).toEqual(expected);
+      // nothing replayed from before the gap ('first' once), then live events (the loop may have added more than one)
+      const toF = bodiesTo(apnsToken('f'));
+      expect(toF[0]).toBe('first');
+      expect(toF.slice(1).every((body) => body === 'live after gap')).toBe(true);
+      const ids = apnsFor(apnsToken('d')).map((r) => r.body.roam.eventId as string);
+      expect(ids.every((id) => EVENT_ID.test(id))).toBe(true);
+      // the resume point goes with the subscription's last registration (a new one starts live)
+      expect(await third.push!.store.cursor(subscriptionKey)).toMatch(EVENT_ID);
+      expect((await request(`${thirdBase}/push/registrations/${gapped.body.id}`, { method: 'DELETE' })).statusCode).toBe(204);
+      expect(await third.push!.store.cursor(subscriptionKey)).toBeUndefined();
     } finally {
       await second.close();
+      await third?.close();
     }
   });
 });

@@ -5,6 +5,7 @@ import type { PutResult, RegistrationStore } from './RegistrationStore';
 export class MemoryRegistrationStore implements RegistrationStore {
   private readonly registrations = new Map<string, PushRegistration>();
   private readonly live = new Map<string, number>();
+  private readonly cursors = new Map<string, string>();
 
   async put(registration: PushRegistration): Promise<PutResult> {
     const existing = this.registrations.get(registration.id);
@@ -20,6 +21,7 @@ export class MemoryRegistrationStore implements RegistrationStore {
   async delete(id: string): Promise<PushRegistration | undefined> {
     const existing = this.registrations.get(id);
     this.registrations.delete(id);
+    this.pruneCursors();
     return existing;
   }
 
@@ -73,6 +75,16 @@ export class MemoryRegistrationStore implements RegistrationStore {
 
   async releaseLease(): Promise<void> {}
 
+  async setCursor(subscriptionKey: string, _owner: string, eventId: string): Promise<boolean> {
+    if (!this.hasSubscription(subscriptionKey)) return false;
+    this.cursors.set(subscriptionKey, eventId);
+    return true;
+  }
+
+  async cursor(subscriptionKey: string): Promise<string | undefined> {
+    return this.cursors.get(subscriptionKey);
+  }
+
   async close(): Promise<void> {
     this.live.clear();
   }
@@ -80,6 +92,17 @@ export class MemoryRegistrationStore implements RegistrationStore {
   private deleteWhere(match: (r: PushRegistration) => boolean): string[] {
     const removed = [...this.registrations.values()].filter(match).map((r) => r.id);
     for (const id of removed) this.registrations.delete(id);
+    this.pruneCursors();
     return removed;
+  }
+
+  private hasSubscription(subscriptionKey: string): boolean {
+    for (const r of this.registrations.values()) if (r.subscriptionKey === subscriptionKey) return true;
+    return false;
+  }
+
+  /** A subscription's resume point goes with its last registration (a new one starts live). */
+  private pruneCursors(): void {
+    for (const key of this.cursors.keys()) if (!this.hasSubscription(key)) this.cursors.delete(key);
   }
 }

@@ -38,9 +38,18 @@ interface Running {
   stream: EventStream | undefined;
   /** Fan-outs of this subscription's events, one after the other, so devices get them in order. */
   fanOuts: Promise<void>;
+  /** Per registration, its last push not yet finished: the next push to that device waits for it (order per device). */
+  readonly devices: Map<string, Promise<unknown>>;
+  /** Resume-point writes, one after the other, each once every push of its event has finished. */
+  cursorWrites: Promise<void>;
   stopped: boolean;
   restartMs: number;
+  /** The last event id handed to the dispatcher (also recorded in the store): where the next subscribe resumes. */
+  lastEventId: string | undefined;
 }
+
+/** Resume refusals after which the bridged subscription goes live (the events after its resume point are lost). */
+const RESUME_LOST: ReadonlySet<string> = new Set([CODE.SUBSCRIPTION_RESUME_GAP, CODE.SUBSCRIPTION_RESUME_INVALID, CODE.SUBSCRIPTION_RESUME_UNSUPPORTED]);
 
 /**
  * The push bridge (issue 17 item 4): one server-side subscription per distinct (persisted document, operation
@@ -54,6 +63,13 @@ interface Running {
  * every third of `leaseMs`); every replica checks the stored subscriptions on that period and takes over the
  * ones whose lease lapsed. A revoked persisted document ends its subscription and removes its registrations; a
  * subscription that ends otherwise (subgraph gone, supergraph reload) is prepared again with backoff.
+ *
+ * Resume (durable event streams): once every push of an event has finished, its `extensions.eventId` is
+ * recorded as the subscription's cursor in the store (only by the lease holder). Whoever starts the subscription
+ * next (a replica taking over, this one after a restart or an ended upstream) subscribes with that
+ * `lastEventId`, so the events published while nobody ran it are pushed, in order, once. A resume point past
+ * the subgraph's retention (`SUBSCRIPTION_RESUME_GAP`), not of its stream (`SUBSCRIPTION_RESUME_INVALID`) or not resumable (`SUBSCRIPTION_RESUME_UNSUPPORTED`) is
+ * logged and the subscription goes live: those events are not pushed.
  */
 export class PushBridge {
   private readonly running = new Map<string, Running>();
@@ -195,7 +211,21 @@ export class PushBridge {
         await this.options.store.releaseLease(spec.key, this.owner);
         return;
       }
-      const run: Running = { spec, stream: undefined, fanOuts: Promise.resolve(), stopped: false, restartMs: this.options.restartDelayMs ?? 1000 };
+      const cursor = await this.options.store.cursor(spec.key).catch((error: Error) => {
+        this.options.logger.warn({ subscription: spec.key, err: error.message }, 'push: resume point not loaded; starting live');
+        return undefined;
+      });
+      if (this.closed) return void (await this.options.store.releaseLease(spec.key, this.owner));
+      const run: Running = {
+        spec,
+        stream: undefined,
+        fanOuts: Promise.resolve(),
+        devices: new Map(),
+        cursorWrites: Promise.resolve(),
+        stopped: false,
+        restartMs: this.options.restartDelayMs ?? 1000,
+        lastEventId: cursor,
+      };
       this.running.set(spec.key, run);
       this.consume(run, ready);
     } finally {
@@ -212,16 +242,25 @@ export class PushBridge {
       void this.stop(run);
       return;
     }
-    const stream = this.options.router.subscribe({ op, plan }, { key: 'anonymous', connectionParams: {} }, () => undefined);
+    const resumedFrom = run.lastEventId;
+    const stream = this.options.router.subscribe({ op, plan }, { key: 'anonymous', connectionParams: {} }, () => undefined, undefined, resumedFrom);
     run.stream = stream;
     void (async () => {
       let ended: unknown;
       try {
-        for await (const result of stream) run.fanOuts = run.fanOuts.then(() => this.fanOut(run.spec, result));
+        for await (const result of stream) run.fanOuts = run.fanOuts.then(() => this.fanOut(run, result));
       } catch (error) {
         ended = error;
       }
       if (run.stopped || this.closed) return;
+      const code = String((ended as { extensions?: { code?: unknown } } | undefined)?.extensions?.code);
+      if (resumedFrom !== undefined && RESUME_LOST.has(code)) {
+        // the events after the resume point are gone: go live (devices refetch when the app next opens)
+        this.options.logger.warn({ subscription: run.spec.key, lastEventId: resumedFrom, code }, 'push: events missed while no replica ran this subscription are past retention; going live');
+        if (run.lastEventId === resumedFrom) run.lastEventId = undefined;
+        void this.restart(run);
+        return;
+      }
       this.options.logger.warn({ subscription: run.spec.key, err: (ended as Error | undefined)?.message }, 'push: server-side subscription ended; restarting');
       setTimeout(() => void this.restart(run), run.restartMs).unref();
       run.restartMs = Math.min(run.restartMs * 2, 30_000);
@@ -246,20 +285,46 @@ export class PushBridge {
   }
 
   /** Looks up the event's devices and hands each push to the dispatcher (not awaiting delivery). Never rejects. */
-  private fanOut(spec: PushSubscriptionSpec, result: ExecutionResult): Promise<void> {
+  private fanOut(run: Running, result: ExecutionResult): Promise<void> {
+    const spec = run.spec;
+    const eventId = eventIdOf(result);
+    const pushes: Promise<void>[] = [];
     return (async () => {
       const registrations = await this.options.store.bySubscription(spec.key);
       if (registrations.length === 0) return;
       const live = await this.options.store.liveAmong(registrations.map((r) => r.id));
-      const eventId = eventIdOf(result);
       for (const registration of registrations) {
         if (live.has(registration.id) && registration.state !== 'background') continue;
         const message = { token: registration.token, collapseId: `roam:${spec.key}`, data: pushData(registration, result, eventId, this.options.inlineEventMaxBytes) };
-        void this.options.dispatcher.deliver(registration, message, eventId).then((outcome) => {
-          if (outcome.kind === 'unregistered') void this.forgetIfEmpty(spec.key);
+        const pushed = (run.devices.get(registration.id) ?? Promise.resolve())
+          .then(() => this.options.dispatcher.deliver(registration, message, eventId))
+          .then((outcome) => {
+            if (outcome.kind === 'unregistered') void this.forgetIfEmpty(spec.key);
+          })
+          .catch(() => undefined);
+        run.devices.set(registration.id, pushed);
+        pushes.push(pushed);
+        void pushed.then(() => {
+          if (run.devices.get(registration.id) === pushed) run.devices.delete(registration.id);
         });
       }
-    })().catch((error: Error) => this.options.logger.warn({ subscription: spec.key, err: error.message }, 'push: event not pushed (registrations unavailable)'));
+    })()
+      .catch((error: Error) => this.options.logger.warn({ subscription: spec.key, err: error.message }, 'push: event not pushed (registrations unavailable)'))
+      .then(() => {
+        if (eventId === undefined) return;
+        run.lastEventId = eventId; // a restart here resumes after the events already handed to the dispatcher
+        run.cursorWrites = run.cursorWrites.then(() => Promise.all(pushes)).then(() => this.advance(run, eventId));
+      });
+  }
+
+  /**
+   * Records the subscription's resume point once every push of that event has finished (sent, refused or out of
+   * retries), so a replica that crashes mid-push leaves the point before that event. Never rejects.
+   */
+  private async advance(run: Running, eventId: string): Promise<void> {
+    await this.options.store
+      .setCursor(run.spec.key, this.owner, eventId)
+      .catch((error: Error) => this.options.logger.warn({ subscription: run.spec.key, err: error.message }, 'push: resume point not recorded'));
   }
 
   /** The persisted document is gone: removes every registration of `spec`. */
@@ -271,11 +336,17 @@ export class PushBridge {
     );
   }
 
-  /** Ends a subscription here and gives its lease up. @returns when the lease is released; never rejects. */
-  private stop(run: Running): Promise<void> {
+  /**
+   * Ends a subscription here and gives its lease up once the events already received are pushed (within the
+   * dispatcher's retry budget) and the resume point recorded, so the next holder resumes after them and a device
+   * gets each event once. @returns when the lease is released; never rejects.
+   */
+  private async stop(run: Running): Promise<void> {
     run.stopped = true;
     if (this.running.get(run.spec.key) === run) this.running.delete(run.spec.key);
     void run.stream?.return();
+    await run.fanOuts;
+    await run.cursorWrites;
     return this.options.store.releaseLease(run.spec.key, this.owner);
   }
 }

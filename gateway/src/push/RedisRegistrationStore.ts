@@ -16,12 +16,22 @@ export interface RedisRegistrationStoreOptions {
   readonly logger?: RedisLogger;
 }
 
-// KEYS: reg, sub, subs, tok; ARGV: id, subscriptionKey. Removes one registration and, with its last one, the subscription.
+// KEYS: reg, sub, subs, tok, cursor; ARGV: id, subscriptionKey. Removes one registration and, with its last one, the subscription and its resume point.
 const DELETE_SCRIPT = `
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('SREM', KEYS[4], ARGV[1])
-if redis.call('SCARD', KEYS[2]) == 0 then redis.call('HDEL', KEYS[3], ARGV[2]) end
+if redis.call('SCARD', KEYS[2]) == 0 then
+  redis.call('HDEL', KEYS[3], ARGV[2])
+  redis.call('HDEL', KEYS[5], ARGV[2])
+end
+return 1`;
+
+// KEYS: lease, cursor, sub; ARGV: owner, subscriptionKey, eventId. Records a subscription's resume point while owner holds its lease and it has registrations.
+const CURSOR_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('SCARD', KEYS[3]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 return 1`;
 
 // KEYS: reg; ARGV: field, value. Sets one field of an existing registration only (never recreates a deleted one).
@@ -52,7 +62,9 @@ return 0`;
  * - `tok:<platform>:<sha256(token)>`: set of registration ids of one device token (removal on APNs 410 / FCM `UNREGISTERED`);
  * - `live:<id>`: present while a WebSocket naming the registration is open on some replica (`PX` `liveTtlMs`,
  *   refreshed every third of it by the replica holding the socket);
- * - `lease:<subscriptionKey>`: the replica that runs that server-side subscription (`SET NX PX`, renewed by it).
+ * - `lease:<subscriptionKey>`: the replica that runs that server-side subscription (`SET NX PX`, renewed by it);
+ * - `cursor`: hash subscription key → the last event id its lease holder handed to the dispatcher (where a
+ *   replica that takes the subscription over resumes, `extensions.lastEventId`).
  *
  * Deletions run as Lua scripts, so a subscription disappears exactly when its last registration does.
  */
@@ -173,6 +185,18 @@ export class RedisRegistrationStore implements RegistrationStore {
     return held === 1;
   }
 
+  async setCursor(subscriptionKey: string, owner: string, eventId: string): Promise<boolean> {
+    const set = await this.connections.call('push cursor', (client) =>
+      client.eval(CURSOR_SCRIPT, 3, this.keys.key('lease', subscriptionKey), this.keys.key('cursor'), this.keys.key('sub', subscriptionKey), owner, subscriptionKey, eventId),
+    );
+    return set === 1;
+  }
+
+  async cursor(subscriptionKey: string): Promise<string | undefined> {
+    const id = await this.connections.call('push cursor lookup', (client) => client.hget(this.keys.key('cursor'), subscriptionKey));
+    return id ?? undefined;
+  }
+
   async releaseLease(subscriptionKey: string, owner: string): Promise<void> {
     await this.connections.call('push lease release', (client) => client.eval(RELEASE_SCRIPT, 1, this.keys.key('lease', subscriptionKey), owner)).catch(() => undefined);
   }
@@ -207,11 +231,12 @@ export class RedisRegistrationStore implements RegistrationStore {
     await this.connections.call('push registration delete', (client) =>
       client.eval(
         DELETE_SCRIPT,
-        4,
+        5,
         this.keys.key('reg', registration.id),
         this.keys.key('sub', registration.subscriptionKey),
         this.keys.key('subs'),
         this.tokenKey(registration.platform, registration.token),
+        this.keys.key('cursor'),
         registration.id,
         registration.subscriptionKey,
       ),

@@ -47,6 +47,15 @@ export interface RegistrationStore {
    * @returns whether `owner` holds it now.
    */
   lease(subscriptionKey: string, owner: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Records the id of the last event of a server-side subscription handed to the dispatcher (its resume point,
+   * `extensions.eventId`), only while `owner` holds the subscription's lease, so a replica that lost it cannot
+   * move the point back. Removed with the subscription's last registration.
+   * @returns whether it was recorded.
+   */
+  setCursor(subscriptionKey: string, owner: string, eventId: string): Promise<boolean>;
+  /** @returns the last event id recorded by {@link setCursor} for a subscription, or undefined (start live). */
+  cursor(subscriptionKey: string): Promise<string | undefined>;
   /** Gives a lease up (when the subscription stops here). Never rejects. */
   releaseLease(subscriptionKey: string, owner: string): Promise<void>;
   /** Releases connections and timers. */
