@@ -79,7 +79,8 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
       PUSH_FCM_URL: fcm.url,
       PUSH_FCM_SERVICE_ACCOUNT: fcm.serviceAccount,
       PUSH_RETRY_BASE_MS: '50',
-      PUSH_LEASE_MS: '900',
+      // long enough that a replica stalled by a loaded CI machine still renews in time (renewal every third of it)
+      PUSH_LEASE_MS: '3000',
     };
     gateway = createGateway(readConfig(env), pino({ level: 'silent' }), { onPushOutcome: (o) => outcomes.push(o) });
     url = await gateway.listen();
@@ -282,7 +283,7 @@ describe('push bridge: registrations over HTTP, events as APNs/FCM background pu
       await res.body.text();
       const gapped = await register({ platform: 'apns', token: apnsToken('f'), variables: { upc: '7' } });
       expect(gapped.status).toBe(201);
-      await new Promise((resolve) => setTimeout(resolve, 700)); // two lease checks of the second replica
+      await new Promise((resolve) => setTimeout(resolve, 2100)); // two lease checks of the second replica
       expect(second.push!.bridge.subscriptionCount).toBe(0); // the first replica holds every lease
       expect(gateway.push!.bridge.subscriptionCount).toBeGreaterThanOrEqual(4);
       await addReview('1', 'once');
