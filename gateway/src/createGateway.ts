@@ -286,6 +286,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       maxPerClient: config.subscriptionMaxConnectionsPerClient,
       observer: observability.websocket,
       compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
+      propagateHeaders: config.security.propagateHeaders,
       logger: logger.child({ component: 'multipart' }),
     },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
@@ -327,6 +328,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     aroundSubscribe: tracing ? (payload, request, run) => tracing.aroundSubscribe(payload, request, run) : undefined,
     aroundExecute: tracing ? (request, run) => tracing.aroundExecute(request, run) : undefined,
     ...(push ? { onConnection: push.connection } : {}),
+    propagateHeaders: config.security.propagateHeaders,
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);
