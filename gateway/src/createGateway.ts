@@ -309,7 +309,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       logger.child({ component: 'console' }),
     );
   }
-  push?.registerRoutes(app);
+  push?.registerRoutes(app, authenticator.enabled ? (authorization) => authenticator.authenticate(authorization) : undefined);
   const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;
   const wsServer: SubscriptionServer = createSubscriptionServer({
     router: subscriptions,
