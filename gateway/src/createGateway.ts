@@ -37,6 +37,7 @@ import { introspectionPlugin } from './security/introspectionPlugin';
 import { sharingScope } from './security/sharingScope';
 import { createRateLimits } from './security/rateLimitsPlugin';
 import { subgraphHeaders } from './security/subgraphHeaders';
+import { clientAddressResolver } from './security/clientAddress';
 import { createPushBridge, type GatewayPushBridge } from './push/createPushBridge';
 import type { PushOutcome } from './push/PushDispatcher';
 import { Upstreams } from './upstream/Upstreams';
@@ -250,6 +251,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       })
     : undefined;
 
+  // the caller's IP address for the anonymous per-IP rate limit (README "Security")
+  const clientAddress = clientAddressResolver(config.security.trustedProxies);
   const app: FastifyInstance = Fastify({
     // Roam logs through its own pino logger; Fastify's per-request logs stay off.
     logger: false,
@@ -291,6 +294,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
     ...(authenticator.enabled ? { authenticate: (authorization: string | undefined) => authenticator.authenticate(authorization) } : {}),
+    clientAddress,
     onExchange: observability.metrics || config.observability.accessLog !== 'off' || config.devConsole.enabled ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
     idempotency: idem.idempotency,
@@ -329,6 +333,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     aroundExecute: tracing ? (request, run) => tracing.aroundExecute(request, run) : undefined,
     ...(push ? { onConnection: push.connection } : {}),
     propagateHeaders: config.security.propagateHeaders,
+    clientAddress,
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);

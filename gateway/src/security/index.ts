@@ -6,3 +6,4 @@ export * from './authorizationPlugin';
 export * from './rateLimitsPlugin';
 export * from './introspectionPlugin';
 export * from './upstreamScope';
+export * from './clientAddress';

@@ -85,6 +85,8 @@ export interface SubscriptionServerOptions {
    * `connection_init` (README "Security"). @default none
    */
   readonly propagateHeaders?: readonly string[];
+  /** Tells a connection's client IP address from its upgrade request (`RequestInfo.clientAddress`; the anonymous per-IP rate limit). @default none */
+  readonly clientAddress?: (request: IncomingMessage) => string | undefined;
   readonly logger: Logger;
 }
 
@@ -242,7 +244,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     onSubscribe: async (ctx, id, payload) => {
       const state = stateOf(ctx.extra);
       const info = state.info as ConnectionInfo;
-      const request = requestInfoOf(info, options.propagateHeaders ?? []);
+      const request = requestInfoOf(info, options.propagateHeaders ?? [], options.clientAddress);
       const started = performance.now();
       let outcome: ExecutionArgs | readonly GraphQLError[];
       try {
@@ -367,7 +369,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 }
 
 /** The request a `subscribe` payload stands for: a POST over `ws` with the connection's identity as the HTTP headers that carry it. */
-function requestInfoOf(info: ConnectionInfo, propagate: readonly string[]): RequestInfo {
+function requestInfoOf(info: ConnectionInfo, propagate: readonly string[], addressOf?: (request: IncomingMessage) => string | undefined): RequestInfo {
+  const clientAddress = addressOf?.(info.request);
   const headers = new Map<string, string>();
   // the allowlisted headers (SUBGRAPH_PROPAGATE_HEADERS) as the connection sent them: they reach subgraphs and scope sharing (README "Security")
   for (const name of propagate) {
@@ -386,6 +389,7 @@ function requestInfoOf(info: ConnectionInfo, propagate: readonly string[]): Requ
     inBatch: false,
     transportContext: info,
     ...(info.principal ? { principal: info.principal } : {}),
+    ...(clientAddress !== undefined ? { clientAddress } : {}),
   };
 }
 
