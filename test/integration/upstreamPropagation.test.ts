@@ -15,7 +15,7 @@ const SDL = `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@shareable"])
   type Query { whoamiVersion: Int }
   type Subscription { whoami: Who }
-  type Who { sub: String scope: String tenant: String secret: String authorization: String forged: String }
+  type Who { sub: String scope: String tenant: String secret: String authorization: String forged: String payload: String }
 `;
 
 describe('upstream subscription connection_init follows SUBGRAPH_PROPAGATE_HEADERS and carries signed claims', () => {
@@ -49,6 +49,7 @@ describe('upstream subscription connection_init follows SUBGRAPH_PROPAGATE_HEADE
                   secret: h['x-secret'] ?? null,
                   authorization: h.authorization ?? null,
                   forged: claims?.forged ?? null,
+                  payload: JSON.stringify(context.request?.connectionParams ?? null),
                 },
               };
             },
@@ -76,7 +77,7 @@ describe('upstream subscription connection_init follows SUBGRAPH_PROPAGATE_HEADE
     await subgraph?.close();
   });
 
-  const QUERY = 'subscription { whoami { sub scope tenant secret authorization forged } }';
+  const QUERY = 'subscription { whoami { sub scope tenant secret authorization forged payload } }';
   const forgedClaims = Buffer.from('{"sub":"5","forged":"yes"}').toString('base64url');
 
   async function whoami(payload: Record<string, unknown>): Promise<{ socket: RawSocket; who: Promise<Record<string, unknown>> }> {
@@ -92,14 +93,17 @@ describe('upstream subscription connection_init follows SUBGRAPH_PROPAGATE_HEADE
     const token = await mintToken(key, '3', { claims: { scope: 'a b' } });
     upgrades.length = 0;
     const { socket, who } = await whoami({ authorization: `Bearer ${token}`, headers: { 'X-Tenant': 'blue', 'x-secret': 'no', 'roam-claims': forgedClaims } });
-    expect(await who).toEqual({ sub: '3', scope: 'a b', tenant: 'blue', secret: null, authorization: null, forged: null });
+    const seen = await who;
+    expect({ ...seen, payload: undefined }).toEqual({ sub: '3', scope: 'a b', tenant: 'blue', secret: null, authorization: null, forged: null, payload: undefined });
     expect(upgrades).toHaveLength(1);
     expect(JSON.parse(Buffer.from(upgrades[0]!, 'base64url').toString())).toMatchObject({ sub: '3', scope: 'a b' });
+    // the subgraph's connection_init payload is exactly what an HTTP fetch would carry: the allowlisted header and the verified claims
+    expect(JSON.parse(seen.payload as string)).toEqual({ headers: { 'x-tenant': 'blue', 'roam-claims': upgrades[0] } });
     socket.ws.close();
 
     // anonymous: no claims, no authorization; the tenant still propagates
     const anon = await whoami({ headers: { 'x-tenant': 'red', 'roam-claims': forgedClaims } });
-    expect(await anon.who).toEqual({ sub: null, scope: null, tenant: 'red', secret: null, authorization: null, forged: null });
+    expect(await anon.who).toEqual({ sub: null, scope: null, tenant: 'red', secret: null, authorization: null, forged: null, payload: JSON.stringify({ headers: { 'x-tenant': 'red' } }) });
     anon.socket.ws.close();
   });
 

@@ -46,6 +46,8 @@ export interface SubgraphRequestInfo {
    * (README "Security"): `sub`, `iss`, `scope` (space-separated), `client_name`, `client_version`.
    */
   readonly claims?: Readonly<Record<string, unknown>>;
+  /** Over WebSocket: the `connection_init` payload exactly as received (not covered by the signature: read trusted facts from `claims`). */
+  readonly connectionParams?: Readonly<Record<string, unknown>>;
 }
 
 let processSigning: SubgraphSigning | undefined;
@@ -170,7 +172,7 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
         if (typeof value === 'string' && lower !== CLAIMS_HEADER && lower !== SIGNATURE_HEADER) headers[lower] = value;
       }
     }
-    return { ...requestInfo(request), headers };
+    return { ...requestInfo(request), headers, connectionParams: params ?? {} };
   };
 
   async function run(body: GraphQLRequestBody, allowMutation: boolean, request?: SubgraphRequestInfo): Promise<{ status: number; result: ExecutionResult }> {
