@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { request } from 'undici';
 import { parse } from 'graphql';
 import WebSocket from 'ws';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
@@ -127,6 +128,28 @@ describe('upstream subscription connection_init follows SUBGRAPH_PROPAGATE_HEADE
     // one upstream WebSocket per scope: four distinct scopes, four upgrades
     expect(upgrades).toHaveLength(4);
     for (const o of opened) o.socket.ws.close();
+  });
+
+  it('a multipart HTTP subscription follows the same rules upstream', async () => {
+    const token = await mintToken(key, '7', { claims: { scope: 'm' } });
+    const res = await request(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'multipart/mixed;boundary="graphql";subscriptionSpec=1.0,application/json',
+        authorization: `Bearer ${token}`,
+        'x-tenant': 'violet',
+        'x-secret': 'no',
+      },
+      body: JSON.stringify({ query: QUERY }),
+    });
+    expect(res.headers['content-type']).toMatch(/subscriptionSpec=1.0/);
+    const text = await res.body.text(); // the subgraph completes after its one event: the stream ends
+    const part = /\{"payload":(\{"data".*?\})\}\r?\n/.exec(text);
+    expect(part).not.toBeNull();
+    const who = JSON.parse(part![1]!).data.whoami as Record<string, unknown>;
+    expect({ ...who, payload: undefined }).toEqual({ sub: '7', scope: 'm', tenant: 'violet', secret: null, authorization: null, forged: null, payload: undefined });
+    expect(Object.keys(JSON.parse(who.payload as string).headers).sort()).toEqual(['roam-claims', 'x-tenant']);
   });
 
   it('the subgraph kit refuses an upgrade whose roam-claims the signature does not cover', async () => {
