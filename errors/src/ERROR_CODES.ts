@@ -186,6 +186,11 @@ export const ERROR_CODES = {
     status: 404,
     description: 'Push bridge: no registration has this id (never registered, deleted, its token was unregistered by APNs/FCM, or its persisted subscription was revoked).',
   },
+  PUSH_REGISTRATION_LIMIT: {
+    status: 409,
+    description:
+      'Push bridge: the device token (`PUSH_MAX_REGISTRATIONS_PER_TOKEN`) or the verified caller (`PUSH_MAX_REGISTRATIONS_PER_SUBJECT`) already has the most registrations allowed; `extensions.limit` is `token` or `subject`, `extensions.max` the cap. Nothing is stored; delete a registration first (registering an existing one again is not counted).',
+  },
   PUSH_STORE_UNAVAILABLE: { status: 503, description: 'Push bridge: Redis did not answer in time; nothing was changed; retry (`Retry-After: 1`).' },
   CONSOLE_TOKEN_REQUIRED: {
     status: 401,

@@ -37,6 +37,7 @@ import { introspectionPlugin } from './security/introspectionPlugin';
 import { sharingScope } from './security/sharingScope';
 import { createRateLimits } from './security/rateLimitsPlugin';
 import { subgraphHeaders } from './security/subgraphHeaders';
+import { clientAddressResolver } from './security/clientAddress';
 import { createPushBridge, type GatewayPushBridge } from './push/createPushBridge';
 import type { PushOutcome } from './push/PushDispatcher';
 import { Upstreams } from './upstream/Upstreams';
@@ -275,6 +276,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       })
     : undefined;
 
+  // the caller's IP address for the anonymous per-IP rate limit (README "Security")
+  const clientAddress = clientAddressResolver(config.security.trustedProxies);
   const app: FastifyInstance = Fastify({
     // Roam logs through its own pino logger; Fastify's per-request logs stay off.
     logger: false,
@@ -314,10 +317,12 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
         multipart: (kind: string, clientName: string | undefined) => observability.metrics?.multipartResponses.inc({ kind, client_name: observability.metrics.clientName(clientName) }),
       },
       compression: { minBytes: config.responseCompressionMinBytes, brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel },
+      propagateHeaders: config.security.propagateHeaders,
       logger: logger.child({ component: 'multipart' }),
     },
     limitsFor: (clientName) => limiter.limitsFor(clientName),
     ...(authenticator.enabled ? { authenticate: (authorization: string | undefined) => authenticator.authenticate(authorization) } : {}),
+    clientAddress,
     onExchange: observability.metrics || config.observability.accessLog !== 'off' || config.devConsole.enabled ? observability.onHttpExchange : undefined,
     aroundHandler: tracing ? (request, run, statusOf) => tracing.around({ method: request.method, url: request.url, headers: request.headers }, run, statusOf) : undefined,
     idempotency: idem.idempotency,
@@ -336,7 +341,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
       logger.child({ component: 'console' }),
     );
   }
-  push?.registerRoutes(app);
+  push?.registerRoutes(app, authenticator.enabled ? (authorization) => authenticator.authenticate(authorization) : undefined);
   const metricsEndpoint = observability.metrics ? registerMetricsEndpoint(app, observability.metrics, config.host, config.observability.metricsPort) : undefined;
   const wsServer: SubscriptionServer = createSubscriptionServer({
     router: subscriptions,
@@ -355,6 +360,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     aroundSubscribe: tracing ? (payload, request, run) => tracing.aroundSubscribe(payload, request, run) : undefined,
     aroundExecute: tracing ? (request, run) => tracing.aroundExecute(request, run) : undefined,
     ...(push ? { onConnection: push.connection } : {}),
+    propagateHeaders: config.security.propagateHeaders,
+    clientAddress,
     logger: logger.child({ component: 'subscriptions' }),
   });
   wsServer.attach(app.server);

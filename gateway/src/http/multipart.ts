@@ -15,6 +15,7 @@ import { resumeRequest } from '../subscriptions/resume';
 import type { SubscriptionRouter } from '../subscriptions/SubscriptionRouter';
 import type { CompressionOptions } from './encodeResponseBody';
 import type { ResponseContentEncoding } from './negotiateContentEncoding';
+import { upstreamScope } from '../security/upstreamScope';
 
 /** The multipart boundary Roam uses for both protocols (Apollo Router's: `graphql`). */
 export const MULTIPART_BOUNDARY = 'graphql';
@@ -171,6 +172,8 @@ export interface MultipartOptions {
    */
   readonly maxPerClient: number;
   readonly compression: CompressionOptions;
+  /** `SUBGRAPH_PROPAGATE_HEADERS` (lower-case names): what the upstream subscription's `connection_init` carries and its sharing key holds ({@link upstreamScope}; README "Security"). @default none */
+  readonly propagateHeaders?: readonly string[];
   /** Told about every subscription event written or dropped (the same counters as graphql-ws deliveries); must not throw. @default none */
   readonly observer?: {
     delivered(): void;
@@ -265,7 +268,7 @@ export function sendMultipart(
     };
     const writer = start(reply, encoding, options.compression, SUBSCRIPTION_CONTENT_TYPE, headers, new Map());
     options.observer?.multipart?.('subscription', ctx.request.clientName);
-    const scope = credential ? { key: credential, connectionParams: { authorization } } : { key: 'anonymous', connectionParams: {} };
+    const scope = upstreamScope(ctx.request, options.propagateHeaders ?? []);
     const write = (payloadJson: string): boolean => {
       if (writer.closed) return true;
       if (writer.buffered + reply.raw.writableLength > options.maxBufferedBytes) {

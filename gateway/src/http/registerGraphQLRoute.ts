@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { errorBody, roamError, type ErrorCode } from '@roam/errors';
 import type { LimitsMode } from '@roam/operation-limits';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -37,6 +38,8 @@ export interface GraphQLRouteOptions {
    * request's client name and version come from the principal only. @default none (identity from headers)
    */
   readonly authenticate?: (authorization: string | undefined) => Promise<AuthOutcome>;
+  /** Tells a request's client IP address (`RequestInfo.clientAddress`; the anonymous per-IP rate limit, README "Security"). @default none */
+  readonly clientAddress?: (request: IncomingMessage) => string | undefined;
   /** Told about every finished `/graphql` exchange (metrics, access log), after the response was written; must not throw. @default none */
   readonly onExchange?: (exchange: GraphQLExchange) => void;
   /** Multipart responses (`@defer`, Apollo's multipart subscriptions; issue 16). @default off: everything is answered at once */
@@ -198,7 +201,8 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
     }
     const csrf = preventCsrf(headers);
     if (csrf) return sendError(reply, 'BAD_REQUEST', csrf);
-    const base = { transport: 'http', method, headers, ...identity } as const;
+    const clientAddress = options.clientAddress?.(request.raw);
+    const base = { transport: 'http', method, headers, ...identity, ...(clientAddress !== undefined ? { clientAddress } : {}) } as const;
 
     let status: number;
     let jsonText: string;

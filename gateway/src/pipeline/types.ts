@@ -40,6 +40,8 @@ export interface RequestInfo {
   readonly principal?: VerifiedPrincipal;
   /** Whether this entry is part of a JSON-array batch. */
   readonly inBatch: boolean;
+  /** The caller's IP address (the TCP peer, or from `X-Forwarded-For` past `RATE_LIMIT_TRUSTED_PROXIES`; README "Security"), when the transport knows it. */
+  readonly clientAddress?: string;
   /**
    * An HTTP request whose `Accept` allows Apollo's multipart subscriptions (`multipart/mixed;subscriptionSpec=1.0`):
    * a subscription may run over it. @default false

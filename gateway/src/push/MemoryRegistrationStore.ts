@@ -1,4 +1,4 @@
-import type { AppState, PushPlatform, PushRegistration, PushSubscriptionSpec } from './PushRegistration';
+import { ownerOf, type AppState, type PushPlatform, type PushRegistration, type PushSubscriptionSpec } from './PushRegistration';
 import type { PutResult, RegistrationStore } from './RegistrationStore';
 
 /** One process's registrations (`npm start`, no `REDIS_URL`): lost on restart. */
@@ -36,6 +36,18 @@ export class MemoryRegistrationStore implements RegistrationStore {
   async setLastEventId(id: string, eventId: string): Promise<void> {
     const existing = this.registrations.get(id);
     if (existing) this.registrations.set(id, { ...existing, lastEventId: eventId });
+  }
+
+  async countByToken(platform: PushPlatform, token: string): Promise<number> {
+    let n = 0;
+    for (const r of this.registrations.values()) if (r.platform === platform && r.token === token) n++;
+    return n;
+  }
+
+  async countByOwner(owner: string): Promise<number> {
+    let n = 0;
+    for (const r of this.registrations.values()) if (ownerOf(r) === owner) n++;
+    return n;
   }
 
   async bySubscription(subscriptionKey: string): Promise<PushRegistration[]> {

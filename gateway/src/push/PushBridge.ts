@@ -8,8 +8,21 @@ import type { EventStream } from '../subscriptions/EventStream';
 import type { SubscriptionRouter } from '../subscriptions/SubscriptionRouter';
 import type { PushDispatcher } from './PushDispatcher';
 import { pushData } from './pushPayload';
-import { registrationIdOf, subscriptionSpecOf, type AppState, type PushRegistration, type PushSubscriptionSpec, type RegistrationRequest } from './PushRegistration';
+import { ownerOf, registrationIdOf, subscriptionSpecOf, type AppState, type PushRegistration, type PushSubscriptionSpec, type RegistrationRequest } from './PushRegistration';
 import type { RegistrationStore } from './RegistrationStore';
+
+/** Who registers (README "Security"): recorded on the registration, and the caps' check. */
+export interface RegisteringCaller {
+  /** The verified `sub`, with `AUTH_MODE` on and a token; the registration then belongs to it. @default none (anonymous) */
+  readonly subject?: string;
+  /** The verified `iss`, when the token had one. */
+  readonly issuer?: string;
+  /**
+   * Asked before a new registration (not one registered again) is stored, with the registration to store:
+   * a refusal (e.g. `PUSH_REGISTRATION_LIMIT`) is returned as `refused` and nothing is stored. @default everything admitted
+   */
+  readonly admit?: (registration: PushRegistration) => Promise<RoamError | undefined>;
+}
 
 /** What {@link PushBridge} needs. */
 export interface PushBridgeOptions {
@@ -90,16 +103,19 @@ export class PushBridge {
 
   /**
    * Validates and stores a registration, starting its server-side subscription when it is the first.
+   * @param caller - the verified caller (recorded as the registration's owner; part of its id) and the caps' check.
    * @returns the registration and whether it is new, or the refusal: the pipeline's (e.g. 404
-   *   `PERSISTED_QUERY_NOT_IN_LIST`, `BAD_USER_INPUT` for variables) or 400 `PUSH_NOT_A_SUBSCRIPTION`.
+   *   `PERSISTED_QUERY_NOT_IN_LIST`, `BAD_USER_INPUT` for variables), 400 `PUSH_NOT_A_SUBSCRIPTION`, or `caller.admit`'s.
    * @throws RedisUnavailableError when the store does not answer.
    */
-  async register(request: RegistrationRequest, now = Date.now()): Promise<{ registration: PushRegistration; created: boolean } | { refused: readonly GraphQLError[] }> {
+  async register(request: RegistrationRequest, now = Date.now(), caller: RegisteringCaller = {}): Promise<{ registration: PushRegistration; created: boolean } | { refused: readonly GraphQLError[] }> {
     const spec = subscriptionSpecOf(request);
     const prepared = await this.prepare(spec);
     if ('refused' in prepared) return prepared;
+    const owner = caller.subject === undefined ? undefined : { subject: caller.subject, ...(caller.issuer !== undefined ? { issuer: caller.issuer } : {}) };
     const registration: PushRegistration = {
-      id: registrationIdOf(request.platform, request.token, spec.key),
+      ...owner,
+      id: registrationIdOf(request.platform, request.token, spec.key, owner && ownerOf(owner)),
       platform: request.platform,
       token: request.token,
       documentId: spec.documentId,
@@ -111,6 +127,10 @@ export class PushBridge {
       lastEventId: undefined,
       createdAt: now,
     };
+    if (caller.admit && !(await this.options.store.get(registration.id))) {
+      const refusal = await caller.admit(registration);
+      if (refusal) return { refused: [refusal] };
+    }
     const put = await this.options.store.put(registration);
     await this.ensure(spec, prepared);
     return put;

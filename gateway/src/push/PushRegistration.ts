@@ -30,6 +30,15 @@ export interface PushRegistration {
   readonly lastEventId: string | undefined;
   /** Epoch ms of the first registration. */
   readonly createdAt: number;
+  /** The verified caller that registered (`sub`; README "Security"), with `AUTH_MODE` on and a token; only it may read, change or delete the registration. */
+  readonly subject?: string;
+  /** The verified caller's `iss`, when it had one (part of who owns the registration). */
+  readonly issuer?: string;
+}
+
+/** @returns who owns a registration (`iss` and `sub`, NUL-separated), or undefined for one made without a verified caller. */
+export function ownerOf(registration: Pick<PushRegistration, 'subject' | 'issuer'>): string | undefined {
+  return registration.subject === undefined ? undefined : `${registration.issuer ?? ''}\u0000${registration.subject}`;
 }
 
 /** The subscription a registration asks for: what the bridge runs through the pipeline. */
@@ -136,7 +145,11 @@ export function subscriptionSpecOf(request: Pick<RegistrationRequest, 'documentI
   return { key, documentId: request.documentId, operationName: request.operationName, variables: request.variables, clientName: request.clientName };
 }
 
-/** @returns the registration id of one (platform, token, subscription): the same device registering again gets the same id. */
-export function registrationIdOf(platform: PushPlatform, token: string, subscriptionKey: string): string {
-  return sha(`${platform}\u0000${token}\u0000${subscriptionKey}`);
+/**
+ * @param owner - {@link ownerOf} the registering caller; undefined without a verified caller.
+ * @returns the registration id of one (platform, token, subscription, owner): the same device registering again gets
+ *   the same id; another verified caller registering the same token gets another one (never the first one's).
+ */
+export function registrationIdOf(platform: PushPlatform, token: string, subscriptionKey: string, owner?: string): string {
+  return sha(`${platform}\u0000${token}\u0000${subscriptionKey}${owner === undefined ? '' : `\u0000${owner}`}`);
 }

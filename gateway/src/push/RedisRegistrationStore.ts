@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createRedisConnections, redisKeyspace, type RedisConnections, type RedisKeyspace, type RedisLogger } from '@roam/redis';
-import type { AppState, PushPlatform, PushRegistration, PushSubscriptionSpec } from './PushRegistration';
+import { ownerOf, type AppState, type PushPlatform, type PushRegistration, type PushSubscriptionSpec } from './PushRegistration';
 import type { PutResult, RegistrationStore } from './RegistrationStore';
 
 /** Options of {@link RedisRegistrationStore}. */
@@ -16,11 +16,12 @@ export interface RedisRegistrationStoreOptions {
   readonly logger?: RedisLogger;
 }
 
-// KEYS: reg, sub, subs, tok, cursor; ARGV: id, subscriptionKey. Removes one registration and, with its last one, the subscription and its resume point.
+// KEYS: reg, sub, subs, tok, cursor, own; ARGV: id, subscriptionKey. Removes one registration and, with its last one, the subscription and its resume point.
 const DELETE_SCRIPT = `
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('SREM', KEYS[4], ARGV[1])
+redis.call('SREM', KEYS[6], ARGV[1])
 if redis.call('SCARD', KEYS[2]) == 0 then
   redis.call('HDEL', KEYS[3], ARGV[2])
   redis.call('HDEL', KEYS[5], ARGV[2])
@@ -59,7 +60,8 @@ return 0`;
  * - `reg:<id>`: hash of one registration's fields (`variables` as JSON);
  * - `sub:<subscriptionKey>`: set of registration ids of one server-side subscription;
  * - `subs`: hash subscription key → JSON {@link PushSubscriptionSpec} (what every replica runs at start);
- * - `tok:<platform>:<sha256(token)>`: set of registration ids of one device token (removal on APNs 410 / FCM `UNREGISTERED`);
+ * - `tok:<platform>:<sha256(token)>`: set of registration ids of one device token (removal on APNs 410 / FCM `UNREGISTERED`, the per-token cap);
+ * - `own:<sha256(iss, sub)>`: set of registration ids of one verified caller (the per-subject cap; README "Security");
  * - `live:<id>`: present while a WebSocket naming the registration is open on some replica (`PX` `liveTtlMs`,
  *   refreshed every third of it by the replica holding the socket);
  * - `lease:<subscriptionKey>`: the replica that runs that server-side subscription (`SET NX PX`, renewed by it);
@@ -103,15 +105,17 @@ export class RedisRegistrationStore implements RegistrationStore {
     const existing = await this.get(registration.id);
     const stored: PushRegistration = existing ? { ...existing, state: registration.state } : registration;
     const spec: PushSubscriptionSpec = { key: stored.subscriptionKey, documentId: stored.documentId, operationName: stored.operationName, variables: stored.variables, clientName: stored.clientName };
-    await this.connections.call('push registration', (client) =>
-      client
+    const owner = ownerOf(stored);
+    await this.connections.call('push registration', (client) => {
+      const multi = client
         .multi()
         .hset(this.keys.key('reg', stored.id), toHash(stored))
         .sadd(this.keys.key('sub', stored.subscriptionKey), stored.id)
         .hset(this.keys.key('subs'), stored.subscriptionKey, JSON.stringify(spec))
-        .sadd(this.tokenKey(stored.platform, stored.token), stored.id)
-        .exec(),
-    );
+        .sadd(this.tokenKey(stored.platform, stored.token), stored.id);
+      if (owner !== undefined) multi.sadd(this.ownerKey(owner), stored.id);
+      return multi.exec();
+    });
     return { created: !existing, registration: stored };
   }
 
@@ -134,6 +138,14 @@ export class RedisRegistrationStore implements RegistrationStore {
 
   async setLastEventId(id: string, eventId: string): Promise<void> {
     await this.connections.call('push last event id', (client) => client.eval(SET_IF_EXISTS_SCRIPT, 1, this.keys.key('reg', id), 'lastEventId', eventId));
+  }
+
+  async countByToken(platform: PushPlatform, token: string): Promise<number> {
+    return this.connections.call('push token count', (client) => client.scard(this.tokenKey(platform, token)));
+  }
+
+  async countByOwner(owner: string): Promise<number> {
+    return this.connections.call('push owner count', (client) => client.scard(this.ownerKey(owner)));
   }
 
   async bySubscription(subscriptionKey: string): Promise<PushRegistration[]> {
@@ -231,16 +243,22 @@ export class RedisRegistrationStore implements RegistrationStore {
     await this.connections.call('push registration delete', (client) =>
       client.eval(
         DELETE_SCRIPT,
-        5,
+        6,
         this.keys.key('reg', registration.id),
         this.keys.key('sub', registration.subscriptionKey),
         this.keys.key('subs'),
         this.tokenKey(registration.platform, registration.token),
         this.keys.key('cursor'),
+        this.ownerKey(ownerOf(registration)),
         registration.id,
         registration.subscriptionKey,
       ),
     );
+  }
+
+  /** The owner index key; registrations without an owner are in none (`own:-` is only named by the delete script, never written). */
+  private ownerKey(owner: string | undefined): string {
+    return this.keys.key('own', owner === undefined ? '-' : createHash('sha256').update(owner).digest('hex').slice(0, 32));
   }
 
   private tokenKey(platform: PushPlatform, token: string): string {
@@ -262,6 +280,8 @@ function toHash(r: PushRegistration): Record<string, string> {
   if (r.operationName !== undefined) hash.operationName = r.operationName;
   if (r.clientName !== undefined) hash.clientName = r.clientName;
   if (r.lastEventId !== undefined) hash.lastEventId = r.lastEventId;
+  if (r.subject !== undefined) hash.subject = r.subject;
+  if (r.issuer !== undefined) hash.issuer = r.issuer;
   return hash;
 }
 
@@ -279,5 +299,7 @@ function fromHash(hash: Record<string, string> | null | undefined): PushRegistra
     state: hash.state === 'background' ? 'background' : 'foreground',
     lastEventId: hash.lastEventId,
     createdAt: Number(hash.createdAt ?? 0),
+    ...(hash.subject !== undefined ? { subject: hash.subject } : {}),
+    ...(hash.issuer !== undefined ? { issuer: hash.issuer } : {}),
   };
 }

@@ -27,6 +27,10 @@ export interface RegistrationStore {
   setState(id: string, state: AppState): Promise<PushRegistration | undefined>;
   /** Records the id of the last event pushed to a registration (a no-op when it is gone). */
   setLastEventId(id: string, eventId: string): Promise<void>;
+  /** @returns how many registrations one device token has (the per-token cap, README "Security"). */
+  countByToken(platform: PushPlatform, token: string): Promise<number>;
+  /** @returns how many registrations one owner ({@link ownerOf}) has (the per-subject cap). */
+  countByOwner(owner: string): Promise<number>;
   /** @returns the registrations of one server-side subscription. */
   bySubscription(subscriptionKey: string): Promise<PushRegistration[]>;
   /** @returns every server-side subscription that has at least one registration. */

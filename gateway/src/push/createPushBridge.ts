@@ -16,6 +16,7 @@ import { registerPushRoutes } from './registerPushRoutes';
 import { ApnsSender } from './senders/ApnsSender';
 import { FcmSender } from './senders/FcmSender';
 import type { PushSender } from './senders/SendResult';
+import type { AuthOutcome } from '../security/Authenticator';
 
 /** What {@link createPushBridge} needs from the gateway. */
 export interface PushBridgeDeps {
@@ -38,8 +39,8 @@ export interface GatewayPushBridge {
   readonly bridge: PushBridge;
   readonly store: RegistrationStore;
   readonly dispatcher: PushDispatcher;
-  /** Serves `/push/registrations…` on `app`. */
-  registerRoutes(app: FastifyInstance): void;
+  /** Serves `/push/registrations…` on `app`; with `authenticate` (`AUTH_MODE` optional/required) registrations belong to their verified caller (README "Security"). */
+  registerRoutes(app: FastifyInstance, authenticate?: (authorization: string | undefined) => Promise<AuthOutcome>): void;
   /** A WebSocket opened (`open`) or closed: registrations named in its `connection_init` payload are live while it is open. */
   connection(info: ConnectionInfo, open: boolean): void;
   /** After the first supergraph load: listens to revocations and starts every stored subscription. Never throws. */
@@ -90,7 +91,16 @@ export function createPushBridge(deps: PushBridgeDeps): GatewayPushBridge {
     bridge,
     store,
     dispatcher,
-    registerRoutes: (app) => registerPushRoutes(app, { bridge, store, platforms: new Set(Object.keys(senders) as PushPlatform[]), logger: log }),
+    registerRoutes: (app, authenticate) =>
+      registerPushRoutes(app, {
+        bridge,
+        store,
+        platforms: new Set(Object.keys(senders) as PushPlatform[]),
+        ...(authenticate ? { authenticate } : {}),
+        maxPerToken: settings.maxPerToken,
+        maxPerSubject: settings.maxPerSubject,
+        logger: log,
+      }),
     connection(info, open) {
       for (const id of registrationIdsOf(info.connectionParams)) store.setLive(id, open);
     },

@@ -34,6 +34,8 @@ export const PUSH_ENV_SHAPE = {
   PUSH_INLINE_EVENT_MAX_BYTES: int(0, 3_500).default(2_048),
   PUSH_SEND_TIMEOUT_MS: int(100, 120_000).default(10_000),
   PUSH_LEASE_MS: int(300, 600_000).default(15_000),
+  PUSH_MAX_REGISTRATIONS_PER_TOKEN: int(1, 100_000).default(20),
+  PUSH_MAX_REGISTRATIONS_PER_SUBJECT: int(1, 1_000_000).default(100),
 };
 
 /** The parsed values of {@link PUSH_ENV_SHAPE}. */
@@ -98,6 +100,10 @@ export interface PushSettings {
   readonly sendTimeoutMs: number;
   /** Lease on running one server-side subscription, in ms (one replica runs each; renewed every third of it; a dead holder's subscriptions move within about 1⅓ of it). `PUSH_LEASE_MS`; @default 15000 */
   readonly leaseMs: number;
+  /** Most registrations of one device token (platform + token); one more is refused with `PUSH_REGISTRATION_LIMIT`. `PUSH_MAX_REGISTRATIONS_PER_TOKEN`; @default 20 */
+  readonly maxPerToken: number;
+  /** Most registrations of one verified caller (`iss` + `sub`, with `AUTH_MODE` on); one more is refused with `PUSH_REGISTRATION_LIMIT`. `PUSH_MAX_REGISTRATIONS_PER_SUBJECT`; @default 100 */
+  readonly maxPerSubject: number;
 }
 
 /** The `PUSH_APNS_*` variables that must be set together. */
@@ -185,5 +191,7 @@ export function pushSettingsFromEnv(env: PushEnv): PushSettings {
     inlineEventMaxBytes: env.PUSH_INLINE_EVENT_MAX_BYTES,
     sendTimeoutMs: env.PUSH_SEND_TIMEOUT_MS,
     leaseMs: env.PUSH_LEASE_MS,
+    maxPerToken: env.PUSH_MAX_REGISTRATIONS_PER_TOKEN,
+    maxPerSubject: env.PUSH_MAX_REGISTRATIONS_PER_SUBJECT,
   });
 }

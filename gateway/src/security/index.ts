@@ -5,3 +5,5 @@ export * from './subgraphHeaders';
 export * from './authorizationPlugin';
 export * from './rateLimitsPlugin';
 export * from './introspectionPlugin';
+export * from './upstreamScope';
+export * from './clientAddress';

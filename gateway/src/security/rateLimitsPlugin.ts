@@ -16,6 +16,8 @@ export interface RateLimitSettings {
   readonly userCost: number;
   /** Estimated cost points per client name per window. `RATE_LIMIT_CLIENT_COST`; @default 0 (off) */
   readonly clientCost: number;
+  /** Operations per client IP address per window, for callers without a verified user only. `RATE_LIMIT_IP_REQUESTS`; @default 0 (off) */
+  readonly ipRequests?: number;
   /** Redis shared by every replica (`REDIS_URL`); undefined: counters in this process's memory. */
   readonly redisUrl: string | undefined;
   /** Prefix of the counters' keys (`<prefix>rate:…`). `RATE_LIMIT_KEY_PREFIX`; @default "roam:" */
@@ -24,8 +26,8 @@ export interface RateLimitSettings {
   readonly redisTimeoutMs: number;
 }
 
-/** The four budgets, named as in `extensions.limit`. */
-type Budget = 'user-requests' | 'client-requests' | 'user-cost' | 'client-cost';
+/** The five budgets, named as in `extensions.limit`. */
+type Budget = 'user-requests' | 'ip-requests' | 'client-requests' | 'user-cost' | 'client-cost';
 
 /** A running rate limiter: its two pipeline plugins, the cost feed and the Redis connection to close. */
 export interface RateLimits {
@@ -51,7 +53,8 @@ export interface RateLimits {
  *
  * - Each operation (an HTTP request, each batch entry, each WebSocket `subscribe`) spends one request point
  *   of its user (the verified `sub`; anonymous callers have no user budget) and of its client (the trusted
- *   client name, `anonymous` when none), in `resolveDocument`, before anything is looked up or parsed.
+ *   client name, `anonymous` when none), in `resolveDocument`, before anything is looked up or parsed. A caller
+ *   without a verified user spends one point of its IP address instead (`ip-requests`; `RequestInfo.clientAddress`).
  * - After the operation limits measured its estimated cost, that many cost points are spent (`checkOperation`);
  *   once it ran, what its response actually cost beyond the estimate (a list longer than its `@listSize`
  *   assumption, at its real length) is spent too, counting against the next operations.
@@ -62,7 +65,13 @@ export interface RateLimits {
  *   fails because of Redis; shared counting resumes when Redis is back.
  */
 export function createRateLimits(settings: RateLimitSettings, logger: Logger): RateLimits {
-  const budgets: Record<Budget, number> = { 'user-requests': settings.userRequests, 'client-requests': settings.clientRequests, 'user-cost': settings.userCost, 'client-cost': settings.clientCost };
+  const budgets: Record<Budget, number> = {
+    'user-requests': settings.userRequests,
+    'ip-requests': settings.ipRequests ?? 0,
+    'client-requests': settings.clientRequests,
+    'user-cost': settings.userCost,
+    'client-cost': settings.clientCost,
+  };
   const enabled = Object.values(budgets).some((points) => points > 0);
   let redis: RedisConnections | undefined;
   const limiters = new Map<Budget, RateLimiterAbstract>();
@@ -111,13 +120,15 @@ export function createRateLimits(settings: RateLimitSettings, logger: Logger): R
   };
   const userOf = (ctx: OperationContext): string | undefined => (ctx.request.principal ? `${ctx.request.principal.issuer ?? ''}|${ctx.request.principal.subject}` : undefined);
   const clientOf = (ctx: OperationContext): string => ctx.request.clientName ?? 'anonymous';
+  /** Anonymous callers (no verified user) are counted by IP address; a verified user never is. */
+  const addressOf = (ctx: OperationContext): string | undefined => (ctx.request.principal ? undefined : ctx.request.clientAddress);
   const costs = new WeakMap<OperationContext, number>();
 
   return {
     requests: {
       name: 'rate-limits-requests',
       async resolveDocument(ctx) {
-        return (await spend('user-requests', userOf(ctx), 1)) ?? (await spend('client-requests', clientOf(ctx), 1));
+        return (await spend('user-requests', userOf(ctx), 1)) ?? (await spend('ip-requests', addressOf(ctx), 1)) ?? (await spend('client-requests', clientOf(ctx), 1));
       },
     },
     cost: {

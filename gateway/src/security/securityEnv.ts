@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clientAddressResolver } from './clientAddress';
 import type { RateLimitSettings } from './rateLimitsPlugin';
 
 const list = z
@@ -83,6 +84,8 @@ export const SECURITY_ENV_SHAPE = {
   RATE_LIMIT_CLIENT_REQUESTS: z.coerce.number().int().min(0).default(0),
   RATE_LIMIT_USER_COST: z.coerce.number().int().min(0).default(0),
   RATE_LIMIT_CLIENT_COST: z.coerce.number().int().min(0).default(0),
+  RATE_LIMIT_IP_REQUESTS: z.coerce.number().int().min(0).default(0),
+  RATE_LIMIT_TRUSTED_PROXIES: list.default([]),
   RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('roam:'),
   RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(100),
   NODE_ENV: z.string().optional(),
@@ -134,8 +137,10 @@ export interface SecuritySettings {
   readonly signingSecrets: Readonly<Record<string, string>>;
   /** Largest subgraph reply the gateway reads, in bytes; past it the fetch fails ("response too large") without parsing. `SUBGRAPH_MAX_RESPONSE_BYTES`; @default 16777216 */
   readonly maxSubgraphResponseBytes: number;
-  /** Rate limits per user and client (`RATE_LIMIT_*`, counted in `REDIS_URL`'s Redis when set). */
+  /** Rate limits per user, client and anonymous IP (`RATE_LIMIT_*`, counted in `REDIS_URL`'s Redis when set). */
   readonly rateLimits: RateLimitSettings;
+  /** Proxies whose `X-Forwarded-For` tells the client address (addresses, CIDR ranges, `loopback`/`linklocal`/`uniquelocal`). `RATE_LIMIT_TRUSTED_PROXIES` (comma list); @default none (the TCP peer is the client) */
+  readonly trustedProxies: readonly string[];
   /** Whether `__schema`/`__type` are answered. `INTROSPECTION` (`on`/`off`); @default "off" when `NODE_ENV=production`, else "on" */
   readonly introspection: boolean;
 }
@@ -178,10 +183,24 @@ export function securitySettingsFromEnv(env: SecurityEnv, redisUrl?: string): Se
       clientRequests: env.RATE_LIMIT_CLIENT_REQUESTS,
       userCost: env.RATE_LIMIT_USER_COST,
       clientCost: env.RATE_LIMIT_CLIENT_COST,
+      ipRequests: env.RATE_LIMIT_IP_REQUESTS,
       redisUrl,
       keyPrefix: env.RATE_LIMIT_KEY_PREFIX,
       redisTimeoutMs: env.RATE_LIMIT_REDIS_TIMEOUT_MS,
     }),
+    trustedProxies: Object.freeze(trustedProxiesOf(env.RATE_LIMIT_TRUSTED_PROXIES)),
     introspection: env.INTROSPECTION ? env.INTROSPECTION === 'on' : env.NODE_ENV !== 'production',
   });
+}
+
+/** @returns `RATE_LIMIT_TRUSTED_PROXIES` checked; @throws Error naming the entry that is not an address, range or known name. */
+function trustedProxiesOf(entries: readonly string[]): string[] {
+  for (const entry of entries) {
+    try {
+      clientAddressResolver([entry]);
+    } catch {
+      throw new Error(`RATE_LIMIT_TRUSTED_PROXIES: "${entry.slice(0, 64)}" is not an IP address, a CIDR range, loopback, linklocal or uniquelocal`);
+    }
+  }
+  return [...entries];
 }

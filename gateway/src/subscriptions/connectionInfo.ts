@@ -37,3 +37,21 @@ export function connectionInfo(params: Readonly<Record<string, unknown>>, reques
   if (invalid || (clientName !== undefined && (clientName.length === 0 || clientName.length > MAX_CLIENT_NAME_LENGTH))) return undefined;
   return { clientName: clientName ?? 'anonymous', sentClientName: clientName, clientVersion, authorization, connectionParams: params, request };
 }
+
+/**
+ * One header of a connection, looked up as {@link connectionInfo} reads its own: in the `connection_init` payload,
+ * then `payload.headers` (names compared case-insensitively there), then the HTTP upgrade request.
+ *
+ * @param info - the connection.
+ * @param name - lower-case header name.
+ * @returns the value when it is a string, else undefined.
+ */
+export function connectionHeader(info: ConnectionInfo, name: string): string | undefined {
+  const params = info.connectionParams;
+  const direct = params[name];
+  if (typeof direct === 'string') return direct;
+  const headers = params.headers && typeof params.headers === 'object' ? (params.headers as Record<string, unknown>) : {};
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name && typeof value === 'string') return value;
+  const header = info.request.headers[name];
+  return typeof header === 'string' ? header : undefined;
+}

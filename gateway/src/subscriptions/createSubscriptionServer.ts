@@ -13,7 +13,8 @@ import type { RequestInfo } from '../pipeline/types';
 import type { AuthOutcome } from '../security/Authenticator';
 import { formatResult } from './formatResult';
 import { resumeRequest } from './resume';
-import { connectionInfo } from './connectionInfo';
+import { connectionHeader, connectionInfo } from './connectionInfo';
+import { upstreamScope } from '../security/upstreamScope';
 import { patchingWriter } from '../responseCache/subscriptionPatches';
 import type { EventStream } from './EventStream';
 import type { SubscriptionRouter } from './SubscriptionRouter';
@@ -78,6 +79,14 @@ export interface SubscriptionServerOptions {
   readonly aroundExecute?: <T>(request: RequestInfo, run: () => Promise<T>) => Promise<T>;
   /** Told when an acknowledged connection opens (`open` true) and when it closes (the push bridge's presence); must not throw. @default none */
   readonly onConnection?: (info: ConnectionInfo, open: boolean) => void;
+  /**
+   * `SUBGRAPH_PROPAGATE_HEADERS` (lower-case names): read from the `connection_init` payload (or `payload.headers`, or
+   * the upgrade request) and propagated to subgraphs like HTTP headers, on fetches and in the upstream subscription's
+   * `connection_init` (README "Security"). @default none
+   */
+  readonly propagateHeaders?: readonly string[];
+  /** Tells a connection's client IP address from its upgrade request (`RequestInfo.clientAddress`; the anonymous per-IP rate limit). @default none */
+  readonly clientAddress?: (request: IncomingMessage) => string | undefined;
   readonly logger: Logger;
 }
 
@@ -235,7 +244,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     onSubscribe: async (ctx, id, payload) => {
       const state = stateOf(ctx.extra);
       const info = state.info as ConnectionInfo;
-      const request = requestInfoOf(info);
+      const request = requestInfoOf(info, options.propagateHeaders ?? [], options.clientAddress);
       const started = performance.now();
       let outcome: ExecutionArgs | readonly GraphQLError[];
       try {
@@ -294,7 +303,6 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   }
 
   async function prepareOperation(payload: SubscribeRequest, request: RequestInfo, state: ConnectionState, write: (payloadJson: string) => boolean): Promise<ExecutionArgs | readonly GraphQLError[]> {
-    const info = request.transportContext as ConnectionInfo;
     // graphql-ws needs `query` to be a string: a hash-only payload has "" (or omitted it, see the reviver)
     const entry = payload.query.trim() === '' ? { ...payload, query: undefined } : payload;
     const prepared = await options.pipeline.prepare(entry, request);
@@ -322,7 +330,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     }
     const plan = ctx.snapshot.planSubscription(op.document, op.operationName, op.documentHash);
     state.activeSubscriptions++;
-    const stream = options.router.subscribe({ op, plan }, scopeOf(info), () => state.activeSubscriptions--, write, resume.lastEventId);
+    const stream = options.router.subscribe({ op, plan }, upstreamScope(request, options.propagateHeaders ?? []), () => state.activeSubscriptions--, write, resume.lastEventId);
     return { ...base, contextValue: { kind: 'subscription', stream } satisfies OperationContext };
   }
 
@@ -364,8 +372,14 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 }
 
 /** The request a `subscribe` payload stands for: a POST over `ws` with the connection's identity as the HTTP headers that carry it. */
-function requestInfoOf(info: ConnectionInfo): RequestInfo {
+function requestInfoOf(info: ConnectionInfo, propagate: readonly string[], addressOf?: (request: IncomingMessage) => string | undefined): RequestInfo {
+  const clientAddress = addressOf?.(info.request);
   const headers = new Map<string, string>();
+  // the allowlisted headers (SUBGRAPH_PROPAGATE_HEADERS) as the connection sent them: they reach subgraphs and scope sharing (README "Security")
+  for (const name of propagate) {
+    const value = connectionHeader(info, name);
+    if (value !== undefined) headers.set(name, value);
+  }
   if (info.sentClientName !== undefined) headers.set('apollographql-client-name', info.sentClientName);
   if (info.clientVersion !== undefined) headers.set('apollographql-client-version', info.clientVersion);
   if (info.authorization !== undefined) headers.set('authorization', info.authorization);
@@ -378,6 +392,7 @@ function requestInfoOf(info: ConnectionInfo): RequestInfo {
     inBatch: false,
     transportContext: info,
     ...(info.principal ? { principal: info.principal } : {}),
+    ...(clientAddress !== undefined ? { clientAddress } : {}),
   };
 }
 
@@ -393,19 +408,6 @@ function refusalCode(outcome: ExecutionArgs | readonly GraphQLError[]): string |
 function clientKey(info: ConnectionInfo): string {
   if (info.principal) return `sub:${info.principal.subject}`;
   return info.authorization ? `auth:${createHash('sha256').update(info.authorization).digest('hex')}` : `name:${info.clientName}`;
-}
-
-/** Sharing scope: subscriptions share an upstream only with the same credentials. */
-function scopeOf(info: ConnectionInfo): { key: string; connectionParams: Record<string, unknown> } {
-  if (info.principal)
-    return {
-      key: `sub:${createHash('sha256')
-        .update(`${info.principal.issuer ?? ''}\u0000${info.principal.subject}`)
-        .digest('hex')}`,
-      connectionParams: { authorization: info.authorization },
-    };
-  if (!info.authorization) return { key: 'anonymous', connectionParams: {} };
-  return { key: createHash('sha256').update(info.authorization).digest('hex'), connectionParams: { authorization: info.authorization } };
 }
 
 function refuse(socket: Duplex, status: number, text: string, body = ''): void {

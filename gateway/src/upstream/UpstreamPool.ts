@@ -2,7 +2,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { downstreamError, roamError } from '@roam/errors';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { SIGNATURE_HEADER, signRequest } from '@roam/subgraph-registry/signing';
+import { CLAIMS_HEADER, SIGNATURE_HEADER, signRequest } from '@roam/subgraph-registry/signing';
 import WebSocket from 'ws';
 import { EVENT_ID_EXTENSION, LAST_EVENT_ID_EXTENSION } from '@roam/redis';
 import type { ReconnectPolicy } from './SubgraphPolicy';
@@ -167,7 +167,8 @@ export class UpstreamPool {
       return () => undefined;
     }
     const url = httpUrl.replace(/^http/, 'ws');
-    const key = `${url}\n${scope}`;
+    // everything sent in connection_init is part of the key: two payloads never share a socket, whatever `scope` says
+    const key = `${url}\n${scope}\n${JSON.stringify(connectionParams)}`;
     let conn = this.connections.get(key);
     if (!conn) {
       conn = {
@@ -214,9 +215,10 @@ export class UpstreamPool {
     let socket: WebSocket | undefined;
     let pongTimer: NodeJS.Timeout | undefined;
     const secret = this.options.signingSecret?.(conn.service);
+    const claims = claimsOf(conn.connectionParams);
     const client: Client = createClient({
       url: conn.url,
-      webSocketImpl: secret === undefined ? WebSocket : signedWebSocket(secret),
+      webSocketImpl: secret === undefined && claims === undefined ? WebSocket : signedWebSocket(secret, claims),
       lazy: true,
       lazyCloseTimeout: 0,
       retryAttempts: 0,
@@ -484,12 +486,26 @@ function toUpstreamError(service: string, error: unknown): GraphQLError {
   return upstreamError(service, 'the subgraph could not be reached');
 }
 
-/** A `ws` WebSocket class whose upgrade request carries the gateway's signature (verified by the subgraph kit). */
-function signedWebSocket(secret: string): unknown {
+/** The `roam-claims` value of a `connection_init` payload built by `upstreamScope` (`{ headers: { 'roam-claims' } }`), when there is one. */
+function claimsOf(connectionParams: Record<string, unknown>): string | undefined {
+  const headers = connectionParams.headers as Record<string, unknown> | undefined;
+  const claims = headers?.[CLAIMS_HEADER];
+  return typeof claims === 'string' ? claims : undefined;
+}
+
+/**
+ * A `ws` WebSocket class whose upgrade request carries the verified claims (`roam-claims`, when there are any) and,
+ * with a secret, the gateway's signature over GET, path, timestamp and those claims: the same scheme as HTTP
+ * fetches (`@roam/subgraph-registry/signing`), verified by the subgraph kit, which trusts the claims only then.
+ */
+function signedWebSocket(secret: string | undefined, claims: string | undefined): unknown {
   return class SignedWebSocket extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
       const url = new URL(String(address));
-      super(address, protocols, { headers: { [SIGNATURE_HEADER]: signRequest(secret, 'GET', `${url.pathname}${url.search}`, '') } });
+      const headers: Record<string, string> = {};
+      if (claims !== undefined) headers[CLAIMS_HEADER] = claims;
+      if (secret !== undefined) headers[SIGNATURE_HEADER] = signRequest(secret, 'GET', `${url.pathname}${url.search}`, '', claims ?? '');
+      super(address, protocols, { headers });
     }
   };
 }

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { LRUCache } from 'lru-cache';
@@ -22,7 +23,7 @@ export interface SubgraphServerOptions<TContext> {
   readonly resolvers: GraphQLResolverMap<TContext>;
   /**
    * Builds a fresh context per request (this is where per-request DataLoaders are created).
-   * @param request - the HTTP request's headers (lower-case names), for HTTP operations; absent over WebSocket.
+   * @param request - the HTTP request's headers (lower-case names), or the subscription WebSocket's ({@link SubgraphRequestInfo}); absent for the later events of a subscription.
    */
   readonly createContext: (request?: SubgraphRequestInfo) => TContext;
   /** Verification of the gateway's signature. @default what {@link useSubgraphSigning} set (the process's `SUBGRAPH_SIGNING_*`), else none */
@@ -31,7 +32,12 @@ export interface SubgraphServerOptions<TContext> {
   readonly logger?: Logger;
 }
 
-/** What a subgraph's `createContext` learns about an HTTP request. */
+/**
+ * What a subgraph's `createContext` learns about an HTTP request, or about the WebSocket a subscription runs on: there,
+ * `headers` are the upgrade request's headers overlaid with the string entries of the `connection_init` payload's
+ * `headers` (lower-cased names; what the gateway propagates, README "Security"), and `claims` come only from the
+ * upgrade's `roam-claims`, covered by its valid signature (never from the payload).
+ */
 export interface SubgraphRequestInfo {
   /** Request headers, lower-case names (e.g. `idempotency-key`, forwarded by the gateway for keyed mutations). */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -40,6 +46,8 @@ export interface SubgraphRequestInfo {
    * (README "Security"): `sub`, `iss`, `scope` (space-separated), `client_name`, `client_version`.
    */
   readonly claims?: Readonly<Record<string, unknown>>;
+  /** Over WebSocket: the `connection_init` payload exactly as received (not covered by the signature: read trusted facts from `claims`). */
+  readonly connectionParams?: Readonly<Record<string, unknown>>;
 }
 
 let processSigning: SubgraphSigning | undefined;
@@ -154,6 +162,19 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
     }
   };
 
+  const socketRequestInfo = (request: IncomingMessage, params: Readonly<Record<string, unknown>> | undefined): SubgraphRequestInfo => {
+    const headers: Record<string, string | string[] | undefined> = { ...request.headers };
+    const sent = params?.headers;
+    if (sent && typeof sent === 'object') {
+      for (const [name, value] of Object.entries(sent as Record<string, unknown>)) {
+        const lower = name.toLowerCase();
+        // claims and the signature are read from the (signed) upgrade only
+        if (typeof value === 'string' && lower !== CLAIMS_HEADER && lower !== SIGNATURE_HEADER) headers[lower] = value;
+      }
+    }
+    return { ...requestInfo(request), headers, connectionParams: params ?? {} };
+  };
+
   async function run(body: GraphQLRequestBody, allowMutation: boolean, request?: SubgraphRequestInfo): Promise<{ status: number; result: ExecutionResult }> {
     requests++;
     if (typeof body.query !== 'string') return { status: 400, result: badRequest('Expected "query" to be a string.') };
@@ -193,7 +214,8 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
     {
       schema,
       // a subscribe payload's `extensions.lastEventId` (resume) reaches the field's resolver through its context
-      context: (_ctx, _id, payload) => attachResumeRequest(options.createContext() as Record<string, unknown>, payload.extensions?.[LAST_EVENT_ID_EXTENSION]),
+      context: (ctx, _id, payload) =>
+        attachResumeRequest(options.createContext(socketRequestInfo(ctx.extra.request, ctx.connectionParams)) as Record<string, unknown>, payload.extensions?.[LAST_EVENT_ID_EXTENSION]),
       subscribe: subscribePerEvent(options.createContext),
       onOperation: (_ctx, _id, _payload, args, result) => {
         const op = args.document.definitions.find((d) => d.kind === 'OperationDefinition');
@@ -212,8 +234,10 @@ export function createSubgraphServer<TContext>(options: SubgraphServerOptions<TC
       return;
     }
     if (signing) {
-      const verdict = verifyRequest(signing.secret, headerOf(request.headers[SIGNATURE_HEADER]), 'GET', request.url ?? '', '', '', signing.maxAgeMs);
-      if (verdict !== 'valid' && (verdict !== 'missing' || signing.required)) {
+      // the signature covers the upgrade's `roam-claims` (the verified caller, README "Security"), as on HTTP
+      const verdict = verifyRequest(signing.secret, headerOf(request.headers[SIGNATURE_HEADER]), 'GET', request.url ?? '', '', headerOf(request.headers[CLAIMS_HEADER]) ?? '', signing.maxAgeMs);
+      if (verdict === 'valid') signed.add(request);
+      else if (verdict !== 'missing' || signing.required) {
         logger.warn({ verdict }, 'subgraph WebSocket upgrade refused: gateway signature not valid');
         socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
         return;
