@@ -7,7 +7,9 @@
 // MEMORY_CONNECTIONS (50) connections, every request with its own bearer token when MEMORY_PER_USER=1
 // (default 1: nothing is shared, the worst case for retained per-request objects), then reads RSS (/proc,
 // like `npm run bench`), heap used/total, external and the module count, and again after a full GC.
-// MEMORY_NODE_ARGS: extra node/V8 flags for every gateway (space-separated). Medians over MEMORY_ROUNDS (default 3). Measurements on a shared machine are noisy.
+// MEMORY_ALLOC_PROFILE=1: also print the top allocating functions during the load (V8 sampling heap profiler,
+// collected objects included). MEMORY_NODE_ARGS: extra node/V8 flags (space-separated); several variants separated by `|` are
+// each run as their own entry, e.g. 'x|--max-semi-space-size=32' ('x' or empty: none). Medians over MEMORY_ROUNDS (default 3). Measurements on a shared machine are noisy.
 'use strict';
 const { spawn } = require('node:child_process');
 const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
@@ -27,7 +29,8 @@ const rounds = Number(process.env.MEMORY_ROUNDS || 3);
 const durationS = Number(process.env.MEMORY_DURATION_S || 10);
 const connections = Number(process.env.MEMORY_CONNECTIONS || 50);
 const perUser = (process.env.MEMORY_PER_USER ?? '1') === '1';
-const nodeArgs = (process.env.MEMORY_NODE_ARGS || '').split(' ').filter(Boolean);
+const VARIANTS = (process.env.MEMORY_NODE_ARGS || '').split('|').map((v) => v.trim());
+const allocProfile = process.env.MEMORY_ALLOC_PROFILE === '1';
 const extraEnv = process.env.MEMORY_ROAM_ENV ? JSON.parse(process.env.MEMORY_ROAM_ENV) : {};
 const MB = 2 ** 20;
 const mb = (n) => Math.round((n / MB) * 10) / 10;
@@ -54,7 +57,8 @@ async function snapshot(child) {
   };
 }
 
-async function runOne(dir, supergraph) {
+async function runOne(dir, variant, supergraph) {
+  const nodeArgs = variant.split(' ').filter((a) => a.startsWith('--'));
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, '--expose-gc', '-r', join(__dirname, 'lib/memoryReport.js'), join(dir, 'gateway/dist/bin.js')], {
     env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', ...extraEnv },
@@ -75,8 +79,15 @@ async function runOne(dir, supergraph) {
   const start = { rssMB: mb(rssBytes(child.pid)) };
   let n = 0;
   const setupRequest = perUser ? (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer memory-user-${++n}` } }) : undefined;
+  if (allocProfile) await ask(child, 'alloc-start');
   const r = await load({ url, body, connections, durationS, setupRequest });
+  const alloc = allocProfile ? await ask(child, 'alloc-stop') : undefined;
   const end = await snapshot(child);
+  if (alloc) {
+    const perReq = (b) => `${(b / Math.max(1, r.requests) / 1024).toFixed(1)} KB/request`;
+    console.log(`allocated (sampled) ${perReq(alloc.total)}; top functions:`);
+    for (const [fn, bytes] of alloc.top) console.log(`  ${((bytes / alloc.total) * 100).toFixed(1).padStart(5)}%  ${perReq(bytes).padStart(18)}  ${fn}`);
+  }
   const exited = new Promise((res) => child.once('exit', res));
   child.kill('SIGTERM');
   await exited;
@@ -92,13 +103,14 @@ async function main() {
   mkdirSync(outDir, { recursive: true });
   const supergraph = join(outDir, 'memory-supergraph.graphql');
   writeFileSync(supergraph, composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readSchema(subgraphByName(name)) }))));
-  const results = Object.fromEntries(DIRS.map((d) => [d, []]));
+  const ENTRIES = DIRS.flatMap((dir) => VARIANTS.map((variant) => ({ dir, variant, name: variant && variant !== 'x' ? `${dir} ${variant}` : dir })));
+  const results = Object.fromEntries(ENTRIES.map((e) => [e.name, []]));
   try {
     for (let round = 1; round <= rounds; round++) {
-      for (const dir of round % 2 ? DIRS : [...DIRS].reverse()) {
-        const r = await runOne(dir, supergraph);
-        results[dir].push(r);
-        console.log(`round ${round} ${dir}: ${JSON.stringify(r)}`);
+      for (const e of round % 2 ? ENTRIES : [...ENTRIES].reverse()) {
+        const r = await runOne(e.dir, e.variant, supergraph);
+        results[e.name].push(r);
+        console.log(`round ${round} ${e.name}: ${JSON.stringify(r)}`);
       }
     }
   } finally {
@@ -106,8 +118,8 @@ async function main() {
   }
   const keys = ['startRssMB', 'rssMB', 'heapUsedMB', 'heapTotalMB', 'newSpaceMB', 'externalMB', 'heapUsedAfterGcMB', 'modules', 'requests', 'errors'];
   console.log(`\nmedians of ${rounds} rounds (${connections} connections, ${durationS}s${perUser ? ', a bearer token per request' : ''}):`);
-  console.log(['gateway'.padEnd(40), ...keys.map((k) => k.padStart(18))].join(''));
-  for (const dir of DIRS) console.log([dir.padEnd(40), ...keys.map((k) => String(median(results[dir].map((r) => r[k]))).padStart(18))].join(''));
+  console.log(['gateway'.padEnd(40), ...keys.map((k) => k.padStart(14))].join(''));
+  for (const { name } of ENTRIES) console.log([name.padEnd(40), ...keys.map((k) => String(median(results[name].map((r) => r[k]))).padStart(14))].join(''));
   writeFileSync(join(outDir, `memory-${Date.now()}.json`), JSON.stringify(results, null, 2));
 }
 
