@@ -1,10 +1,11 @@
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type * as ApolloOracleModule from './executor/ApolloOracle';
+import type * as TracingModule from './observability/Tracing';
 import { cacheControlPlugin } from './cacheControl';
 import { clientVersionAckPayload, clientVersionConnectionCheck, clientVersionsPlugin } from './clientVersions/clientVersionsPlugin';
 import type { GatewayConfig } from './config';
-import { ApolloOracle } from './executor/ApolloOracle';
 import { RoamExecutor } from './executor/RoamExecutor';
 import { ConsoleStats } from './devConsole/ConsoleStats';
 import { registerDevConsole } from './devConsole/registerDevConsole';
@@ -19,7 +20,6 @@ import { largestBodyLimit, limitsPlugin, OperationLimiter } from './limits';
 import { Observability } from './observability/Observability';
 import { composeUpstreamHooks } from './observability/composeUpstreamHooks';
 import { registerMetricsEndpoint } from './observability/registerMetricsEndpoint';
-import { Tracing } from './observability/Tracing';
 import { persistedQueriesPlugin } from './persistedQueries/persistedQueriesPlugin';
 import { createPersistedQueryStore } from './persistedQueries/createPersistedQueryStore';
 import { OperationPipeline, type OperationExecutor } from './pipeline/OperationPipeline';
@@ -95,6 +95,27 @@ export interface RoamGateway {
 }
 
 /**
+ * Loads the Apollo Gateway oracle module on demand: only `EXECUTOR=apollo` uses it, and `@apollo/gateway` with
+ * its dependencies (make-fetch-happen, cacache, OpenTelemetry metrics, `@apollo/composition`) is about 800
+ * modules and 50 MB of RSS that the default executor never touches (issue 19, memory; `npm run bench:memory`).
+ * @returns the `executor/ApolloOracle` module.
+ */
+function loadApolloOracle(): typeof ApolloOracleModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./executor/ApolloOracle') as typeof ApolloOracleModule;
+}
+
+/**
+ * Loads the OpenTelemetry tracing module on demand: only a set `TRACING_OTLP_URL` uses it (the OTLP exporter
+ * and trace SDK are about 400 modules and 20 MB of RSS).
+ * @returns the `observability/Tracing` module.
+ */
+function loadTracing(): typeof TracingModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./observability/Tracing') as typeof TracingModule;
+}
+
+/**
  * Builds the Roam gateway: Fastify (HTTP) and graphql-ws (WebSocket) as thin transport adapters around one
  * {@link OperationPipeline}, one {@link SupergraphSnapshot} per supergraph load (hot-reloaded from
  * `config.supergraphPath`), one executor ({@link RoamExecutor}; `EXECUTOR=apollo` swaps in Apollo Gateway's as a
@@ -109,7 +130,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   let watch: SupergraphWatch | undefined;
   const observability = new Observability(config.observability, logger);
   const { tracingOtlpUrl, tracingServiceName, tracingSampleRatio } = config.observability;
-  const tracing = tracingOtlpUrl ? new Tracing({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName, sampleRatio: tracingSampleRatio }) : undefined;
+  const tracing = tracingOtlpUrl ? new (loadTracing().Tracing)({ otlpUrl: tracingOtlpUrl, serviceName: tracingServiceName, sampleRatio: tracingSampleRatio }) : undefined;
   const upstreamHooks = tracing ? composeUpstreamHooks(observability.upstreamHooks(), tracing.upstreamHooks()) : observability.upstreamHooks();
   const upstreams = new Upstreams({
     timeoutMs: config.subgraphTimeoutMs,
@@ -131,7 +152,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     collectEntityTags: config.responseCache.enabled,
     logger: logger.child({ component: 'roam-executor' }),
   });
-  const oracle = config.executor === 'apollo' ? new ApolloOracle(logger.child({ component: 'apollo-gateway' })) : undefined;
+  const oracle = config.executor === 'apollo' ? new (loadApolloOracle().ApolloOracle)(logger.child({ component: 'apollo-gateway' })) : undefined;
   // response cache (issue 14): around Roam's executor only (it names the entities invalidation needs)
   const observed = observability.metrics;
   const caching = createResponseCaching(

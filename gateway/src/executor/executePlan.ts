@@ -285,21 +285,42 @@ async function send(node: FetchNode, context: PlanContext, variables: Obj, path:
 /** Builds a representation: the `requires` selections read from an entity (Apollo Gateway's `executeSelectionSet`). */
 function selectRequires(schema: GraphQLSchema, source: unknown, selections: readonly QueryPlanSelectionNode[]): Obj | null {
   if (source === null || source === undefined) return null;
-  const result: Obj = Object.create(null) as Obj;
+  // Built lazily as a plain object (issue 19, memory): one representation per entity per fetch made this the
+  // largest allocator of a request; a null-prototype object starts in V8's dictionary mode (several times the
+  // size of a plain one), and a fragment's selection, when nothing was selected before it, becomes the result
+  // instead of being copied into a fresh one. Keys come from the planner's `requires` (schema field names;
+  // GraphQL reserves `__` names, and `setKey` keeps even `__proto__` an own key); readers use own keys only.
+  let result: Obj | undefined;
   for (const s of selections) {
     if (s.kind === 'Field') {
       const key = s.alias ?? s.name;
       const value = (source as Obj)[key];
       if (value === undefined) return null;
-      if (Array.isArray(value)) result[key] = value.map((v) => (s.selections ? selectRequires(schema, v, s.selections) : v));
-      else if (s.selections) result[key] = selectRequires(schema, value, s.selections);
-      else result[key] = value;
+      result ??= {};
+      if (Array.isArray(value))
+        setKey(
+          result,
+          key,
+          value.map((v) => (s.selections ? selectRequires(schema, v, s.selections) : v)),
+        );
+      else if (s.selections) setKey(result, key, selectRequires(schema, value, s.selections));
+      else setKey(result, key, value);
     } else {
       if (!s.typeCondition) continue;
-      if (isObjectOfType(schema, source as Obj, s.typeCondition)) deepMerge(result, selectRequires(schema, source, s.selections));
+      if (isObjectOfType(schema, source as Obj, s.typeCondition)) {
+        const selected = selectRequires(schema, source, s.selections);
+        if (result === undefined) result = selected ?? {};
+        else deepMerge(result, selected);
+      }
     }
   }
-  return result;
+  return result ?? {};
+}
+
+/** `obj[key] = value`, as an own data property even for `__proto__`. */
+function setKey(obj: Obj, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** Whether `obj` (by its `__typename`) satisfies the type condition `typeName` in `schema`. */
