@@ -91,12 +91,16 @@ export class RedisEventLog {
    * @param stream - stream name, e.g. `reviews:REVIEW_ADDED`.
    * @param payload - a JSON-serialisable value.
    * @returns the new entry's position `<ms>-<seq>`.
-   * @throws RedisUnavailableError when Redis is away or slow (the event is not stored).
+   * @throws RedisUnavailableError when Redis is away or slow, or the connection is not ready within `readyWaitMs`
+   *   (default 1000 ms) (the event is not stored).
    */
   async append(stream: string, payload: unknown): Promise<string> {
     const key = this.streamKey(stream);
     const json = JSON.stringify(payload);
     const minId = String(Math.max(0, Date.now() - this.options.retention.maxAgeMs));
+    // a publisher whose connection is still opening (a subgraph just started, a reconnect) waits a bounded time
+    // instead of losing the event at once: without an offline queue the command would fail immediately
+    await this.connections.waitUntilReady(this.options.readyWaitMs ?? 1000);
     const replies = await this.connections.call('xadd', (client) => client.multi().xadd(key, 'MAXLEN', String(this.options.retention.maxCount), '*', 'p', json).xtrim(key, 'MINID', minId).exec());
     const [error, id] = replies?.[0] ?? [new Error('empty MULTI reply'), undefined];
     if (error) throw error;

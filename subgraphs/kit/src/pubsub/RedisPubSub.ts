@@ -47,6 +47,8 @@ export class RedisPubSub implements PubSub {
     this.log = new RedisEventLog(this.connections, root.namespace('stream'), this.channels, {
       retention: options.retention ?? { maxCount: 10_000, maxAgeMs: 3_600_000 },
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+      // a publish waits for a connection that is still opening at most the same deadline as a command
+      readyWaitMs: options.timeoutMs ?? 1000,
       logger,
       name: 'subgraph events',
     });
