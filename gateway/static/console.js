@@ -2,8 +2,17 @@
 // renders its tables. Values are inserted as text (textContent), never as HTML: client names, versions and
 // operation names are whatever clients sent.
 'use strict';
+
 (function () {
   var POLL_MS = 2000;
+
+  /** @returns a getter of one property of a row (table columns). */
+  function field(name) {
+    return function (row) {
+      return row[name];
+    };
+  }
+
   var main = document.getElementById('console');
   var status = document.getElementById('status');
 
@@ -73,51 +82,18 @@
         'subgraphs',
         'Subgraphs',
         [
-          [
-            'subgraph',
-            function (s) {
-              return s.name;
-            },
-          ],
+          ['subgraph', field('name')],
           [
             'health',
             function (s) {
               return s.health + (s.probeError ? ' (' + s.probeError + ')' : '');
             },
-            function (s) {
-              return s.health;
-            },
+            field('health'),
           ],
-          [
-            'probe ms',
-            function (s) {
-              return s.probeMs;
-            },
-            num,
-          ],
-          [
-            'breaker',
-            function (s) {
-              return s.breaker;
-            },
-            function (s) {
-              return s.breaker;
-            },
-          ],
-          [
-            'fetches',
-            function (s) {
-              return s.fetches;
-            },
-            num,
-          ],
-          [
-            'fetch errors',
-            function (s) {
-              return s.fetchErrors;
-            },
-            num,
-          ],
+          ['probe ms', field('probeMs'), num],
+          ['breaker', field('breaker'), field('breaker')],
+          ['fetches', field('fetches'), num],
+          ['fetch errors', field('fetchErrors'), num],
           [
             'mean fetch ms',
             function (s) {
@@ -125,12 +101,7 @@
             },
             num,
           ],
-          [
-            'url',
-            function (s) {
-              return s.url;
-            },
-          ],
+          ['url', field('url')],
         ],
         d.subgraphs,
         'No supergraph loaded.',
@@ -142,50 +113,18 @@
         'registered-operations',
         'Registered operations (roam-pq push) by client',
         [
-          [
-            'client',
-            function (o) {
-              return o.clientName;
-            },
-          ],
-          [
-            'version',
-            function (o) {
-              return o.clientVersion;
-            },
-          ],
-          [
-            'operation',
-            function (o) {
-              return o.name;
-            },
-          ],
-          [
-            'type',
-            function (o) {
-              return o.type;
-            },
-          ],
+          ['client', field('clientName')],
+          ['version', field('clientVersion')],
+          ['operation', field('name')],
+          ['type', field('type')],
           [
             'id',
             function (o) {
               return o.id.slice(0, 16) + '…';
             },
           ],
-          [
-            'requests',
-            function (o) {
-              return o.requests;
-            },
-            num,
-          ],
-          [
-            'errors',
-            function (o) {
-              return o.errors;
-            },
-            num,
-          ],
+          ['requests', field('requests'), num],
+          ['errors', field('errors'), num],
         ],
         d.registeredOperations,
         d.registeredOperationsError ? 'Could not list them: ' + d.registeredOperationsError : 'None pushed (npx roam-pq push <manifest>).',
@@ -194,25 +133,9 @@
         'client-versions',
         'Client versions seen',
         [
-          [
-            'client',
-            function (v) {
-              return v.clientName;
-            },
-          ],
-          [
-            'version',
-            function (v) {
-              return v.clientVersion;
-            },
-          ],
-          [
-            'requests',
-            function (v) {
-              return v.requests;
-            },
-            num,
-          ],
+          ['client', field('clientName')],
+          ['version', field('clientVersion')],
+          ['requests', field('requests'), num],
           [
             'error rate',
             function (v) {
@@ -249,18 +172,8 @@
         'operations',
         'Operations seen, by client version',
         [
-          [
-            'client',
-            function (o) {
-              return o.clientName;
-            },
-          ],
-          [
-            'version',
-            function (o) {
-              return o.clientVersion;
-            },
-          ],
+          ['client', field('clientName')],
+          ['version', field('clientVersion')],
           [
             'operation',
             function (o) {
@@ -273,20 +186,8 @@
               return o.documentId ? o.documentId.slice(0, 16) + '…' : '';
             },
           ],
-          [
-            'requests',
-            function (o) {
-              return o.requests;
-            },
-            num,
-          ],
-          [
-            'errors',
-            function (o) {
-              return o.errors;
-            },
-            num,
-          ],
+          ['requests', field('requests'), num],
+          ['errors', field('errors'), num],
         ],
         d.operations,
         'No operations yet.',
@@ -301,30 +202,10 @@
               return new Date(r.atMs).toLocaleTimeString();
             },
           ],
-          [
-            'code',
-            function (r) {
-              return r.code;
-            },
-          ],
-          [
-            'client',
-            function (r) {
-              return r.clientName;
-            },
-          ],
-          [
-            'version',
-            function (r) {
-              return r.clientVersion;
-            },
-          ],
-          [
-            'operation',
-            function (r) {
-              return r.operationName;
-            },
-          ],
+          ['code', field('code')],
+          ['client', field('clientName')],
+          ['version', field('clientVersion')],
+          ['operation', field('operationName')],
         ],
         d.limitRefusals,
         'None.',
