@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
@@ -35,6 +35,15 @@ export function findPostgresBin(): string | undefined {
     .filter((d) => /^\d+$/.test(d))
     .sort((a, b) => Number(b) - Number(a));
   return majors.map((m) => join(root, m, 'bin')).find((bin) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl')));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function accepts(port: number): Promise<boolean> {
@@ -91,18 +100,63 @@ export async function startPostgres(options: { readonly bin?: string; readonly s
     .join('')}`;
   const log = join(dataDir, 'server.log');
   const ready = () => waitFor(() => accepts(port), `PostgreSQL on port ${port}`, 30_000, 50);
+  const logTail = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-8).join('\n') : '(no log)');
+  /** `pg_ctl start`; once more after a pause when it fails (right after an immediate stop the old server's
+   * processes may still hold its port or shared memory for a moment), with the server log's tail in the error. */
+  const pgStart = async () => {
+    for (let attempt = 1; ; attempt++) {
+      clearStalePid();
+      try {
+        await run('pg_ctl', ['start', '-D', pgdata, '-l', log, '-w', '-t', '30', '-o', serverOptions]);
+        return;
+      } catch (error) {
+        if (attempt >= 3) throw new Error(`${(error as Error).message}\nserver log tail:\n${logTail()}`);
+        process.stderr.write(`[startPostgres] pg_ctl start failed (attempt ${attempt}); retrying. Server log tail:\n${logTail()}\n`);
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
+  };
   const startServer = async () => {
-    await run('pg_ctl', ['start', '-D', pgdata, '-l', log, '-w', '-t', '30', '-o', serverOptions]);
+    await pgStart();
     await ready();
   };
-  const stopServer = () => run('pg_ctl', ['stop', '-D', pgdata, '-m', 'immediate', '-w', '-t', '30']);
+  /**
+   * A `postmaster.pid` left by a server that is gone (an immediate stop, a crash) makes `pg_ctl start -w` say
+   * "another server might be running" and then, reading the old pid, give up on a server that did start. A real host
+   * restarting after a crash has no such race: remove the file when its process is gone.
+   */
+  function clearStalePid(): void {
+    const pidFile = join(pgdata, 'postmaster.pid');
+    if (!existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (Number.isInteger(pid) && pid > 0 && alive(pid)) return;
+    rmSync(pidFile, { force: true });
+  }
+  /** `pg_ctl stop -m immediate` (a crash), then waits until the port refuses connections. */
+  const stopServer = async () => {
+    await run('pg_ctl', ['stop', '-D', pgdata, '-m', 'immediate', '-w', '-t', '10']).catch((error: Error) => {
+      // seen on this machine: a postmaster that does not act on SIGQUIT within the wait; a crash is what the
+      // caller asked for, so kill it as the OOM killer would (its backends exit on postmaster death)
+      const pidFile = join(pgdata, 'postmaster.pid');
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : NaN;
+      if (!Number.isInteger(pid) || pid <= 0) throw error;
+      process.stderr.write(`[startPostgres] pg_ctl stop -m immediate did not stop the server; SIGKILL ${pid}\n`);
+      process.kill(pid, 'SIGKILL');
+    });
+    await waitFor(async () => !(await accepts(port)), `PostgreSQL on port ${port} to go away`, 10_000, 50);
+  };
   await startServer();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
     async restart() {
-      await run('pg_ctl', ['restart', '-D', pgdata, '-l', log, '-m', 'fast', '-w', '-t', '30', '-o', serverOptions]);
+      try {
+        await run('pg_ctl', ['restart', '-D', pgdata, '-l', log, '-m', 'fast', '-w', '-t', '30', '-o', serverOptions]);
+      } catch {
+        // the stop half worked and the start did not: start it as startServer does (retries, log tail on failure)
+        await pgStart();
+      }
       await ready();
     },
     stopServer,
