@@ -14,12 +14,12 @@
 const { spawn } = require('node:child_process');
 const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
-const { request } = require('undici');
 const { freePort, startProcess } = require('@roam/testkit');
 const { composeSupergraph } = require('@roam/gateway');
 const { SUBGRAPHS: REGISTRY, subgraphByName, repoPath, readSchema } = require('@roam/subgraph-registry');
 const { load } = require('./lib/load');
 const { rssBytes } = require('./lib/procstat');
+const { firstAnswer } = require('./lib/firstAnswer');
 
 const ROOT = join(__dirname, '..');
 const SUBGRAPHS = REGISTRY.map((s) => s.name);
@@ -66,16 +66,7 @@ async function runOne(dir, variant, supergraph) {
   });
   const url = `http://127.0.0.1:${port}/graphql`;
   const body = JSON.stringify({ query: QUERY });
-  for (let i = 0; i < 300; i++) {
-    try {
-      const r = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      await r.body.text();
-      if (r.statusCode === 200) break;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await firstAnswer(url, body);
   const start = { rssMB: mb(rssBytes(child.pid)) };
   let n = 0;
   const setupRequest = perUser ? (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer memory-user-${++n}` } }) : undefined;

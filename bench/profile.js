@@ -10,12 +10,12 @@
 const { spawn } = require('node:child_process');
 const { mkdirSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join, relative } = require('node:path');
-const { request } = require('undici');
 const { freePort, startProcess } = require('@roam/testkit');
 const { composeSupergraph } = require('@roam/gateway');
 const { SUBGRAPHS: REGISTRY, subgraphByName, repoPath, readSchema } = require('@roam/subgraph-registry');
 const { load } = require('./lib/load');
 const { cpuMs, rssBytes } = require('./lib/procstat');
+const { firstAnswer } = require('./lib/firstAnswer');
 
 const ROOT = join(__dirname, '..');
 const SUBGRAPHS = REGISTRY.map((s) => s.name); // the reference subgraphs, from subgraphs/registry/registry.json
@@ -79,16 +79,7 @@ async function main() {
   });
   const url = `http://127.0.0.1:${port}/graphql`;
   const body = JSON.stringify({ query: QUERY });
-  for (let i = 0; i < 300; i++) {
-    try {
-      const r = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      await r.body.text();
-      if (r.statusCode === 200) break;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await firstAnswer(url, body);
   await load({ url, body, connections, durationS: 2, setupRequest });
   const measuredFromMs = Date.now() - spawnedAt;
   const cpu0 = cpuMs(child.pid);
