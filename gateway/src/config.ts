@@ -191,6 +191,7 @@ const schema = z.object({
   COALESCE_INFLIGHT: z.enum(['true', 'false']).default('true'),
   COALESCE_REQUESTS: z.enum(['true', 'false']).optional(),
   COALESCE_SUBGRAPH_FETCHES: z.enum(['true', 'false']).optional(),
+  MERGE_SUBGRAPH_FETCHES: z.enum(['true', 'false']).default('true'),
   MAX_RESPONSE_FIELDS: int(1, 1_000_000_000).default(500_000),
   PERSISTED_QUERIES: z.enum(['off', 'apq', 'safelist']).default('apq'),
   REDIS_URL: z
@@ -282,7 +283,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     supergraphPath: resolve(c.SUPERGRAPH_PATH),
     supergraphPollIntervalMs: c.SUPERGRAPH_POLL_INTERVAL_MS,
     subgraphTimeoutMs: c.SUBGRAPH_TIMEOUT_MS,
-    subgraphPolicies: Object.freeze({ defaults: defaultSubgraphPolicy(c.SUBGRAPH_TIMEOUT_MS), bySubgraph: Object.freeze(c.SUBGRAPH_POLICIES) }),
+    subgraphPolicies: Object.freeze({ defaults: defaultSubgraphPolicy(c.SUBGRAPH_TIMEOUT_MS, c.MERGE_SUBGRAPH_FETCHES === 'true'), bySubgraph: Object.freeze(c.SUBGRAPH_POLICIES) }),
     maxInflightRequests: c.MAX_INFLIGHT_REQUESTS,
     maxBodyBytes: c.MAX_BODY_BYTES,
     logLevel: c.LOG_LEVEL,

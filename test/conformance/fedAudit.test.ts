@@ -64,7 +64,7 @@ async function runSuite(suite: AuditSuite, replay: ReplayServer, dir: string, en
 }
 
 /** Runs every suite through a gateway built with `env` and returns per-suite results. */
-async function runAudit(env: Record<string, string>): Promise<{ total: number; passed: number; results: SuiteResult[]; misses: string[] }> {
+async function runAudit(env: Record<string, string>): Promise<{ total: number; passed: number; results: SuiteResult[]; misses: string[]; merged: number }> {
   const suites = loadAuditSuites();
   const replay = await startReplayServer(suites, { recordFrom: process.env.FED_AUDIT_RECORD_FROM });
   const dir = mkdtempSync(join(tmpdir(), 'roam-fed-audit-'));
@@ -77,17 +77,19 @@ async function runAudit(env: Record<string, string>): Promise<{ total: number; p
     if (replay.recorded.length > 0) console.log(`fed-audit: ${saveRecordings(replay.recorded)} new subgraph recordings written`);
   }
   const total = suites.reduce((n, s) => n + s.tests.length, 0);
-  return { total, passed: results.reduce((n, r) => n + r.passed, 0), results, misses: replay.misses };
+  return { total, passed: results.reduce((n, r) => n + r.passed, 0), results, misses: replay.misses, merged: replay.merged.count };
 }
 
 /** Runs the audit through a gateway with `EXECUTOR=<executor>` and asserts exactly its {@link EXPECTED_FAILURES} fail. */
-async function expectAuditResult(executor: 'apollo' | 'roam'): Promise<void> {
+async function expectAuditResult(executor: 'apollo' | 'roam', env: Record<string, string> = {}): Promise<number> {
   const expected = EXPECTED_FAILURES[executor];
-  const { total, passed, results, misses } = await runAudit({ EXECUTOR: executor });
+  const { total, passed, results, misses, merged } = await runAudit({ EXECUTOR: executor, ...env });
   const failures = results.flatMap((r) => r.failures);
   // The pass count and the failures are part of the test output on purpose.
   console.log(
-    `fed-audit (EXECUTOR=${executor}): ${passed}/${total} passed\n` +
+    `fed-audit (EXECUTOR=${executor}${Object.entries(env)
+      .map(([k, v]) => ` ${k}=${v}`)
+      .join('')}): ${passed}/${total} passed, ${merged} merged subgraph operations\n` +
       failures.join('\n') +
       (misses.length ? `\nunrecorded subgraph requests: ${misses.length}\n${misses.slice(0, 20).join('\n')}` : ''),
   );
@@ -100,6 +102,7 @@ async function expectAuditResult(executor: 'apollo' | 'roam'): Promise<void> {
   expect(failing).toEqual([...expected].sort());
   expect(passed).toBe(total - expected.length);
   expect(misses).toEqual([]);
+  return merged;
 }
 
 describe('conformance: federation gateway audit (199 queries, 46 suites)', () => {
@@ -107,5 +110,12 @@ describe('conformance: federation gateway audit (199 queries, 46 suites)', () =>
 });
 
 describe("conformance: the same audit through Roam's own executor (EXECUTOR=roam)", () => {
-  it('passes all 199 tests', () => expectAuditResult('roam'), 240_000);
+  it('passes all 199 tests, with same-turn fetches to one subgraph merged into one operation (the default)', async () => {
+    // the audit's plans have parallel fetches to one subgraph: merging must have happened for this run to mean anything
+    expect(await expectAuditResult('roam')).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('passes all 199 tests with fetch merging off (MERGE_SUBGRAPH_FETCHES=false), every fetch its own request', async () => {
+    expect(await expectAuditResult('roam', { MERGE_SUBGRAPH_FETCHES: 'false' })).toBe(0);
+  }, 240_000);
 });

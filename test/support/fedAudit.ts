@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { parse, print, visit } from 'graphql';
+import { Kind, parse, print, visit, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { ROOT } from './stack';
 
 /** Folder of the copied federation gateway audit data (see its README). */
@@ -78,6 +78,8 @@ export interface ReplayServer {
   readonly origin: string;
   /** Requests that matched no recording (suite, subgraph, query), for diagnostics. */
   readonly misses: string[];
+  /** Merged operations received (Roam's fetch merging), each answered part by part. */
+  readonly merged: { count: number };
   /** Exchanges recorded from the audit's own subgraph servers during this run (record mode only). */
   readonly recorded: { readonly suite: string; readonly recording: AuditRecording }[];
   /** Replaces the `http://SUBGRAPHS/` placeholder of a suite's supergraph with this server's origin. */
@@ -123,6 +125,7 @@ export async function startReplayServer(suites: readonly AuditSuite[], options: 
     return JSON.stringify({ data: { _entities: reps.map((rep) => byRep.get(stableStringify(rep))) } });
   };
   const misses: string[] = [];
+  const merged = { count: 0 };
   const recorded: { suite: string; recording: AuditRecording }[] = [];
   const record = async (suite: string, subgraph: string, body: { query?: string; variables?: Record<string, unknown> }): Promise<string> => {
     const res = await fetch(`${options.recordFrom}/${suite}/${subgraph}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -144,9 +147,21 @@ export async function startReplayServer(suites: readonly AuditSuite[], options: 
       } catch {
         /* answered as a miss below */
       }
-      let reply = replies.get(`${suiteId}/${requestKey(subgraph, body.query ?? '', body.variables)}`) ?? entityReply(suiteId, subgraph, body);
-      if (reply === undefined && options.recordFrom) reply = await record(suiteId, subgraph, body).catch(() => undefined);
-      if (reply === undefined) misses.push(`${suiteId}/${subgraph}: ${body.query} ${JSON.stringify(body.variables)}`);
+      const answer = async (one: { query?: string; variables?: Record<string, unknown> }): Promise<string | undefined> => {
+        let reply = replies.get(`${suiteId}/${requestKey(subgraph, one.query ?? '', one.variables)}`) ?? entityReply(suiteId, subgraph, one);
+        if (reply === undefined && options.recordFrom) reply = await record(suiteId, subgraph, one).catch(() => undefined);
+        if (reply === undefined) misses.push(`${suiteId}/${subgraph}: ${one.query} ${JSON.stringify(one.variables)}`);
+        return reply;
+      };
+      const parts = splitMergedRequest(body);
+      let reply: string | undefined;
+      if (parts) {
+        merged.count++;
+        const answers = await Promise.all(parts.map((part) => answer(part)));
+        reply = answers.every((a) => a !== undefined) ? composeMergedReply(answers as string[]) : undefined;
+      } else {
+        reply = await answer(body);
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(reply ?? JSON.stringify({ data: null, errors: [{ message: 'no recorded reply for this request' }] }));
     });
@@ -157,6 +172,7 @@ export async function startReplayServer(suites: readonly AuditSuite[], options: 
   return {
     origin,
     misses,
+    merged,
     recorded,
     supergraphFor: (suite) => suite.supergraph.replaceAll('http://SUBGRAPHS/', `${origin}/`),
     close: () =>
@@ -201,4 +217,74 @@ export function saveRecordings(recorded: ReplayServer['recorded'], dir = FED_AUD
     writeFileSync(file, `${JSON.stringify([...existing, ...list], null, 1)}\n`);
   }
   return recorded.length;
+}
+
+const PREFIXED = /^_(\d+)_(.+)$/s;
+
+/**
+ * The parts of a merged subgraph operation (Roam's fetch merging, gateway/src/upstream/mergeOperations.ts:
+ * every root field aliased `_<i>_<response key>`, variables `$_<i>_<name>`, fragments `_<i>_<name>`), each
+ * rebuilt as the operation it was before merging, with its own variables; `undefined` for any other request.
+ * The replay server answers each part from the recordings and composes the reply as a GraphQL server executes
+ * such an operation: a query's root fields are resolved independently (GraphQL spec §6.3.1), each under its alias.
+ */
+export function splitMergedRequest(body: { query?: string; variables?: Record<string, unknown> }): { query: string; variables: Record<string, unknown> }[] | undefined {
+  let document: DocumentNode;
+  try {
+    document = parse(body.query ?? '');
+  } catch {
+    return undefined;
+  }
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (!operation || operation.operation !== 'query') return undefined;
+  const fields = operation.selectionSet.selections;
+  if (fields.length < 2 || !fields.every((f) => f.kind === Kind.FIELD && f.alias && PREFIXED.test(f.alias.value))) return undefined;
+  const partOf = (name: string): [number, string] => {
+    const m = PREFIXED.exec(name);
+    if (!m) throw new Error(`not a merged name: ${name}`);
+    return [Number(m[1]), m[2]!];
+  };
+  const count = Math.max(...fields.map((f) => partOf((f as FieldNode).alias!.value)[0])) + 1;
+  const parts: { query: string; variables: Record<string, unknown> }[] = [];
+  for (let i = 0; i < count; i++) {
+    const mine = (name: string): boolean => partOf(name)[0] === i;
+    const strip = (name: string): string => partOf(name)[1];
+    const unprefix = <T extends OperationDefinitionNode | FragmentDefinitionNode>(node: T): T =>
+      visit(node, {
+        Variable: (v) => ({ ...v, name: { ...v.name, value: strip(v.name.value) } }),
+        FragmentSpread: (f) => ({ ...f, name: { ...f.name, value: strip(f.name.value) } }),
+        FragmentDefinition: (f) => ({ ...f, name: { ...f.name, value: strip(f.name.value) } }),
+      });
+    const selections = fields
+      .map((f) => f as FieldNode)
+      .filter((f) => mine(f.alias!.value))
+      .map((f) => {
+        const key = strip(f.alias!.value);
+        return { ...f, alias: key === f.name.value ? undefined : { kind: Kind.NAME, value: key } } as FieldNode;
+      });
+    const part: OperationDefinitionNode = unprefix({
+      ...operation,
+      name: undefined,
+      variableDefinitions: (operation.variableDefinitions ?? []).filter((v) => mine(v.variable.name.value)),
+      selectionSet: { ...operation.selectionSet, selections },
+    });
+    const fragments = document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && mine(d.name.value)).map(unprefix);
+    const variables: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(body.variables ?? {})) if (mine(name)) variables[strip(name)] = value;
+    parts.push({ query: print({ kind: Kind.DOCUMENT, definitions: [part, ...fragments] }), variables });
+  }
+  return parts;
+}
+
+/** The reply to a merged operation from its parts' replies (see {@link splitMergedRequest}): `data` null when a part's is. */
+function composeMergedReply(answers: readonly string[]): string {
+  let data: Record<string, unknown> | null = {};
+  const errors: unknown[] = [];
+  answers.forEach((text, i) => {
+    const reply = JSON.parse(text) as { data?: Record<string, unknown> | null; errors?: { path?: (string | number)[] }[] };
+    if (reply.data === null || reply.data === undefined) data = null;
+    else if (data !== null) for (const [key, value] of Object.entries(reply.data)) data[`_${i}_${key}`] = value;
+    for (const e of reply.errors ?? []) errors.push(Array.isArray(e.path) && typeof e.path[0] === 'string' ? { ...e, path: [`_${i}_${e.path[0]}`, ...e.path.slice(1)] } : e);
+  });
+  return JSON.stringify({ data, ...(errors.length > 0 ? { errors } : {}) });
 }

@@ -8,11 +8,25 @@ import { CIRCUIT_OPEN_REASON, describeFetchError, fetchErrorDetail, subgraphHttp
 import type { SubgraphGuard } from './SubgraphGuard';
 import type { FetchOptions, SubgraphRequest, SubgraphResponse, UpstreamHooks } from './types';
 import { fetchSharingKey } from '../executor/sharingKeys';
+import { isMergeable, mergedRequestText, mergeOperations, splitMergedResponse, type MergedOperation } from './mergeOperations';
 
 /** What one successful send produced: the raw reply (shared by coalesced callers) and the leader's decoded response. */
 export interface SentReply {
   readonly raw: RawSubgraphReply;
   readonly response: SubgraphResponse;
+  /** When the fetch was one part of a merged operation: `raw` is the merged reply, the part is its `index`-th. */
+  readonly part?: { readonly merged: MergedOperation; readonly index: number };
+}
+
+/** A query fetch waiting for the end of the event-loop turn to be merged with others to the same subgraph. */
+interface PendingFetch {
+  readonly query: string;
+  readonly text: string;
+  readonly variables: readonly (readonly [string, string])[];
+  readonly deadline: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly resolve: (sent: SentReply) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /** One failed attempt: the client error, whether a retry is safe, and the detail for the log. */
@@ -28,6 +42,36 @@ class AttemptFailure extends Error {
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 const PROBE = JSON.stringify({ query: 'query RoamBreakerProbe { __typename }', variables: {} });
 const HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+/** JSON string literals of subgraph operation texts (a plan's operations repeat on every request). */
+const quotedQueries = new Map<string, string>();
+
+/** `JSON.stringify(query)`, remembered for up to 2000 distinct operation texts. */
+function quoted(query: string): string {
+  let q = quotedQueries.get(query);
+  if (q === undefined) {
+    q = JSON.stringify(query);
+    if (quotedQueries.size < 2000) quotedQueries.set(query, q);
+  }
+  return q;
+}
+
+/** A request's variables serialised one by one, as `[name, JSON text]` (undefined values left out, as JSON.stringify does). */
+function serialiseVariables(variables: Readonly<Record<string, unknown>>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const name in variables) {
+    const value = variables[name];
+    if (value !== undefined) out.push([name, JSON.stringify(value)]);
+  }
+  return out;
+}
+
+/** The JSON body of one request, the same text as `JSON.stringify(request)`, from its variables already serialised. */
+function requestText(request: SubgraphRequest, variables: readonly (readonly [string, string])[]): string {
+  let vars = '';
+  for (const [name, json] of variables) vars += `${vars === '' ? '' : ','}${JSON.stringify(name)}:${json}`;
+  const name = request.operationName === undefined ? '' : `,"operationName":${JSON.stringify(request.operationName)}`;
+  return `{"query":${quoted(request.query)},"variables":{${vars}}${name}}`;
+}
 
 /**
  * The one HTTP client of one subgraph: every query-plan fetch to it (queries, mutations, entity fetches of
@@ -39,6 +83,8 @@ const HEADERS = { 'content-type': 'application/json', accept: 'application/graph
  * - retries query fetches (never mutations or subscription fetches) on connection failures, timeouts before any
  *   response byte and 502/503/504, with exponential backoff and full jitter, within the retry budget and the deadline,
  * - shares an identical in-flight query fetch when asked (`coalesce`; never for mutations),
+ * - merges the query fetches that become ready in the same event-loop turn into one operation, up to the policy's
+ *   `maxMergedFetches` (`mergeOperations.ts`; never mutations or keyed fetches; README "Fetch merging"),
  * - sends `Idempotency-Key` with a keyed mutation's derived key (`FetchOptions.idempotencyKey`, `<id>:<n>`), so the
  *   subgraph can deduplicate (README "Idempotency keys"),
  * - maps every failure to one error ({@link subgraphHttpError} / {@link subgraphMalformedError}) whose reason is
@@ -98,16 +144,19 @@ export class SubgraphClient {
     const headers = extra || keyed || own ? { ...own, ...HEADERS, ...extra, ...keyed } : HEADERS;
     const started = performance.now();
     const deadline = started + this.guard.policy.timeoutMs;
-    const text = JSON.stringify(request);
+    const variables = serialiseVariables(request.variables);
+    const text = requestText(request, variables);
     const coalesce = options.coalesce && options.operationType === 'query';
+    const merge = options.operationType === 'query' && keyed === undefined && this.guard.policy.maxMergedFetches > 1;
+    const start = (): Promise<SentReply> => (merge ? this.enqueue(request.query, text, variables, deadline, headers) : this.send(text, options.operationType, deadline, headers));
     const joinedBefore = this.fetches.joined;
     const retriesBefore = this.guard.retries;
     let sent: SentReply;
     try {
       sent = coalesce
         ? // the fetch's own headers are part of the key: fetches for different users never share (README "Security")
-          await this.fetches.run(fetchSharingKey(this.url, text, own), () => this.send(text, options.operationType, deadline, headers))
-        : await this.send(text, options.operationType, deadline, headers);
+          await this.fetches.run(fetchSharingKey(this.url, text, own), start)
+        : await start();
     } catch (error) {
       const coalesced = coalesce && this.fetches.joined > joinedBefore;
       this.hooks.afterFetch?.(info, { durationMs: performance.now() - started, error: error as RoamError, coalesced, retries: this.guard.retries - retriesBefore });
@@ -116,7 +165,87 @@ export class SubgraphClient {
     const coalesced = coalesce && this.fetches.joined > joinedBefore;
     this.hooks.afterFetch?.(info, { durationMs: performance.now() - started, coalesced, retries: this.guard.retries - retriesBefore });
     // A caller that joined a shared fetch decodes its own copy (callers may write into their data).
-    return coalesced ? this.decode(sent.raw) : sent.response;
+    return coalesced ? this.decodeCopy(sent) : sent.response;
+  }
+
+  /** A fresh decoded copy of a shared reply (of its part, when it was merged). */
+  private decodeCopy(sent: SentReply): SubgraphResponse {
+    const response = this.decode(sent.raw);
+    if (!sent.part) return response;
+    return splitMergedResponse(sent.part.merged, response)![sent.part.index]!;
+  }
+
+  /** Fetches waiting for the end of this turn to be merged (README "Fetch merging"). */
+  private pending: PendingFetch[] | undefined;
+
+  /**
+   * Queues a query fetch to be sent at the end of the event-loop turn (`setImmediate`: after the I/O callbacks of
+   * this turn, so fetches of parallel plan branches and of concurrent requests that became ready together meet).
+   */
+  private enqueue(query: string, text: string, variables: readonly (readonly [string, string])[], deadline: number, headers: Readonly<Record<string, string>>): Promise<SentReply> {
+    if (!isMergeable(query)) return this.send(text, 'query', deadline, headers);
+    return new Promise<SentReply>((resolve, reject) => {
+      if (this.pending === undefined) {
+        this.pending = [];
+        setImmediate(() => this.flush());
+      }
+      this.pending.push({ query, text, variables, deadline, headers, resolve, reject });
+    });
+  }
+
+  /** Sends the queued fetches: alone, or merged by equal headers in groups of at most `maxMergedFetches`. */
+  private flush(): void {
+    const pending = this.pending ?? [];
+    this.pending = undefined;
+    const groups = new Map<unknown, PendingFetch[]>();
+    for (const p of pending) {
+      const key = p.headers === HEADERS ? HEADERS : JSON.stringify(p.headers);
+      const group = groups.get(key);
+      if (group) group.push(p);
+      else groups.set(key, [p]);
+    }
+    const max = this.guard.policy.maxMergedFetches;
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += max) {
+        const chunk = group.slice(i, i + max);
+        if (chunk.length === 1) this.sendAlone(chunk[0]!);
+        else void this.sendMerged(chunk);
+      }
+    }
+  }
+
+  private sendAlone(p: PendingFetch): void {
+    this.send(p.text, 'query', p.deadline, p.headers).then(p.resolve, p.reject);
+  }
+
+  /**
+   * Sends several query fetches as one merged operation and gives each its part of the reply. A transport failure
+   * fails every part; a reply without a `data` object (a request error, or a failure that nulled every root field)
+   * sends the parts again one by one, so each gets the answer it would have had alone.
+   */
+  private async sendMerged(chunk: readonly PendingFetch[]): Promise<void> {
+    const merged = mergeOperations(chunk.map((p) => p.query));
+    const text = mergedRequestText(
+      merged,
+      chunk.map((p) => p.variables),
+    );
+    let deadline = chunk[0]!.deadline;
+    for (const p of chunk) deadline = Math.min(deadline, p.deadline);
+    let sent: SentReply;
+    try {
+      sent = await this.send(text, 'query', deadline, chunk[0]!.headers);
+    } catch (error) {
+      for (const p of chunk) p.reject(error);
+      return;
+    }
+    this.guard.mergedFetches += chunk.length;
+    this.guard.mergedRequests++;
+    const parts = splitMergedResponse(merged, sent.response);
+    if (!parts) {
+      for (const p of chunk) this.sendAlone(p);
+      return;
+    }
+    for (let i = 0; i < chunk.length; i++) chunk[i]!.resolve({ raw: sent.raw, response: parts[i]!, part: { merged, index: i } });
   }
 
   /** Attempts, retries and backoff of one fetch. @throws RoamError */

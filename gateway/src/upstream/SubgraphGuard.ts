@@ -24,6 +24,10 @@ export class SubgraphGuard {
   inflight = 0;
   /** Retries sent so far (tests, metrics). */
   retries = 0;
+  /** Fetches that went out as parts of merged operations so far (tests, metrics; README "Fetch merging"). */
+  mergedFetches = 0;
+  /** Merged operations sent so far (each carried several fetches). */
+  mergedRequests = 0;
   private readonly listeners: { dispose(): void }[];
   private openedAt = 0;
   private probeTimer: NodeJS.Timeout | undefined;

@@ -59,6 +59,12 @@ export interface SubgraphPolicy {
   readonly breaker: BreakerPolicy;
   /** Re-opening subscription WebSockets (see {@link ReconnectPolicy}). */
   readonly reconnect: ReconnectPolicy;
+  /**
+   * Most query fetches to this subgraph sent as one merged operation when they become ready in the same
+   * event-loop turn (`mergeOperations.ts`; README "Fetch merging"); 1 turns merging off.
+   * @default 16 (1 with `MERGE_SUBGRAPH_FETCHES=false`)
+   */
+  readonly maxMergedFetches: number;
 }
 
 /** Every subgraph policy in effect: the defaults and partial overrides by subgraph name. */
@@ -77,6 +83,7 @@ export const SUBGRAPH_POLICY_OVERRIDE_SCHEMA = z.strictObject({
   connectTimeoutMs: ms(300_000).min(1).optional(),
   timeoutMs: ms(300_000).min(1).optional(),
   maxConcurrentRequests: z.number().int().min(1).max(1_000_000).optional(),
+  maxMergedFetches: z.number().int().min(1).max(256).optional(),
   retry: z
     .strictObject({
       maxRetries: z.number().int().min(0).max(10).optional(),
@@ -114,13 +121,15 @@ export const SUBGRAPH_POLICIES_SCHEMA = z.record(z.string().min(1), SUBGRAPH_POL
 
 /**
  * @param timeoutMs - `SUBGRAPH_TIMEOUT_MS`, the default total deadline.
+ * @param mergeFetches - `MERGE_SUBGRAPH_FETCHES`: whether same-turn query fetches to one subgraph are merged by default. @default true
  * @returns the built-in policy (each field's `@default` in {@link SubgraphPolicy}).
  */
-export function defaultSubgraphPolicy(timeoutMs: number): SubgraphPolicy {
+export function defaultSubgraphPolicy(timeoutMs: number, mergeFetches = true): SubgraphPolicy {
   return {
     connectTimeoutMs: Math.min(3000, timeoutMs),
     timeoutMs,
     maxConcurrentRequests: 1000,
+    maxMergedFetches: mergeFetches ? 16 : 1,
     retry: { maxRetries: 2, baseDelayMs: 25, maxDelayMs: 250, budgetRatio: 0.2, budgetMinRetries: 10, budgetWindowMs: 10_000 },
     breaker: { consecutiveFailures: 5, failureRatio: 0.5, minimumRequests: 20, windowMs: 10_000, halfOpenAfterMs: 5000 },
     reconnect: { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 5000, maxElapsedMs: 60_000 },
@@ -134,6 +143,7 @@ export function mergeSubgraphPolicy(base: SubgraphPolicy, override: SubgraphPoli
     connectTimeoutMs: override.connectTimeoutMs ?? base.connectTimeoutMs,
     timeoutMs: override.timeoutMs ?? base.timeoutMs,
     maxConcurrentRequests: override.maxConcurrentRequests ?? base.maxConcurrentRequests,
+    maxMergedFetches: override.maxMergedFetches ?? base.maxMergedFetches,
     retry: { ...base.retry, ...stripUndefined(override.retry) },
     breaker: { ...base.breaker, ...stripUndefined(override.breaker) },
     reconnect: { ...base.reconnect, ...stripUndefined(override.reconnect) },

@@ -33,8 +33,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   // These tests map one failure after another on the same subgraph: the breaker must not open in between
-  // (breakers have their own tests in faults.test.ts).
-  const policy = defaultSubgraphPolicy(2000);
+  // (breakers have their own tests in faults.test.ts). The server answers fixed bodies, not GraphQL, so it cannot
+  // answer a merged operation: fetch merging is off here (its own tests: mergeOperations.test.ts).
+  const policy = defaultSubgraphPolicy(2000, false);
   upstreams = new Upstreams({
     timeoutMs: 2000,
     policies: { defaults: { ...policy, breaker: { ...policy.breaker, consecutiveFailures: 1000 } }, bySubgraph: {} },
