@@ -66,7 +66,7 @@ async function runSuite(suite: AuditSuite, replay: ReplayServer, dir: string, en
 /** Runs every suite through a gateway built with `env` and returns per-suite results. */
 async function runAudit(env: Record<string, string>): Promise<{ total: number; passed: number; results: SuiteResult[]; misses: string[]; merged: number }> {
   const suites = loadAuditSuites();
-  const replay = await startReplayServer(suites, { recordFrom: process.env.FED_AUDIT_RECORD_FROM });
+  const replay = await startReplayServer(suites, { recordFrom: process.env.FED_AUDIT_RECORD_FROM, liveFrom: process.env.FED_AUDIT_LIVE_FROM });
   const dir = mkdtempSync(join(tmpdir(), 'roam-fed-audit-'));
   const results: SuiteResult[] = [];
   try {

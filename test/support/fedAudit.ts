@@ -93,11 +93,15 @@ export interface ReplayServer {
  * representation by representation from the error-free recordings of the same query. An unmatched
  * request gets HTTP 200 with a GraphQL error, as a subgraph that cannot resolve it would.
  *
+ * Live mode (`options.liveFrom`, `FED_AUDIT_LIVE_FROM`): every request is forwarded as sent to the audit's own
+ * subgraph servers (`npx tsx src/cli.ts serve --port <port>` in a checkout of graphql-hive/federation-gateway-audit)
+ * and their reply relayed: the audit against the real subgraphs, merged operations included; nothing is recorded.
+ *
  * Record mode (`options.recordFrom`: the origin of the audit's own subgraph servers, `npm start` of
  * graphql-hive/federation-gateway-audit): an unmatched request is forwarded there instead, its reply is
  * answered and kept in {@link ReplayServer.recorded} (see {@link saveRecordings}).
  */
-export async function startReplayServer(suites: readonly AuditSuite[], options: { recordFrom?: string } = {}): Promise<ReplayServer> {
+export async function startReplayServer(suites: readonly AuditSuite[], options: { recordFrom?: string; liveFrom?: string } = {}): Promise<ReplayServer> {
   const replies = new Map<string, string>();
   // Entity fetches also answer per representation (a subgraph resolves each representation on its own),
   // so a gateway that sends a representation once instead of several times still gets its recorded entity.
@@ -155,7 +159,14 @@ export async function startReplayServer(suites: readonly AuditSuite[], options: 
       };
       const parts = splitMergedRequest(body);
       let reply: string | undefined;
-      if (parts) {
+      if (options.liveFrom) {
+        // live mode: every request goes to the audit's own subgraph servers as sent (merged operations included)
+        if (parts) merged.count++;
+        reply = await fetch(`${options.liveFrom}/${suiteId}/${subgraph}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+          .then((r) => r.text())
+          .catch(() => undefined);
+        if (reply === undefined) misses.push(`${suiteId}/${subgraph}: live subgraph unreachable`);
+      } else if (parts) {
         merged.count++;
         const answers = await Promise.all(parts.map((part) => answer(part)));
         reply = answers.every((a) => a !== undefined) ? composeMergedReply(answers as string[]) : undefined;
