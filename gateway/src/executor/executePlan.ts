@@ -2,7 +2,7 @@ import type { DeferNode, FetchDataRewrite, FetchNode, PlanNode, QueryPlanSelecti
 import { downstreamError, isRoamError } from '@roam/errors';
 import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
 import { subgraphMalformedError } from '../upstream/subgraphFailure';
-import type { SubgraphError, SubgraphRequest, SubgraphResponse } from '../upstream/types';
+import { RawJson, type SubgraphError, type SubgraphRequest, type SubgraphResponse } from '../upstream/types';
 
 /**
  * Sends one subgraph operation through the upstream layer; resolves to the subgraph's GraphQL response.
@@ -196,9 +196,30 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
     return;
   }
   // Identical representations are sent once (as Apollo Router does); every owner gets the entity merged in.
-  const representations: Obj[] = [];
   const owners: Target[][] = [];
   const indexByKey = new Map<string, number>();
+  const direct = directRepresentations(context.supergraphSchema, node);
+  if (direct) {
+    // The usual case, written straight to JSON text: the text is also the key that sends identical ones once.
+    let json = '';
+    for (const target of targets) {
+      const rep = direct(target.obj);
+      if (rep === undefined) continue;
+      const at = indexByKey.get(rep);
+      if (at !== undefined) {
+        owners[at]!.push(target);
+        continue;
+      }
+      indexByKey.set(rep, owners.length);
+      json += json === '' ? rep : `,${rep}`;
+      owners.push([target]);
+    }
+    if (owners.length === 0) return;
+    const res = await send(node, context, { ...variables, representations: new RawJson(`[${json}]`) }, path, owners);
+    if (res) mergeEntities(node, context, res, owners);
+    return;
+  }
+  const representations: Obj[] = [];
   for (const target of targets) {
     const rep = selectRequires(context.supergraphSchema, target.obj, node.requires);
     if (rep && rep.__typename) {
@@ -216,10 +237,14 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
   }
   if (representations.length === 0) return;
   const res = await send(node, context, { ...variables, representations }, path, owners);
-  if (!res) return;
+  if (res) mergeEntities(node, context, res, owners);
+}
+
+/** Merges an entity fetch's `_entities` into the owners of each representation (`owners[i]`: the targets of representation i). */
+function mergeEntities(node: FetchNode, context: PlanContext, res: Obj, owners: readonly Target[][]): void {
   const received = res._entities;
-  if (!Array.isArray(received) || received.length !== representations.length) {
-    context.errors.push(subgraphMalformedError(node.serviceName, `expected "data._entities" to contain ${representations.length} elements`));
+  if (!Array.isArray(received) || received.length !== owners.length) {
+    context.errors.push(subgraphMalformedError(node.serviceName, `expected "data._entities" to contain ${owners.length} elements`));
     return;
   }
   for (let i = 0; i < received.length; i++) {
@@ -232,6 +257,59 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
     // into them, so sharing is safe and saves a copy per duplicate.
     for (const owner of repOwners) deepMerge(owner.obj, entity);
   }
+}
+
+/** Writes one entity's representation as JSON text, or `undefined` when it has none (see {@link directRepresentations}). */
+type DirectRepresentation = (obj: Obj) => string | undefined;
+
+const directCache = new WeakMap<FetchNode, DirectRepresentation | null>();
+
+/**
+ * A writer of representations as JSON text for the usual shape of an entity fetch's `requires`: inline fragments
+ * on object types, each selecting leaf fields only (`... on Product { __typename upc }`), no input rewrites. It
+ * writes what {@link selectRequires} would build, serialised as `JSON.stringify` would: the fields of the fragment
+ * on the entity's `__typename`, in selection order; an entity missing one of them, or whose type no fragment names,
+ * has no representation. Built once per fetch node.
+ *
+ * @returns the writer, or `null` when the fetch needs the general path.
+ */
+function directRepresentations(schema: GraphQLSchema, node: FetchNode): DirectRepresentation | null {
+  let direct = directCache.get(node);
+  if (direct === undefined) {
+    direct = buildDirect(schema, node);
+    directCache.set(node, direct);
+  }
+  return direct;
+}
+
+function buildDirect(schema: GraphQLSchema, node: FetchNode): DirectRepresentation | null {
+  if (!node.requires || node.inputRewrites?.length) return null;
+  const byType = new Map<string, { keys: string[]; prefixes: string[] }>();
+  for (const s of node.requires) {
+    if (s.kind !== 'InlineFragment' || !s.typeCondition || byType.has(s.typeCondition) || !isObjectType(schema.getType(s.typeCondition))) return null;
+    const keys: string[] = [];
+    for (const f of s.selections) {
+      if (f.kind !== 'Field' || f.selections) return null;
+      const key = f.alias ?? f.name;
+      if (key === '__proto__' || keys.includes(key)) return null;
+      keys.push(key);
+    }
+    if (!keys.includes('__typename')) return null;
+    byType.set(s.typeCondition, { keys, prefixes: keys.map((k, i) => `${i === 0 ? '{' : ','}${JSON.stringify(k)}:`) });
+  }
+  return (obj) => {
+    const typename = obj.__typename;
+    if (typeof typename !== 'string') return undefined;
+    const fragment = byType.get(typename);
+    if (!fragment) return undefined;
+    let json = '';
+    for (let i = 0; i < fragment.keys.length; i++) {
+      const value = obj[fragment.keys[i]!];
+      if (value === undefined) return undefined;
+      json += fragment.prefixes[i]! + JSON.stringify(value);
+    }
+    return `${json}}`;
+  };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { InflightCoalescer } from './InflightCoalescer';
 import { dispatchTarget, parseSubgraphReply, type RawSubgraphReply } from './postSubgraph';
 import { CIRCUIT_OPEN_REASON, describeFetchError, fetchErrorDetail, subgraphHttpError, subgraphMalformedError } from './subgraphFailure';
 import type { SubgraphGuard } from './SubgraphGuard';
-import type { FetchOptions, SubgraphRequest, SubgraphResponse, UpstreamHooks } from './types';
+import { RawJson, type FetchOptions, type SubgraphRequest, type SubgraphResponse, type UpstreamHooks } from './types';
 import { fetchSharingKey } from '../executor/sharingKeys';
 import { isMergeable, mergedRequestText, mergeOperations, splitMergedResponse, type MergedOperation } from './mergeOperations';
 
@@ -55,12 +55,12 @@ function quoted(query: string): string {
   return q;
 }
 
-/** A request's variables serialised one by one, as `[name, JSON text]` (undefined values left out, as JSON.stringify does). */
+/** A request's variables serialised one by one, as `[name, JSON text]` (undefined values left out, as JSON.stringify does; {@link RawJson} as it is). */
 function serialiseVariables(variables: Readonly<Record<string, unknown>>): [string, string][] {
   const out: [string, string][] = [];
   for (const name in variables) {
     const value = variables[name];
-    if (value !== undefined) out.push([name, JSON.stringify(value)]);
+    if (value !== undefined) out.push([name, value instanceof RawJson ? value.json : JSON.stringify(value)]);
   }
   return out;
 }

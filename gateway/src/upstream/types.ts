@@ -1,5 +1,20 @@
 import type { RoamError } from '@roam/errors';
 
+/**
+ * A variable value already serialised as JSON text (the executor writes entity representations straight to text,
+ * issue 19): the subgraph client puts `json` into the request body as it is. `toJSON` keeps any other serialiser
+ * (`JSON.stringify` of the variables) correct, at the price of a parse.
+ */
+export class RawJson {
+  /** @param json - the value's JSON text (must be valid JSON). */
+  constructor(readonly json: string) {}
+
+  /** @returns the value the text stands for (JSON.stringify calls this). */
+  toJSON(): unknown {
+    return JSON.parse(this.json) as unknown;
+  }
+}
+
 /** One GraphQL request to a subgraph (GraphQL over HTTP, "Request parameters"). */
 export interface SubgraphRequest {
   readonly query: string;
