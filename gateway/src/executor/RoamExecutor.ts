@@ -4,7 +4,7 @@ import type { QueryPlan } from '@apollo/query-planner';
 import type { Logger } from 'pino';
 import type { SubscriptionPlan, SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 import { InflightCoalescer } from '../upstream/InflightCoalescer';
-import type { CacheHint, SubgraphRequest, UpstreamEvent } from '../upstream';
+import type { CacheHint, SubgraphRequest, SubgraphResponse, UpstreamEvent } from '../upstream';
 import type { Upstreams } from '../upstream/Upstreams';
 import type { RequestInfo } from '../pipeline/types';
 import { collectEntityTags } from './collectEntityTags';
@@ -164,13 +164,19 @@ export class RoamExecutor {
   ): SubgraphCall {
     // Mutation root fetches run one after another (a plan's Sequence), so their numbering is the same on every retry.
     let mutationFetches = 0;
+    // shared merged replies this execution's fetches joined, decoded once for all of them
+    const decodedReplies = new Map<object, (SubgraphResponse | undefined)[]>();
     return async (serviceName: string, request: SubgraphRequest) => {
       const url = snapshot.subgraphs.get(serviceName);
       if (url === undefined) throw roamError('SUBREQUEST_HTTP_ERROR', `HTTP fetch failed from '${serviceName}': unknown subgraph`, { serviceName, reason: 'unknown subgraph' });
       const derivedKey = idempotencyKey !== undefined && /^\s*mutation\b/.test(request.query) ? `${idempotencyKey}:${mutationFetches++}` : undefined;
-      const response = await this.options.upstreams
-        .client(serviceName, url)
-        .fetch(request, { operationType, coalesce, ...(derivedKey !== undefined ? { idempotencyKey: derivedKey } : {}), ...(headers && Object.keys(headers).length > 0 ? { headers } : {}) });
+      const response = await this.options.upstreams.client(serviceName, url).fetch(request, {
+        operationType,
+        coalesce,
+        decodedReplies,
+        ...(derivedKey !== undefined ? { idempotencyKey: derivedKey } : {}),
+        ...(headers && Object.keys(headers).length > 0 ? { headers } : {}),
+      });
       if (response.cacheHint) hints.push(response.cacheHint);
       return response;
     };

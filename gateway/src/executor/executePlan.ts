@@ -200,19 +200,60 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
   const indexByKey = new Map<string, number>();
   const direct = directRepresentations(context.supergraphSchema, node);
   if (direct) {
-    // The usual case, written straight to JSON text: the text is also the key that sends identical ones once.
+    // The usual case, written straight to JSON text, each distinct representation once: duplicates are found
+    // through a trie of the key values (no text per duplicate), entities with object-valued keys by their text.
     let json = '';
+    const trie = new Map<string, Map<unknown, unknown>>();
+    const byText = new Map<string, number>();
     for (const target of targets) {
-      const rep = direct(target.obj);
-      if (rep === undefined) continue;
-      const at = indexByKey.get(rep);
-      if (at !== undefined) {
-        owners[at]!.push(target);
-        continue;
+      const obj = target.obj;
+      const typename = obj.__typename;
+      if (typeof typename !== 'string') continue;
+      const fragment = direct.get(typename);
+      if (!fragment) continue;
+      let index: number | undefined;
+      let level = trie.get(typename);
+      if (level === undefined) trie.set(typename, (level = new Map()));
+      const keys = fragment.valueKeys;
+      let found = keys.length > 0;
+      for (let i = 0; i < keys.length && found; i++) {
+        const value = obj[keys[i]!];
+        if (value === undefined) {
+          found = false;
+          index = -1;
+        } else if (value !== null && typeof value === 'object') {
+          found = false;
+        } else if (i === keys.length - 1) {
+          index = level.get(value) as number | undefined;
+          if (index === undefined) {
+            const rep = writeRepresentation(fragment, obj);
+            if (rep === undefined) index = -1;
+            else {
+              index = owners.length;
+              level.set(value, index);
+              json += json === '' ? rep : `,${rep}`;
+              owners.push([]);
+            }
+          }
+        } else {
+          let next = level.get(value) as Map<unknown, unknown> | undefined;
+          if (next === undefined) level.set(value, (next = new Map()));
+          level = next;
+        }
       }
-      indexByKey.set(rep, owners.length);
-      json += json === '' ? rep : `,${rep}`;
-      owners.push([target]);
+      if (index === undefined) {
+        // object-valued or no key fields besides __typename: keyed by the text itself
+        const rep = writeRepresentation(fragment, obj);
+        if (rep === undefined) continue;
+        index = byText.get(rep);
+        if (index === undefined) {
+          index = owners.length;
+          byText.set(rep, index);
+          json += json === '' ? rep : `,${rep}`;
+          owners.push([]);
+        }
+      }
+      if (index >= 0) owners[index]!.push(target);
     }
     if (owners.length === 0) return;
     const res = await send(node, context, { ...variables, representations: new RawJson(`[${json}]`) }, path, owners);
@@ -259,21 +300,28 @@ function mergeEntities(node: FetchNode, context: PlanContext, res: Obj, owners: 
   }
 }
 
-/** Writes one entity's representation as JSON text, or `undefined` when it has none (see {@link directRepresentations}). */
-type DirectRepresentation = (obj: Obj) => string | undefined;
+/** One inline fragment of a fetch's `requires`, as {@link directRepresentations} writes it. */
+interface DirectFragment {
+  /** Response keys of its fields, in selection order (`__typename` among them). */
+  readonly keys: readonly string[];
+  /** `{"key":` / `,"key":` per field. */
+  readonly prefixes: readonly string[];
+  /** The keys besides `__typename`: what tells two representations of one type apart. */
+  readonly valueKeys: readonly string[];
+}
 
-const directCache = new WeakMap<FetchNode, DirectRepresentation | null>();
+const directCache = new WeakMap<FetchNode, ReadonlyMap<string, DirectFragment> | null>();
 
 /**
- * A writer of representations as JSON text for the usual shape of an entity fetch's `requires`: inline fragments
- * on object types, each selecting leaf fields only (`... on Product { __typename upc }`), no input rewrites. It
- * writes what {@link selectRequires} would build, serialised as `JSON.stringify` would: the fields of the fragment
+ * How to write representations as JSON text for the usual shape of an entity fetch's `requires`: inline fragments
+ * on object types, each selecting leaf fields only (`... on Product { __typename upc }`), no input rewrites. The
+ * text is what {@link selectRequires} would build, serialised as `JSON.stringify` would: the fields of the fragment
  * on the entity's `__typename`, in selection order; an entity missing one of them, or whose type no fragment names,
  * has no representation. Built once per fetch node.
  *
- * @returns the writer, or `null` when the fetch needs the general path.
+ * @returns the fragments by type condition, or `null` when the fetch needs the general path.
  */
-function directRepresentations(schema: GraphQLSchema, node: FetchNode): DirectRepresentation | null {
+function directRepresentations(schema: GraphQLSchema, node: FetchNode): ReadonlyMap<string, DirectFragment> | null {
   let direct = directCache.get(node);
   if (direct === undefined) {
     direct = buildDirect(schema, node);
@@ -282,9 +330,9 @@ function directRepresentations(schema: GraphQLSchema, node: FetchNode): DirectRe
   return direct;
 }
 
-function buildDirect(schema: GraphQLSchema, node: FetchNode): DirectRepresentation | null {
+function buildDirect(schema: GraphQLSchema, node: FetchNode): Map<string, DirectFragment> | null {
   if (!node.requires || node.inputRewrites?.length) return null;
-  const byType = new Map<string, { keys: string[]; prefixes: string[] }>();
+  const byType = new Map<string, DirectFragment>();
   for (const s of node.requires) {
     if (s.kind !== 'InlineFragment' || !s.typeCondition || byType.has(s.typeCondition) || !isObjectType(schema.getType(s.typeCondition))) return null;
     const keys: string[] = [];
@@ -295,21 +343,20 @@ function buildDirect(schema: GraphQLSchema, node: FetchNode): DirectRepresentati
       keys.push(key);
     }
     if (!keys.includes('__typename')) return null;
-    byType.set(s.typeCondition, { keys, prefixes: keys.map((k, i) => `${i === 0 ? '{' : ','}${JSON.stringify(k)}:`) });
+    byType.set(s.typeCondition, { keys, prefixes: keys.map((k, i) => `${i === 0 ? '{' : ','}${JSON.stringify(k)}:`), valueKeys: keys.filter((k) => k !== '__typename') });
   }
-  return (obj) => {
-    const typename = obj.__typename;
-    if (typeof typename !== 'string') return undefined;
-    const fragment = byType.get(typename);
-    if (!fragment) return undefined;
-    let json = '';
-    for (let i = 0; i < fragment.keys.length; i++) {
-      const value = obj[fragment.keys[i]!];
-      if (value === undefined) return undefined;
-      json += fragment.prefixes[i]! + JSON.stringify(value);
-    }
-    return `${json}}`;
-  };
+  return byType;
+}
+
+/** @returns an entity's representation as JSON text, or `undefined` when it lacks one of the fragment's fields. */
+function writeRepresentation(fragment: DirectFragment, obj: Obj): string | undefined {
+  let json = '';
+  for (let i = 0; i < fragment.keys.length; i++) {
+    const value = obj[fragment.keys[i]!];
+    if (value === undefined) return undefined;
+    json += fragment.prefixes[i]! + JSON.stringify(value);
+  }
+  return `${json}}`;
 }
 
 /**

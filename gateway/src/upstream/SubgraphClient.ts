@@ -165,14 +165,23 @@ export class SubgraphClient {
     const coalesced = coalesce && this.fetches.joined > joinedBefore;
     this.hooks.afterFetch?.(info, { durationMs: performance.now() - started, coalesced, retries: this.guard.retries - retriesBefore });
     // A caller that joined a shared fetch decodes its own copy (callers may write into their data).
-    return coalesced ? this.decodeCopy(sent) : sent.response;
+    return coalesced ? this.decodeCopy(sent, options.decodedReplies) : sent.response;
   }
 
-  /** A fresh decoded copy of a shared reply (of its part, when it was merged). */
-  private decodeCopy(sent: SentReply): SubgraphResponse {
-    const response = this.decode(sent.raw);
-    if (!sent.part) return response;
-    return splitMergedResponse(sent.part.merged, response)![sent.part.index]!;
+  /**
+   * A fresh decoded copy of a shared reply (of its part, when it was merged). With `decoded` (one execution's map),
+   * the parts of a merged reply are decoded once for every fetch of that execution, each part handed out once.
+   */
+  private decodeCopy(sent: SentReply, decoded: FetchOptions['decodedReplies']): SubgraphResponse {
+    if (!sent.part) return this.decode(sent.raw);
+    let parts = decoded?.get(sent.raw);
+    if (parts === undefined || parts[sent.part.index] === undefined) {
+      parts = splitMergedResponse(sent.part.merged, this.decode(sent.raw))!;
+      decoded?.set(sent.raw, parts);
+    }
+    const part = parts[sent.part.index]!;
+    parts[sent.part.index] = undefined;
+    return part;
   }
 
   /** Fetches waiting for the end of this turn to be merged (README "Fetch merging"). */

@@ -53,6 +53,11 @@ export interface FetchOptions {
   readonly idempotencyKey?: string;
   /** Extra request headers of this fetch (propagated client headers, `roam-claims`; README "Security"); part of the sharing key. @default none */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * One execution's decoded copies of shared merged replies (the same map for every fetch of the execution): when
+   * several of its fetches joined parts of one merged reply, the reply is parsed once for all of them. @default none
+   */
+  readonly decodedReplies?: Map<object, (SubgraphResponse | undefined)[]>;
 }
 
 /** What a hook is told about one fetch. */

@@ -161,5 +161,20 @@ describe('fetch merging (mergeOperations.ts)', () => {
     expect(shared[0]).toEqual(shared[1]);
     expect(shared[0]!.data).not.toBe(shared[1]!.data);
     expect(shared[2]).toEqual({ data: { thing: { name: 'item 8' }, other: 'x' } });
+    received.length = 0;
+
+    // two executions: the second's fetches join both parts of the first's merged request and share one decoded copy
+    const decodedReplies = new Map<object, never[]>();
+    const [a1, a2, b1, b2] = await Promise.all([
+      client.fetch({ query: ITEM, variables: { id: '5' } }, { operationType: 'query', coalesce: true }),
+      client.fetch({ query: ALIASED, variables: { id: '6' } }, { operationType: 'query', coalesce: true }),
+      client.fetch({ query: ITEM, variables: { id: '5' } }, { operationType: 'query', coalesce: true, decodedReplies }),
+      client.fetch({ query: ALIASED, variables: { id: '6' } }, { operationType: 'query', coalesce: true, decodedReplies }),
+    ]);
+    expect(received).toHaveLength(1);
+    expect(decodedReplies.size).toBe(1);
+    expect([b1, b2]).toEqual([a1, a2]);
+    expect(b1!.data).not.toBe(a1!.data);
+    expect(b2!.data).not.toBe(a2!.data);
   });
 });
