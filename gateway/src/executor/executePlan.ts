@@ -47,34 +47,79 @@ type Obj = Record<string, unknown>;
  * after the blocks it depends on), all into the same data.
  */
 export async function executePlan(node: PlanNode | undefined, context: PlanContext, data: Obj = Object.create(null) as Obj): Promise<Obj> {
-  if (node) await run(node, context, data, [], [{ obj: data, at: undefined }]);
+  if (node) await run(node, context, data, [], { objs: [data], parent: undefined, path: [] });
   return data;
 }
 
 /**
- * A response path kept as a chain of links to the parent's path, made into an array only when an error needs
- * it: collecting a Flatten path's objects then allocates one small link per step instead of copying the path
- * for every object (issue 19: allocations were a third of the executor's CPU under load).
+ * The objects a plan node works on: the root object, or the objects found at a `Flatten` path (list items
+ * included) under the enclosing node's objects. Only the objects are kept while collecting (issue 19: a path
+ * object per collected object was a tenth of a request's allocations); their concrete response paths, which only
+ * errors need, are found again by {@link targetPaths}.
  */
-interface PathLink {
-  readonly up: PathLink | undefined;
-  readonly key: string | number;
+interface Targets {
+  readonly objs: Obj[];
+  /** The enclosing node's targets; `undefined` for the root. */
+  readonly parent: Targets | undefined;
+  /** The `Flatten` path these were collected at from `parent` (`@` for list items). */
+  readonly path: readonly (string | number)[];
+  /** The concrete paths, once {@link targetPaths} found them (`null`: they could not be found again). */
+  paths?: (string | number)[][] | null;
 }
 
-/** @returns the path a {@link PathLink} chain stands for, root first. */
-function pathOf(link: PathLink | undefined): (string | number)[] {
-  const out: (string | number)[] = [];
-  for (let l = link; l; l = l.up) out.push(l.key);
-  return out.reverse();
+/**
+ * @returns each target's concrete response path (list indexes filled in), aligned with `targets.objs`, found by
+ *   walking the `Flatten` paths again from the root; `undefined` when the walk no longer finds the same objects
+ *   (data merged under the path since it was collected), in which case callers point at the `Flatten` path.
+ */
+function targetPaths(targets: Targets): (string | number)[][] | undefined {
+  if (targets.paths !== undefined) return targets.paths ?? undefined;
+  let paths: (string | number)[][] | null;
+  if (!targets.parent) paths = targets.objs.map(() => []);
+  else {
+    const parentPaths = targetPaths(targets.parent);
+    paths = null;
+    if (parentPaths) {
+      const objs: Obj[] = [];
+      const found: (string | number)[][] = [];
+      targets.parent.objs.forEach((o, i) => collectWithPaths(o, targets.path, 0, [...parentPaths[i]!], objs, found));
+      if (objs.length === targets.objs.length && objs.every((o, i) => o === targets.objs[i])) paths = found;
+    }
+  }
+  targets.paths = paths;
+  return paths ?? undefined;
 }
 
-/** An object found at a `Flatten` path, with its concrete path in the response (list indexes filled in). */
-interface Target {
-  readonly obj: Obj;
-  readonly at: PathLink | undefined;
+/** {@link collectAtPath} that also records each object's concrete path (`at`: the path walked so far, reused). */
+function collectWithPaths(value: unknown, path: readonly (string | number)[], i: number, at: (string | number)[], out: Obj[], paths: (string | number)[][]): void {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    const next = path[i] === '@' ? i + 1 : i;
+    for (let index = 0; index < value.length; index++) {
+      at.push(index);
+      collectWithPaths(value[index], path, next, at, out, paths);
+      at.pop();
+    }
+    return;
+  }
+  if (i === path.length) {
+    if (typeof value === 'object') {
+      out.push(value as Obj);
+      paths.push([...at]);
+    }
+    return;
+  }
+  const key = path[i]!;
+  if (key === '@') {
+    collectWithPaths(value, path, i + 1, at, out, paths);
+    return;
+  }
+  at.push(key);
+  collectWithPaths((value as Obj)[key as string], path, i + 1, at, out, paths);
+  at.pop();
 }
 
-async function run(node: PlanNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Target[]): Promise<void> {
+async function run(node: PlanNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Targets): Promise<void> {
   switch (node.kind) {
     case 'Sequence':
       for (const child of node.nodes) await run(child, context, root, path, targets);
@@ -83,9 +128,9 @@ async function run(node: PlanNode, context: PlanContext, root: Obj, path: (strin
       await Promise.all(node.nodes.map((child) => run(child, context, root, path, targets)));
       return;
     case 'Flatten': {
-      const found: Target[] = [];
-      for (const t of targets) collectAtPath(t.obj, node.path, 0, t.at, found);
-      await run(node.node, context, root, [...path, ...node.path], found);
+      const found: Obj[] = [];
+      for (const o of targets.objs) collectAtPath(o, node.path, 0, found);
+      await run(node.node, context, root, [...path, ...node.path], { objs: found, parent: targets, path: node.path });
       return;
     }
     case 'Condition': {
@@ -163,40 +208,42 @@ async function runDeferInline(node: DeferNode, runChild: (child: PlanNode) => Pr
   await Promise.all(done);
 }
 
-function collectAtPath(value: unknown, path: readonly (string | number)[], i: number, at: PathLink | undefined, out: Target[]): void {
+function collectAtPath(value: unknown, path: readonly (string | number)[], i: number, out: Obj[]): void {
   if (value === null || value === undefined) return;
   if (Array.isArray(value)) {
     const next = path[i] === '@' ? i + 1 : i;
-    for (let index = 0; index < value.length; index++) collectAtPath(value[index], path, next, { up: at, key: index }, out);
+    for (let index = 0; index < value.length; index++) collectAtPath(value[index], path, next, out);
     return;
   }
   if (i === path.length) {
-    if (typeof value === 'object') out.push({ obj: value as Obj, at });
+    if (typeof value === 'object') out.push(value as Obj);
     return;
   }
   const key = path[i]!;
   if (key === '@') {
-    collectAtPath(value, path, i + 1, at, out);
+    collectAtPath(value, path, i + 1, out);
     return;
   }
-  collectAtPath((value as Obj)[key as string], path, i + 1, { up: at, key }, out);
+  collectAtPath((value as Obj)[key as string], path, i + 1, out);
 }
 
-async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Target[]): Promise<void> {
+async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Targets): Promise<void> {
   // collectAtPath only collects objects, so every target is one.
-  if (targets.length === 0) return;
+  const objs = targets.objs;
+  if (objs.length === 0) return;
   const variables: Obj = {};
   for (const name of node.variableUsages ?? []) if (context.providedVariables[name] !== undefined) variables[name] = context.providedVariables[name];
 
   if (!node.requires) {
-    const res = await send(node, context, variables, path, undefined);
+    const res = await send(node, context, variables, path, undefined, targets);
     if (!res) return;
     applyRewrites(context.supergraphSchema, node.outputRewrites, res);
-    for (const t of targets) deepMerge(t.obj, res);
+    for (const o of objs) deepMerge(o, res);
     return;
   }
   // Identical representations are sent once (as Apollo Router does); every owner gets the entity merged in.
-  const owners: Target[][] = [];
+  // owners[i]: the indexes (in `objs`) of the targets of representation i.
+  const owners: number[][] = [];
   const indexByKey = new Map<string, number>();
   const direct = directRepresentations(context.supergraphSchema, node);
   if (direct) {
@@ -205,8 +252,8 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
     let json = '';
     const trie = new Map<string, Map<unknown, unknown>>();
     const byText = new Map<string, number>();
-    for (const target of targets) {
-      const obj = target.obj;
+    for (let t = 0; t < objs.length; t++) {
+      const obj = objs[t]!;
       const typename = obj.__typename;
       if (typeof typename !== 'string') continue;
       const fragment = direct.get(typename);
@@ -253,36 +300,36 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
           owners.push([]);
         }
       }
-      if (index >= 0) owners[index]!.push(target);
+      if (index >= 0) owners[index]!.push(t);
     }
     if (owners.length === 0) return;
-    const res = await send(node, context, { ...variables, representations: new RawJson(`[${json}]`) }, path, owners);
-    if (res) mergeEntities(node, context, res, owners);
+    const res = await send(node, context, { ...variables, representations: new RawJson(`[${json}]`) }, path, owners, targets);
+    if (res) mergeEntities(node, context, res, owners, objs);
     return;
   }
   const representations: Obj[] = [];
-  for (const target of targets) {
-    const rep = selectRequires(context.supergraphSchema, target.obj, node.requires);
+  for (let t = 0; t < objs.length; t++) {
+    const rep = selectRequires(context.supergraphSchema, objs[t], node.requires);
     if (rep && rep.__typename) {
       applyRewrites(context.supergraphSchema, node.inputRewrites, rep);
       const key = representationKey(rep);
       const at = indexByKey.get(key);
       if (at !== undefined) {
-        owners[at]!.push(target);
+        owners[at]!.push(t);
         continue;
       }
       indexByKey.set(key, representations.length);
       representations.push(rep);
-      owners.push([target]);
+      owners.push([t]);
     }
   }
   if (representations.length === 0) return;
-  const res = await send(node, context, { ...variables, representations }, path, owners);
-  if (res) mergeEntities(node, context, res, owners);
+  const res = await send(node, context, { ...variables, representations }, path, owners, targets);
+  if (res) mergeEntities(node, context, res, owners, objs);
 }
 
-/** Merges an entity fetch's `_entities` into the owners of each representation (`owners[i]`: the targets of representation i). */
-function mergeEntities(node: FetchNode, context: PlanContext, res: Obj, owners: readonly Target[][]): void {
+/** Merges an entity fetch's `_entities` into the owners of each representation (`owners[i]`: the indexes in `objs` of the targets of representation i). */
+function mergeEntities(node: FetchNode, context: PlanContext, res: Obj, owners: readonly number[][], objs: readonly Obj[]): void {
   const received = res._entities;
   if (!Array.isArray(received) || received.length !== owners.length) {
     context.errors.push(subgraphMalformedError(node.serviceName, `expected "data._entities" to contain ${owners.length} elements`));
@@ -291,12 +338,12 @@ function mergeEntities(node: FetchNode, context: PlanContext, res: Obj, owners: 
   for (let i = 0; i < received.length; i++) {
     const entity = received[i] as Obj | null;
     const repOwners = owners[i]!;
-    if (entity && !entity.__typename) entity.__typename = repOwners[0]!.obj.__typename;
+    if (entity && !entity.__typename) entity.__typename = objs[repOwners[0]!]!.__typename;
     applyRewrites(context.supergraphSchema, node.outputRewrites, entity);
     if (!entity) continue;
     // Owners of one representation share the entity's nested objects: later fetches merge the same data
     // into them, so sharing is safe and saves a copy per duplicate.
-    for (const owner of repOwners) deepMerge(owner.obj, entity);
+    for (const owner of repOwners) deepMerge(objs[owner]!, entity);
   }
 }
 
@@ -377,7 +424,7 @@ function representationKey(rep: Obj): string {
   return key;
 }
 
-async function send(node: FetchNode, context: PlanContext, variables: Obj, path: (string | number)[], ownerPaths: Target[][] | undefined): Promise<Obj | undefined> {
+async function send(node: FetchNode, context: PlanContext, variables: Obj, path: (string | number)[], owners: readonly number[][] | undefined, targets: Targets): Promise<Obj | undefined> {
   let res: SubgraphResponse;
   try {
     res = await context.call(node.serviceName, { query: node.operation, variables, ...(node.operationName ? { operationName: node.operationName } : {}) });
@@ -396,11 +443,15 @@ async function send(node: FetchNode, context: PlanContext, variables: Obj, path:
       // `_entities.<i>.rest` points into the client's response at every owner of representation i
       // (Apollo Gateway's error path rewriting); a root fetch's paths are kept under the Flatten path.
       const index = err.path?.[1];
-      if (ownerPaths && err.path?.[0] === '_entities' && typeof index === 'number' && ownerPaths[index]) {
-        for (const owner of ownerPaths[index]!) context.errors.push(downstreamError(node.serviceName, message, err.extensions, [...pathOf(owner.at), ...err.path.slice(2)]));
+      if (owners && err.path?.[0] === '_entities' && typeof index === 'number' && owners[index]) {
+        const paths = targetPaths(targets);
+        for (const owner of owners[index]!) {
+          const at = paths ? paths[owner]! : path.filter((p) => p !== '@');
+          context.errors.push(downstreamError(node.serviceName, message, err.extensions, [...at, ...err.path.slice(2)]));
+        }
         continue;
       }
-      const errorPath = err.path && !ownerPaths ? [...path.filter((p) => p !== '@'), ...err.path] : undefined;
+      const errorPath = err.path && !owners ? [...path.filter((p) => p !== '@'), ...err.path] : undefined;
       context.errors.push(downstreamError(node.serviceName, message, err.extensions, errorPath));
     }
   }

@@ -96,3 +96,28 @@ describe('entity representations written straight to JSON text', () => {
     );
   });
 });
+
+describe('subgraph errors inside `_entities`', () => {
+  it.each([false, true])('point at every owner of the representation, list indexes filled in (general path: %s)', async (general) => {
+    const data = {
+      products: [{ __typename: 'Product', upc: '1', sku: 1 }, { __typename: 'Product', upc: '2', sku: 2 }, null, { __typename: 'Product', upc: '1', sku: 1 }],
+    };
+    const errors: { path?: readonly (string | number)[]; message: string }[] = [];
+    await executePlan(
+      { kind: 'Flatten', path: ['products', '@'], node: fetchNode(general) },
+      {
+        supergraphSchema: schema,
+        variables: {},
+        providedVariables: {},
+        errors: errors as never,
+        call: async () => ({ data: { _entities: [null, { __typename: 'Product', extra: 'x' }] }, errors: [{ message: 'no product 1', path: ['_entities', 0, 'extra'] }] }),
+      },
+      data,
+    );
+    expect(errors.map((e) => [e.message, e.path])).toEqual([
+      ['no product 1', ['products', 0, 'extra']],
+      ['no product 1', ['products', 3, 'extra']],
+    ]);
+    expect(data.products[1]).toEqual({ __typename: 'Product', upc: '2', sku: 2, extra: 'x' });
+  });
+});
