@@ -208,6 +208,8 @@ const GATEWAYS = {
   'roam-share-fetches': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamProtectionEnv, COALESCE_REQUESTS: 'false', COALESCE_SUBGRAPH_FETCHES: 'true' }, ctx),
   /** Roam with whole-request sharing on, subgraph-fetch sharing off. */
   'roam-share-requests': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamProtectionEnv, COALESCE_REQUESTS: 'true', COALESCE_SUBGRAPH_FETCHES: 'false' }, ctx),
+  /** Roam with fetch merging off (MERGE_SUBGRAPH_FETCHES=false): every subgraph fetch its own HTTP request. */
+  'roam-no-merge': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamProtectionEnv, MERGE_SUBGRAPH_FETCHES: 'false' }, ctx),
   /** Roam with no sharing at all. */
   'roam-share-none': (port, supergraph, ctx) => roamProcess(port, supergraph, { ...S.roamEnv, ...S.roamProtectionEnv, COALESCE_REQUESTS: 'false', COALESCE_SUBGRAPH_FETCHES: 'false' }, ctx),
   /** Roam with Apollo Gateway executing the plans (EXECUTOR=apollo), to price Roam's own executor. */
@@ -236,7 +238,7 @@ function substitute(obj, ctx) {
   return out;
 }
 
-const usesHash = (name) => (name === 'roam' || name === 'roam-baseline' || name.startsWith('roam-share-')) && S.hashOnly;
+const usesHash = (name) => (name === 'roam' || name === 'roam-baseline' || name === 'roam-no-merge' || name.startsWith('roam-share-')) && S.hashOnly;
 
 // ---------- measurement ----------
 /** Checks one answer: the benchmark query against expected.json, other operations against a reference answer. */
