@@ -10,6 +10,7 @@ import { formatError } from '../formatError';
 import { errorResult } from '../pipeline/errorResult';
 import type { FormattedSubsequentResult, MultipartOutcome } from '../pipeline/OperationPipeline';
 import type { OperationResult } from '../pipeline/types';
+import type { EventPayload } from '../subscriptions/EventPayload';
 import { formatResult } from '../subscriptions/formatResult';
 import { resumeRequest } from '../subscriptions/resume';
 import type { SubscriptionRouter } from '../subscriptions/SubscriptionRouter';
@@ -269,13 +270,13 @@ export function sendMultipart(
     const writer = start(reply, encoding, options.compression, SUBSCRIPTION_CONTENT_TYPE, headers, new Map());
     options.observer?.multipart?.('subscription', ctx.request.clientName);
     const scope = upstreamScope(ctx.request, options.propagateHeaders ?? []);
-    const write = (payloadJson: string): boolean => {
+    const write = (payload: EventPayload): boolean => {
       if (writer.closed) return true;
       if (writer.buffered + reply.raw.writableLength > options.maxBufferedBytes) {
         options.observer?.dropped();
         return false;
       }
-      writer.part(`{"payload":${payloadJson}}`);
+      writer.part(`{"payload":${payload.json}}`);
       options.observer?.delivered();
       return true;
     };

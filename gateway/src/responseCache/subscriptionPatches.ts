@@ -1,3 +1,4 @@
+import { EventPayload } from '../subscriptions/EventPayload';
 import { jsonDiff } from './jsonDiff';
 
 /** The `extensions` value of a graphql-ws `subscribe` payload that opts in to patch events: `{"patches": "json-patch"}`. */
@@ -13,20 +14,21 @@ export const SUBSCRIPTION_PATCHES_EXTENSION = 'patches';
  * to the last result it rebuilt.
  *
  * @param payload - the `subscribe` payload (its `extensions` are read).
- * @param write - writes one serialised `next` payload to the client (the subscription server's fast path).
+ * @param write - writes one serialised `next` payload to the client (the subscription server's fast path; the event's
+ *   shared {@link EventPayload} when sent whole, a payload of its own when sent as a patch).
  * @returns `write` unchanged without the opt-in; else a writer that keeps the previous event and writes patches.
  */
-export function patchingWriter(payload: { readonly extensions?: unknown }, write: (payloadJson: string) => boolean): (payloadJson: string) => boolean {
+export function patchingWriter(payload: { readonly extensions?: unknown }, write: (payload: EventPayload) => boolean): (payload: EventPayload) => boolean {
   const extensions = payload.extensions;
   if (extensions === null || typeof extensions !== 'object' || (extensions as Record<string, unknown>)[SUBSCRIPTION_PATCHES_EXTENSION] !== 'json-patch') return write;
   let previous: unknown;
-  return (payloadJson) => {
-    const { extensions: eventExtensions, ...current } = JSON.parse(payloadJson) as { extensions?: Record<string, unknown> };
+  return (event) => {
+    const { extensions: eventExtensions, ...current } = JSON.parse(event.json) as { extensions?: Record<string, unknown> };
     const base = previous;
     previous = current;
-    if (base === undefined) return write(payloadJson);
+    if (base === undefined) return write(event);
     // The diff covers the result (`data`, `errors`); the event's own extensions (its `eventId` for resume) travel as they are.
     const patchJson = JSON.stringify({ extensions: { ...eventExtensions, patch: jsonDiff(base, current) } });
-    return write(patchJson.length < payloadJson.length ? patchJson : payloadJson);
+    return write(patchJson.length < event.json.length ? new EventPayload(patchJson) : event);
   };
 }

@@ -1,4 +1,5 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
+import type { EventPayload } from './EventPayload';
 
 /**
  * The result stream of one client subscription, as the graphql-ws server consumes it (`for await`).
@@ -14,9 +15,10 @@ import type { ExecutionResult, GraphQLError } from 'graphql';
  * `SUBSCRIPTION_OVERFLOW`, so memory per subscriber stays bounded.
  *
  * Fast path: with a `write` function, `next` events skip the queue and the server's per-event async
- * loop and are written straight to the socket as already-serialised JSON (serialised once per event for
- * every subscriber of a hub); the server's loop then only waits for the terminal outcome. `write` returns
- * false when the socket's send buffer is over its bound, which fails the stream with `SUBSCRIPTION_OVERFLOW`.
+ * loop and are written straight to the socket as an already-serialised {@link EventPayload} (serialised and
+ * encoded once per event for every subscriber of a hub); the server's loop then only waits for the terminal
+ * outcome. `write` returns false when the socket's send buffer is over its bound, which fails the stream with
+ * `SUBSCRIPTION_OVERFLOW`.
  */
 export class EventStream implements AsyncIterableIterator<ExecutionResult> {
   private readonly queue: ExecutionResult[] = [];
@@ -28,13 +30,13 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
    * @param maxQueued - bound of undelivered events, in events.
    * @param onFinish - runs once when the stream ends for any reason.
    * @param overflowError - builds the error sent when the bound is passed.
-   * @param write - writes the JSON of one `next` payload to the client; false = buffer over its bound.
+   * @param write - writes one serialised `next` payload to the client; false = buffer over its bound.
    */
   constructor(
     private readonly maxQueued: number,
     private readonly onFinish: () => void,
     private readonly overflowError: () => GraphQLError,
-    private readonly write?: (payloadJson: string) => boolean,
+    private readonly write?: (payload: EventPayload) => boolean,
   ) {}
 
   /** @returns whether the stream still accepts events. */
@@ -44,12 +46,12 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
 
   /**
    * Delivers one event; ignored once the stream ended.
-   * @param payloadJson - the serialised `next` payload of `result` (memoised by the caller), used by the fast path.
+   * @param payload - the serialised `next` payload of `result` (memoised by the caller, shared by all its subscribers), used by the fast path.
    */
-  push(result: ExecutionResult, payloadJson?: () => string): void {
+  push(result: ExecutionResult, payload?: () => EventPayload): void {
     if (!this.open) return;
-    if (this.write && payloadJson) {
-      if (!this.write(payloadJson())) this.fail(this.overflowError());
+    if (this.write && payload) {
+      if (!this.write(payload())) this.fail(this.overflowError());
       return;
     }
     const waiting = this.waiting;

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { RoamExecutor } from '../executor/RoamExecutor';
 import type { SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 import type { UpstreamEvent, UpstreamPool } from '../upstream/UpstreamPool';
+import { EventPayload } from './EventPayload';
 import type { EventStream } from './EventStream';
 import { formatResult } from './formatResult';
 import type { EventOperation } from './SubscriptionRouter';
@@ -132,7 +133,7 @@ export class SubscriptionHub {
     }
     const at = this.recent.findIndex((e) => e.id === lastEventId);
     if (at < 0) return false;
-    for (const e of this.recent.slice(at + 1)) stream.push(e.result, () => e.json);
+    for (const e of this.recent.slice(at + 1)) stream.push(e.result, () => new EventPayload(e.json));
     this.add(stream);
     return true;
   }
@@ -165,8 +166,8 @@ export class SubscriptionHub {
   /** Pushes one non-terminal result carrying only `error` to every subscriber (not kept for resume). */
   private notify(error: GraphQLError): void {
     const result: ExecutionResult = { data: null, errors: [error] };
-    let json: string | undefined;
-    for (const s of this.subscribers) s.push(result, () => (json ??= JSON.stringify(formatResult(result))));
+    let payload: EventPayload | undefined;
+    for (const s of this.subscribers) s.push(result, () => (payload ??= new EventPayload(JSON.stringify(formatResult(result)))));
   }
 
   private finish(): void {
@@ -206,12 +207,14 @@ export class SubscriptionHub {
     this.enqueue(async () => {
       try {
         const result = await enriched;
-        let json: string | undefined;
-        const payloadJson = (): string => (json ??= JSON.stringify(formatResult(result)));
-        for (const s of this.subscribers) s.push(result, payloadJson);
+        // serialised (and encoded) once for every subscriber; each write is one loop step, no promise or timer
+        let shared: EventPayload | undefined;
+        const payload = (): EventPayload => (shared ??= new EventPayload(JSON.stringify(formatResult(result))));
+        for (const s of this.subscribers) s.push(result, payload);
         this.delivered++;
         if (typeof eventId === 'string' && this.context.resumeBuffer > 0) {
-          this.recent.push({ id: eventId, result, json: payloadJson() });
+          // the JSON text only: the encoded bytes are dropped with the event (memory per hub stays one copy per kept event)
+          this.recent.push({ id: eventId, result, json: payload().json });
           if (this.recent.length > this.context.resumeBuffer) this.recent.shift();
         }
       } finally {

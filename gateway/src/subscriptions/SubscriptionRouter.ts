@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ExecutableOperation, RoamExecutor } from '../executor/RoamExecutor';
 import type { SubscriptionPlan, SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 import type { UpstreamPool } from '../upstream/UpstreamPool';
+import type { EventPayload } from './EventPayload';
 import { EventStream } from './EventStream';
 import { SubscriptionHub } from './SubscriptionHub';
 
@@ -121,7 +122,7 @@ export class SubscriptionRouter {
    * @param lastEventId - resume after this event id. @default live only
    * @returns the stream the graphql-ws server iterates.
    */
-  subscribe(operation: EventOperation, scope: SubscriberScope, onFinish: () => void, write?: (payloadJson: string) => boolean, lastEventId?: string): EventStream {
+  subscribe(operation: EventOperation, scope: SubscriberScope, onFinish: () => void, write?: (payload: EventPayload) => boolean, lastEventId?: string): EventStream {
     const key = sharingKey(operation, scope.key);
     if (lastEventId !== undefined) return this.resume(operation, scope, key, lastEventId, onFinish, write);
     let hub = this.hubs.get(key);
@@ -138,7 +139,7 @@ export class SubscriptionRouter {
     return stream;
   }
 
-  private resume(operation: EventOperation, scope: SubscriberScope, key: string, lastEventId: string, onFinish: () => void, write?: (payloadJson: string) => boolean): EventStream {
+  private resume(operation: EventOperation, scope: SubscriberScope, key: string, lastEventId: string, onFinish: () => void, write?: (payload: EventPayload) => boolean): EventStream {
     let joined: SubscriptionHub | undefined;
     const stream = this.newStream(() => joined, onFinish, write);
     const candidates = [this.hubs.get(key), ...(this.resuming.get(key) ?? [])];
@@ -159,7 +160,7 @@ export class SubscriptionRouter {
     return stream;
   }
 
-  private newStream(hub: () => SubscriptionHub | undefined, onFinish: () => void, write?: (payloadJson: string) => boolean): EventStream {
+  private newStream(hub: () => SubscriptionHub | undefined, onFinish: () => void, write?: (payload: EventPayload) => boolean): EventStream {
     const stream: EventStream = new EventStream(
       this.options.maxQueuedEvents,
       () => {

@@ -16,6 +16,7 @@ import { resumeRequest } from './resume';
 import { connectionHeader, connectionInfo } from './connectionInfo';
 import { upstreamScope } from '../security/upstreamScope';
 import { patchingWriter } from '../responseCache/subscriptionPatches';
+import type { EventPayload } from './EventPayload';
 import type { EventStream } from './EventStream';
 import type { SubscriptionRouter } from './SubscriptionRouter';
 import type { Authenticate, ConnectionInfo, SubscribeRequest } from './types';
@@ -27,6 +28,11 @@ export const ROAM_CLOSE_CODES = {
   /** RFC 6455 "Try Again Later": this client name already holds `SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT` connections. */
   TRY_AGAIN_LATER: CLOSE_CODES.TOO_MANY_CONNECTIONS.code,
 } as const;
+
+/** The end of a graphql-transport-ws `next` message after its payload. */
+const NEXT_SUFFIX = Buffer.from('}');
+/** `ws` send options for a message given as bytes: a text frame (graphql-transport-ws messages are JSON text). */
+const TEXT_FRAME = { binary: false } as const;
 
 /** graphql-transport-ws message types only a server may send. */
 const SERVER_MESSAGE_TYPES = new Set(['connection_ack', 'next', 'error']);
@@ -285,24 +291,31 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON())),
   };
 
-  // Events bypass graphql-ws's per-subscriber loop: the payload JSON is built once per event and only the
-  // envelope is per subscriber. Safe because the stream is registered with the library in the same
-  // microtask run as its creation, and a client `complete` ends it synchronously (no later `next`).
-  function directWriter(socket: WebSocket, id: string): (payloadJson: string) => boolean {
-    const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-    return (payloadJson) => {
+  // Events bypass graphql-ws's per-subscriber loop: the payload is serialised and UTF-8 encoded once per event
+  // (EventPayload) and only the envelope is per subscriber; subscribers with the same id get the very same
+  // Buffer, so a fan-out costs each socket one `ws` frame header and one write. Safe because the stream is
+  // registered with the library in the same microtask run as its creation, and a client `complete` ends it
+  // synchronously (no later `next`).
+  function directWriter(socket: WebSocket, id: string): (payload: EventPayload) => boolean {
+    const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`, 'utf8');
+    return (payload) => {
       if (socket.readyState !== socket.OPEN) return true;
       if (socket.bufferedAmount > options.maxBufferedBytes) {
         options.observer?.dropped();
         return false;
       }
-      socket.send(`${prefix}${payloadJson}}`);
+      socket.send(payload.wrapped(prefix, NEXT_SUFFIX), TEXT_FRAME);
       options.observer?.delivered();
       return true;
     };
   }
 
-  async function prepareOperation(payload: SubscribeRequest, request: RequestInfo, state: ConnectionState, write: (payloadJson: string) => boolean): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  async function prepareOperation(
+    payload: SubscribeRequest,
+    request: RequestInfo,
+    state: ConnectionState,
+    write: (payload: EventPayload) => boolean,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     // graphql-ws needs `query` to be a string: a hash-only payload has "" (or omitted it, see the reviver)
     const entry = payload.query.trim() === '' ? { ...payload, query: undefined } : payload;
     const prepared = await options.pipeline.prepare(entry, request);

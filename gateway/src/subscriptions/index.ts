@@ -1,4 +1,5 @@
 export * from './types';
+export * from './EventPayload';
 export * from './EventStream';
 export * from './formatResult';
 export * from './SubscriptionHub';

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { EventPayload } from '../EventPayload';
 import { EventStream } from '../EventStream';
 
 const overflow = () => new GraphQLError('overflow', { extensions: { code: 'SUBSCRIPTION_OVERFLOW' } });
@@ -43,12 +44,12 @@ describe('EventStream fast path (direct writes)', () => {
       10,
       () => undefined,
       overflow,
-      (json) => (accept ? (written.push(json), true) : false),
+      (payload) => (accept ? (written.push(payload.json), true) : false),
     );
-    s.push({ data: { n: 1 } }, () => '{"data":{"n":1}}');
+    s.push({ data: { n: 1 } }, () => new EventPayload('{"data":{"n":1}}'));
     expect(written).toEqual(['{"data":{"n":1}}']);
     accept = false;
-    s.push({ data: { n: 2 } }, () => '{"data":{"n":2}}');
+    s.push({ data: { n: 2 } }, () => new EventPayload('{"data":{"n":2}}'));
     await expect(s.next()).rejects.toMatchObject({ extensions: { code: 'SUBSCRIPTION_OVERFLOW' } });
   });
 
@@ -58,10 +59,10 @@ describe('EventStream fast path (direct writes)', () => {
       10,
       () => undefined,
       overflow,
-      (json) => (written.push(json), true),
+      (payload) => (written.push(payload.json), true),
     );
     await s.return();
-    s.push({ data: {} }, () => '{}');
+    s.push({ data: {} }, () => new EventPayload('{}'));
     expect(written).toEqual([]);
   });
 });
