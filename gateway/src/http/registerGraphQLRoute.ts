@@ -289,8 +289,9 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
             () => reply.statusCode,
           )
       : handler,
+    // callback-style hooks (not async): no promise per hook per request
     ...(onExchange && {
-      onSend: async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      onSend: (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
         const state = stateOf(request);
         state.responseBytes = typeof payload === 'string' || Buffer.isBuffer(payload) ? Buffer.byteLength(payload) : 0;
         // errors answered outside the handler (body parsers, error handlers): read the code from the JSON body
@@ -301,9 +302,9 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
             // not JSON: no code
           }
         }
-        return payload;
+        done(null, payload);
       },
-      onResponse: async (request: FastifyRequest, reply: FastifyReply) => {
+      onResponse: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
         const state = stateOf(request);
         const contentType = reply.getHeader('content-type');
         const declared = Number(header(request.headers['content-length']));
@@ -322,6 +323,7 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
           batchSize: state.batchSize,
           durationMs: reply.elapsedTime,
         });
+        done();
       },
     }),
   });
