@@ -5,12 +5,17 @@
 // package and by function. Extra gateway environment: PROFILE_ROAM_ENV (JSON), e.g. '{"EXECUTOR":"roam"}'.
 // PROFILE_PER_USER=1: every request carries its own bearer token (the per-user scenario of `npm run bench`:
 // whole requests cannot be shared). PROFILE_GATEWAY_DIR: profile another built checkout's gateway (before/after).
+// PROFILE_PRODUCTION=1: the production settings of `npm run bench` (safelist mode, the operations pushed by
+// `roam-pq push` into a real redis-server, LIMITS_MODE=enforce, the client sending the hash only).
+// PROFILE_SCENARIO=varied: the varied scenario of `npm run bench` (the MobileUserScreen query, a random user of
+// the large dataset per request, subgraphs on DATASET=large) instead of the benchmark query.
 // The .cpuprofile stays in bench/results/ (open it in Chrome DevTools or speedscope for a flame graph).
 'use strict';
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { mkdirSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join, relative } = require('node:path');
-const { freePort, startProcess } = require('@roam/testkit');
+const { createHash } = require('node:crypto');
+const { freePort, startProcess, startRedis } = require('@roam/testkit');
 const { composeSupergraph } = require('@roam/gateway');
 const { SUBGRAPHS: REGISTRY, subgraphByName, repoPath, readSchema } = require('@roam/subgraph-registry');
 const { load } = require('./lib/load');
@@ -23,8 +28,40 @@ const QUERY = readFileSync(join(ROOT, 'test/fixtures/federation-benchmark/query.
 const connections = Number(process.env.PROFILE_CONNECTIONS || 10);
 const durationS = Number(process.env.PROFILE_DURATION_S || 10);
 const extraEnv = process.env.PROFILE_ROAM_ENV ? JSON.parse(process.env.PROFILE_ROAM_ENV) : {};
+const production = process.env.PROFILE_PRODUCTION === '1';
+const varied = process.env.PROFILE_SCENARIO === 'varied';
+// bench/run.js MOBILE_QUERY, LARGE_USERS (subgraphs/kit/src/largeDataset.ts: user ids 1..5000) and its seeded PRNG
+const MOBILE_QUERY = `query MobileUserScreen($id: ID!) {
+  user(id: $id) {
+    id
+    name
+    reviewsConnection(first: 10) {
+      totalCount
+      edges { node { id body product { upc name } } }
+    }
+  }
+}`;
+const LARGE_USERS = 5000;
+const sha256 = (s) => createHash('sha256').update(s).digest('hex');
+const bodyFor = (query, variables) => JSON.stringify(production ? { variables, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } } : { query, variables });
+function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = seeded(19);
 let userCounter = 0;
-const setupRequest = process.env.PROFILE_PER_USER === '1' ? (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer profile-user-${++userCounter}` } }) : undefined;
+const perUser = process.env.PROFILE_PER_USER === '1' ? (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer profile-user-${++userCounter}` } }) : (req) => req;
+const setupRequest = varied
+  ? (req) => perUser({ ...req, body: bodyFor(MOBILE_QUERY, { id: String(1 + Math.floor(rand() * LARGE_USERS)) }) })
+  : process.env.PROFILE_PER_USER === '1'
+    ? perUser
+    : undefined;
 
 /**
  * Self time per call frame of a V8 .cpuprofile, in ms. By default every sample counts as the median sampling
@@ -64,21 +101,41 @@ function packageOf(url) {
 async function main() {
   const ports = await Promise.all(SUBGRAPHS.map(() => freePort()));
   const subgraphs = await Promise.all(
-    SUBGRAPHS.map((name, i) => startProcess(repoPath(subgraphByName(name).main), { PORT: String(ports[i]), NODE_ENV: 'production' }, `http://127.0.0.1:${ports[i]}/health`)),
+    SUBGRAPHS.map((name, i) =>
+      startProcess(
+        repoPath(subgraphByName(name).main),
+        { PORT: String(ports[i]), NODE_ENV: 'production', LOG_LEVEL: 'warn', ...(varied ? { DATASET: 'large' } : {}) },
+        `http://127.0.0.1:${ports[i]}/health`,
+      ),
+    ),
   );
   const outDir = join(__dirname, 'results');
   mkdirSync(outDir, { recursive: true });
   const supergraph = join(outDir, 'profile-supergraph.graphql');
   writeFileSync(supergraph, composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readSchema(subgraphByName(name)) }))));
+  const redis = production ? await startRedis() : undefined;
+  const productionEnv = redis ? { REDIS_URL: redis.url, PERSISTED_QUERIES_KEY_PREFIX: redis.prefix, PERSISTED_QUERIES: 'safelist', LIMITS_MODE: 'enforce' } : {};
+  if (redis) {
+    const manifest = join(outDir, 'profile-operations.json');
+    const operations = [
+      { id: sha256(QUERY), name: 'TestQuery', type: 'query', body: QUERY },
+      { id: sha256(MOBILE_QUERY), name: 'MobileUserScreen', type: 'query', body: MOBILE_QUERY },
+    ];
+    writeFileSync(manifest, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations }));
+    const pushed = spawnSync(process.execPath, [join(ROOT, 'persisted-queries/dist/cli/bin.js'), 'push', manifest, '--redis-url', redis.url, '--prefix', redis.prefix, '--supergraph', supergraph], {
+      stdio: 'inherit',
+    });
+    if (pushed.status !== 0) throw new Error('roam-pq push failed');
+  }
   const port = await freePort();
   const profDir = join(outDir, `profile-${Date.now()}`);
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, join(process.env.PROFILE_GATEWAY_DIR || ROOT, 'gateway/dist/bin.js')], {
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', ...extraEnv },
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraph, LOG_LEVEL: 'warn', ...productionEnv, ...extraEnv },
     stdio: 'inherit',
   });
   const url = `http://127.0.0.1:${port}/graphql`;
-  const body = JSON.stringify({ query: QUERY });
+  const body = varied ? bodyFor(MOBILE_QUERY, { id: '1' }) : bodyFor(QUERY, undefined);
   await firstAnswer(url, body);
   await load({ url, body, connections, durationS: 2, setupRequest });
   const measuredFromMs = Date.now() - spawnedAt;
@@ -91,6 +148,7 @@ async function main() {
   child.kill('SIGTERM');
   await exited;
   await Promise.all(subgraphs.map((p) => p.stop()));
+  await redis?.stop();
 
   const file = join(
     profDir,

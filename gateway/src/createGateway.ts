@@ -318,11 +318,14 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
   if (config.corsOrigins) void app.register(cors, corsOptions(config.corsOrigins));
   if (config.maxInflightRequests > 0) shedLoad(app, { maxInflightRequests: config.maxInflightRequests });
   app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/ready', async (_request, reply) =>
-    snapshot
-      ? { status: 'ready', supergraphVersion: snapshot.version, subscriptions: { connections: wsServer.connectionCount(), ...subscriptions.stats() }, subgraphs: upstreams.breakerStates() }
-      : reply.code(503).send({ status: 'loading' }),
-  );
+  // ready = able to serve: a supergraph is loaded and, in safelist mode, the persisted-query store has been
+  // reachable since start (before that no persisted id resolves: every request would get 503 PERSISTED_QUERY_STORE_UNAVAILABLE)
+  const needsStore = config.persistedQueries.mode === 'safelist';
+  app.get('/ready', async (_request, reply) => {
+    if (!snapshot) return reply.code(503).send({ status: 'loading' });
+    if (needsStore && !persisted.hasConnected()) return reply.code(503).send({ status: 'waiting for the persisted query store' });
+    return { status: 'ready', supergraphVersion: snapshot.version, subscriptions: { connections: wsServer.connectionCount(), ...subscriptions.stats() }, subgraphs: upstreams.breakerStates() };
+  });
   registerGraphQLRoute(app, {
     pipeline,
     isReady: () => snapshot !== undefined,

@@ -128,7 +128,8 @@ describe('persisted queries when Redis goes away', () => {
       server = createServer((socket) => void sockets.push(socket));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const env = { REDIS_URL: `redis://127.0.0.1:${(server.address() as { port: number }).port}`, PERSISTED_QUERIES_TIMEOUT_MS: '100' };
-      [apq, safelist] = await Promise.all([startGateway(supergraph, { ...env, PERSISTED_QUERIES: 'apq' }), startGateway(supergraph, { ...env, PERSISTED_QUERIES: 'safelist' })]);
+      // the safelist gateway never becomes ready (its store was never reachable): wait for it to be alive
+      [apq, safelist] = await Promise.all([startGateway(supergraph, { ...env, PERSISTED_QUERIES: 'apq' }), startGateway(supergraph, { ...env, PERSISTED_QUERIES: 'safelist' }, '/health')]);
     });
     afterAll(async () => {
       await Promise.all([apq?.stop(), safelist?.stop()]);
@@ -145,6 +146,15 @@ describe('persisted queries when Redis goes away', () => {
       const closed = await post(safelist.url, { extensions: apqExtension(FRESH) });
       expect(closed.status).toBe(503);
       expect(closed.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_STORE_UNAVAILABLE');
+    });
+
+    it('GET /ready: 503 in safelist mode until the store was reachable (nothing could be served); apq is ready (it fails open)', async () => {
+      const ready = async (g: GatewayProcess) => {
+        const res = await request(g.url.replace(/\/graphql$/, '/ready'));
+        return { status: res.statusCode, body: (await res.body.json()) as { status: string } };
+      };
+      expect(await ready(safelist)).toEqual({ status: 503, body: { status: 'waiting for the persisted query store' } });
+      expect((await ready(apq)).status).toBe(200);
     });
   });
 

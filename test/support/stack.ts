@@ -72,13 +72,16 @@ export interface GatewayProcess extends TestProcess {
   readonly port: number;
 }
 
-/** Starts `gateway/dist/bin.js` on a free port against `supergraphPath` and waits for `/ready`. */
-export async function startGateway(supergraphPath: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+/**
+ * Starts `gateway/dist/bin.js` on a free port against `supergraphPath` and waits for `waitPath` to answer 200:
+ * `/ready` by default, `/health` for a gateway that is meant not to become ready (safelist mode without Redis).
+ */
+export async function startGateway(supergraphPath: string, env: Record<string, string> = {}, waitPath: '/ready' | '/health' = '/ready'): Promise<GatewayProcess> {
   const port = await freePort();
   const proc = await startProcess(
     join(ROOT, 'gateway/dist/bin.js'),
     { PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath, SUPERGRAPH_POLL_INTERVAL_MS: '100', ...env },
-    `http://127.0.0.1:${port}/ready`,
+    `http://127.0.0.1:${port}${waitPath}`,
   );
   return Object.assign(proc, { url: `http://127.0.0.1:${port}/graphql`, port });
 }

@@ -1,3 +1,4 @@
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { PipelinePlugin } from '../pipeline/types';
 import type { CacheHint as SubgraphCacheHint } from '../upstream/types';
 import { cacheControlHeader, NO_STORE } from './cacheControlHeader';
@@ -22,7 +23,7 @@ export function restrictPolicy(policy: CachePolicy, hints: readonly SubgraphCach
 /**
  * The cache-policy concern on the pipeline: once an operation has executed, sets its `Cache-Control` from
  * cache hints (`@cacheControl` in the supergraph and `CACHE_HINTS`, computed per query with
- * {@link computeCachePolicy}), restricted by the `Cache-Control` of the subgraph replies it used
+ * {@link computeCachePolicy}, once per parsed operation), restricted by the `Cache-Control` of the subgraph replies it used
  * ({@link restrictPolicy}): `max-age=N, public|private`, `private, no-cache` (no positive max age: the default
  * for user data), or `no-store` for mutations, subscriptions, responses with errors and non-200 statuses.
  * The HTTP adapter reads the header to decide on an `ETag` (none for `no-store`).
@@ -30,13 +31,23 @@ export function restrictPolicy(policy: CachePolicy, hints: readonly SubgraphCach
  * @param hints - configured hints by `"Type"` or `"Type.field"` (`CACHE_HINTS`); they win over `@cacheControl`.
  */
 export function cacheControlPlugin(hints: Readonly<Record<string, CacheHint>>): PipelinePlugin {
+  // the static policy depends only on the schema, the document and the operation: computed once per parsed
+  // operation (the supergraph snapshot caches parsed documents per text), not per request
+  const policies = new WeakMap<OperationDefinitionNode, { readonly schema: GraphQLSchema; readonly policy: CachePolicy }>();
+  const staticPolicy = (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): CachePolicy => {
+    const cached = policies.get(operation);
+    if (cached?.schema === schema) return cached.policy;
+    const policy = computeCachePolicy(schema, document, operation, hints);
+    policies.set(operation, { schema, policy });
+    return policy;
+  };
   return {
     name: 'cache-control',
     willSendResult(ctx, result, subgraphHints, executed) {
       if (!executed) return; // a refusal keeps the `Cache-Control` its error set (`no-store` by default)
       const { operation, document } = ctx;
       const cacheable = operation?.operation === 'query' && document && !result.body.errors?.length && result.status === 200;
-      const policy = cacheable ? restrictPolicy(computeCachePolicy(ctx.snapshot.apiSchema, document, operation, hints), subgraphHints) : null;
+      const policy = cacheable ? restrictPolicy(staticPolicy(ctx.snapshot.apiSchema, document, operation), subgraphHints) : null;
       result.headers.set('cache-control', policy ? cacheControlHeader(policy) : NO_STORE);
     },
   };

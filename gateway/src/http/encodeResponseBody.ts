@@ -37,10 +37,19 @@ export interface EncodedBody {
  * @param value - the same response as a value: packed as is for MessagePack (never parsed back from `jsonText`).
  * @param mediaType - the negotiated media type.
  * @param encoding - the negotiated content coding.
+ * @param jsonBytes - `jsonText` already encoded as UTF-8 (the HTTP layer hashed these bytes for the `ETag`), so
+ *   the text is not encoded again; must be exactly those bytes. @default encoded here
  */
-export async function encodeResponseBody(jsonText: string, value: unknown, mediaType: ResponseMediaType, encoding: ResponseContentEncoding, options: CompressionOptions): Promise<EncodedBody> {
+export async function encodeResponseBody(
+  jsonText: string,
+  value: unknown,
+  mediaType: ResponseMediaType,
+  encoding: ResponseContentEncoding,
+  options: CompressionOptions,
+  jsonBytes?: Buffer,
+): Promise<EncodedBody> {
   const msgpack = mediaType === 'application/msgpack';
-  const raw = msgpack ? packMsgpack(value) : Buffer.from(jsonText, 'utf8');
+  const raw = msgpack ? packMsgpack(value) : (jsonBytes ?? Buffer.from(jsonText, 'utf8'));
   const contentType = msgpack ? 'application/msgpack' : `${mediaType}; charset=utf-8`;
   if (encoding === 'identity' || raw.length < options.minBytes) return { body: raw, contentType, contentEncoding: undefined, uncompressedBytes: raw.length };
   if (encoding === 'br') {

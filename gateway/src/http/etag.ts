@@ -5,10 +5,11 @@ import { createHash } from 'node:crypto';
  * JSON representation sent without a content coding. Other representations of the same data get their own
  * strong tags from it with {@link representationTag}.
  *
- * @param jsonText - the JSON text of the response (one result, or the batch's array).
+ * @param jsonText - the JSON text of the response (one result, or the batch's array), or its UTF-8 bytes (the
+ *   same tag: the HTTP layer hashes the bytes it is about to send rather than encoding the text twice).
  * @returns a quoted tag: `"` + 22 base64url characters of the text's SHA-256 (128 bits) + `"`.
  */
-export function etagOf(jsonText: string): string {
+export function etagOf(jsonText: string | Uint8Array): string {
   return `"${createHash('sha256').update(jsonText).digest('base64url').slice(0, 22)}"`;
 }
 

@@ -251,9 +251,11 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
 
     void reply.header('vary', VARY).header('cache-control', cacheControl);
     const contentCoding = negotiateContentEncoding(header(request.headers['accept-encoding']));
+    // the UTF-8 bytes of a JSON response, encoded once: hashed for the ETag and sent (or compressed) as they are
+    let jsonBytes = mediaType === 'application/msgpack' ? undefined : Buffer.from(jsonText, 'utf8');
     if (status === 200 && cacheControl !== NO_STORE) {
       // the data's tag, and the strong tag of the representation negotiated (RFC 9110 §8.8.1, §8.8.3.3)
-      const etag = known?.etag ?? etagOf(jsonText);
+      const etag = known?.etag ?? etagOf(jsonBytes ?? jsonText);
       void reply.header('etag', representationTag(etag, mediaType === 'application/msgpack', contentCoding));
       if (ifNoneMatchMatches(header(request.headers['if-none-match']), etag)) {
         options.deltas?.notModified(headers);
@@ -263,14 +265,15 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
       if (delta) {
         // RFC 3229 §10.4.1: 226 IM Used, the instance-manipulation applied, a patch against the client's version
         [status, body, jsonText, patched] = [226, delta.patch, delta.text, true];
+        jsonBytes = undefined;
         void reply.header('im', 'json-patch').header('delta-base', delta.base).header('vary', `${VARY}, A-IM, If-None-Match`);
       }
     }
-    const encoded = await encodeResponseBody(jsonText, body, mediaType, contentCoding, options.compression);
+    const encoded = await encodeResponseBody(jsonText, body, mediaType, contentCoding, options.compression, jsonBytes);
     if (options.onExchange) Object.assign(stateOf(request), { code: firstErrorCode(body), uncompressedBytes: encoded.uncompressedBytes, contentEncoding: encoded.contentEncoding ?? 'identity' });
     void reply.code(status).header('content-type', patched && mediaType !== 'application/msgpack' ? 'application/json-patch+json' : encoded.contentType);
     if (encoded.contentEncoding) void reply.header('content-encoding', encoded.contentEncoding);
-    if (keyed && options.idempotency) await options.idempotency.record(keyed, storedHttpResponse(status, reply.getHeaders() as Record<string, string | undefined>, encoded.body));
+    if (keyed && options.idempotency?.awaitsRecord(keyed)) await options.idempotency.record(keyed, storedHttpResponse(status, reply.getHeaders() as Record<string, string | undefined>, encoded.body));
     return reply.send(encoded.body);
   };
   const onExchange = options.onExchange;
@@ -286,8 +289,9 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
             () => reply.statusCode,
           )
       : handler,
+    // callback-style hooks (not async): no promise per hook per request
     ...(onExchange && {
-      onSend: async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      onSend: (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
         const state = stateOf(request);
         state.responseBytes = typeof payload === 'string' || Buffer.isBuffer(payload) ? Buffer.byteLength(payload) : 0;
         // errors answered outside the handler (body parsers, error handlers): read the code from the JSON body
@@ -298,9 +302,9 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
             // not JSON: no code
           }
         }
-        return payload;
+        done(null, payload);
       },
-      onResponse: async (request: FastifyRequest, reply: FastifyReply) => {
+      onResponse: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
         const state = stateOf(request);
         const contentType = reply.getHeader('content-type');
         const declared = Number(header(request.headers['content-length']));
@@ -319,6 +323,7 @@ export function registerGraphQLRoute(app: FastifyInstance, options: GraphQLRoute
           batchSize: state.batchSize,
           durationMs: reply.elapsedTime,
         });
+        done();
       },
     }),
   });

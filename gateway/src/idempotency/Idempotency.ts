@@ -219,6 +219,14 @@ export class Idempotency {
   }
 
   /**
+   * @returns whether `result` is a keyed single operation's executed result waiting for {@link record}: the HTTP
+   * adapter builds the stored response only then (most responses have no key).
+   */
+  awaitsRecord(result: OperationResult): boolean {
+    return this.pending.has(result);
+  }
+
+  /**
    * Stores the encoded HTTP response of a keyed single operation that was executed (a no-op for any other result).
    * Call it before sending, so that a retry arriving after the response is never told to execute again.
    * A store failure is logged, not thrown: the client still gets its answer, and the lease lapses.

@@ -113,7 +113,7 @@ export class Observability {
       this.consoleStats.request({ clientName, clientVersion, code, bytesIn: exchange.requestBytes, bytesOut: exchange.responseBytes, facts });
       if (code !== undefined && HTTP_LIMIT_CODES.has(code)) this.consoleStats.refusal(code, clientName, clientVersion, facts?.operationNames.join(','));
     }
-    this.log(accessLogLine(exchange, facts));
+    this.log(exchange.code, () => accessLogLine(exchange, facts));
   };
 
   /** The WebSocket adapter's observer (connections, operations, deliveries, drops). */
@@ -129,7 +129,7 @@ export class Observability {
         metrics.requestDuration.observe({ transport: 'ws', operation_type: operationType }, outcome.durationMs / 1000);
       }
       this.consoleStats?.request({ clientName: outcome.request.clientName, clientVersion: outcome.request.clientVersion, code: outcome.code, bytesIn: 0, bytesOut: 0, facts });
-      this.log({
+      this.log(outcome.code, () => ({
         transport: 'ws',
         clientName: outcome.request.clientName?.slice(0, 64),
         clientVersion: outcome.request.clientVersion?.slice(0, 64),
@@ -140,17 +140,20 @@ export class Observability {
         durationMs: Math.round(outcome.durationMs * 100) / 100,
         cost: facts?.cost,
         cache: facts?.persistedQuery,
-      });
+      }));
     },
     delivered: () => this.metrics?.subscriptionEventsDelivered.inc(),
     dropped: () => this.metrics?.subscriptionEventsDropped.inc(),
   };
 
-  /** Writes one access-log line: always for a response with an error code, else with probability `ACCESS_LOG_SAMPLE_RATE`. */
-  private log(line: AccessLogLine): void {
+  /**
+   * Writes one access-log line: always for a response with an error code, else with probability
+   * `ACCESS_LOG_SAMPLE_RATE`. The line is built only when it is written (`ACCESS_LOG=off` or sampled out: no work).
+   */
+  private log(code: string | undefined, line: () => AccessLogLine): void {
     const logger = this.accessLogger;
     if (!logger) return;
-    if (line.code === undefined && !(this.random() < this.settings.accessLogSampleRate)) return;
-    logger[this.settings.accessLog as 'info'](line, 'request');
+    if (code === undefined && !(this.random() < this.settings.accessLogSampleRate)) return;
+    logger[this.settings.accessLog as 'info'](line(), 'request');
   }
 }

@@ -1,5 +1,5 @@
 import { roamError, type RoamError } from '@roam/errors';
-import { isInScope, sha256Hex, StoreUnavailableError, type LookupResult, type PersistedQueryStore } from '@roam/persisted-queries';
+import { isInScope, sha256Hex, StoreUnavailableError, type LookupResult, type PersistedQueryStore, type StoredOperation } from '@roam/persisted-queries';
 import type { Logger } from 'pino';
 import type { OperationContext, PipelinePlugin } from '../pipeline/types';
 import { readPersistedQueryRequest, withQueryText } from './readPersistedQueryRequest';
@@ -54,6 +54,16 @@ export function persistedQueriesPlugin(options: PersistedQueriesPluginOptions): 
   const tell = (ctx: OperationContext, outcome: PersistedQueryOutcome, id: string): void => options.onOutcome?.(ctx, outcome, id);
   /** APQ registrations waiting for the operation to pass every check: id per operation. */
   const pending = new WeakMap<OperationContext, string>();
+  /**
+   * SHA-256 of each safelisted operation's text (the pipeline's document key), per stored operation: the local
+   * cache of the store hands out the same object for a hot id, so its text is hashed once, not per request.
+   */
+  const textHashes = new WeakMap<StoredOperation, string>();
+  const textHashOf = (operation: StoredOperation): string => {
+    let hash = textHashes.get(operation);
+    if (hash === undefined) textHashes.set(operation, (hash = sha256Hex(operation.body)));
+    return hash;
+  };
 
   const lookup = async (id: string): Promise<LookupResult | 'unavailable'> => {
     try {
@@ -103,6 +113,7 @@ export function persistedQueriesPlugin(options: PersistedQueriesPluginOptions): 
       }
       tell(ctx, 'hit', key);
       ctx.entry = withQueryText(entry, text);
+      ctx.documentHash = textHashOf(operation);
       return undefined;
     }
     if (!operation || (text !== undefined && text !== operation.body)) {
@@ -113,6 +124,7 @@ export function persistedQueriesPlugin(options: PersistedQueriesPluginOptions): 
     }
     tell(ctx, 'hit', id);
     ctx.entry = withQueryText(entry, operation.body);
+    ctx.documentHash = textHashOf(operation);
     return undefined;
   };
 

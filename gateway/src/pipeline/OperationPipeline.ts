@@ -93,7 +93,19 @@ const SCOPE_HEADERS = ['authorization', 'cookie'] as const;
  * 9. `willSendResult` hooks (cache policy, cost extension), errors formatted as Apollo Server does.
  */
 export class OperationPipeline {
-  constructor(private readonly options: OperationPipelineOptions) {}
+  /** The plugins that have each hook, in order: a stage skips the others, and awaits only hooks that returned a promise. */
+  private readonly resolvers: readonly PipelinePlugin[];
+  private readonly documentChecks: readonly PipelinePlugin[];
+  private readonly operationChecks: readonly PipelinePlugin[];
+  private readonly passHooks: readonly PipelinePlugin[];
+
+  constructor(private readonly options: OperationPipelineOptions) {
+    const { plugins } = options;
+    this.resolvers = plugins.filter((p) => p.resolveDocument);
+    this.documentChecks = plugins.filter((p) => p.checkDocument);
+    this.operationChecks = plugins.filter((p) => p.checkOperation);
+    this.passHooks = plugins.filter((p) => p.didPassChecks);
+  }
 
   /**
    * Runs one entry to its result.
@@ -196,15 +208,15 @@ export class OperationPipeline {
     const parsed = parseRequestEntry(raw);
     if ('error' in parsed) return refuse(roamError('BAD_REQUEST', parsed.error));
     const ctx: OperationContext = { request, snapshot, entry: parsed };
-    const { plugins } = this.options;
-    for (const plugin of plugins) {
-      const refused = await plugin.resolveDocument?.(ctx);
+    for (const plugin of this.resolvers) {
+      const pending = plugin.resolveDocument!(ctx);
+      const refused = isPromise(pending) ? await pending : pending;
       if (refused) return refuse(refused);
     }
     const text = ctx.entry.query;
     if (text === undefined || text === '') return refuse(roamError('BAD_REQUEST', 'GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.'));
-    for (const plugin of plugins) {
-      const refused = plugin.checkDocument?.(ctx);
+    for (const plugin of this.documentChecks) {
+      const refused = plugin.checkDocument!(ctx);
       if (refused) return refuse(refused);
     }
     ctx.documentHash ??= documentHash(text);
@@ -216,11 +228,15 @@ export class OperationPipeline {
     const operation = getOperationAST(document, operationName);
     if (!operation) return refuse(roamError('OPERATION_RESOLUTION_FAILURE', operationResolutionMessage(document, operationName) ?? 'Must provide an operation.'));
     ctx.operation = operation;
-    for (const plugin of plugins) {
-      const refused = await plugin.checkOperation?.(ctx);
+    for (const plugin of this.operationChecks) {
+      const pending = plugin.checkOperation!(ctx);
+      const refused = isPromise(pending) ? await pending : pending;
       if (refused) return { refused: [refused], ctx };
     }
-    for (const plugin of plugins) await plugin.didPassChecks?.(ctx);
+    for (const plugin of this.passHooks) {
+      const pending = plugin.didPassChecks!(ctx);
+      if (isPromise(pending)) await pending;
+    }
     const variables = ctx.entry.variables ?? {};
     const coerced = getVariableValues(snapshot.apiSchema, operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
     if (coerced.errors) return { refused: coerced.errors.map((e) => roamError('BAD_USER_INPUT', e.message, {}, { nodes: e.nodes, status: 400 })) };
@@ -263,6 +279,11 @@ export class OperationPipeline {
     for (const plugin of this.options.plugins) plugin.willSendResult?.(ctx, result, execution.hints, true);
     return result;
   }
+}
+
+/** @returns whether a hook's return value is a promise (then awaited; a plain value is used without a microtask hop). */
+function isPromise<T>(value: Promise<T> | T): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
 
 /** One refusal as a {@link Refusal}. */

@@ -26,6 +26,7 @@ export function frontDoorHooksPlugin(hooks: FrontDoorHooks): PipelinePlugin {
       const { entry } = ctx;
       const resolved = await hooks.resolve({ ...entry, query: entry.query ?? '' }, connectionOf(ctx.request.transportContext));
       if ('errors' in resolved) return resolved.errors[0];
+      if (resolved.query !== entry.query) delete ctx.documentHash; // a key set by an earlier stage named the old text
       ctx.entry = { query: resolved.query, ...(entry.operationName !== undefined ? { operationName: entry.operationName } : {}), ...(entry.variables ? { variables: entry.variables } : {}) };
       return undefined;
     },

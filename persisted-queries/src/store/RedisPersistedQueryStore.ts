@@ -75,6 +75,11 @@ export class RedisPersistedQueryStore implements PersistedQueryStore {
     return this.keys;
   }
 
+  /** @returns whether the command connection is ready now (connected; calls are sent rather than failing at once). */
+  isConnected(): boolean {
+    return this.client.status === 'ready';
+  }
+
   /**
    * Waits until the command connection is ready.
    * @param timeoutMs - how long to wait, in ms.
