@@ -1,4 +1,5 @@
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
+import { util as undiciUtil, type Dispatcher } from 'undici';
 import type { RoamError } from '@roam/errors';
 import { CLAIMS_HEADER, SIGNATURE_HEADER, signRequest } from '@roam/subgraph-registry/signing';
 import { cacheHintOf } from './cacheHintOf';
@@ -294,22 +295,15 @@ export class SubgraphClient {
     const target = dispatchTarget(this.url);
     // a fresh signature per attempt (its timestamp must stay recent across retries)
     const sent = this.signingSecret === undefined ? headers : { ...headers, [SIGNATURE_HEADER]: signRequest(this.signingSecret, 'POST', target.path, text, headers[CLAIMS_HEADER] ?? '') };
-    let response;
+    let raw: RawSubgraphReply;
     try {
-      response = await this.guard.agent.request({ ...target, method: 'POST', headers: sent, body: text, signal: AbortSignal.timeout(remainingMs) });
+      raw = await dispatchPost(this.guard.agent, target, sent, text, remainingMs, this.maxResponseBytes);
     } catch (error) {
-      // Nothing was received: safe to retry a query.
-      throw this.failed(describeFetchError(error), fetchErrorDetail(error), true, attempt);
+      const failure = error as DispatchFailure;
+      if (failure.cause instanceof ReplyTooLarge) throw this.failed('response too large', `more than ${this.maxResponseBytes} bytes`, false, attempt);
+      // Nothing received: safe to retry a query; the subgraph started answering: a retry could repeat its work.
+      throw this.failed(describeFetchError(failure.cause), fetchErrorDetail(failure.cause), !failure.answered, attempt);
     }
-    let body: string;
-    try {
-      body = await readCapped(response.body, this.maxResponseBytes);
-    } catch (error) {
-      if (error instanceof ReplyTooLarge) throw this.failed('response too large', `more than ${this.maxResponseBytes} bytes`, false, attempt);
-      // The subgraph started answering: a retry could repeat its work.
-      throw this.failed(describeFetchError(error), fetchErrorDetail(error), false, attempt);
-    }
-    const raw: RawSubgraphReply = { status: response.statusCode, headers: response.headers, text: body };
     try {
       return { raw, response: this.decode(raw) };
     } catch (error) {
@@ -348,21 +342,91 @@ export class SubgraphClient {
   }
 }
 
-/** Thrown by {@link readCapped} past its bound. */
+/** Why {@link dispatchPost} failed: past its byte bound. */
 class ReplyTooLarge extends Error {}
 
-/** Reads a reply body as UTF-8 text, giving up (and destroying the stream) once it passes `max` bytes. @throws ReplyTooLarge */
-async function readCapped(stream: AsyncIterable<Buffer> & { text(): Promise<string>; destroy(error?: Error): unknown }, max: number): Promise<string> {
-  if (max === Infinity) return stream.text();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.length;
-    if (size > max) {
-      stream.destroy();
-      throw new ReplyTooLarge();
-    }
-    chunks.push(chunk);
+/** A failed {@link dispatchPost}: the cause, and whether the subgraph had started answering (status line received). */
+class DispatchFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly answered: boolean,
+  ) {
+    super('subgraph fetch failed');
   }
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+}
+
+/**
+ * One POST over undici's low-level `dispatch` (no response stream, no AbortSignal, no async resource per request):
+ * the body is collected as Buffers and decoded as UTF-8 once, the attempt is bounded by one timer that aborts the
+ * request (a `TimeoutError`, as `AbortSignal.timeout` gives), and reading stops past `maxBytes`.
+ *
+ * @param agent - the subgraph's undici pool.
+ * @param target - origin and path ({@link dispatchTarget}).
+ * @param headers - request headers.
+ * @param body - the JSON request body.
+ * @param timeoutMs - what is left of the fetch's deadline, in ms.
+ * @param maxBytes - largest reply body read, in bytes (`Infinity`: no bound).
+ * @returns the reply's status, headers (lower-case names) and body text.
+ * @throws DispatchFailure with undici's error (refused, reset, timed out) or {@link ReplyTooLarge} as its cause.
+ */
+function dispatchPost(
+  agent: Dispatcher,
+  target: { origin: string; path: string },
+  headers: Readonly<Record<string, string>>,
+  body: string,
+  timeoutMs: number,
+  maxBytes: number,
+): Promise<RawSubgraphReply> {
+  return new Promise<RawSubgraphReply>((resolve, reject) => {
+    let abort: ((reason: Error) => void) | undefined;
+    let settled = false;
+    let status = 0;
+    let replyHeaders: Record<string, string | string[] | undefined> = {};
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (cause: unknown): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(new DispatchFailure(cause, status !== 0));
+    };
+    const timer = setTimeout(() => {
+      const reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      if (abort) abort(reason);
+      fail(reason);
+    }, timeoutMs);
+    timer.unref();
+    agent.dispatch({ origin: target.origin, path: target.path, method: 'POST', headers, body }, {
+      onConnect(a: (reason: Error) => void) {
+        abort = a;
+        if (settled) a(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      },
+      onHeaders(statusCode: number, rawHeaders: Buffer[]) {
+        if (statusCode < 200) return true;
+        status = statusCode;
+        replyHeaders = undiciUtil.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>;
+        return true;
+      },
+      onData(chunk: Buffer) {
+        size += chunk.length;
+        if (size > maxBytes) {
+          const reason = new ReplyTooLarge();
+          abort?.(reason);
+          fail(reason);
+          return false;
+        }
+        chunks.push(chunk);
+        return true;
+      },
+      onComplete() {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status, headers: replyHeaders, text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8') });
+      },
+      onError(error: Error) {
+        fail(error);
+      },
+    } as unknown as Dispatcher.DispatchHandler);
+  });
 }
