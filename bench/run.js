@@ -326,7 +326,7 @@ const variedSetup = (name) => () => {
   return (req) => ({ ...req, body: bodyFor(MOBILE_QUERY, { id: String(1 + Math.floor(rand() * LARGE_USERS)) }, usesHash(name)) });
 };
 
-/** Starts the reference subgraphs on the `large` dataset and composes their supergraph in `dir`. */
+/** Starts the reference subgraphs on the `large` dataset and composes their supergraph in `dir`, and its copy without the security links for the other gateways. */
 async function startLargeSubgraphs(dir) {
   const ports = await Promise.all(SUBGRAPHS.map(() => freePort()));
   const procs = await Promise.all(
@@ -336,7 +336,10 @@ async function startLargeSubgraphs(dir) {
   );
   const supergraph = join(dir, 'supergraph-large.graphql');
   writeFileSync(supergraph, composeSupergraph(SUBGRAPHS.map((name, i) => ({ name, url: `http://127.0.0.1:${ports[i]}/graphql`, sdl: readSchema(subgraphByName(name)) }))));
-  return { supergraph, stop: () => Promise.all(procs.map((p) => p.stop())) };
+  // the other gateways get this supergraph too (without the security links), not the default dataset's
+  const competitorSupergraph = join(dir, 'supergraph-large.competitors.graphql');
+  writeFileSync(competitorSupergraph, withoutSecurityLinks(readFileSync(supergraph, 'utf8')));
+  return { supergraph, competitorSupergraph, stop: () => Promise.all(procs.map((p) => p.stop())) };
 }
 
 /**
@@ -368,7 +371,7 @@ async function runUserRounds(ctx, dir) {
           g.rssEndMB = res.rssEndMB;
         }
         if (large) {
-          const res = await withGateway(name, { ...ctx, supergraph: large.supergraph }, async (proc, url) => {
+          const res = await withGateway(name, { ...ctx, supergraph: large.supergraph, competitorSupergraph: large.competitorSupergraph }, async (proc, url) => {
             const body = bodyFor(MOBILE_QUERY, { id: '1' }, usesHash(name));
             if (!reference) {
               const first = await post(url, body);

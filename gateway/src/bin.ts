@@ -2,6 +2,7 @@
 import pino from 'pino';
 import { ConfigError, readConfig } from './config';
 import { createGateway } from './createGateway';
+import { capHeapGrowth } from './heapGrowth';
 
 /**
  * `roam-gateway` (`npx roam-gateway`): runs the gateway alone against `SUPERGRAPH_PATH` on `HOST:PORT`.
@@ -10,7 +11,8 @@ import { createGateway } from './createGateway';
  * gateway never outlives the process that started it (issue 15): when its parent goes away (the `sh`
  * of `npx roam-gateway` killed by npm's forwarded SIGTERM, `npm start` killed by SIGKILL) it drains and
  * exits the same way; it notices through the IPC channel's `disconnect` when started with one, and by
- * polling `process.ppid` every 500 ms (a re-parented process's ppid changes) otherwise.
+ * polling `process.ppid` every 500 ms (a re-parented process's ppid changes) otherwise. It caps V8's old
+ * generation growth to `HEAP_GROWTH_PERCENT` before anything else (see {@link capHeapGrowth}).
  */
 async function main(): Promise<void> {
   let config;
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
     process.exit(1);
   }
+  capHeapGrowth(config.heapGrowthPercent);
   const logger = pino({ level: config.logLevel, base: { service: 'roam-gateway' } });
   const gateway = createGateway(config, logger);
   try {

@@ -67,6 +67,14 @@ export interface GatewayConfig {
   readonly coalesceRequests: boolean;
   /** With `EXECUTOR=roam`: identical in-flight subgraph query fetches share one HTTP call, across requests and users. `COALESCE_SUBGRAPH_FETCHES`; @default the value of COALESCE_INFLIGHT */
   readonly coalesceSubgraphFetches: boolean;
+  /**
+   * How far V8 lets the old generation grow past the data that survived the last full GC before it collects
+   * again, in percent (V8's `--heap-growing-percent`: the next limit is live × (1 + this / 100)). `roam-gateway`
+   * (`gateway/dist/bin.js`, so `npm start` and the `Dockerfile` too) sets it at start; embedders of `createGateway`
+   * keep their process's own. 0 leaves V8's choice, which under a gateway's promotion rate was its maximum, 4× live,
+   * on a 24 GB host (README "Memory"). `HEAP_GROWTH_PERCENT`; @default 100
+   */
+  readonly heapGrowthPercent: number;
   /** Most fields (object keys and list items) one response may hold; the executor stops building it past this with `RESPONSE_TOO_LARGE`. `MAX_RESPONSE_FIELDS`; @default 500000 */
   readonly maxResponseFields: number;
   /**
@@ -193,6 +201,9 @@ const schema = z.object({
   COALESCE_SUBGRAPH_FETCHES: z.enum(['true', 'false']).optional(),
   MERGE_SUBGRAPH_FETCHES: z.enum(['true', 'false']).default('true'),
   MAX_RESPONSE_FIELDS: int(1, 1_000_000_000).default(500_000),
+  HEAP_GROWTH_PERCENT: int(0, 1000)
+    .refine((p) => p === 0 || p >= 10, 'expected 0 (V8 decides) or a whole number of percent from 10 to 1000')
+    .default(100),
   PERSISTED_QUERIES: z.enum(['off', 'apq', 'safelist']).default('apq'),
   REDIS_URL: z
     .string()
@@ -299,6 +310,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     coalesceRequests: (c.COALESCE_REQUESTS ?? c.COALESCE_INFLIGHT) === 'true',
     coalesceSubgraphFetches: (c.COALESCE_SUBGRAPH_FETCHES ?? c.COALESCE_INFLIGHT) === 'true',
     maxResponseFields: c.MAX_RESPONSE_FIELDS,
+    heapGrowthPercent: c.HEAP_GROWTH_PERCENT,
     persistedQueries: Object.freeze({
       mode: c.PERSISTED_QUERIES,
       redisUrl: c.REDIS_URL,

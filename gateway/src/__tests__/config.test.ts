@@ -12,6 +12,7 @@ describe('readConfig', () => {
       logLevel: 'info',
       shutdownGraceMs: 10000,
       requestTimeoutMs: 30000,
+      heapGrowthPercent: 100,
     });
     expect(c.supergraphPath.endsWith('supergraph.graphql')).toBe(true);
     expect(Object.isFrozen(c)).toBe(true);
@@ -19,12 +20,13 @@ describe('readConfig', () => {
 
   it('reads variables and treats empty strings as unset', () => {
     expect(readConfig({ PORT: '8080', HOST: '', SUBGRAPH_TIMEOUT_MS: '250' })).toMatchObject({ port: 8080, host: '127.0.0.1', subgraphTimeoutMs: 250 });
+    expect(readConfig({ HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
   });
 
   it('names every invalid variable at once, with what it got', () => {
     let error: unknown;
     try {
-      readConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', MAX_BODY_BYTES: '-1' });
+      readConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', MAX_BODY_BYTES: '-1', HEAP_GROWTH_PERCENT: '5' });
     } catch (e) {
       error = e;
     }
@@ -33,6 +35,7 @@ describe('readConfig', () => {
     expect(message).toMatch(/PORT="eighty"/);
     expect(message).toMatch(/LOG_LEVEL="loud"/);
     expect(message).toMatch(/MAX_BODY_BYTES="-1"/);
+    expect(message).toMatch(/HEAP_GROWTH_PERCENT="5": expected 0 \(V8 decides\) or a whole number of percent from 10 to 1000/);
   });
 
   it('never echoes a secret: REDIS_URL credentials are redacted (a non-numeric port was an uncaught TypeError printing the URL), the console token is not shown', () => {
