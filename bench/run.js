@@ -516,8 +516,12 @@ async function main() {
         const url = `http://127.0.0.1:${port}/graphql`;
         await sleep(500);
         results.ceiling[mode] = await measure(proc, url, JSON.stringify({ query: BENCH_QUERY }), BENCH_EXPECTED, 50);
+        // one connection: what one request/response round trip costs a process on an otherwise idle core
+        results.ceiling[`${mode}, 1 connection`] = await measure(proc, url, JSON.stringify({ query: BENCH_QUERY }), BENCH_EXPECTED, 1);
         await proc.stop();
-        log(`ceiling ${mode}: ${results.ceiling[mode].rps} req/s, ${results.ceiling[mode].cpuMsPerRequest} ms CPU/req`);
+        log(
+          `ceiling ${mode}: ${results.ceiling[mode].rps} req/s, ${results.ceiling[mode].cpuMsPerRequest} ms CPU/req; 1 connection ${results.ceiling[`${mode}, 1 connection`].cpuMsPerRequest} ms CPU/req`,
+        );
       }
     }
 
@@ -759,8 +763,8 @@ function printTable(results) {
     }
   }
   if (Object.keys(results.ceiling).length) {
-    lines.push('\nMachine ceiling (bare node:http, same 64 KB JSON, 50 connections):');
-    for (const [mode, x] of Object.entries(results.ceiling)) lines.push(`  ${mode.padEnd(8)} ${x.invalid ? x.invalid : `${x.rps} req/s, p99 ${x.p99} ms, ${x.cpuMsPerRequest} ms CPU/req`}`);
+    lines.push('\nMachine ceiling (bare node:http, same 64 KB JSON, 50 connections unless named):');
+    for (const [mode, x] of Object.entries(results.ceiling)) lines.push(`  ${mode.padEnd(22)} ${x.invalid ? x.invalid : `${x.rps} req/s, p99 ${x.p99} ms, ${x.cpuMsPerRequest} ms CPU/req`}`);
   }
   if (Object.keys(results.scenarios).length) {
     lines.push(`\nScenarios (${S.connections[0]} connections, one run each; reference answers from: ${JSON.stringify(results.scenarioReference ?? {})}):`);
