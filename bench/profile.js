@@ -19,6 +19,7 @@ const { freePort, startProcess, startRedis } = require('@roam/testkit');
 const { composeSupergraph } = require('@roam/gateway');
 const { SUBGRAPHS: REGISTRY, subgraphByName, repoPath, readSchema } = require('@roam/subgraph-registry');
 const { load } = require('./lib/load');
+const { MOBILE_QUERY, LARGE_USERS, seeded } = require('./lib/scenarios');
 const { cpuMs, rssBytes } = require('./lib/procstat');
 const { firstAnswer } = require('./lib/firstAnswer');
 
@@ -30,30 +31,8 @@ const durationS = Number(process.env.PROFILE_DURATION_S || 10);
 const extraEnv = process.env.PROFILE_ROAM_ENV ? JSON.parse(process.env.PROFILE_ROAM_ENV) : {};
 const production = process.env.PROFILE_PRODUCTION === '1';
 const varied = process.env.PROFILE_SCENARIO === 'varied';
-// bench/run.js MOBILE_QUERY, LARGE_USERS (subgraphs/kit/src/largeDataset.ts: user ids 1..5000) and its seeded PRNG
-const MOBILE_QUERY = `query MobileUserScreen($id: ID!) {
-  user(id: $id) {
-    id
-    name
-    reviewsConnection(first: 10) {
-      totalCount
-      edges { node { id body product { upc name } } }
-    }
-  }
-}`;
-const LARGE_USERS = 5000;
 const sha256 = (s) => createHash('sha256').update(s).digest('hex');
 const bodyFor = (query, variables) => JSON.stringify(production ? { variables, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } } : { query, variables });
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = seeded(19);
 let userCounter = 0;
 const perUser = process.env.PROFILE_PER_USER === '1' ? (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer profile-user-${++userCounter}` } }) : (req) => req;

@@ -14,6 +14,7 @@ const { composeSupergraph, withoutSecurityLinks } = require('@roam/gateway');
 const { SUBGRAPHS: REGISTRY, subgraphByName, repoPath, readSchema } = require('@roam/subgraph-registry');
 const { cpuMs, rssBytes, rssSampler } = require('./lib/procstat');
 const { load } = require('./lib/load');
+const { MOBILE_QUERY, LARGE_USERS, seeded } = require('./lib/scenarios');
 const { chartSvg } = require('./lib/chart');
 
 const ROOT = join(__dirname, '..');
@@ -55,7 +56,7 @@ const S = {
   /** Seed of the varied scenario's random variables (the same sequence for every gateway). */
   seed: num('BENCH_SEED', 19),
   userRounds: num('BENCH_USER_ROUNDS', num('BENCH_ROUNDS', 3)),
-  /** Parts to run: rounds, user (the scenario rounds), scenarios, lists, ceiling; default all. BENCH_ONLY=user runs the scenario rounds alone. */
+  /** Parts to run: rounds, user (the scenario rounds), scenarios, lists, ceiling, push, rcache, defer; default all. BENCH_ONLY=user runs the scenario rounds alone. */
   only: env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((x) => x.trim()) : undefined,
   /** The offline-sync measurements of bench/lists.js (issue 13) unless BENCH_LISTS=0. */
   lists: env.BENCH_LISTS !== '0',
@@ -91,6 +92,9 @@ if (S.only) {
     ['scenarios', 'scenarios'],
     ['lists', 'lists'],
     ['ceiling', 'ceiling'],
+    ['push', 'push'],
+    ['rcache', 'rcache'],
+    ['defer', 'defer'],
   ])
     if (!S.only.includes(part)) S[key] = false;
   if (!S.only.includes('user')) S.userScenarios = [];
@@ -101,16 +105,6 @@ const protectionsConfigured = Object.keys(S.roamProtectionEnv).length > 0 || S.h
 // ---------- operations ----------
 const BENCH_QUERY = readFileSync(join(ROOT, 'test/fixtures/federation-benchmark/query.graphql'), 'utf8');
 const BENCH_EXPECTED = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/federation-benchmark/expected.json'), 'utf8'));
-const MOBILE_QUERY = `query MobileUserScreen($id: ID!) {
-  user(id: $id) {
-    id
-    name
-    reviewsConnection(first: 10) {
-      totalCount
-      edges { node { id body product { upc name } } }
-    }
-  }
-}`;
 const MOBILE_VARIABLES = { id: '1' };
 const MUTATION = `mutation AddReview($input: AddReviewInput!) {
   addReview(input: $input) { body author { id name } product { upc name } }
@@ -305,21 +299,9 @@ async function withGateway(name, ctx, fn) {
 }
 
 // ---------- issue 19 scenario rounds ----------
-const LARGE_USERS = 5000; // subgraphs/kit/src/largeDataset.ts LARGE_DATASET_SIZES.users: user ids 1..5000
 let userCounter = 0;
 /** autocannon setupRequest: every request carries a bearer token no other request has (a different signed-in user). */
 const perUserSetup = () => (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer bench-user-${++userCounter}` } });
-/** mulberry32: a small seeded PRNG, so every gateway sees the same sequence of variables. */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 /** autocannon setupRequest: the persisted screen query with a random user of the large dataset. */
 const variedSetup = (name) => () => {
   const rand = seeded(S.seed);
