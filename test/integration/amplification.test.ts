@@ -2,7 +2,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { postGraphQL } from '@roam/testkit';
-import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
+import { startInProcessGateway, startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { writeSupergraph } from '../support/stack';
 
 // Issue 18 item 8 (amplification guards), the part on the executor and the limits: `__typename` aliases count
@@ -51,16 +51,10 @@ describe('amplification guards with LIMITS_MODE=off', () => {
 
   beforeAll(async () => {
     subgraphs = await startInProcessSubgraphs();
-    const config = readConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
-      LOG_LEVEL: 'silent',
+    ({ gateway, url } = await startInProcessGateway(subgraphs, {
       LIMITS_MODE: 'off',
       SUBGRAPH_MAX_RESPONSE_BYTES: '20000',
-    });
-    gateway = createGateway(config, pino({ level: 'silent' }));
-    url = await gateway.listen();
+    }));
   });
   afterAll(async () => {
     await gateway?.close();

@@ -3,7 +3,7 @@ import { request } from 'undici';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { sha256Hex } from '@roam/persisted-queries';
 import { openAcked, postGraphQL, waitFor } from '@roam/testkit';
-import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
+import { startInProcessGateway, startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { sample, scrape } from '../support/metrics';
 import { BENCHMARK_QUERY, writeSupergraph } from '../support/stack';
 
@@ -18,18 +18,12 @@ describe('metrics: GET /metrics on a real gateway', () => {
 
   beforeAll(async () => {
     subgraphs = await startInProcessSubgraphs();
-    const config = readConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
-      LOG_LEVEL: 'silent',
+    ({ gateway, url } = await startInProcessGateway(subgraphs, {
       MAX_ALIASES: '2',
       METRICS_CLIENT_NAMES: 'ios,android',
       METRICS_MAX_CLIENT_VERSIONS: '2',
       SHUTDOWN_GRACE_MS: '2000',
-    });
-    gateway = createGateway(config, pino({ level: 'silent' }));
-    url = await gateway.listen();
+    }));
     metricsUrl = url.replace(/\/graphql$/, '/metrics');
   });
   afterAll(async () => {

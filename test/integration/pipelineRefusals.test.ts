@@ -1,10 +1,8 @@
-import pino from 'pino';
 import { request } from 'undici';
-import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
+import type { RoamGateway } from '@roam/gateway';
 import { sha256Hex } from '@roam/persisted-queries';
 import { postGraphQL } from '@roam/testkit';
-import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
-import { writeSupergraph } from '../support/stack';
+import { startInProcessGateway, startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 
 // Issue 10 item 2: an APQ registration happens only after the operation passed every check that can refuse it.
 // Each case sends hash + text (which registers when accepted) and is refused by one check; afterwards the
@@ -16,20 +14,14 @@ describe('the pipeline: a refused request writes nothing', () => {
 
   beforeAll(async () => {
     subgraphs = await startInProcessSubgraphs();
-    const config = readConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
-      LOG_LEVEL: 'silent',
+    ({ gateway, url } = await startInProcessGateway(subgraphs, {
       MAX_DEPTH: '4',
       MAX_ALIASES: '2',
       MAX_ROOT_FIELDS: '3',
       MAX_TOKENS: '200',
       MAX_DOCUMENT_BYTES: '2000',
       MAX_COST: '500',
-    });
-    gateway = createGateway(config, pino({ level: 'silent' }));
-    url = await gateway.listen();
+    }));
   });
   afterAll(async () => {
     await gateway?.close();

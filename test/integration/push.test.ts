@@ -3,7 +3,7 @@ import { request } from 'undici';
 import { createGateway, readConfig, RedisRegistrationStore, type PushOutcome, type RoamGateway } from '@roam/gateway';
 import { RedisPersistedQueryStore, sha256Hex } from '@roam/persisted-queries';
 import { makeTestTls, openAcked, postGraphQL, startFakeApns, startFakeFcm, startRedis, waitFor, type FakeApns, type FakeFcm, type RawSocket, type TestRedis } from '@roam/testkit';
-import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
+import { startInProcessGateway, startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { subgraphSubscriptions } from '../support/subgraphHealth';
 import { writeSupergraph } from '../support/stack';
 
@@ -367,11 +367,7 @@ describe('push bridge under `npm start` settings: registrations in memory, APQ, 
   beforeAll(async () => {
     subgraphs = await startInProcessSubgraphs();
     apns = await startFakeApns(makeTestTls());
-    const config = readConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
-      LOG_LEVEL: 'silent',
+    ({ gateway, url } = await startInProcessGateway(subgraphs, {
       SHUTDOWN_GRACE_MS: '2000',
       PERSISTED_QUERIES: 'apq',
       PUSH: 'on',
@@ -381,9 +377,7 @@ describe('push bridge under `npm start` settings: registrations in memory, APQ, 
       PUSH_APNS_TEAM_ID: apns.teamId,
       PUSH_APNS_TOPIC: apns.topic,
       PUSH_APNS_CA: apns.caPem,
-    });
-    gateway = createGateway(config, pino({ level: 'silent' }));
-    url = await gateway.listen();
+    }));
   });
   afterAll(async () => {
     await gateway?.close();

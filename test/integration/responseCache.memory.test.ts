@@ -3,7 +3,7 @@ import { request } from 'undici';
 import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
 import { postGraphQL } from '@roam/testkit';
 import { startFaultySubgraph, type FaultySubgraph } from '../support/faultySubgraph';
-import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
+import { startInProcessGateway, startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { sample, scrape } from '../support/metrics';
 import { writeSupergraph } from '../support/stack';
 
@@ -17,17 +17,11 @@ describe('response cache, in-memory store (one process)', () => {
 
   beforeAll(async () => {
     subgraphs = await startInProcessSubgraphs();
-    const config = readConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
-      LOG_LEVEL: 'silent',
+    ({ gateway, url } = await startInProcessGateway(subgraphs, {
       RESPONSE_CACHE: 'on',
       CACHE_HINTS: JSON.stringify({ Product: { maxAge: 60, scope: 'PUBLIC' }, 'Query.users': { maxAge: 2, scope: 'PUBLIC' } }),
       RESPONSE_CACHE_WARM_TOP: '3', // the entries of the tests before this one count too
-    });
-    gateway = createGateway(config, pino({ level: 'silent' }));
-    url = await gateway.listen();
+    }));
   });
   afterAll(async () => {
     await gateway?.close();
@@ -151,16 +145,10 @@ describe('response cache and @defer (one process, in-memory store)', () => {
 
   beforeAll(async () => {
     subgraphs = await startInProcessSubgraphs();
-    const config = readConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
-      LOG_LEVEL: 'silent',
+    ({ gateway, url } = await startInProcessGateway(subgraphs, {
       RESPONSE_CACHE: 'on',
       CACHE_HINTS: JSON.stringify({ Product: { maxAge: 60, scope: 'PUBLIC' } }),
-    });
-    gateway = createGateway(config, pino({ level: 'silent' }));
-    url = await gateway.listen();
+    }));
   });
   afterAll(async () => {
     await gateway?.close();

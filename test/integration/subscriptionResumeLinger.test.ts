@@ -1,9 +1,7 @@
-import pino from 'pino';
-import { createGateway, readConfig, type RoamGateway } from '@roam/gateway';
+import type { RoamGateway } from '@roam/gateway';
 import { postGraphQL, waitFor } from '@roam/testkit';
-import { startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
+import { startInProcessGateway, startInProcessSubgraphs, type InProcessSubgraphs } from '../support/inProcessStack';
 import { ResumingSubscriber } from '../support/resumeClient';
-import { writeSupergraph } from '../support/stack';
 
 // SUBSCRIPTION_RESUME_LINGER_MS (issue 17, reconnect storms): a shared subscription whose last client left keeps
 // its upstream and its memory of recent events for that long, so a client reconnecting meanwhile resumes from the
@@ -19,16 +17,10 @@ describe('subscriptions: a shared subscription lingers for resuming clients', ()
 
   beforeAll(async () => {
     subgraphs = await startInProcessSubgraphs();
-    const config = readConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()),
-      LOG_LEVEL: 'silent',
+    ({ gateway, url } = await startInProcessGateway(subgraphs, {
       SHUTDOWN_GRACE_MS: '1000',
       SUBSCRIPTION_RESUME_LINGER_MS: String(LINGER_MS),
-    });
-    gateway = createGateway(config, pino({ level: 'silent' }));
-    url = await gateway.listen();
+    }));
   });
   afterAll(async () => {
     await gateway?.close();

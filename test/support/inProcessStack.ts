@@ -1,7 +1,8 @@
 import type { BuildSubgraph, CallCounter, SubgraphServer } from '@roam/subgraph-kit';
 import { repoPath, SUBGRAPHS } from '@roam/subgraph-registry';
-import { subgraphSdl, type SubgraphName } from './stack';
-import type { SubgraphDefinition } from '@roam/gateway';
+import pino from 'pino';
+import { subgraphSdl, writeSupergraph, type SubgraphName } from './stack';
+import { createGateway, readConfig, type RoamGateway, type SubgraphDefinition } from '@roam/gateway';
 
 /** Repositories by subgraph name, with their data-source call counts. */
 export type Repositories = Record<SubgraphName, { readonly calls: CallCounter }>;
@@ -50,4 +51,19 @@ export async function startInProcessSubgraphs(): Promise<InProcessSubgraphs> {
       await Promise.all(IN_PROCESS_NAMES.map((n) => servers[n]!.close()));
     },
   };
+}
+
+/**
+ * Starts Roam's gateway in this process over in-process subgraphs (their supergraph written to a temporary file),
+ * on a free loopback port, logging nothing.
+ *
+ * @param subgraphs - from {@link startInProcessSubgraphs}.
+ * @param env - gateway settings on top of `PORT=0`, `HOST=127.0.0.1`, `SUPERGRAPH_PATH` and `LOG_LEVEL=silent`.
+ * @returns the gateway (close it after the tests) and its `/graphql` URL.
+ * @throws the configuration reader's error for an invalid setting.
+ */
+export async function startInProcessGateway(subgraphs: InProcessSubgraphs, env: Record<string, string> = {}): Promise<{ gateway: RoamGateway; url: string }> {
+  const config = readConfig({ PORT: '0', HOST: '127.0.0.1', SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()), LOG_LEVEL: 'silent', ...env });
+  const gateway = createGateway(config, pino({ level: 'silent' }));
+  return { gateway, url: await gateway.listen() };
 }
