@@ -16,7 +16,7 @@ export interface TestPostgres {
   readonly dataDir: string;
   /** `pg_ctl restart` (fast shutdown: every connection is cut), resolves when the server accepts connections again. */
   restart(): Promise<void>;
-  /** `pg_ctl stop -m immediate` (no checkpoint, as a crash), resolves when stopped. */
+  /** `pg_ctl stop -m immediate` (no checkpoint, as a crash), resolves when stopped (at once when it is not running). Operations run one at a time, in the order asked for. */
   stopServer(): Promise<void>;
   /** `pg_ctl start`, resolves when the server accepts connections. */
   startServer(): Promise<void>;
@@ -37,12 +37,22 @@ export function findPostgresBin(): string | undefined {
   return majors.map((m) => join(root, m, 'bin')).find((bin) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl')));
 }
 
+/**
+ * @returns whether `pid` is a running process. A zombie (state `Z` in `/proc/<pid>/stat`: exited, not yet reaped,
+ *   which happens to an orphaned postmaster when the container's PID 1 does not reap) counts as gone, although
+ *   `kill(pid, 0)` still succeeds on it.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no procfs: trust kill(pid, 0)
   }
 }
 
@@ -102,7 +112,9 @@ export async function startPostgres(options: { readonly bin?: string; readonly s
   const ready = () => waitFor(() => accepts(port), `PostgreSQL on port ${port}`, 30_000, 50);
   const logTail = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-8).join('\n') : '(no log)');
   /** `pg_ctl start`; once more after a pause when it fails (right after an immediate stop the old server's
-   * processes may still hold its port or shared memory for a moment), with the server log's tail in the error. */
+   * processes may still hold its port or shared memory for a moment), with the server log's tail in the error.
+   * `pg_ctl start -w` can also report failure ("stopped waiting") for a server that did come up, e.g. when it read a
+   * stale pid; a server of this data directory that accepts connections on the port is what the caller asked for. */
   const pgStart = async () => {
     for (let attempt = 1; ; attempt++) {
       clearStalePid();
@@ -110,6 +122,7 @@ export async function startPostgres(options: { readonly bin?: string; readonly s
         await run('pg_ctl', ['start', '-D', pgdata, '-l', log, '-w', '-t', '30', '-o', serverOptions]);
         return;
       } catch (error) {
+        if (serverRunning() && (await accepts(port))) return;
         if (attempt >= 3) throw new Error(`${(error as Error).message}\nserver log tail:\n${logTail()}`);
         process.stderr.write(`[startPostgres] pg_ctl start failed (attempt ${attempt}); retrying. Server log tail:\n${logTail()}\n`);
         await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
@@ -120,6 +133,18 @@ export async function startPostgres(options: { readonly bin?: string; readonly s
     await pgStart();
     await ready();
   };
+  /** @returns the postmaster pid in this data directory's `postmaster.pid`, or undefined when there is none. */
+  function pidOfServer(): number | undefined {
+    const pidFile = join(pgdata, 'postmaster.pid');
+    if (!existsSync(pidFile)) return undefined;
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  }
+  /** @returns whether the postmaster named in this data directory's `postmaster.pid` is running. */
+  function serverRunning(): boolean {
+    const pid = pidOfServer();
+    return pid !== undefined && alive(pid);
+  }
   /**
    * A `postmaster.pid` left by a server that is gone (an immediate stop, a crash) makes `pg_ctl start -w` say
    * "another server might be running" and then, reading the old pid, give up on a server that did start. A real host
@@ -127,43 +152,54 @@ export async function startPostgres(options: { readonly bin?: string; readonly s
    */
   function clearStalePid(): void {
     const pidFile = join(pgdata, 'postmaster.pid');
-    if (!existsSync(pidFile)) return;
-    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) return;
+    if (!existsSync(pidFile) || serverRunning()) return;
     rmSync(pidFile, { force: true });
   }
-  /** `pg_ctl stop -m immediate` (a crash), then waits until the port refuses connections. */
+  /** `pg_ctl stop -m immediate` (a crash), then waits until the port refuses connections; a server that is not running is already what the caller asked for. */
   const stopServer = async () => {
     await run('pg_ctl', ['stop', '-D', pgdata, '-m', 'immediate', '-w', '-t', '10']).catch((error: Error) => {
       // seen on this machine: a postmaster that does not act on SIGQUIT within the wait; a crash is what the
       // caller asked for, so kill it as the OOM killer would (its backends exit on postmaster death)
-      const pidFile = join(pgdata, 'postmaster.pid');
-      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : NaN;
-      if (!Number.isInteger(pid) || pid <= 0) throw error;
+      if (!serverRunning()) return; // nothing to stop: stopped already, or killed (its postmaster.pid left behind)
+      const pid = pidOfServer();
+      if (pid === undefined) throw error;
       process.stderr.write(`[startPostgres] pg_ctl stop -m immediate did not stop the server; SIGKILL ${pid}\n`);
       process.kill(pid, 'SIGKILL');
     });
     await waitFor(async () => !(await accepts(port)), `PostgreSQL on port ${port} to go away`, 10_000, 50);
+  };
+  /**
+   * One operation at a time: a test may ask for a crash while a restart it asked for earlier is still under way (the
+   * client's retries come fast while the server is down); two `pg_ctl`s on one data directory at once race on
+   * `postmaster.pid` (seen in CI: a start reported failure while the other's server was up).
+   */
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(op: () => Promise<T>): Promise<T> => {
+    const next = queue.then(op, op);
+    queue = next.catch(() => undefined);
+    return next;
   };
   await startServer();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
-    async restart() {
-      try {
-        await run('pg_ctl', ['restart', '-D', pgdata, '-l', log, '-m', 'fast', '-w', '-t', '30', '-o', serverOptions]);
-      } catch {
-        // the stop half worked and the start did not: start it as startServer does (retries, log tail on failure)
-        await pgStart();
-      }
-      await ready();
-    },
-    stopServer,
-    startServer,
-    async stop() {
-      await stopServer().catch(() => undefined);
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    restart: () =>
+      serial(async () => {
+        try {
+          await run('pg_ctl', ['restart', '-D', pgdata, '-l', log, '-m', 'fast', '-w', '-t', '30', '-o', serverOptions]);
+        } catch {
+          // the stop half worked and the start did not: start it as startServer does (retries, log tail on failure)
+          await pgStart();
+        }
+        await ready();
+      }),
+    stopServer: () => serial(stopServer),
+    startServer: () => serial(startServer),
+    stop: () =>
+      serial(async () => {
+        await stopServer().catch(() => undefined);
+        rmSync(dataDir, { recursive: true, force: true });
+      }),
   };
 }
