@@ -219,7 +219,11 @@ export class SubgraphClient {
       for (let i = 0; i < group.length; i += max) {
         const chunk = group.slice(i, i + max);
         if (chunk.length === 1) this.sendAlone(chunk[0]!);
-        else void this.sendMerged(chunk);
+        // Whatever goes wrong while merging or splitting, no part is left waiting (a part already settled stays so).
+        else
+          this.sendMerged(chunk).catch((error: unknown) => {
+            for (const p of chunk) p.reject(error);
+          });
       }
     }
   }

@@ -155,34 +155,55 @@ export function mergedRequestText(merged: MergedOperation, variables: readonly (
 }
 
 /**
- * Splits a merged operation's GraphQL response into one response per part.
+ * Splits a merged operation's GraphQL response into one response per part, each holding what a reply to that part
+ * alone would have held:
+ * - its root fields under their own response keys;
+ * - the errors whose `path` starts at one of its aliases, with the path restored; `locations` left out;
+ * - every other entry of `errors` (no path, a path outside every alias, or a malformed entry such as `null` or a
+ *   string, which is passed on as sent: the executor reports those as they come), and an `errors` member that is not
+ *   a list, as sent: a subgraph may send them, and each part's caller must see them as it would have alone.
  *
  * @param merged - the merged operation the reply answers.
  * @param response - the decoded reply.
  * @returns one response per part, or `undefined` when the reply has no `data` object (a request error, or a
  *   non-null root field that failed and nulled everything): the parts must then be sent one by one, so that
- *   each gets exactly the answer it would have had alone.
+ *   each gets exactly the answer it would have had alone. Never throws, whatever the reply holds.
  */
 export function splitMergedResponse(merged: MergedOperation, response: SubgraphResponse): SubgraphResponse[] | undefined {
   const data = response.data;
   if (data === null || data === undefined || typeof data !== 'object') return undefined;
-  const parts: { data: Record<string, unknown>; errors: SubgraphError[] | undefined }[] = [];
+  const parts: { data: Record<string, unknown>; errors: unknown[] | undefined }[] = [];
   for (let i = 0; i < merged.parts; i++) parts.push({ data: {}, errors: undefined });
   for (const alias in data) {
     const target = merged.aliases.get(alias);
     if (target) parts[target.part]!.data[target.key] = data[alias];
   }
-  for (const error of response.errors ?? []) {
-    const head = typeof error === 'object' && error !== null && Array.isArray(error.path) ? error.path[0] : undefined;
-    const target = typeof head === 'string' ? merged.aliases.get(head) : undefined;
-    // `locations` point into the merged document, which no caller sent: they are left out.
-    const { locations: _merged, ...rest } = error as SubgraphError & { locations?: unknown };
-    if (target) {
-      const part = parts[target.part]!;
-      (part.errors ??= []).push({ ...rest, path: [target.key, ...error.path!.slice(1)] });
-    } else {
-      for (const part of parts) (part.errors ??= []).push(rest);
+  const errors: unknown = response.errors;
+  if (Array.isArray(errors)) {
+    for (const error of errors as unknown[]) {
+      // A malformed entry (null, a string, a list) is not a GraphQL error: every part gets it as sent.
+      if (typeof error !== 'object' || error === null || Array.isArray(error)) {
+        for (const part of parts) (part.errors ??= []).push(error);
+        continue;
+      }
+      const entry = error as SubgraphError & { locations?: unknown };
+      const head = Array.isArray(entry.path) ? (entry.path as unknown[])[0] : undefined;
+      const target = typeof head === 'string' ? merged.aliases.get(head) : undefined;
+      // `locations` point into the merged document, which no caller sent: they are left out.
+      const { locations: _merged, ...rest } = entry;
+      if (target) {
+        const part = parts[target.part]!;
+        (part.errors ??= []).push({ ...rest, path: [target.key, ...entry.path!.slice(1)] });
+      } else {
+        for (const part of parts) (part.errors ??= []).push(rest);
+      }
     }
   }
-  return parts.map((p) => ({ data: p.data, ...(p.errors ? { errors: p.errors } : {}), ...(response.cacheHint ? { cacheHint: response.cacheHint } : {}) }));
+  // An `errors` member that is not a list (`{}`, a string) goes to every part as sent, as alone.
+  const otherErrors = errors !== undefined && !Array.isArray(errors) ? { errors: errors as readonly SubgraphError[] } : undefined;
+  return parts.map((p) => ({
+    data: p.data,
+    ...(p.errors ? { errors: p.errors as SubgraphError[] } : otherErrors),
+    ...(response.cacheHint ? { cacheHint: response.cacheHint } : {}),
+  }));
 }
