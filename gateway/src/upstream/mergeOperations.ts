@@ -157,7 +157,7 @@ export function mergedRequestText(merged: MergedOperation, variables: readonly (
 /**
  * Splits a merged operation's GraphQL response into one response per part, each holding what a reply to that part
  * alone would have held:
- * - its root fields under their own response keys;
+ * - its root fields under their own response keys (own properties, `__proto__` included, as `JSON.parse` makes them);
  * - the errors whose `path` starts at one of its aliases, with the path restored; `locations` left out;
  * - every other entry of `errors` (no path, a path outside every alias, or a malformed entry such as `null` or a
  *   string, which is passed on as sent: the executor reports those as they come), and an `errors` member that is not
@@ -176,7 +176,7 @@ export function splitMergedResponse(merged: MergedOperation, response: SubgraphR
   for (let i = 0; i < merged.parts; i++) parts.push({ data: {}, errors: undefined });
   for (const alias in data) {
     const target = merged.aliases.get(alias);
-    if (target) parts[target.part]!.data[target.key] = data[alias];
+    if (target) setOwnKey(parts[target.part]!.data, target.key, data[alias]);
   }
   const errors: unknown = response.errors;
   if (Array.isArray(errors)) {
@@ -206,4 +206,10 @@ export function splitMergedResponse(merged: MergedOperation, response: SubgraphR
     ...(p.errors ? { errors: p.errors as SubgraphError[] } : otherErrors),
     ...(response.cacheHint ? { cacheHint: response.cacheHint } : {}),
   }));
+}
+
+/** `obj[key] = value` as an own data property, even for `__proto__` (an assignment would set the prototype instead). */
+function setOwnKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }

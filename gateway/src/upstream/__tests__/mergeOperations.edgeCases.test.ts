@@ -241,6 +241,20 @@ describe('fetch merging: operations whose names look like the merge prefixes, fr
     expect(together).toEqual(alone);
     expect(together[3]).toEqual({ response: { data: { echo: 'fine' } } });
   });
+
+  it('a response key `__proto__` stays an own key of the part, as alone (no prototype set on the part data)', async () => {
+    const client = upstreams.client('items', url);
+    const { alone, together, sentTogether } = await aloneAndTogether(client, [
+      { query: '{ __proto__: item(id: "p") { id name } }', variables: {} },
+      { query: '{ __proto__: echo(text: "s") }', variables: {} },
+    ]);
+    expect(sentTogether).toHaveLength(1);
+    expect(together).toEqual(alone);
+    const data = (together[0] as { response: SubgraphResponse }).response.data!;
+    expect(Object.keys(data)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
+    expect((data as { id?: unknown }).id).toBeUndefined();
+  });
 });
 
 describe('fetch merging: operation names, operation types, headers', () => {
