@@ -435,6 +435,20 @@ describe('fetch merging: splitting errors and failures back to the parts', () =>
       expect(together).toEqual(alone);
     }
   });
+
+  it('a merged reply past maxResponseBytes whose parts each fit: each part gets its own answer, as alone', async () => {
+    const client = upstreams.client('items', url);
+    const { alone, together, sentTogether } = await aloneAndTogether(client, [
+      { query: '{ big(n: 350) }', variables: {} },
+      { query: '{ big(n: 360) }', variables: {} },
+      { query: '{ big(n: 370) }', variables: {} },
+      { query: '{ big(n: 1200) }', variables: {} },
+    ]);
+    expect(alone.map((o) => 'response' in (o as object))).toEqual([true, true, true, false]);
+    expect(together).toEqual(alone);
+    // the merged request, then each part alone
+    expect(sentTogether).toHaveLength(5);
+  });
 });
 
 describe('fetch merging: the cap, several subgraphs, the breaker, in-flight sharing', () => {
