@@ -130,7 +130,7 @@ async function outcome(fetch: Promise<SubgraphResponse>, ms = 5000): Promise<Out
 }
 
 /** Without error `locations` (they point into the document a caller sent; a merged reply has none). */
-const withoutLocations = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (k, v: unknown) => (k === 'locations' ? undefined : v))) as unknown;
+const withoutLocations = <T>(value: T): T => JSON.parse(JSON.stringify(value, (k, v: unknown) => (k === 'locations' ? undefined : v))) as T;
 
 const QUERY: FetchOptions = { operationType: 'query', coalesce: false };
 
