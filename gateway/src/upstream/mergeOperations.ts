@@ -32,10 +32,19 @@ export interface MergedOperation {
   readonly parts: number;
 }
 
-/** Parsed part operations by text; `null`: not mergeable (a mutation, operation directives, root fragments, several operations). */
-const partDocuments = new LRUCache<string, PartDocument | false>({ max: 2000 });
-/** Merged operations by the parts' texts (joined with a separator no GraphQL document holds). */
-const mergedOperations = new LRUCache<string, MergedOperation>({ max: 2000 });
+/**
+ * Parsed part operations by text; `false`: not mergeable (a mutation, operation directives, root fragments, several
+ * operations). At most 2000 of them and 2 million characters of operation text: a parsed document takes about 20
+ * bytes per character of its text, so a few thousand large subgraph operations would otherwise keep hundreds of MB.
+ */
+const partDocuments = new LRUCache<string, PartDocument | false>({ max: 2000, maxSize: 2_000_000, sizeCalculation: (_part, query) => query.length });
+/**
+ * Merged operations by the parts' texts (joined with a separator no GraphQL document holds). At most 2000 of them and
+ * 8 million characters of keys and merged texts: each entry holds up to `maxMergedFetches` operations' texts twice,
+ * and the combinations of fetches that meet in one turn vary without end under concurrent load, so a count alone
+ * let the cache keep hundreds of MB (2000 merges of 16 operations of 2 KB each: about 140 MB).
+ */
+const mergedOperations = new LRUCache<string, MergedOperation>({ max: 2000, maxSize: 8_000_000, sizeCalculation: (merged, key) => key.length + merged.query.length });
 
 /**
  * @param query - a subgraph operation's text (as the query planner wrote it).

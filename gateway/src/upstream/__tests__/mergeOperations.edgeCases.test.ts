@@ -2,6 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSchema, graphql, GraphQLError, type ExecutionResult } from 'graphql';
 import pino from 'pino';
+import { mergeOperations } from '../mergeOperations';
 import { defaultSubgraphPolicy } from '../SubgraphPolicy';
 import type { SubgraphClient } from '../SubgraphClient';
 import type { FetchOptions, SubgraphRequest, SubgraphResponse } from '../types';
@@ -530,5 +531,22 @@ describe('fetch merging: the cap, several subgraphs, the breaker, in-flight shar
     ]);
     // the later `a` joined the one in flight; `b` went alone (nothing left to merge it with)
     expect(received).toHaveLength(2);
+  });
+});
+
+describe('fetch merging: the caches', () => {
+  it('merged operations are cached by size as well as by count: merges of large operations do not pile up', () => {
+    // 48 different operations of ~10 KB (a wide selection), merged 16 at a time in 47 different combinations:
+    // about 15 million characters of merged text (and as much again of cache keys), far past the size budget.
+    const wide = (k: number) => `query W${k}($id: ID!) { item(id: $id) { ${Array.from({ length: 700 }, (_, i) => `f${k}_${i}: name`).join(' ')} } }`;
+    const ops = Array.from({ length: 48 }, (_, k) => wide(k));
+    const first = ops.slice(0, 16);
+    const merged = mergeOperations(first);
+    expect(mergeOperations(first)).toBe(merged);
+    for (let c = 1; c < 48; c++) mergeOperations(Array.from({ length: 16 }, (_, i) => ops[(c + i) % 48]!));
+    // the first combination was evicted to keep the cache within its budget (it is merged afresh, the same text)
+    const again = mergeOperations(first);
+    expect(again).not.toBe(merged);
+    expect(again.query).toBe(merged.query);
   });
 });
