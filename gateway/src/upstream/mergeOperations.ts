@@ -148,7 +148,7 @@ function buildMerged(queries: readonly string[]): MergedOperation {
 
 /**
  * The request body of a merged operation, built from each part's variables already serialised one by one
- * (no variable is serialised twice).
+ * (no variable is serialised twice); each name becomes `_<i>_<name>`, quoted as JSON whatever it holds.
  *
  * @param merged - the merged operation.
  * @param variables - per part, its variables as `[name, JSON text]` pairs.
@@ -157,7 +157,9 @@ function buildMerged(queries: readonly string[]): MergedOperation {
 export function mergedRequestText(merged: MergedOperation, variables: readonly (readonly (readonly [string, string])[])[]): string {
   let vars = '';
   for (let i = 0; i < variables.length; i++) {
-    for (const [name, json] of variables[i]!) vars += `${vars === '' ? '' : ','}"_${i}_${name}":${json}`;
+    // The name is quoted as JSON: a name that is not a GraphQL name (an embedder's extra variable) cannot end the key
+    // early and set another part's variable.
+    for (const [name, json] of variables[i]!) vars += `${vars === '' ? '' : ','}${JSON.stringify(`_${i}_${name}`)}:${json}`;
   }
   const name = merged.operationName === undefined ? '' : `,"operationName":${JSON.stringify(merged.operationName)}`;
   return `{"query":${JSON.stringify(merged.query)},"variables":{${vars}}${name}}`;

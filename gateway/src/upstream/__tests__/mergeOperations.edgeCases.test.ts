@@ -73,7 +73,16 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      const { query, variables, operationName } = JSON.parse(body) as { query: string; variables: Record<string, unknown>; operationName?: string };
+      let parsed: { query: string; variables: Record<string, unknown>; operationName?: string };
+      try {
+        parsed = JSON.parse(body) as typeof parsed;
+      } catch {
+        // as a GraphQL-over-HTTP server answers a body that is not JSON
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errors: [{ message: 'the request body is not JSON' }] }));
+        return;
+      }
+      const { query, variables, operationName } = parsed;
       const request: Received = { query, variables, operationName, headers: req.headers };
       received.push(request);
       void graphql({ schema, source: query, rootValue, variableValues: variables, operationName }).then((result) => {
@@ -259,6 +268,22 @@ describe('fetch merging: operations whose names look like the merge prefixes, fr
 });
 
 describe('fetch merging: operation names, operation types, headers', () => {
+  it('a variable name that needs JSON escaping stays inside its own part: it sets no other part variable and keeps the body JSON', async () => {
+    const client = upstreams.client('items', url);
+    const q = 'query I($id: ID!) { item(id: $id) { id } }';
+    // variables the operation does not declare are ignored by the subgraph; these names are not GraphQL names
+    for (const extra of [{ 'x":0,"_0_id': 'injected' }, { 'quote"\\': 1 }]) {
+      const { alone, together, sentTogether } = await aloneAndTogether(client, [
+        { query: q, variables: { id: 'mine' } },
+        { query: q, variables: { id: 'theirs', ...extra } },
+      ]);
+      expect(sentTogether).toHaveLength(1);
+      expect(sentTogether[0]!.variables).toMatchObject({ _0_id: 'mine', _1_id: 'theirs' });
+      expect(together).toEqual(alone);
+      expect(together[0]).toEqual({ response: { data: { item: { id: 'mine' } } } });
+    }
+  });
+
   it('a named and an unnamed part merge in either order; each part answers as alone', async () => {
     const client = upstreams.client('items', url);
     const named = { query: 'query Named { echo(text: "n") }', variables: {}, operationName: 'Named' };
