@@ -5,7 +5,7 @@ import { CLAIMS_HEADER, SIGNATURE_HEADER, signRequest } from '@roam/subgraph-reg
 import { cacheHintOf } from './cacheHintOf';
 import type { InflightCoalescer } from './InflightCoalescer';
 import { dispatchTarget, parseSubgraphReply, type RawSubgraphReply } from './postSubgraph';
-import { CIRCUIT_OPEN_REASON, describeFetchError, fetchErrorDetail, subgraphHttpError, subgraphMalformedError } from './subgraphFailure';
+import { CIRCUIT_OPEN_REASON, RESPONSE_TOO_LARGE_REASON, describeFetchError, fetchErrorDetail, subgraphHttpError, subgraphMalformedError } from './subgraphFailure';
 import type { SubgraphGuard } from './SubgraphGuard';
 import { RawJson, type FetchOptions, type SubgraphRequest, type SubgraphResponse, type UpstreamHooks } from './types';
 import { fetchSharingKey } from '../executor/sharingKeys';
@@ -219,7 +219,11 @@ export class SubgraphClient {
       for (let i = 0; i < group.length; i += max) {
         const chunk = group.slice(i, i + max);
         if (chunk.length === 1) this.sendAlone(chunk[0]!);
-        else void this.sendMerged(chunk);
+        // Whatever goes wrong while merging or splitting, no part is left waiting (a part already settled stays so).
+        else
+          this.sendMerged(chunk).catch((error: unknown) => {
+            for (const p of chunk) p.reject(error);
+          });
       }
     }
   }
@@ -230,8 +234,9 @@ export class SubgraphClient {
 
   /**
    * Sends several query fetches as one merged operation and gives each its part of the reply. A transport failure
-   * fails every part; a reply without a `data` object (a request error, or a failure that nulled every root field)
-   * sends the parts again one by one, so each gets the answer it would have had alone.
+   * fails every part; a reply without a `data` object (a request error, or a failure that nulled every root field),
+   * or one past `maxResponseBytes` (the parts together may pass the bound each part alone stays within), sends the
+   * parts again one by one, so each gets the answer it would have had alone.
    */
   private async sendMerged(chunk: readonly PendingFetch[]): Promise<void> {
     const merged = mergeOperations(chunk.map((p) => p.query));
@@ -245,7 +250,8 @@ export class SubgraphClient {
     try {
       sent = await this.send(text, 'query', deadline, chunk[0]!.headers);
     } catch (error) {
-      for (const p of chunk) p.reject(error);
+      if ((error as RoamError).extensions?.reason === RESPONSE_TOO_LARGE_REASON) for (const p of chunk) this.sendAlone(p);
+      else for (const p of chunk) p.reject(error);
       return;
     }
     this.guard.mergedFetches += chunk.length;
@@ -300,7 +306,7 @@ export class SubgraphClient {
       raw = await dispatchPost(this.guard.agent, target, sent, text, remainingMs, this.maxResponseBytes);
     } catch (error) {
       const failure = error as DispatchFailure;
-      if (failure.cause instanceof ReplyTooLarge) throw this.failed('response too large', `more than ${this.maxResponseBytes} bytes`, false, attempt);
+      if (failure.cause instanceof ReplyTooLarge) throw this.failed(RESPONSE_TOO_LARGE_REASON, `more than ${this.maxResponseBytes} bytes`, false, attempt);
       // Nothing received: safe to retry a query; the subgraph started answering: a retry could repeat its work.
       throw this.failed(describeFetchError(failure.cause), fetchErrorDetail(failure.cause), !failure.answered, attempt);
     }

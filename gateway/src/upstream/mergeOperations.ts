@@ -32,10 +32,19 @@ export interface MergedOperation {
   readonly parts: number;
 }
 
-/** Parsed part operations by text; `null`: not mergeable (a mutation, operation directives, root fragments, several operations). */
-const partDocuments = new LRUCache<string, PartDocument | false>({ max: 2000 });
-/** Merged operations by the parts' texts (joined with a separator no GraphQL document holds). */
-const mergedOperations = new LRUCache<string, MergedOperation>({ max: 2000 });
+/**
+ * Parsed part operations by text; `false`: not mergeable (a mutation, operation directives, root fragments, several
+ * operations). At most 2000 of them and 2 million characters of operation text: a parsed document takes about 20
+ * bytes per character of its text, so a few thousand large subgraph operations would otherwise keep hundreds of MB.
+ */
+const partDocuments = new LRUCache<string, PartDocument | false>({ max: 2000, maxSize: 2_000_000, sizeCalculation: (_part, query) => query.length });
+/**
+ * Merged operations by the parts' texts (joined with a separator no GraphQL document holds). At most 2000 of them and
+ * 8 million characters of keys and merged texts: each entry holds up to `maxMergedFetches` operations' texts twice,
+ * and the combinations of fetches that meet in one turn vary without end under concurrent load, so a count alone
+ * let the cache keep hundreds of MB (2000 merges of 16 operations of 2 KB each: about 140 MB).
+ */
+const mergedOperations = new LRUCache<string, MergedOperation>({ max: 2000, maxSize: 8_000_000, sizeCalculation: (merged, key) => key.length + merged.query.length });
 
 /**
  * @param query - a subgraph operation's text (as the query planner wrote it).
@@ -139,7 +148,7 @@ function buildMerged(queries: readonly string[]): MergedOperation {
 
 /**
  * The request body of a merged operation, built from each part's variables already serialised one by one
- * (no variable is serialised twice).
+ * (no variable is serialised twice); each name becomes `_<i>_<name>`, quoted as JSON whatever it holds.
  *
  * @param merged - the merged operation.
  * @param variables - per part, its variables as `[name, JSON text]` pairs.
@@ -148,41 +157,70 @@ function buildMerged(queries: readonly string[]): MergedOperation {
 export function mergedRequestText(merged: MergedOperation, variables: readonly (readonly (readonly [string, string])[])[]): string {
   let vars = '';
   for (let i = 0; i < variables.length; i++) {
-    for (const [name, json] of variables[i]!) vars += `${vars === '' ? '' : ','}"_${i}_${name}":${json}`;
+    // The name is quoted as JSON: a name that is not a GraphQL name (an embedder's extra variable) cannot end the key
+    // early and set another part's variable.
+    for (const [name, json] of variables[i]!) vars += `${vars === '' ? '' : ','}${JSON.stringify(`_${i}_${name}`)}:${json}`;
   }
   const name = merged.operationName === undefined ? '' : `,"operationName":${JSON.stringify(merged.operationName)}`;
   return `{"query":${JSON.stringify(merged.query)},"variables":{${vars}}${name}}`;
 }
 
 /**
- * Splits a merged operation's GraphQL response into one response per part.
+ * Splits a merged operation's GraphQL response into one response per part, each holding what a reply to that part
+ * alone would have held:
+ * - its root fields under their own response keys (own properties, `__proto__` included, as `JSON.parse` makes them);
+ * - the errors whose `path` starts at one of its aliases, with the path restored; `locations` left out;
+ * - every other entry of `errors` (no path, a path outside every alias, or a malformed entry such as `null` or a
+ *   string, which is passed on as sent: the executor reports those as they come), and an `errors` member that is not
+ *   a list, as sent: a subgraph may send them, and each part's caller must see them as it would have alone.
  *
  * @param merged - the merged operation the reply answers.
  * @param response - the decoded reply.
  * @returns one response per part, or `undefined` when the reply has no `data` object (a request error, or a
  *   non-null root field that failed and nulled everything): the parts must then be sent one by one, so that
- *   each gets exactly the answer it would have had alone.
+ *   each gets exactly the answer it would have had alone. Never throws, whatever the reply holds.
  */
 export function splitMergedResponse(merged: MergedOperation, response: SubgraphResponse): SubgraphResponse[] | undefined {
   const data = response.data;
   if (data === null || data === undefined || typeof data !== 'object') return undefined;
-  const parts: { data: Record<string, unknown>; errors: SubgraphError[] | undefined }[] = [];
+  const parts: { data: Record<string, unknown>; errors: unknown[] | undefined }[] = [];
   for (let i = 0; i < merged.parts; i++) parts.push({ data: {}, errors: undefined });
   for (const alias in data) {
     const target = merged.aliases.get(alias);
-    if (target) parts[target.part]!.data[target.key] = data[alias];
+    if (target) setOwnKey(parts[target.part]!.data, target.key, data[alias]);
   }
-  for (const error of response.errors ?? []) {
-    const head = typeof error === 'object' && error !== null && Array.isArray(error.path) ? error.path[0] : undefined;
-    const target = typeof head === 'string' ? merged.aliases.get(head) : undefined;
-    // `locations` point into the merged document, which no caller sent: they are left out.
-    const { locations: _merged, ...rest } = error as SubgraphError & { locations?: unknown };
-    if (target) {
-      const part = parts[target.part]!;
-      (part.errors ??= []).push({ ...rest, path: [target.key, ...error.path!.slice(1)] });
-    } else {
-      for (const part of parts) (part.errors ??= []).push(rest);
+  const errors: unknown = response.errors;
+  if (Array.isArray(errors)) {
+    for (const error of errors as unknown[]) {
+      // A malformed entry (null, a string, a list) is not a GraphQL error: every part gets it as sent.
+      if (typeof error !== 'object' || error === null || Array.isArray(error)) {
+        for (const part of parts) (part.errors ??= []).push(error);
+        continue;
+      }
+      const entry = error as SubgraphError & { locations?: unknown };
+      const head = Array.isArray(entry.path) ? (entry.path as unknown[])[0] : undefined;
+      const target = typeof head === 'string' ? merged.aliases.get(head) : undefined;
+      // `locations` point into the merged document, which no caller sent: they are left out.
+      const { locations: _merged, ...rest } = entry;
+      if (target) {
+        const part = parts[target.part]!;
+        (part.errors ??= []).push({ ...rest, path: [target.key, ...entry.path!.slice(1)] });
+      } else {
+        for (const part of parts) (part.errors ??= []).push(rest);
+      }
     }
   }
-  return parts.map((p) => ({ data: p.data, ...(p.errors ? { errors: p.errors } : {}), ...(response.cacheHint ? { cacheHint: response.cacheHint } : {}) }));
+  // An `errors` member that is not a list (`{}`, a string) goes to every part as sent, as alone.
+  const otherErrors = errors !== undefined && !Array.isArray(errors) ? { errors: errors as readonly SubgraphError[] } : undefined;
+  return parts.map((p) => ({
+    data: p.data,
+    ...(p.errors ? { errors: p.errors as SubgraphError[] } : otherErrors),
+    ...(response.cacheHint ? { cacheHint: response.cacheHint } : {}),
+  }));
+}
+
+/** `obj[key] = value` as an own data property, even for `__proto__` (an assignment would set the prototype instead). */
+function setOwnKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }

@@ -27,6 +27,9 @@ export function subgraphMalformedError(serviceName: string, reason: string): Roa
 /** The client-facing reason of a fetch refused because the subgraph's circuit breaker is open. */
 export const CIRCUIT_OPEN_REASON = 'circuit open';
 
+/** The client-facing reason of a fetch whose reply passed `SUBGRAPH_MAX_RESPONSE_BYTES` (its reading stopped there). */
+export const RESPONSE_TOO_LARGE_REASON = 'response too large';
+
 /**
  * Says why a fetch failed at the transport level in a few generic words, safe to send to clients: never the
  * subgraph's URL, host, port or socket text (those are in {@link fetchErrorDetail}, for the log).
