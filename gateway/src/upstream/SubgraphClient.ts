@@ -41,6 +41,11 @@ class AttemptFailure extends Error {
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+/** Whether a subgraph response carries a `data` object (GraphQL spec §7.1.2: executed, at least partly). */
+function hasDataObject(response: SubgraphResponse): boolean {
+  return typeof response.data === 'object' && response.data !== null;
+}
 const PROBE = JSON.stringify({ query: 'query RoamBreakerProbe { __typename }', variables: {} });
 const HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
 /** JSON string literals of subgraph operation texts (a plan's operations repeat on every request). */
@@ -148,7 +153,7 @@ export class SubgraphClient {
     const variables = serialiseVariables(request.variables);
     const text = requestText(request, variables);
     const coalesce = options.coalesce && options.operationType === 'query';
-    const merge = options.operationType === 'query' && keyed === undefined && this.guard.policy.maxMergedFetches > 1;
+    const merge = options.operationType === 'query' && keyed === undefined && this.guard.mergesAllowed();
     const start = (): Promise<SentReply> => (merge ? this.enqueue(request.query, text, variables, deadline, headers) : this.send(text, options.operationType, deadline, headers));
     const joinedBefore = this.fetches.joined;
     const retriesBefore = this.guard.retries;
@@ -258,9 +263,18 @@ export class SubgraphClient {
     this.guard.mergedRequests++;
     const parts = splitMergedResponse(merged, sent.response);
     if (!parts) {
-      for (const p of chunk) this.sendAlone(p);
+      // Sent again alone; when any of them gets data alone, the subgraph refused the merge itself (SubgraphGuard.recordMerge).
+      const alone = chunk.map((p) => {
+        const reply = this.send(p.text, 'query', p.deadline, p.headers);
+        reply.then(p.resolve, p.reject);
+        return reply;
+      });
+      void Promise.allSettled(alone).then((results) => {
+        if (results.some((r) => r.status === 'fulfilled' && hasDataObject(r.value.response))) this.guard.recordMerge('refused');
+      });
       return;
     }
+    this.guard.recordMerge('answered');
     for (let i = 0; i < chunk.length; i++) chunk[i]!.resolve({ raw: sent.raw, response: parts[i]!, part: { merged, index: i } });
   }
 

@@ -6,6 +6,11 @@ import { FailureLog } from './FailureLog';
 import { RetryBudget } from './RetryBudget';
 import type { SubgraphPolicy } from './SubgraphPolicy';
 
+/** Merged operations in a row a subgraph may refuse (answered alone) before merging to it is suspended. */
+export const MERGE_REFUSALS_TO_SUSPEND = 3;
+/** How long merging to a subgraph stays off after {@link MERGE_REFUSALS_TO_SUSPEND} refusals in a row, in ms. */
+export const MERGE_SUSPEND_MS = 60_000;
+
 /** A subgraph's circuit breaker state, as `/ready` shows it. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -28,6 +33,13 @@ export class SubgraphGuard {
   mergedFetches = 0;
   /** Merged operations sent so far (each carried several fetches). */
   mergedRequests = 0;
+  /** Times merging was suspended for this subgraph so far (tests, metrics). */
+  mergeSuspensions = 0;
+  /** Merged operations in a row the subgraph refused while it answered their fetches alone. */
+  private mergeRefusals = 0;
+  /** `Date.now()` until which fetches to this subgraph are not merged (0: merging on). */
+  private mergeOffUntil = 0;
+  private readonly logger: Logger;
   private readonly listeners: { dispose(): void }[];
   private openedAt = 0;
   private probeTimer: NodeJS.Timeout | undefined;
@@ -50,6 +62,7 @@ export class SubgraphGuard {
     this.breaker = circuitBreaker(handleAll, { halfOpenAfter: policy.breaker.halfOpenAfterMs, breaker: new EitherBreaker(policy.breaker) });
     this.budget = new RetryBudget(policy.retry.budgetRatio, policy.retry.budgetMinRetries, policy.retry.budgetWindowMs);
     this.failures = new FailureLog(logger);
+    this.logger = logger;
     this.listeners = [
       this.breaker.onBreak(() => {
         this.openedAt = Date.now();
@@ -59,6 +72,38 @@ export class SubgraphGuard {
       this.breaker.onHalfOpen(() => logger.info({ subgraph: name, breaker: 'half-open' }, `subgraph '${name}': circuit half-open, probing`)),
       this.breaker.onReset(() => logger.info({ subgraph: name, breaker: 'closed' }, `subgraph '${name}': circuit closed`)),
     ];
+  }
+
+  /**
+   * Whether query fetches to this subgraph may be merged now (README "Fetch merging"): the policy allows more than
+   * one fetch per operation and merging is not suspended after refusals (see {@link SubgraphGuard.recordMerge}).
+   */
+  mergesAllowed(): boolean {
+    return this.policy.maxMergedFetches > 1 && (this.mergeOffUntil === 0 || Date.now() >= this.mergeOffUntil);
+  }
+
+  /**
+   * Records how a merged operation fared. `'answered'`: it came back with data (the refusal count starts over).
+   * `'refused'`: it came back without data while at least one of its fetches, sent again alone, was answered with
+   * data — the subgraph refuses merged operations (an alias, cost or operation-safelist limit of its own), so each
+   * merge costs a second round of requests. After {@link MERGE_REFUSALS_TO_SUSPEND} refusals in a row, merging to
+   * this subgraph stops for {@link MERGE_SUSPEND_MS} (logged as a warning); the next refusal after that suspends it
+   * again at once.
+   *
+   * @param outcome - `'answered'` or `'refused'`.
+   */
+  recordMerge(outcome: 'answered' | 'refused'): void {
+    if (outcome === 'answered') {
+      this.mergeRefusals = 0;
+      return;
+    }
+    if (++this.mergeRefusals < MERGE_REFUSALS_TO_SUSPEND) return;
+    this.mergeOffUntil = Date.now() + MERGE_SUSPEND_MS;
+    this.mergeSuspensions++;
+    this.logger.warn(
+      { subgraph: this.name, mergeRefusals: this.mergeRefusals, suspendedForMs: MERGE_SUSPEND_MS },
+      `subgraph '${this.name}': refused ${this.mergeRefusals} merged operations in a row whose fetches it answered alone; fetch merging to it is off for ${MERGE_SUSPEND_MS / 1000} s (set its maxMergedFetches lower, or to 1 to turn merging off)`,
+    );
   }
 
   /** The breaker's state now. */

@@ -518,6 +518,53 @@ describe('fetch merging: the cap, several subgraphs, the breaker, in-flight shar
     expect(together.map((o) => ('error' in o ? (o.error.extensions as { reason?: string }).reason : o))).toEqual(['circuit open', 'circuit open']);
   });
 
+  it('a subgraph that refuses merged operations (an alias limit of its own) but answers their fetches alone: merging to it is suspended after 3 refusals in a row, and each caller gets its answer throughout', async () => {
+    const client = upstreams.client('armored', url);
+    const guard = upstreams.guard('armored');
+    // as graphql-armor's max-aliases rule answers an operation with too many aliases: 400, errors only
+    tamper = (request, result, res) => {
+      if ((request.query.match(/\w+\s*:\s*echo/g) ?? []).length <= 1) return undefined;
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ message: 'Aliases limit of 1 exceeded', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }));
+      return 'handled';
+    };
+    const round = async (r: number) => {
+      received.length = 0;
+      const together = await Promise.all([0, 1, 2].map((i) => outcome(client.fetch({ query: `{ echo(text: "${r}.${i}") }`, variables: {} }, QUERY))));
+      // the alone re-sends settle the callers first; their outcome is recorded a tick later
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(together).toEqual([0, 1, 2].map((i) => ({ response: { data: { echo: `${r}.${i}` } } })));
+      return received.map((x) => (isMergedRequest(x) ? 'merged' : 'alone'));
+    };
+    for (let r = 0; r < 3; r++) {
+      expect(await round(r)).toEqual(['merged', 'alone', 'alone', 'alone']);
+      expect(guard.mergeSuspensions).toBe(r === 2 ? 1 : 0);
+    }
+    // suspended: three requests, none merged
+    expect(await round(3)).toEqual(['alone', 'alone', 'alone']);
+    expect(guard.mergesAllowed()).toBe(false);
+    // a subgraph that answers merged operations keeps merging: 'items' never refused one
+    expect(upstreams.guard('items').mergesAllowed()).toBe(true);
+  });
+
+  it('a merged reply without data whose fetches fail alone too (the subgraph is failing, not refusing merges) does not suspend merging', async () => {
+    const client = upstreams.client('failing', url);
+    tamper = (request, result, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: null, errors: [{ message: 'database down' }] }));
+      return 'handled';
+    };
+    for (let r = 0; r < 4; r++) {
+      received.length = 0;
+      const together = await Promise.all([0, 1].map((i) => outcome(client.fetch({ query: `{ echo(text: "${r}.${i}") }`, variables: {} }, QUERY))));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(together).toEqual([0, 1].map(() => ({ response: { data: null, errors: [{ message: 'database down' }] } })));
+      expect(received.map((x) => (isMergedRequest(x) ? 'merged' : 'alone'))).toEqual(['merged', 'alone', 'alone']);
+    }
+    expect(upstreams.guard('failing').mergeSuspensions).toBe(0);
+    expect(upstreams.guard('failing').mergesAllowed()).toBe(true);
+  });
+
   it('an identical fetch joining a merged one in flight gets its part; a merged fetch joining an unmerged one gets the whole reply', async () => {
     const client = upstreams.client('items', url);
     const shared = { operationType: 'query', coalesce: true } as const;
