@@ -1,6 +1,7 @@
 import { CODE } from '@roam/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import { setOwnKey } from './executor/setOwnKey';
 
 const INTERNAL_EXTENSIONS = new Set(['stacktrace', 'exception']);
 
@@ -38,7 +39,7 @@ export function formatError(formatted: GraphQLFormattedError, error?: unknown, l
   if (!formatted.extensions) return formatted;
   const extensions: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(formatted.extensions)) {
-    if (!INTERNAL_EXTENSIONS.has(key)) extensions[key] = value;
+    if (!INTERNAL_EXTENSIONS.has(key)) setOwnKey(extensions, key, value);
   }
   return { ...formatted, extensions };
 }

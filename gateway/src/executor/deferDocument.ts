@@ -1,3 +1,4 @@
+import { ownValue } from './setOwnKey';
 import {
   Kind,
   getNamedType,
@@ -215,7 +216,7 @@ export function locateDeferred(schema: GraphQLSchema, document: DocumentNode, op
         if (!def || !sel.selectionSet) continue;
         const key = sel.alias?.value ?? sel.name.value;
         path.push(key);
-        descend(def.type, sel.selectionSet, source[key], path);
+        descend(def.type, sel.selectionSet, ownValue(source, key), path);
         path.pop();
         continue;
       }

@@ -3,6 +3,7 @@ import { downstreamError, isRoamError } from '@roam/errors';
 import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
 import { subgraphMalformedError } from '../upstream/subgraphFailure';
 import { RawJson, type SubgraphError, type SubgraphRequest, type SubgraphResponse } from '../upstream/types';
+import { ownValue, setOwnKey } from './setOwnKey';
 
 /**
  * Sends one subgraph operation through the upstream layer; resolves to the subgraph's GraphQL response.
@@ -115,7 +116,7 @@ function collectWithPaths(value: unknown, path: readonly (string | number)[], i:
     return;
   }
   at.push(key);
-  collectWithPaths((value as Obj)[key as string], path, i + 1, at, out, paths);
+  collectWithPaths(key === '__proto__' ? ownValue(value as Obj, key) : (value as Obj)[key as string], path, i + 1, at, out, paths);
   at.pop();
 }
 
@@ -224,7 +225,8 @@ function collectAtPath(value: unknown, path: readonly (string | number)[], i: nu
     collectAtPath(value, path, i + 1, out);
     return;
   }
-  collectAtPath((value as Obj)[key as string], path, i + 1, out);
+  // a `__proto__` response key (a client's alias) is read as an own key only: never Object.prototype as a target
+  collectAtPath(key === '__proto__' ? ownValue(value as Obj, key) : (value as Obj)[key as string], path, i + 1, out);
 }
 
 async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Targets): Promise<void> {
@@ -232,7 +234,10 @@ async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (st
   const objs = targets.objs;
   if (objs.length === 0) return;
   const variables: Obj = {};
-  for (const name of node.variableUsages ?? []) if (context.providedVariables[name] !== undefined) variables[name] = context.providedVariables[name];
+  for (const name of node.variableUsages ?? []) {
+    const value = ownValue(context.providedVariables, name);
+    if (value !== undefined) setOwnKey(variables, name, value);
+  }
 
   if (!node.requires) {
     const res = await send(node, context, variables, path, undefined, targets);
@@ -465,7 +470,7 @@ function selectRequires(schema: GraphQLSchema, source: unknown, selections: read
   // largest allocator of a request; a null-prototype object starts in V8's dictionary mode (several times the
   // size of a plain one), and a fragment's selection, when nothing was selected before it, becomes the result
   // instead of being copied into a fresh one. Keys come from the planner's `requires` (schema field names;
-  // GraphQL reserves `__` names, and `setKey` keeps even `__proto__` an own key); readers use own keys only.
+  // GraphQL reserves `__` names, and `setOwnKey` keeps even `__proto__` an own key); readers use own keys only.
   let result: Obj | undefined;
   for (const s of selections) {
     if (s.kind === 'Field') {
@@ -474,13 +479,13 @@ function selectRequires(schema: GraphQLSchema, source: unknown, selections: read
       if (value === undefined) return null;
       result ??= {};
       if (Array.isArray(value))
-        setKey(
+        setOwnKey(
           result,
           key,
           value.map((v) => (s.selections ? selectRequires(schema, v, s.selections) : v)),
         );
-      else if (s.selections) setKey(result, key, selectRequires(schema, value, s.selections));
-      else setKey(result, key, value);
+      else if (s.selections) setOwnKey(result, key, selectRequires(schema, value, s.selections));
+      else setOwnKey(result, key, value);
     } else {
       if (!s.typeCondition) continue;
       if (isObjectOfType(schema, source as Obj, s.typeCondition)) {
@@ -491,12 +496,6 @@ function selectRequires(schema: GraphQLSchema, source: unknown, selections: read
     }
   }
   return result ?? {};
-}
-
-/** `obj[key] = value`, as an own data property even for `__proto__`. */
-function setKey(obj: Obj, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
 }
 
 /** Whether `obj` (by its `__typename`) satisfies the type condition `typeName` in `schema`. */
@@ -517,7 +516,8 @@ export function deepMerge(target: Obj, source: unknown): void {
   // objects built here (no enumerable inherited keys), so both visit the same keys.
   for (const key in source as Obj) {
     const value = (source as Obj)[key];
-    const existing = target[key];
+    // `__proto__` (a client's alias): read and written as an own key, never through Object.prototype's accessor
+    const existing = key === '__proto__' ? ownValue(target, key) : target[key];
     if (existing === value) continue;
     if (value !== null && typeof value === 'object' && existing !== null && typeof existing === 'object') {
       if (Array.isArray(value) && Array.isArray(existing)) {
@@ -529,10 +529,10 @@ export function deepMerge(target: Obj, source: unknown): void {
       } else if (!Array.isArray(value) && !Array.isArray(existing)) {
         deepMerge(existing as Obj, value);
       } else {
-        target[key] = value;
+        setOwnKey(target, key, value);
       }
     } else if (value !== undefined) {
-      target[key] = value;
+      setOwnKey(target, key, value);
     }
   }
 }
@@ -568,6 +568,6 @@ function applyAtPath(schema: GraphQLSchema, path: readonly string[], value: unkn
   if (first.startsWith('... on ')) {
     if (isObjectOfType(schema, value as Obj, first.slice('... on '.length), true)) applyAtPath(schema, rest, value, fn);
   } else {
-    applyAtPath(schema, rest, (value as Obj)[first], fn);
+    applyAtPath(schema, rest, ownValue(value as Obj, first), fn);
   }
 }

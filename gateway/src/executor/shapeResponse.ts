@@ -1,4 +1,5 @@
 import { roamError } from '@roam/errors';
+import { ownValue, setOwnKey } from './setOwnKey';
 import {
   GraphQLError,
   Kind,
@@ -157,20 +158,21 @@ class Shaper {
     const typeFields = type.getFields();
     for (const f of fields) {
       if (f.name === '__typename') {
-        out[f.key] = type.name;
+        setOwnKey(out, f.key, type.name);
         continue;
       }
       const def = typeFields[f.name];
       if (!def) {
         // Root `__schema`/`__type`: already complete, executed by graphql-js (RoamPlanGateway).
-        if (path.length === 0 && (f.name === '__schema' || f.name === '__type')) out[f.key] = source[f.key] ?? null;
+        if (path.length === 0 && (f.name === '__schema' || f.name === '__type')) setOwnKey(out, f.key, ownValue(source, f.key) ?? null);
         continue;
       }
       path.push(f.key);
-      const value = this.complete(def.type, f.sets, source[f.key], path, type.name, f.name);
+      const value = this.complete(def.type, f.sets, f.key === '__proto__' ? ownValue(source, f.key) : source[f.key], path, type.name, f.name);
       path.pop();
       if (value === BUBBLE) return BUBBLE;
-      out[f.key] = value;
+      if (f.key === '__proto__') setOwnKey(out, f.key, value);
+      else out[f.key] = value;
     }
     return out;
   }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { RoamExecutor } from '../executor/RoamExecutor';
 import type { SupergraphSnapshot } from '../supergraph/SupergraphSnapshot';
 import type { UpstreamEvent, UpstreamPool } from '../upstream/UpstreamPool';
+import { setOwnKey } from '../executor/setOwnKey';
 import { EventPayload } from './EventPayload';
 import type { EventStream } from './EventStream';
 import { formatResult } from './formatResult';
@@ -89,7 +90,7 @@ export class SubscriptionHub {
     const { primary, primaryUrl } = this.operation.plan;
     const variables: Record<string, unknown> = {};
     const sent = this.operation.op.coercedVariables;
-    for (const name of primary.variableUsages ?? []) if (name in sent) variables[name] = sent[name];
+    for (const name of primary.variableUsages ?? []) if (Object.prototype.hasOwnProperty.call(sent, name)) setOwnKey(variables, name, sent[name]);
     this.closeUpstream = this.context.pool.subscribe(
       primary.serviceName,
       primaryUrl,

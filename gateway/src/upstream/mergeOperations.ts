@@ -1,6 +1,7 @@
 import { Kind, parse, print, visit, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type VariableDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { SubgraphError, SubgraphResponse } from './types';
+import { setOwnKey } from '../executor/setOwnKey';
 
 /**
  * Fetch merging (issue 19): several query fetches to one subgraph that become ready in the same event-loop turn
@@ -217,10 +218,4 @@ export function splitMergedResponse(merged: MergedOperation, response: SubgraphR
     ...(p.errors ? { errors: p.errors as SubgraphError[] } : otherErrors),
     ...(response.cacheHint ? { cacheHint: response.cacheHint } : {}),
   }));
-}
-
-/** `obj[key] = value` as an own data property, even for `__proto__` (an assignment would set the prototype instead). */
-function setOwnKey(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
 }

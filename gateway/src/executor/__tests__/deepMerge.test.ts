@@ -22,4 +22,17 @@ describe('deepMerge', () => {
     expect(target).toEqual({ s: 2, n: null, o: { id: 1 } });
     expect('u' in target).toBe(false);
   });
+
+  it('a `__proto__` key of a subgraph reply (own, as JSON.parse makes it) becomes an own key of the target, merged as any other; Object.prototype and the target prototype stay as they were', () => {
+    const target: Record<string, unknown> = { upc: '1' };
+    deepMerge(target, JSON.parse('{"__proto__":{"polluted":1,"list":[1]}}'));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(target)).toBe(Object.prototype);
+    expect(Object.keys(target)).toEqual(['upc', '__proto__']);
+    deepMerge(target, JSON.parse('{"__proto__":{"more":2}}'));
+    expect(JSON.stringify(target)).toBe('{"upc":"1","__proto__":{"polluted":1,"list":[1],"more":2}}');
+    deepMerge(target, JSON.parse('{"__proto__":"scalar"}'));
+    expect(JSON.stringify(target)).toBe('{"upc":"1","__proto__":"scalar"}');
+    expect(Object.prototype).not.toHaveProperty('more');
+  });
 });
