@@ -247,14 +247,6 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/**
- * Reads and validates the gateway configuration. This is the only module that reads `process.env`.
- * Empty strings count as unset.
- *
- * @param env - the environment, `process.env` by default.
- * @returns a frozen {@link GatewayConfig}.
- * @throws ConfigError naming every invalid variable at once.
- */
 /** Variables whose value is a secret (tokens, keys, service accounts): an error names them but never shows the value. */
 const SECRET_VARIABLE = /_TOKEN$|_SECRETS?$|_PASSWORD$|^PUSH_APNS_KEY$|_SERVICE_ACCOUNT$/;
 
@@ -266,16 +258,33 @@ function shownValue(name: string, value: string | undefined): string | undefined
   return value;
 }
 
+/**
+ * Reads and validates the gateway configuration. This is the only module that reads `process.env`.
+ * Empty strings count as unset; a value of only whitespace is refused (never read as 0).
+ *
+ * @param env - the environment, `process.env` by default.
+ * @returns a frozen {@link GatewayConfig}.
+ * @throws ConfigError naming every invalid variable at once.
+ */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const input: Record<string, string | undefined> = {};
-  for (const name of CONFIG_VARIABLES) input[name] = env[name] === '' ? undefined : env[name];
+  // A value of only whitespace is a mistake (`PORT= ` in an env file), not a setting: zod's number coercion
+  // would read it as 0 (PORT 0 = a random port, HEAP_GROWTH_PERCENT 0 = V8 decides), so it is refused.
+  const blank: string[] = [];
+  for (const name of CONFIG_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value !== '' && value.trim() === '') blank.push(name);
+    input[name] = value === '' || blank.includes(name) ? undefined : value;
+  }
   const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+  if (!parsed.success || blank.length > 0) {
+    const lines = blank.map((name) => `  ${name}=${JSON.stringify(shownValue(name, env[name]))}: only whitespace; give a value, or leave it empty for the default`);
+    for (const issue of parsed.error?.issues ?? []) {
       const name = String(issue.path[0]);
+      if (blank.includes(name)) continue;
       const where = issue.path.length > 1 ? `${issue.path.slice(1).join('.')}: ` : '';
-      return `  ${name}=${JSON.stringify(shownValue(name, input[name]))}: ${where}${issue.message}`;
-    });
+      lines.push(`  ${name}=${JSON.stringify(shownValue(name, input[name]))}: ${where}${issue.message}`);
+    }
     throw new ConfigError(`Invalid Roam gateway configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;

@@ -23,6 +23,12 @@ describe('readConfig', () => {
     expect(readConfig({ HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
   });
 
+  it('refuses a value of only whitespace (zod read it as 0: PORT " " was a random port), naming it with the other problems', () => {
+    expect(() => readConfig({ PORT: ' ', HEAP_GROWTH_PERCENT: '\t', LOG_LEVEL: 'loud', DEV_CONSOLE_TOKEN: '  ' })).toThrow(
+      /PORT=" ": only whitespace; give a value, or leave it empty for the default\n\s+HEAP_GROWTH_PERCENT="\\t": only whitespace.*\n\s+DEV_CONSOLE_TOKEN="<2 characters, not shown>": only whitespace.*\n\s+LOG_LEVEL="loud"/,
+    );
+  });
+
   it('names every invalid variable at once, with what it got', () => {
     let error: unknown;
     try {

@@ -1,0 +1,29 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from '../support/stack';
+
+/** Runs a Roam program with `vars` and returns how it exited (each case must exit by itself, before listening). */
+function run(script: string, vars: Record<string, string>): { status: number | null; stderr: string; stdout: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, script)], { env: { ...process.env, LOG_LEVEL: 'warn', ...vars }, encoding: 'utf8', timeout: 20_000 });
+  return { status: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+// Found as a new user: a value of only whitespace (`PORT= ` in an env file) was read by zod's number coercion
+// as 0, so `roam-gateway` and a subgraph listened on a random port and HEAP_GROWTH_PERCENT=" " silently meant
+// "V8 decides". It is refused at start, naming the variable, before anything listens.
+describe('a setting of only whitespace stops the start, naming it', () => {
+  it('roam-gateway: PORT=" " and HEAP_GROWTH_PERCENT=" " exit 1 with both named, nothing listens', () => {
+    const r = run('gateway/dist/bin.js', { PORT: ' ', HEAP_GROWTH_PERCENT: '  ', SUPERGRAPH_PATH: join(ROOT, 'supergraph.graphql') });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^\s+PORT=" ": only whitespace; give a value, or leave it empty for the default$/m);
+    expect(r.stderr).toMatch(/^\s+HEAP_GROWTH_PERCENT=" {2}": only whitespace/m);
+    expect(r.stderr + r.stdout).not.toMatch(/ready at|\n\s+at /);
+  });
+
+  it('a subgraph: PORT=" " exits 1 naming PORT, nothing listens', () => {
+    const r = run('subgraphs/reviews/dist/index.js', { PORT: ' ' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^\s+PORT: only whitespace; give a value, or leave it empty for the default \(got " "\)$/m);
+    expect(r.stderr + r.stdout).not.toMatch(/subgraph ready/);
+  });
+});
