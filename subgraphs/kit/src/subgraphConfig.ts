@@ -63,7 +63,8 @@ const schema = z.object({
  * Reads a subgraph's configuration from environment variables and command-line flags
  * (`--dataset large` overrides `DATASET`, `--port N` overrides `PORT`).
  *
- * Empty values count as unset (an empty `PORT` is the default port, not 0); a value of only whitespace is refused.
+ * Empty values count as unset (an empty `PORT` is the default port, not 0); a value of only whitespace, and a
+ * `--port`/`--dataset` flag without a value, are refused.
  *
  * @param defaultPort - the subgraph's documented port.
  * @returns a frozen {@link SubgraphConfig}.
@@ -72,7 +73,12 @@ const schema = z.object({
 export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): SubgraphConfig {
   const flag = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
-    if (i >= 0) return argv[i + 1];
+    if (i >= 0) {
+      // `--port` last (or followed by another flag) fell through to PORT or the default, silently
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new Error(`Invalid subgraph configuration:\n  --${name}: needs a value (--${name} ${name === 'port' ? '4004' : 'large'})`);
+      return value;
+    }
     const eq = argv.find((a) => a.startsWith(`--${name}=`));
     return eq?.slice(name.length + 3);
   };
