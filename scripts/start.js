@@ -47,6 +47,13 @@ function readSettings() {
     } catch (error) {
       problems.push(error.message);
     }
+    if (settings.subgraphs.some((s) => s.entry.name === 'lists')) {
+      try {
+        require(join(root, 'subgraphs/lists/dist/listsConfig.js')).readListsConfig(process.env);
+      } catch (error) {
+        problems.push(error.message);
+      }
+    }
   }
   // Arguments go to every subgraph: only --dataset is one (`npm start -- --port 4800` gave them all one port).
   const args = process.argv.slice(2);

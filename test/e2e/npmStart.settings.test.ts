@@ -67,6 +67,8 @@ describe('npm start validates every setting before starting anything', () => {
     [{}, ['--dataset'], /^\s+--dataset: needs a value/m],
     [{}, ['--port', '4800'], /^\s+"--port": npm start takes only --dataset benchmark\|large; settings are environment variables/m],
     [{}, ['--datset', 'large'], /^\s+"--datset": npm start takes only --dataset/m],
+    [{ LISTS_MAX_CLOCK_DRIFT_MS: ' ' }, [], /^\s+LISTS_MAX_CLOCK_DRIFT_MS: only whitespace; give a value, or leave it empty for the default \(got " "\)$/m],
+    [{ LISTS_MAX_CLOCK_DRIFT_MS: '-5' }, [], /^\s+LISTS_MAX_CLOCK_DRIFT_MS: Too small/m],
   ])('%j with arguments %j: exits 1 once, before any subgraph starts', (vars: Record<string, string>, args: string[], expected: RegExp) => {
     const r = runStart({ ...ports, ...vars }, args);
     expect(r.status).toBe(1);
