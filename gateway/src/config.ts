@@ -288,6 +288,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw new ConfigError(`Invalid Roam gateway configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (c.METRICS_PORT !== undefined && c.METRICS_PORT !== 0 && c.METRICS_PORT === c.PORT) {
+    // both listeners on one port: the start failed later with EADDRINUSE naming only PORT
+    throw new ConfigError(`Invalid Roam gateway configuration:\n  METRICS_PORT="${c.METRICS_PORT}": the same port as PORT; unset it to serve /metrics on PORT`);
+  }
   let security: SecuritySettings;
   let push: PushSettings;
   try {

@@ -29,6 +29,14 @@ describe('readConfig', () => {
     );
   });
 
+  it('refuses METRICS_PORT equal to PORT (a listen failure naming only PORT) and a propagated header that is not a header name', () => {
+    expect(() => readConfig({ PORT: '4100', METRICS_PORT: '4100' })).toThrow(/METRICS_PORT="4100": the same port as PORT/);
+    expect(() => readConfig({ METRICS_PORT: '4000' })).toThrow(/METRICS_PORT="4000": the same port as PORT/);
+    expect(readConfig({ PORT: '0', METRICS_PORT: '0' }).observability.metricsPort).toBe(0);
+    expect(() => readConfig({ SUBGRAPH_PROPAGATE_HEADERS: 'x-tenant,accept language' })).toThrow(/not a header name: "accept language"/);
+    expect(readConfig({ SUBGRAPH_PROPAGATE_HEADERS: 'X-Tenant, accept-language' }).security.propagateHeaders).toEqual(['x-tenant', 'accept-language']);
+  });
+
   it('names every invalid variable at once, with what it got', () => {
     let error: unknown;
     try {

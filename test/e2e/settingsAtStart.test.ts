@@ -27,3 +27,17 @@ describe('a setting of only whitespace stops the start, naming it', () => {
     expect(r.stderr + r.stdout).not.toMatch(/subgraph ready/);
   });
 });
+
+// Found as a new user: METRICS_PORT equal to PORT failed at listen with EADDRINUSE naming only PORT, and a
+// SUBGRAPH_PROPAGATE_HEADERS entry that is not a header name ("x tenant") was accepted and propagated nothing.
+describe('settings that cannot work are refused at start, naming them', () => {
+  it('roam-gateway: METRICS_PORT = PORT, and a propagated "header" with a space, exit 1 before listening', () => {
+    const r = run('gateway/dist/bin.js', { PORT: '4999', METRICS_PORT: '4999', SUPERGRAPH_PATH: join(ROOT, 'supergraph.graphql') });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^\s+METRICS_PORT="4999": the same port as PORT; unset it to serve \/metrics on PORT$/m);
+    expect(r.stderr + r.stdout).not.toMatch(/EADDRINUSE|ready at|\n\s+at /);
+    const headers = run('gateway/dist/bin.js', { PORT: '0', SUBGRAPH_PROPAGATE_HEADERS: 'x-ok,x tenant', SUPERGRAPH_PATH: join(ROOT, 'supergraph.graphql') });
+    expect(headers.status).toBe(1);
+    expect(headers.stderr).toMatch(/^\s+SUBGRAPH_PROPAGATE_HEADERS names something that is not a header name: "x tenant"$/m);
+  });
+});
