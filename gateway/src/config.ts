@@ -201,8 +201,11 @@ const schema = z.object({
   COALESCE_SUBGRAPH_FETCHES: z.enum(['true', 'false']).optional(),
   MERGE_SUBGRAPH_FETCHES: z.enum(['true', 'false']).default('true'),
   MAX_RESPONSE_FIELDS: int(1, 1_000_000_000).default(500_000),
-  HEAP_GROWTH_PERCENT: int(0, 1000)
-    .refine((p) => p === 0 || p >= 10, 'expected 0 (V8 decides) or a whole number of percent from 10 to 1000')
+  // one message for every out-of-range value (min/max and the refinement each reported -5)
+  HEAP_GROWTH_PERCENT: z.coerce
+    .number()
+    .int()
+    .refine((p) => p === 0 || (p >= 10 && p <= 1000), 'expected 0 (V8 decides) or a whole number of percent from 10 to 1000')
     .default(100),
   PERSISTED_QUERIES: z.enum(['off', 'apq', 'safelist']).default('apq'),
   REDIS_URL: z

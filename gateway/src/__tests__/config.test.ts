@@ -29,6 +29,20 @@ describe('readConfig', () => {
     );
   });
 
+  it('HEAP_GROWTH_PERCENT out of range gets one message saying what it accepts (-5 got two)', () => {
+    for (const value of ['-5', '1001', '9']) {
+      let message = '';
+      try {
+        readConfig({ HEAP_GROWTH_PERCENT: value });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toBe(`Invalid Roam gateway configuration:\n  HEAP_GROWTH_PERCENT="${value}": expected 0 (V8 decides) or a whole number of percent from 10 to 1000`);
+    }
+    expect(readConfig({ HEAP_GROWTH_PERCENT: '1000' }).heapGrowthPercent).toBe(1000);
+    expect(readConfig({ HEAP_GROWTH_PERCENT: '10' }).heapGrowthPercent).toBe(10);
+  });
+
   it('refuses METRICS_PORT equal to PORT (a listen failure naming only PORT) and a propagated header that is not a header name', () => {
     expect(() => readConfig({ PORT: '4100', METRICS_PORT: '4100' })).toThrow(/METRICS_PORT="4100": the same port as PORT/);
     expect(() => readConfig({ METRICS_PORT: '4000' })).toThrow(/METRICS_PORT="4000": the same port as PORT/);
