@@ -40,4 +40,10 @@ describe('settings that cannot work are refused at start, naming them', () => {
     expect(headers.status).toBe(1);
     expect(headers.stderr).toMatch(/^\s+SUBGRAPH_PROPAGATE_HEADERS names something that is not a header name: "x tenant"$/m);
   });
+
+  it('roam-gateway: a HOST it cannot listen on is named in the start failure (it named SUPERGRAPH_PATH and PORT only)', () => {
+    const r = run('gateway/dist/bin.js', { PORT: '0', HOST: 'no such host', SUPERGRAPH_PATH: join(ROOT, 'supergraph.graphql') });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/Roam gateway could not start: getaddrinfo ENOTFOUND no such host \(SUPERGRAPH_PATH=[^,]+, HOST=no such host, PORT=0\)/);
+  });
 });
