@@ -96,6 +96,12 @@ describe('roam-pq (runCli)', () => {
     expect(e.err.join('')).toMatch(/^roam-pq: .*broken\.json is not JSON: /);
   });
 
+  it('a limit of only whitespace is a usage error naming it (MAX_COST=" " was a limit of 0: every operation refused)', async () => {
+    const a = io({ MAX_COST: ' ' });
+    expect(await runCli(['verify', manifest(['{ me { id } }']), '--supergraph', SUPERGRAPH], a)).toBe(2);
+    expect(a.err.join('')).toContain('MAX_COST=" ": only whitespace; give a value, or leave it empty for the default');
+  });
+
   it('an operation nested too deeply to parse is named as such, not as a stack overflow', async () => {
     const a = io();
     expect(await runCli(['verify', manifest([`query D { me(x: ${'['.repeat(4000)}${']'.repeat(4000)}) { id } }`]), '--supergraph', SUPERGRAPH], a)).toBe(1);
