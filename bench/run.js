@@ -2,6 +2,23 @@
 // `npm run bench`: Roam side by side with Apollo Gateway and Hive Gateway (JS planner and Rust planner)
 // on the same four Roam subgraphs, in interleaved rounds; see README "Benchmarks" for the settings.
 'use strict';
+// Settings are environment variables (README "Benchmarks"); the only argument is --help. Anything else stops
+// here: `node bench/run.js --help` used to start the whole 35-minute run on port 4000.
+if (process.argv.length > 2) {
+  const help = process.argv.length === 3 && ['--help', '-h'].includes(process.argv[2]);
+  (help ? process.stdout : process.stderr).write(
+    `${help ? '' : `bench/run.js: unknown argument(s) ${process.argv.slice(2).join(' ')}; settings are environment variables.\n`}` +
+      'Usage: npm run bench   (or node bench/run.js after npm run build): Roam against Apollo Gateway and Hive Gateway,\n' +
+      'interleaved rounds; about 35 minutes on 2 cores; the gateway listens on BENCH_PORT (4000; 0 = a free port).\n' +
+      'Settings (environment; README "Benchmarks" lists all with their defaults):\n' +
+      '  BENCH_DURATION_S (20)  BENCH_WARMUP_S (5)  BENCH_ROUNDS (3)  BENCH_CONNECTIONS (50,1)  BENCH_PORT (4000)\n' +
+      '  BENCH_GATEWAYS (roam,apollo,hive,hive-rust)  BENCH_ONLY (all: rounds,user,scenarios,lists,ceiling,push,rcache,defer)\n' +
+      '  BENCH_USER_SCENARIOS  BENCH_USER_GATEWAYS  BENCH_USER_ROUNDS  BENCH_SCENARIOS  BENCH_LISTS  BENCH_PUSH  BENCH_RCACHE\n' +
+      '  BENCH_DEFER  BENCH_CEILING  BENCH_PIN  BENCH_ROAM_PRODUCTION  BENCH_ROAM_ENV  ...\n' +
+      'Smoke run (about 1.5 minutes): BENCH_DURATION_S=3 BENCH_WARMUP_S=1 BENCH_ROUNDS=1 BENCH_SCENARIOS=0 npm run bench\n',
+  );
+  process.exit(help ? 0 : 2);
+}
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const { mkdirSync, mkdtempSync, readFileSync, writeFileSync } = require('node:fs');
@@ -22,7 +39,13 @@ const SUBGRAPHS = REGISTRY.map((s) => s.name); // the reference subgraphs, from 
 
 // ---------- settings (environment) ----------
 const env = process.env;
-const num = (name, dflt) => (env[name] === undefined || env[name] === '' ? dflt : Number(env[name]));
+const badSettings = [];
+/** A whole number >= 0 from the environment; anything else (abc, -1, 1.5, a blank) is reported before anything starts. */
+const num = (name, dflt) => {
+  if (env[name] === undefined || env[name] === '') return dflt;
+  if (!/^\d+$/.test(env[name]) && !badSettings.some((b) => b.startsWith(`${name}=`))) badSettings.push(`${name}=${JSON.stringify(env[name])}: expected a whole number, 0 or more`);
+  return Number(env[name]);
+};
 const json = (name, dflt) => (env[name] ? JSON.parse(env[name]) : dflt);
 const haveTaskset = spawnSync('taskset', ['-V']).status === 0;
 const S = {
@@ -87,6 +110,10 @@ Object.assign(S, {
   roamRegister: env.BENCH_ROAM_REGISTER ?? (S.production ? PRODUCTION.register : ''),
   hashOnly: flag('BENCH_ROAM_HASH_ONLY', S.production),
 });
+if (badSettings.length > 0) {
+  process.stderr.write(`bench/run.js: nothing was started.\n${badSettings.map((b) => `  ${b}`).join('\n')}\n`);
+  process.exit(2);
+}
 if (S.only) {
   for (const [part, key] of [
     ['scenarios', 'scenarios'],

@@ -38,6 +38,32 @@ function readSettings() {
     if (error.name !== 'ConfigError') throw error;
     problems.push(error.message);
   }
+  // The subgraphs' own settings (DATASET or --dataset, SUBGRAPH_SIGNING_SECRET, ...) through their own reader, once:
+  // a bad one used to start some subgraphs, print the same error from each and stop.
+  if (settings) {
+    try {
+      const first = settings.subgraphs[0];
+      require(join(root, 'subgraphs/kit/dist/subgraphConfig.js')).readSubgraphConfig(first.port, { ...process.env, PORT: String(first.port), HOST: '127.0.0.1' }, process.argv.slice(2));
+    } catch (error) {
+      problems.push(error.message);
+    }
+    if (settings.subgraphs.some((s) => s.entry.name === 'lists')) {
+      try {
+        require(join(root, 'subgraphs/lists/dist/listsConfig.js')).readListsConfig(process.env);
+      } catch (error) {
+        problems.push(error.message);
+      }
+    }
+  }
+  // Arguments go to every subgraph: only --dataset is one (`npm start -- --port 4800` gave them all one port).
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--dataset') i++;
+    else if (!args[i].startsWith('--dataset=')) {
+      problems.push(`Invalid npm start arguments:\n  ${JSON.stringify(args[i])}: npm start takes only --dataset benchmark|large; settings are environment variables (README "Settings")`);
+      break;
+    }
+  }
   if (gateway && settings) {
     if (gateway.port === 0) problems.push(`Invalid Roam stack settings:\n  PORT=${JSON.stringify(process.env.PORT)}: npm start needs a fixed gateway port, 1 to 65535`);
     const clash = settings.subgraphs.find((s) => s.port === gateway.port);

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     const url = await gateway.listen();
     logger.info({ url, supergraph: config.supergraphPath }, `Roam gateway ready at ${url}`);
   } catch (error) {
-    logger.fatal(`Roam gateway could not start: ${(error as Error).message} (SUPERGRAPH_PATH=${config.supergraphPath}, PORT=${config.port})`);
+    logger.fatal(`Roam gateway could not start: ${(error as Error).message} (SUPERGRAPH_PATH=${config.supergraphPath}, HOST=${config.host}, PORT=${config.port})`);
     process.exit(1);
   }
   let closing = false;

@@ -201,8 +201,11 @@ const schema = z.object({
   COALESCE_SUBGRAPH_FETCHES: z.enum(['true', 'false']).optional(),
   MERGE_SUBGRAPH_FETCHES: z.enum(['true', 'false']).default('true'),
   MAX_RESPONSE_FIELDS: int(1, 1_000_000_000).default(500_000),
-  HEAP_GROWTH_PERCENT: int(0, 1000)
-    .refine((p) => p === 0 || p >= 10, 'expected 0 (V8 decides) or a whole number of percent from 10 to 1000')
+  // one message for every out-of-range value (min/max and the refinement each reported -5)
+  HEAP_GROWTH_PERCENT: z.coerce
+    .number()
+    .int()
+    .refine((p) => p === 0 || (p >= 10 && p <= 1000), 'expected 0 (V8 decides) or a whole number of percent from 10 to 1000')
     .default(100),
   PERSISTED_QUERIES: z.enum(['off', 'apq', 'safelist']).default('apq'),
   REDIS_URL: z
@@ -247,14 +250,6 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/**
- * Reads and validates the gateway configuration. This is the only module that reads `process.env`.
- * Empty strings count as unset.
- *
- * @param env - the environment, `process.env` by default.
- * @returns a frozen {@link GatewayConfig}.
- * @throws ConfigError naming every invalid variable at once.
- */
 /** Variables whose value is a secret (tokens, keys, service accounts): an error names them but never shows the value. */
 const SECRET_VARIABLE = /_TOKEN$|_SECRETS?$|_PASSWORD$|^PUSH_APNS_KEY$|_SERVICE_ACCOUNT$/;
 
@@ -266,19 +261,40 @@ function shownValue(name: string, value: string | undefined): string | undefined
   return value;
 }
 
+/**
+ * Reads and validates the gateway configuration. This is the only module that reads `process.env`.
+ * Empty strings count as unset; a value of only whitespace is refused (never read as 0).
+ *
+ * @param env - the environment, `process.env` by default.
+ * @returns a frozen {@link GatewayConfig}.
+ * @throws ConfigError naming every invalid variable at once.
+ */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const input: Record<string, string | undefined> = {};
-  for (const name of CONFIG_VARIABLES) input[name] = env[name] === '' ? undefined : env[name];
+  // A value of only whitespace is a mistake (`PORT= ` in an env file), not a setting: zod's number coercion
+  // would read it as 0 (PORT 0 = a random port, HEAP_GROWTH_PERCENT 0 = V8 decides), so it is refused.
+  const blank: string[] = [];
+  for (const name of CONFIG_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value !== '' && value.trim() === '') blank.push(name);
+    input[name] = value === '' || blank.includes(name) ? undefined : value;
+  }
   const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+  if (!parsed.success || blank.length > 0) {
+    const lines = blank.map((name) => `  ${name}=${JSON.stringify(shownValue(name, env[name]))}: only whitespace; give a value, or leave it empty for the default`);
+    for (const issue of parsed.error?.issues ?? []) {
       const name = String(issue.path[0]);
+      if (blank.includes(name)) continue;
       const where = issue.path.length > 1 ? `${issue.path.slice(1).join('.')}: ` : '';
-      return `  ${name}=${JSON.stringify(shownValue(name, input[name]))}: ${where}${issue.message}`;
-    });
+      lines.push(`  ${name}=${JSON.stringify(shownValue(name, input[name]))}: ${where}${issue.message}`);
+    }
     throw new ConfigError(`Invalid Roam gateway configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (c.METRICS_PORT !== undefined && c.METRICS_PORT !== 0 && c.METRICS_PORT === c.PORT) {
+    // both listeners on one port: the start failed later with EADDRINUSE naming only PORT
+    throw new ConfigError(`Invalid Roam gateway configuration:\n  METRICS_PORT="${c.METRICS_PORT}": the same port as PORT; unset it to serve /metrics on PORT`);
+  }
   let security: SecuritySettings;
   let push: PushSettings;
   try {

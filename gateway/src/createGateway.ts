@@ -196,6 +196,15 @@ export function createGateway(config: GatewayConfig, logger: Logger, hooks: Gate
     if (!authenticator.enabled && (rules.fields.size > 0 || rules.types.size > 0)) {
       logger.info({ fields: rules.fields.size, types: rules.types.size }, 'the supergraph has @authenticated/@requiresScopes but AUTH_MODE=off: they are not enforced');
     }
+    // A SUBGRAPH_POLICIES key that names no subgraph (a typo: "inventroy") would change nothing, silently.
+    // It cannot stop the start (the next supergraph may add that subgraph), so every load says so.
+    const unknown = Object.keys(config.subgraphPolicies.bySubgraph).filter((name) => name !== '*' && !next.subgraphs.has(name));
+    if (unknown.length > 0) {
+      logger.warn(
+        { unknown, subgraphs: [...next.subgraphs.keys()] },
+        `SUBGRAPH_POLICIES names ${unknown.map((n) => JSON.stringify(n)).join(', ')}, not a subgraph of this supergraph: that policy applies to nothing`,
+      );
+    }
   };
 
   const persisted = createPersistedQueryStore(config.persistedQueries, logger);

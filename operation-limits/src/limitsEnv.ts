@@ -87,7 +87,7 @@ export class LimitsConfigError extends Error {
 
 /**
  * Reads the limits from an environment object (it does not read `process.env` itself: the caller's
- * config module passes it). Empty strings count as unset.
+ * config module passes it). Empty strings count as unset; a value of only whitespace is refused (never read as 0).
  *
  * @param env - e.g. the `env` a CLI was given.
  * @returns the frozen {@link LimitsSettings}.
@@ -95,14 +95,22 @@ export class LimitsConfigError extends Error {
  */
 export function readLimitsSettings(env: Readonly<Record<string, string | undefined>>): LimitsSettings {
   const input: Record<string, string | undefined> = {};
-  for (const name of LIMITS_ENV_VARIABLES) input[name] = env[name] === '' ? undefined : env[name];
+  // only whitespace is refused, as by the gateway's readConfig: zod's number coercion read MAX_COST=" " as 0
+  const blank: string[] = [];
+  for (const name of LIMITS_ENV_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value !== '' && value.trim() === '') blank.push(name);
+    input[name] = value === '' || blank.includes(name) ? undefined : value;
+  }
   const parsed = limitsEnvSchema.safeParse(input);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+  if (!parsed.success || blank.length > 0) {
+    const lines = blank.map((name) => `  ${name}=${JSON.stringify(env[name])}: only whitespace; give a value, or leave it empty for the default`);
+    for (const issue of parsed.error?.issues ?? []) {
       const name = String(issue.path[0]);
+      if (blank.includes(name)) continue;
       const where = issue.path.length > 1 ? `${issue.path.slice(1).join('.')}: ` : '';
-      return `  ${name}=${JSON.stringify(input[name])}: ${where}${issue.message}`;
-    });
+      lines.push(`  ${name}=${JSON.stringify(input[name])}: ${where}${issue.message}`);
+    }
     throw new LimitsConfigError(`Invalid operation limits:\n${lines.join('\n')}`);
   }
   return limitsSettingsFromEnv(parsed.data);

@@ -24,6 +24,21 @@ describe('bad input gets a clear error and loses nothing', () => {
     expect(res.text).not.toMatch(NO_STACK);
   });
 
+  // Found as a new user: both said "The request body is not valid JSON: Body is not valid JSON but content-type is
+  // set to 'application/json'", the second about a body that is valid JSON.
+  it('malformed JSON says where it breaks; a "__proto__" key is refused as such, not as invalid JSON', async () => {
+    const broken = await postGraphQL(gateway.url, '{"query": "{ me { id } }",');
+    expect(broken.status).toBe(400);
+    expect(broken.body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(broken.body.errors[0].message).toMatch(/^The request body is not valid JSON: .*JSON.*\.$/);
+    expect(broken.body.errors[0].message).not.toContain('content-type');
+    const poisoned = await postGraphQL(gateway.url, '{"query":"{ me { id } }","variables":{"__proto__":{"admin":true}}}');
+    expect({ status: poisoned.status, body: poisoned.body }).toEqual({
+      status: 400,
+      body: { errors: [{ message: 'The request body has a "__proto__" or "constructor" key holding a prototype, which is refused.', extensions: { code: 'BAD_REQUEST' } }] },
+    });
+  });
+
   it('a body that is JSON but not a GraphQL request → 400 BAD_REQUEST naming the field', async () => {
     const res = await postGraphQL(gateway.url, { query: 42 });
     expect(res.status).toBe(400);

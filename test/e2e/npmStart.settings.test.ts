@@ -13,8 +13,8 @@ const START = join(ROOT, 'scripts/start.js');
 const COMPOSE = join(ROOT, 'gateway/dist/compose/cli.js');
 
 /** Runs start.js to completion (it must exit by itself) and returns its exit code and output. */
-function runStart(vars: Record<string, string>): { status: number | null; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, [START], { env: { ...process.env, LOG_LEVEL: 'warn', ...vars }, encoding: 'utf8', timeout: 20_000 });
+function runStart(vars: Record<string, string>, args: string[] = []): { status: number | null; stderr: string; stdout: string } {
+  const r = spawnSync(process.execPath, [START, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...vars }, encoding: 'utf8', timeout: 20_000 });
   return { status: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -57,6 +57,25 @@ describe('npm start validates every setting before starting anything', () => {
     const clash = runStart({ ...ports, PORT: ports.REVIEWS_PORT! });
     expect(clash.status).toBe(1);
     expect(clash.stderr).toMatch(/PORT="\d+": the same port as REVIEWS_PORT/);
+  });
+
+  // Found as a new user: DATASET=huge started subgraphs that each printed the error, then stopped; `npm start --
+  // --port 4800` passed --port to every subgraph (EADDRINUSE), and a misspelt `--datset large` was ignored.
+  it.each([
+    [{ DATASET: 'huge' }, [], /^\s+DATASET: Invalid option: expected one of "benchmark"\|"large" \(got "huge"\)$/m],
+    [{}, ['--dataset', 'huge'], /^\s+DATASET: Invalid option: expected one of "benchmark"\|"large" \(got "huge"\)$/m],
+    [{}, ['--dataset'], /^\s+--dataset: needs a value/m],
+    [{}, ['--port', '4800'], /^\s+"--port": npm start takes only --dataset benchmark\|large; settings are environment variables/m],
+    [{}, ['--datset', 'large'], /^\s+"--datset": npm start takes only --dataset/m],
+    [{ LISTS_MAX_CLOCK_DRIFT_MS: ' ' }, [], /^\s+LISTS_MAX_CLOCK_DRIFT_MS: only whitespace; give a value, or leave it empty for the default \(got " "\)$/m],
+    [{ LISTS_MAX_CLOCK_DRIFT_MS: '-5' }, [], /^\s+LISTS_MAX_CLOCK_DRIFT_MS: Too small/m],
+  ])('%j with arguments %j: exits 1 once, before any subgraph starts', (vars: Record<string, string>, args: string[], expected: RegExp) => {
+    const r = runStart({ ...ports, ...vars }, args);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('nothing was started');
+    expect(r.stderr).toMatch(expected);
+    expect(r.stderr.match(/Invalid subgraph configuration/g)?.length ?? 0).toBeLessThanOrEqual(1);
+    expect(r.stderr + r.stdout).not.toMatch(/subgraph ready|Composed|exited/);
   });
 });
 

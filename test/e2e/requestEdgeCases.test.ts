@@ -124,6 +124,40 @@ describe('request edge cases on both executors', () => {
       expect(JSON.parse(text).errors[0]).toEqual({ message: 'The MessagePack body is nested too deeply.', extensions: { code: 'BAD_REQUEST' } });
       expect(text).not.toMatch(NO_STACK);
     });
+
+    // Found as a new user: under MAX_TOKENS (5000) a list or object argument nests 4,000 levels, and
+    // graphql-js's recursive parser overflowed the stack; the client got `Maximum call stack size exceeded`.
+    const deepDocuments: [string, string][] = [
+      ['a list value 4,000 levels deep', `{ me(x: ${'['.repeat(4000)}${']'.repeat(4000)}) { id } }`],
+      ['an object value 2,400 levels deep', `{ me(x: ${'{a:'.repeat(2400)}1${'}'.repeat(2400)}) { id } }`],
+    ];
+    it.each(deepDocuments)('a document with %s → 400 GRAPHQL_PARSE_FAILED saying so, over HTTP on both executors', async (_what, query) => {
+      for (const [executor, gateway] of both()) {
+        const res = await postGraphQL(gateway.url, { query });
+        expect({ executor, status: res.status, body: res.body }).toEqual({
+          executor,
+          status: 400,
+          body: { errors: [{ message: 'The document nests values or selections too deeply to parse.', extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] },
+        });
+        expect(res.text).not.toMatch(NO_STACK);
+      }
+      expect((await postGraphQL(roam.url, { query: '{ me { id } }' })).body).toEqual({ data: { me: { id: '1' } } });
+    });
+
+    it('the same documents over a WebSocket → an error message, the socket stays usable', async () => {
+      const socket = await openAcked(roam.url);
+      try {
+        for (const [i, [, query]] of deepDocuments.entries()) {
+          socket.send({ id: `d${i}`, type: 'subscribe', payload: { query } });
+          const error = await socket.waitMessage((m) => m.id === `d${i}`, `error for document ${i}`);
+          expect(error).toEqual({ id: `d${i}`, type: 'error', payload: [{ message: 'The document nests values or selections too deeply to parse.', extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] });
+        }
+        socket.send({ id: 'ok', type: 'subscribe', payload: { query: '{ me { id } }' } });
+        expect((await socket.waitMessage((m) => m.id === 'ok' && m.type === 'next', 'the next query')).payload).toEqual({ data: { me: { id: '1' } } });
+      } finally {
+        socket.ws.close();
+      }
+    });
   });
 
   describe('introspection at the root', () => {

@@ -37,4 +37,30 @@ describe('start-up log', () => {
       await gateway.close();
     }
   });
+
+  // Found as a new user: a SUBGRAPH_POLICIES key that names no subgraph (a typo) was accepted and did nothing.
+  it.each([
+    ['{"inventroy":{"timeoutMs":800},"*":{"maxMergedFetches":4},"reviews":{"retry":{"maxRetries":0}}}', ['inventroy']],
+    ['{"*":{"maxMergedFetches":1},"inventory":{"timeoutMs":800}}', []],
+  ])('SUBGRAPH_POLICIES=%s: a warning names the keys that are not subgraphs of the supergraph: %j', async (policies, unknown) => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const config = readConfig({ PORT: '0', HOST: '127.0.0.1', SUPERGRAPH_PATH: writeSupergraph(subgraphs.definitions()), LOG_LEVEL: 'info', SUBGRAPH_POLICIES: policies });
+    const gateway = createGateway(config, pino({ level: 'info' }, sink));
+    try {
+      await gateway.listen();
+      const warnings = lines.filter((l) => String(l.msg).startsWith('SUBGRAPH_POLICIES names'));
+      if (unknown.length === 0) return expect(warnings).toEqual([]);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ level: 40, unknown, msg: 'SUBGRAPH_POLICIES names "inventroy", not a subgraph of this supergraph: that policy applies to nothing' });
+      expect(warnings[0]!.subgraphs).toEqual(expect.arrayContaining(['inventory', 'reviews']));
+    } finally {
+      await gateway.close();
+    }
+  });
 });

@@ -23,6 +23,34 @@ describe('readConfig', () => {
     expect(readConfig({ HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
   });
 
+  it('refuses a value of only whitespace (zod read it as 0: PORT " " was a random port), naming it with the other problems', () => {
+    expect(() => readConfig({ PORT: ' ', HEAP_GROWTH_PERCENT: '\t', LOG_LEVEL: 'loud', DEV_CONSOLE_TOKEN: '  ' })).toThrow(
+      /PORT=" ": only whitespace; give a value, or leave it empty for the default\n\s+HEAP_GROWTH_PERCENT="\\t": only whitespace.*\n\s+DEV_CONSOLE_TOKEN="<2 characters, not shown>": only whitespace.*\n\s+LOG_LEVEL="loud"/,
+    );
+  });
+
+  it('HEAP_GROWTH_PERCENT out of range gets one message saying what it accepts (-5 got two)', () => {
+    for (const value of ['-5', '1001', '9']) {
+      let message = '';
+      try {
+        readConfig({ HEAP_GROWTH_PERCENT: value });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toBe(`Invalid Roam gateway configuration:\n  HEAP_GROWTH_PERCENT="${value}": expected 0 (V8 decides) or a whole number of percent from 10 to 1000`);
+    }
+    expect(readConfig({ HEAP_GROWTH_PERCENT: '1000' }).heapGrowthPercent).toBe(1000);
+    expect(readConfig({ HEAP_GROWTH_PERCENT: '10' }).heapGrowthPercent).toBe(10);
+  });
+
+  it('refuses METRICS_PORT equal to PORT (a listen failure naming only PORT) and a propagated header that is not a header name', () => {
+    expect(() => readConfig({ PORT: '4100', METRICS_PORT: '4100' })).toThrow(/METRICS_PORT="4100": the same port as PORT/);
+    expect(() => readConfig({ METRICS_PORT: '4000' })).toThrow(/METRICS_PORT="4000": the same port as PORT/);
+    expect(readConfig({ PORT: '0', METRICS_PORT: '0' }).observability.metricsPort).toBe(0);
+    expect(() => readConfig({ SUBGRAPH_PROPAGATE_HEADERS: 'x-tenant,accept language' })).toThrow(/not a header name: "accept language"/);
+    expect(readConfig({ SUBGRAPH_PROPAGATE_HEADERS: 'X-Tenant, accept-language' }).security.propagateHeaders).toEqual(['x-tenant', 'accept-language']);
+  });
+
   it('names every invalid variable at once, with what it got', () => {
     let error: unknown;
     try {

@@ -47,9 +47,10 @@ export function registerBodyParsers(app: FastifyInstance, maxBodyBytes: number):
         request.url.startsWith('/graphql') ? 'The request body is empty; send a JSON object with "query", or an array of them.' : 'The request body is empty; send a JSON object.',
       );
     }
+    const text = bytes.toString('utf8');
     return new Promise((resolve, reject) => {
-      jsonParser(request, bytes.toString('utf8'), (error, body) => {
-        if (error) reject(new RoamError('BAD_REQUEST', `The request body is not valid JSON: ${error.message}`));
+      jsonParser(request, text, (error, body) => {
+        if (error) reject(new RoamError('BAD_REQUEST', jsonBodyProblem(text)));
         else resolve(body);
       });
     });
@@ -63,4 +64,22 @@ export function registerBodyParsers(app: FastifyInstance, maxBodyBytes: number):
       throw new RoamError('BAD_REQUEST', (error as Error).message);
     }
   });
+}
+
+/**
+ * Why Fastify's JSON parser (secure-json-parse) refused a body. Its own message ("Body is not valid JSON but
+ * content-type is set to 'application/json'") says neither where the JSON breaks nor that a valid body was refused
+ * for a `__proto__` or `constructor.prototype` key (prototype poisoning), so the body is parsed again here, on the
+ * error path only.
+ *
+ * @param text - the request body.
+ * @returns the message of the `BAD_REQUEST` error.
+ */
+function jsonBodyProblem(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    return `The request body is not valid JSON: ${(error as Error).message}.`;
+  }
+  return 'The request body has a "__proto__" or "constructor" key holding a prototype, which is refused.';
 }

@@ -149,13 +149,17 @@ export interface SecuritySettings {
  * @param env - the parsed values of {@link SECURITY_ENV_SHAPE}.
  * @param redisUrl - `REDIS_URL`, where rate-limit counters are shared (memory when undefined).
  * @returns the frozen settings.
- * @throws Error when `AUTH_MODE` is not `off` and neither `AUTH_JWKS_URL` nor `AUTH_JWKS` is set, or a propagated header is one that is never propagated.
+ * @throws Error when `AUTH_MODE` is not `off` and neither `AUTH_JWKS_URL` nor `AUTH_JWKS` is set, or a propagated header is one that is never propagated
+ *   or not a header name (RFC 9110 token).
  */
 export function securitySettingsFromEnv(env: SecurityEnv, redisUrl?: string): SecuritySettings {
   if (env.AUTH_MODE !== 'off' && !env.AUTH_JWKS_URL && !env.AUTH_JWKS) throw new Error(`AUTH_MODE=${env.AUTH_MODE} needs AUTH_JWKS_URL or AUTH_JWKS`);
   const propagate = env.SUBGRAPH_PROPAGATE_HEADERS.map((h) => h.toLowerCase());
   const bad = propagate.filter((h) => NEVER_PROPAGATED.has(h) || h.startsWith(INTERNAL_HEADER_PREFIX));
   if (bad.length > 0) throw new Error(`SUBGRAPH_PROPAGATE_HEADERS may not name hop-by-hop, framing or roam-* headers: ${bad.join(', ')}`);
+  // a name no client can send (a space, a colon: RFC 9110 §5.1 token) would silently propagate nothing
+  const notNames = propagate.filter((h) => !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(h));
+  if (notNames.length > 0) throw new Error(`SUBGRAPH_PROPAGATE_HEADERS names something that is not a header name: ${notNames.map((h) => JSON.stringify(h)).join(', ')}`);
   return Object.freeze({
     auth: Object.freeze({
       mode: env.AUTH_MODE,

@@ -23,6 +23,11 @@ export interface SubscriptionPlan {
   readonly planKey: string;
 }
 
+/** The message of `GRAPHQL_PARSE_FAILED` for a document nested too deeply for graphql-js's recursive parser (a stack overflow). */
+const TOO_DEEP_TO_PARSE = 'The document nests values or selections too deeply to parse.';
+/** The message of `GRAPHQL_VALIDATION_FAILED` for a document nested too deeply for graphql-js's validation rules. */
+const TOO_DEEP_TO_VALIDATE = 'The document nests selections too deeply to validate.';
+
 /** A parsed and validated document, or why it is not one (`GRAPHQL_PARSE_FAILED` / `GRAPHQL_VALIDATION_FAILED`). */
 export type CheckedDocument = { readonly document: DocumentNode } | { readonly errors: readonly GraphQLError[] };
 
@@ -103,7 +108,9 @@ export class SupergraphSnapshot {
    *
    * @param text - the document text.
    * @param hash - its SHA-256 hex ({@link documentHash}).
-   * @returns the document, or `GRAPHQL_PARSE_FAILED` (with locations) / `GRAPHQL_VALIDATION_FAILED` errors, HTTP 400.
+   * @returns the document, or `GRAPHQL_PARSE_FAILED` (with locations) / `GRAPHQL_VALIDATION_FAILED` errors, HTTP 400;
+   *   a document nested too deeply for graphql-js's recursive parser or validation (a stack overflow) gets the same
+   *   codes with a message saying so, never the `RangeError`'s.
    */
   checkDocument(text: string, hash: string): CheckedDocument {
     let checked = this.documents.get(hash);
@@ -112,11 +119,19 @@ export class SupergraphSnapshot {
       try {
         document = parse(text);
       } catch (error) {
-        const e = error instanceof GraphQLError ? error : new GraphQLError(String((error as Error).message));
+        // graphql-js parses recursively: values or selections nested a few thousand levels deep (a few
+        // thousand tokens, under MAX_TOKENS) overflow the stack. That is the client's document, not a bug.
+        const e = error instanceof GraphQLError ? error : new GraphQLError(error instanceof RangeError ? TOO_DEEP_TO_PARSE : String((error as Error).message));
         checked = { errors: [roamError('GRAPHQL_PARSE_FAILED', e.message, {}, { source: e.source, positions: e.positions })] };
       }
       if (document) {
-        const errors = validate(this.validationSchema, document, specifiedRules);
+        let errors: readonly GraphQLError[];
+        try {
+          errors = validate(this.validationSchema, document, specifiedRules);
+        } catch (error) {
+          if (!(error instanceof RangeError)) throw error;
+          errors = [new GraphQLError(TOO_DEEP_TO_VALIDATE)];
+        }
         checked = errors.length > 0 ? { errors: errors.map((e) => roamError('GRAPHQL_VALIDATION_FAILED', e.message, {}, { nodes: e.nodes })) } : { document };
       }
       this.documents.set(hash, checked!);

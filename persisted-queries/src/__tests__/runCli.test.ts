@@ -83,6 +83,29 @@ describe('roam-pq (runCli)', () => {
     expect(b.err.join('')).toContain('REDIS_URL (or --redis-url) is required');
     const c = io();
     expect(await runCli(['revoke', 'abc', '--client-name', 'ios'], c)).toBe(2);
+    expect(c.err.join('')).toContain('not both');
     expect(await runCli([], io())).toBe(2);
+    // found as a new user: `roam-pq revoke` alone said "…, not both"; a manifest that is not JSON did not name the file
+    const d = io();
+    expect(await runCli(['revoke'], d)).toBe(2);
+    expect(d.err.join('')).toContain('revoke needs an id, or --client-name (with optional --client-version)');
+    const notJson = join(mkdtempSync(join(tmpdir(), 'roam-cli-')), 'broken.json');
+    writeFileSync(notJson, '{bad');
+    const e = io();
+    expect(await runCli(['verify', notJson, '--supergraph', SUPERGRAPH], e)).toBe(2);
+    expect(e.err.join('')).toMatch(/^roam-pq: .*broken\.json is not JSON: /);
+  });
+
+  it('a limit of only whitespace is a usage error naming it (MAX_COST=" " was a limit of 0: every operation refused)', async () => {
+    const a = io({ MAX_COST: ' ' });
+    expect(await runCli(['verify', manifest(['{ me { id } }']), '--supergraph', SUPERGRAPH], a)).toBe(2);
+    expect(a.err.join('')).toContain('MAX_COST=" ": only whitespace; give a value, or leave it empty for the default');
+  });
+
+  it('an operation nested too deeply to parse is named as such, not as a stack overflow', async () => {
+    const a = io();
+    expect(await runCli(['verify', manifest([`query D { me(x: ${'['.repeat(4000)}${']'.repeat(4000)}) { id } }`]), '--supergraph', SUPERGRAPH], a)).toBe(1);
+    expect(a.err.join('')).toContain('does not parse: it nests values or selections too deeply (the gateway answers GRAPHQL_PARSE_FAILED)');
+    expect(a.err.join('')).not.toContain('Maximum call stack');
   });
 });

@@ -120,7 +120,13 @@ export async function runCli(argv: readonly string[], io: CliIo, options: CliOpt
     };
     const readChecked = async (file: string | undefined): Promise<{ manifest: Manifest; problems: EntryProblem[]; measurements: EntryMeasurements[]; supergraph: string }> => {
       if (!file) throw new UsageError(`${command} needs a manifest file`);
-      const manifest = parseManifest(JSON.parse(await readFile(file, 'utf8')) as unknown, format);
+      let json: unknown;
+      try {
+        json = JSON.parse(await readFile(file, 'utf8'));
+      } catch (error) {
+        throw error instanceof SyntaxError ? new Error(`${file} is not JSON: ${error.message}`) : error;
+      }
+      const manifest = parseManifest(json, format);
       const supergraph = resolve(values.supergraph ?? io.env.SUPERGRAPH_PATH ?? 'supergraph.graphql');
       const supergraphSdl = await readFile(supergraph, 'utf8');
       const schema = apiSchemaFromSupergraph(supergraphSdl);
@@ -202,7 +208,8 @@ export async function runCli(argv: readonly string[], io: CliIo, options: CliOpt
       }
       case 'revoke': {
         const id = rest[0];
-        if ((id === undefined) === (scope.clientName === undefined)) throw new UsageError('revoke takes an id or --client-name (with optional --client-version), not both');
+        if (id === undefined && scope.clientName === undefined) throw new UsageError('revoke needs an id, or --client-name (with optional --client-version)');
+        if (id !== undefined && scope.clientName !== undefined) throw new UsageError('revoke takes an id or --client-name (with optional --client-version), not both');
         const s = await openStore();
         const revoked = id !== undefined ? ((await s.revoke(id)) ? [id] : []) : await s.revokeClient(scope.clientName!, scope.clientVersion);
         if (revoked.length === 0)

@@ -51,7 +51,8 @@ export const documentIsValid: ManifestCheck = (entry, { schema }) => {
   try {
     document = parse(entry.body);
   } catch (error) {
-    return [`does not parse: ${(error as Error).message}`];
+    // graphql-js parses recursively: a value or selection nested thousands of levels deep overflows the stack
+    return [`does not parse: ${error instanceof RangeError ? 'it nests values or selections too deeply (the gateway answers GRAPHQL_PARSE_FAILED)' : (error as Error).message}`];
   }
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   if (operations.length === 0) return ['contains no operation'];

@@ -63,6 +63,9 @@ const schema = z.object({
  * Reads a subgraph's configuration from environment variables and command-line flags
  * (`--dataset large` overrides `DATASET`, `--port N` overrides `PORT`).
  *
+ * Empty values count as unset (an empty `PORT` is the default port, not 0); a value of only whitespace, and a
+ * `--port`/`--dataset` flag without a value, are refused.
+ *
  * @param defaultPort - the subgraph's documented port.
  * @returns a frozen {@link SubgraphConfig}.
  * @throws Error naming every invalid variable and what it accepts.
@@ -70,12 +73,17 @@ const schema = z.object({
 export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): SubgraphConfig {
   const flag = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
-    if (i >= 0) return argv[i + 1];
+    if (i >= 0) {
+      // `--port` last (or followed by another flag) fell through to PORT or the default, silently
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new Error(`Invalid subgraph configuration:\n  --${name}: needs a value (--${name} ${name === 'port' ? '4004' : 'large'})`);
+      return value;
+    }
     const eq = argv.find((a) => a.startsWith(`--${name}=`));
     return eq?.slice(name.length + 3);
   };
   const input = {
-    PORT: flag('port') ?? env.PORT ?? String(defaultPort),
+    PORT: flag('port') ?? (env.PORT || undefined) ?? String(defaultPort),
     HOST: env.HOST || undefined,
     DATASET: flag('dataset') ?? (env.DATASET || undefined),
     LOG_LEVEL: env.LOG_LEVEL || undefined,
@@ -87,14 +95,19 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
     EVENT_RETENTION_COUNT: env.EVENT_RETENTION_COUNT || undefined,
     EVENT_RETENTION_MS: env.EVENT_RETENTION_MS || undefined,
   };
+  // Only whitespace (`PORT= ` in an env file) is refused: zod's number coercion would read it as 0 (a random port).
+  const blank = Object.entries(input)
+    .filter(([, value]) => value !== undefined && value.trim() === '')
+    .map(([name]) => name);
   const parsed = schema.safeParse(input);
-  if (!parsed.success) {
+  if (!parsed.success || blank.length > 0) {
     const given = (name: string): unknown => {
       const value = (input as Record<string, unknown>)[name];
       if (name === 'SUBGRAPH_SIGNING_SECRET') return '(hidden)';
       return name === 'REDIS_URL' && typeof value === 'string' ? redactRedisUrl(value) : value; // never echo a password
     };
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(given(String(i.path[0])))})`);
+    const lines = blank.map((name) => `  ${name}: only whitespace; give a value, or leave it empty for the default (got ${JSON.stringify(given(name))})`);
+    for (const i of parsed.error?.issues ?? []) if (!blank.includes(String(i.path[0]))) lines.push(`  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(given(String(i.path[0])))})`);
     throw new Error(`Invalid subgraph configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;

@@ -23,7 +23,7 @@ const schema = z.object({
 });
 
 /**
- * Reads the lists subgraph's settings from the environment.
+ * Reads the lists subgraph's settings from the environment. Empty values count as unset; only whitespace is refused.
  * @returns a frozen {@link ListsConfig}.
  * @throws Error naming every invalid variable and what it accepts.
  */
@@ -34,9 +34,15 @@ export function readListsConfig(env: NodeJS.ProcessEnv = process.env): ListsConf
     LISTS_MAX_CLOCK_DRIFT_MS: env.LISTS_MAX_CLOCK_DRIFT_MS || undefined,
     LISTS_USER_ID: env.LISTS_USER_ID || undefined,
   };
+  // Only whitespace is refused: zod's number coercion read LISTS_MAX_CLOCK_DRIFT_MS=" " as 0.
+  const blank = Object.entries(input)
+    .filter(([, value]) => value !== undefined && value.trim() === '')
+    .map(([name]) => name);
   const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify((input as Record<string, unknown>)[String(i.path[0])])})`);
+  if (!parsed.success || blank.length > 0) {
+    const lines = blank.map((name) => `  ${name}: only whitespace; give a value, or leave it empty for the default (got ${JSON.stringify((input as Record<string, unknown>)[name])})`);
+    for (const i of parsed.error?.issues ?? [])
+      if (!blank.includes(String(i.path[0]))) lines.push(`  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify((input as Record<string, unknown>)[String(i.path[0])])})`);
     throw new Error(`Invalid lists configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
