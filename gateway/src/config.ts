@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseRedisUrl } from '@roam/persisted-queries';
 import { redactRedisUrl } from '@roam/redis';
+import { BLANK_SETTING_MESSAGE, blankSettings } from '@roam/errors';
 import { z } from 'zod';
 import { LIMITS_ENV_SHAPE, limitsSettingsFromEnv, type LimitsSettings } from '@roam/operation-limits';
 import { defaultSubgraphPolicy, SUBGRAPH_POLICIES_SCHEMA, type SubgraphPolicies } from './upstream/SubgraphPolicy';
@@ -270,18 +271,11 @@ function shownValue(name: string, value: string | undefined): string | undefined
  * @throws ConfigError naming every invalid variable at once.
  */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const input: Record<string, string | undefined> = {};
-  // A value of only whitespace is a mistake (`PORT= ` in an env file), not a setting: zod's number coercion
-  // would read it as 0 (PORT 0 = a random port, HEAP_GROWTH_PERCENT 0 = V8 decides), so it is refused.
-  const blank: string[] = [];
-  for (const name of CONFIG_VARIABLES) {
-    const value = env[name];
-    if (value !== undefined && value !== '' && value.trim() === '') blank.push(name);
-    input[name] = value === '' || blank.includes(name) ? undefined : value;
-  }
+  // A value of only whitespace is refused (zod's number coercion would read it as 0: PORT 0 = a random port).
+  const { input, blank } = blankSettings(Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, env[name]])));
   const parsed = schema.safeParse(input);
   if (!parsed.success || blank.length > 0) {
-    const lines = blank.map((name) => `  ${name}=${JSON.stringify(shownValue(name, env[name]))}: only whitespace; give a value, or leave it empty for the default`);
+    const lines = blank.map((name) => `  ${name}=${JSON.stringify(shownValue(name, env[name]))}: ${BLANK_SETTING_MESSAGE}`);
     for (const issue of parsed.error?.issues ?? []) {
       const name = String(issue.path[0]);
       if (blank.includes(name)) continue;

@@ -1,3 +1,4 @@
+import { BLANK_SETTING_MESSAGE, blankSettings } from '@roam/errors';
 import { z } from 'zod';
 import { LIMITS_MODES, type LimitsSettings } from './OperationLimits';
 
@@ -94,17 +95,10 @@ export class LimitsConfigError extends Error {
  * @throws LimitsConfigError naming every invalid variable at once.
  */
 export function readLimitsSettings(env: Readonly<Record<string, string | undefined>>): LimitsSettings {
-  const input: Record<string, string | undefined> = {};
-  // only whitespace is refused, as by the gateway's readConfig: zod's number coercion read MAX_COST=" " as 0
-  const blank: string[] = [];
-  for (const name of LIMITS_ENV_VARIABLES) {
-    const value = env[name];
-    if (value !== undefined && value !== '' && value.trim() === '') blank.push(name);
-    input[name] = value === '' || blank.includes(name) ? undefined : value;
-  }
+  const { input, blank } = blankSettings(Object.fromEntries(LIMITS_ENV_VARIABLES.map((name) => [name, env[name]])));
   const parsed = limitsEnvSchema.safeParse(input);
   if (!parsed.success || blank.length > 0) {
-    const lines = blank.map((name) => `  ${name}=${JSON.stringify(env[name])}: only whitespace; give a value, or leave it empty for the default`);
+    const lines = blank.map((name) => `  ${name}=${JSON.stringify(env[name])}: ${BLANK_SETTING_MESSAGE}`);
     for (const issue of parsed.error?.issues ?? []) {
       const name = String(issue.path[0]);
       if (blank.includes(name)) continue;

@@ -116,7 +116,7 @@ function collectWithPaths(value: unknown, path: readonly (string | number)[], i:
     return;
   }
   at.push(key);
-  collectWithPaths(key === '__proto__' ? ownValue(value as Obj, key) : (value as Obj)[key as string], path, i + 1, at, out, paths);
+  collectWithPaths(ownValue(value as Obj, key as string), path, i + 1, at, out, paths);
   at.pop();
 }
 
@@ -226,7 +226,7 @@ function collectAtPath(value: unknown, path: readonly (string | number)[], i: nu
     return;
   }
   // a `__proto__` response key (a client's alias) is read as an own key only: never Object.prototype as a target
-  collectAtPath(key === '__proto__' ? ownValue(value as Obj, key) : (value as Obj)[key as string], path, i + 1, out);
+  collectAtPath(ownValue(value as Obj, key as string), path, i + 1, out);
 }
 
 async function fetch(node: FetchNode, context: PlanContext, root: Obj, path: (string | number)[], targets: Targets): Promise<void> {
@@ -517,7 +517,7 @@ export function deepMerge(target: Obj, source: unknown): void {
   for (const key in source as Obj) {
     const value = (source as Obj)[key];
     // `__proto__` (a client's alias): read and written as an own key, never through Object.prototype's accessor
-    const existing = key === '__proto__' ? ownValue(target, key) : target[key];
+    const existing = ownValue(target, key);
     if (existing === value) continue;
     if (value !== null && typeof value === 'object' && existing !== null && typeof existing === 'object') {
       if (Array.isArray(value) && Array.isArray(existing)) {

@@ -168,11 +168,10 @@ class Shaper {
         continue;
       }
       path.push(f.key);
-      const value = this.complete(def.type, f.sets, f.key === '__proto__' ? ownValue(source, f.key) : source[f.key], path, type.name, f.name);
+      const value = this.complete(def.type, f.sets, ownValue(source, f.key), path, type.name, f.name);
       path.pop();
       if (value === BUBBLE) return BUBBLE;
-      if (f.key === '__proto__') setOwnKey(out, f.key, value);
-      else out[f.key] = value;
+      setOwnKey(out, f.key, value);
     }
     return out;
   }

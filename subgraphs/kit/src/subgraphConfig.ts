@@ -1,3 +1,4 @@
+import { BLANK_SETTING_MESSAGE, blankSettings } from '@roam/errors';
 import { parseRedisUrl, redactRedisUrl } from '@roam/redis';
 import { z } from 'zod';
 import type { DatasetName } from './dataset';
@@ -82,7 +83,7 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
     const eq = argv.find((a) => a.startsWith(`--${name}=`));
     return eq?.slice(name.length + 3);
   };
-  const input = {
+  const raw = {
     PORT: flag('port') ?? (env.PORT || undefined) ?? String(defaultPort),
     HOST: env.HOST || undefined,
     DATASET: flag('dataset') ?? (env.DATASET || undefined),
@@ -96,17 +97,15 @@ export function readSubgraphConfig(defaultPort: number, env: NodeJS.ProcessEnv =
     EVENT_RETENTION_MS: env.EVENT_RETENTION_MS || undefined,
   };
   // Only whitespace (`PORT= ` in an env file) is refused: zod's number coercion would read it as 0 (a random port).
-  const blank = Object.entries(input)
-    .filter(([, value]) => value !== undefined && value.trim() === '')
-    .map(([name]) => name);
+  const { input, blank } = blankSettings(raw);
   const parsed = schema.safeParse(input);
   if (!parsed.success || blank.length > 0) {
     const given = (name: string): unknown => {
-      const value = (input as Record<string, unknown>)[name];
+      const value = (raw as Record<string, unknown>)[name];
       if (name === 'SUBGRAPH_SIGNING_SECRET') return '(hidden)';
       return name === 'REDIS_URL' && typeof value === 'string' ? redactRedisUrl(value) : value; // never echo a password
     };
-    const lines = blank.map((name) => `  ${name}: only whitespace; give a value, or leave it empty for the default (got ${JSON.stringify(given(name))})`);
+    const lines = blank.map((name) => `  ${name}: ${BLANK_SETTING_MESSAGE} (got ${JSON.stringify(given(name))})`);
     for (const i of parsed.error?.issues ?? []) if (!blank.includes(String(i.path[0]))) lines.push(`  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(given(String(i.path[0])))})`);
     throw new Error(`Invalid subgraph configuration:\n${lines.join('\n')}`);
   }

@@ -1,3 +1,4 @@
+import { BLANK_SETTING_MESSAGE, blankSettings } from '@roam/errors';
 import { z } from 'zod';
 
 /** Settings of the lists subgraph beyond the kit's (`PORT`, `HOST`, `LOG_LEVEL`, `REDIS_URL`…), read once at start. */
@@ -28,21 +29,18 @@ const schema = z.object({
  * @throws Error naming every invalid variable and what it accepts.
  */
 export function readListsConfig(env: NodeJS.ProcessEnv = process.env): ListsConfig {
-  const input = {
-    LISTS_DATABASE_URL: env.LISTS_DATABASE_URL || undefined,
-    LISTS_PGLITE_DIR: env.LISTS_PGLITE_DIR || undefined,
-    LISTS_MAX_CLOCK_DRIFT_MS: env.LISTS_MAX_CLOCK_DRIFT_MS || undefined,
-    LISTS_USER_ID: env.LISTS_USER_ID || undefined,
+  const raw = {
+    LISTS_DATABASE_URL: env.LISTS_DATABASE_URL,
+    LISTS_PGLITE_DIR: env.LISTS_PGLITE_DIR,
+    LISTS_MAX_CLOCK_DRIFT_MS: env.LISTS_MAX_CLOCK_DRIFT_MS,
+    LISTS_USER_ID: env.LISTS_USER_ID,
   };
   // Only whitespace is refused: zod's number coercion read LISTS_MAX_CLOCK_DRIFT_MS=" " as 0.
-  const blank = Object.entries(input)
-    .filter(([, value]) => value !== undefined && value.trim() === '')
-    .map(([name]) => name);
+  const { input, blank } = blankSettings(raw);
   const parsed = schema.safeParse(input);
   if (!parsed.success || blank.length > 0) {
-    const lines = blank.map((name) => `  ${name}: only whitespace; give a value, or leave it empty for the default (got ${JSON.stringify((input as Record<string, unknown>)[name])})`);
-    for (const i of parsed.error?.issues ?? [])
-      if (!blank.includes(String(i.path[0]))) lines.push(`  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify((input as Record<string, unknown>)[String(i.path[0])])})`);
+    const lines = blank.map((name) => `  ${name}: ${BLANK_SETTING_MESSAGE} (got ${JSON.stringify(raw[name as keyof typeof raw])})`);
+    for (const i of parsed.error?.issues ?? []) if (!blank.includes(String(i.path[0]))) lines.push(`  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(input[String(i.path[0])])})`);
     throw new Error(`Invalid lists configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
