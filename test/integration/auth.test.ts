@@ -141,6 +141,20 @@ describe('authentication and authorization', () => {
     expect(scoped.body.data.addReview.body).toBe('scoped');
   });
 
+  it('a named fragment whose every field is removed goes with its spreads (the fuzzer found a 500: the planner refused the empty fragment); nested fragments and inline fragments left empty too', async () => {
+    // the fragment's only field removed: nothing of `user` is left, so the operation is refused whole
+    const only = await postGraphQL(optionalUrl, { query: 'query Q($id: ID!) { user(id: $id) { ...F } } fragment F on User { email }', variables: { id: '1' } });
+    expect(only.status).toBe(403);
+    expect(only.body.errors[0].extensions).toEqual({ code: 'UNAUTHORIZED_FIELD_OR_TYPE', unauthorizedPaths: [['user', 'email']] });
+    // an emptied fragment spread inside another fragment and inside an inline fragment, beside a field that stays
+    const nested = await postGraphQL(optionalUrl, {
+      query: '{ user(id: "1") { username ...Outer ... on User { ...Inner } } } fragment Outer on User { ...Inner } fragment Inner on User { email }',
+    });
+    expect(nested.status).toBe(200);
+    expect(nested.body.data).toEqual({ user: { username: expect.any(String), email: null } });
+    expect(nested.body.errors).toEqual([{ message: 'Unauthorized field or type', path: ['user', 'email'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } }]);
+  });
+
   it('trusted client identity: per-client limits follow the verified client claim, never apollographql-client-name', async () => {
     const deep = { query: '{ me { reviews { product { upc } } } }' };
     const claimedIos = await postGraphQL(optionalUrl, deep, {

@@ -16,6 +16,7 @@ import {
   type GraphQLCompositeType,
   type GraphQLNamedType,
   type GraphQLSchema,
+  type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { documentHash } from '../supergraph/SupergraphSnapshot';
@@ -158,22 +159,30 @@ export function authorizeOperation(
   walk(operation.selectionSet, root, [], new Set());
   if (removed.size === 0) return undefined;
 
-  // Remove the fields, then every field (or fragment) whose selection became empty, bottom-up.
-  let empty = false;
-  const filtered = visit(document, {
-    Field: { enter: (node) => (removed.has(node) ? null : undefined) },
-    SelectionSet: {
-      leave(node) {
-        const selections = node.selections.filter((s) => !(s.kind !== Kind.FRAGMENT_SPREAD && s.selectionSet !== undefined && s.selectionSet.selections.length === 0));
-        return selections.length === node.selections.length ? undefined : { ...node, selections };
+  // Remove the fields, then every field (or inline fragment) whose selection became empty, bottom-up; a fragment
+  // definition left empty goes with its spreads (an empty selection set is not a valid document, and the query
+  // planner throws on one), which may empty further selections: repeat until no fragment definition is empty.
+  const emptySelection = (s: SelectionNode): boolean => s.kind !== Kind.FRAGMENT_SPREAD && s.selectionSet !== undefined && s.selectionSet.selections.length === 0;
+  let emptyFragments = new Set<string>();
+  let filtered = document;
+  for (let pass = 0; ; pass++) {
+    const dropped = emptyFragments;
+    filtered = visit(filtered, {
+      Field: { enter: (node) => (pass === 0 && removed.has(node) ? null : undefined) },
+      FragmentSpread: { enter: (node) => (dropped.has(node.name.value) ? null : undefined) },
+      FragmentDefinition: { enter: (node) => (dropped.has(node.name.value) ? null : undefined) },
+      SelectionSet: {
+        leave(node) {
+          const selections = node.selections.filter((s) => !emptySelection(s));
+          return selections.length === node.selections.length ? undefined : { ...node, selections };
+        },
       },
-    },
-    OperationDefinition: {
-      leave(node) {
-        if (node === operation || node.name?.value === operation.name?.value) empty = node.selectionSet.selections.length === 0;
-      },
-    },
-  });
+    });
+    emptyFragments = new Set(filtered.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION && d.selectionSet.selections.length === 0 ? [d.name.value] : [])));
+    if (emptyFragments.size === 0) break;
+  }
+  const kept = filtered.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && (d.name?.value === operation.name?.value || operationName === undefined));
+  const empty = kept?.kind !== Kind.OPERATION_DEFINITION || kept.selectionSet.selections.length === 0;
   // the filtered document follows from the original and what was removed: key its plan by both
   const removedKey = JSON.stringify([...reported]);
   return { document: filtered, documentHash: documentHash(`${hash ?? JSON.stringify(document)}\u0000${removedKey}`), errors, empty };
